@@ -1,0 +1,51 @@
+"""The registry of generators `stacks build` and `stacks check` run, in order.
+
+Each entry names a function ``render(project) -> Rendered`` by import path, so a
+generator's heavy imports (diagrams, pulumi, jinja templates) load only when it
+runs and `stacks validate` stays fast. Adding a generator is one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from stacks.artifacts import Artifact
+
+
+@dataclass(frozen=True)
+class Rendered:
+    artifacts: list[Artifact]
+    owns: list[str] = field(default_factory=list)  # directories whose every file this generator writes
+
+
+@dataclass(frozen=True)
+class Generator:
+    name: str
+    summary: str
+    entry: str  # "package.module:function"
+    sources: tuple[str, ...] = ()  # code and templates whose change invalidates the build cache
+
+    def load(self) -> Callable:
+        module, _, func = self.entry.partition(":")
+        return getattr(importlib.import_module(module), func)
+
+
+GENERATORS: tuple[Generator, ...] = (
+    Generator("schema", "JSON Schema of stacks.yaml", "stacks.schema:render", ("stacks/model.py",)),
+)
+
+
+def by_name(names: list[str] | None) -> tuple[Generator, ...]:
+    if not names:
+        return GENERATORS
+    from stacks.errors import StacksError, did_you_mean, one_of
+
+    known = [g.name for g in GENERATORS]
+    for name in names:
+        if name not in known:
+            suggestion = did_you_mean(name, known)
+            raise StacksError(f"unknown generator '{name}'",
+                              hint=(suggestion + " " if suggestion else "") + f"Generators: {one_of(known)}.")
+    return tuple(g for g in GENERATORS if g.name in names)

@@ -1,0 +1,321 @@
+"""The typed model of a stacks.yaml: system, components, connections, stacks, views.
+
+Plain pydantic data, nothing else: every generator (diagrams, compose, cloud plans,
+docs) takes a validated ``StacksFile`` and never the raw YAML. Structural rules
+live here (types, enums, patterns, ``extra="forbid"``); rules that span several
+parts of the file live in ``stacks.validate``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+COMPONENT_ID = r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$"
+NAME = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
+ENV_NAME = r"^[a-z][a-z0-9]{0,11}$"
+ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
+SECRET_REF = r"^[a-z0-9][a-z0-9/_-]{1,126}$"
+COLUMN_TYPES = ("BIGINT", "INTEGER", "DOUBLE", "DECIMAL", "VARCHAR", "DATE", "TIMESTAMP", "BOOLEAN")
+
+ComponentId = Annotated[str, Field(pattern=COMPONENT_ID, description="A component id: lowercase letters, digits and '-', 2-30 characters.")]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ---------------------------------------------------------------- system
+
+
+class System(Strict):
+    """The system as a whole: its name prefixes every cloud resource."""
+
+    name: str = Field(pattern=NAME, description="Short lowercase name, used as the prefix of cloud resource names.")
+    label: str | None = Field(None, description="Human name shown on diagrams (defaults to the name).")
+    description: str = ""
+    owner: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
+
+# ---------------------------------------------------------------- component settings
+
+
+class Build(Strict):
+    """Build the image from source."""
+
+    context: str = Field(".", description="Build context, relative to stacks.yaml.")
+    dockerfile: str = "Dockerfile"
+    target: str | None = None
+
+
+class Resources(Strict):
+    cpu: float = Field(0.5, gt=0, le=16, description="vCPUs (0.25, 0.5, 1, 2, ...).")
+    memory: int = Field(1024, ge=128, le=131072, description="Memory in MiB.")
+
+
+class Scale(Strict):
+    min: int = Field(1, ge=0, le=1000)
+    max: int = Field(1, ge=1, le=1000)
+    target_cpu: int = Field(60, ge=10, le=95, description="Target CPU utilisation (%) for autoscaling.")
+    concurrency: int | None = Field(None, ge=1, le=1000, description="Requests per instance (Cloud Run).")
+
+
+class Column(Strict):
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    type: Literal[COLUMN_TYPES] = Field(description="Column type; DECIMAL is DECIMAL(18,2).")  # type: ignore[valid-type]
+    nullable: bool = True
+    description: str = ""
+
+
+class Table(Strict):
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    description: str = ""
+    columns: list[Column] = Field(min_length=1)
+    primary_key: list[str] = Field(default_factory=list)
+    partition_by: str | None = Field(None, description="A DATE column to partition by in the lake and warehouse.")
+    cluster_by: list[str] = Field(default_factory=list, max_length=4)
+
+
+# ---------------------------------------------------------------- components
+
+
+class ComponentBase(Strict):
+    label: str | None = Field(None, description="Name shown on diagrams (defaults to the id).")
+    description: str = ""
+    technology: str | None = Field(None, description="What it is built with, e.g. 'FastAPI', 'DuckDB', 'PostgreSQL'.")
+    tier: Literal["edge", "compute", "data"] | None = Field(None, description="Diagram grouping (defaults by kind).")
+
+
+class Person(ComponentBase):
+    kind: Literal["user"]
+
+
+class External(ComponentBase):
+    kind: Literal["external"]
+    url: str | None = None
+
+
+class Deployable(ComponentBase):
+    environments: list[str] | None = Field(
+        None, description="Environments this component is deployed in (default: all)."
+    )
+
+
+class Workload(Deployable):
+    build: Build | None = None
+    image: str | None = Field(None, description="A prebuilt image reference instead of build.")
+    command: list[str] | None = None
+    env: dict[Annotated[str, Field(pattern=ENV_VAR)], str] = Field(default_factory=dict)
+    secrets: dict[Annotated[str, Field(pattern=ENV_VAR)], Annotated[str, Field(pattern=SECRET_REF)]] = Field(
+        default_factory=dict,
+        description="Env var -> name of a secret in the target's secret store. References only, never values.",
+    )
+    resources: Resources = Resources()
+
+
+class Service(Workload):
+    kind: Literal["service"]
+    port: Port = 8000
+    health: str = Field("/health", pattern=r"^/[^\s]*$")
+    ready: str | None = Field(None, pattern=r"^/[^\s]*$", description="Readiness path (defaults to health).")
+    public: bool = Field(False, description="Reachable from the internet (behind a load balancer).")
+    scale: Scale = Scale()
+    data_dir: str | None = Field(None, description="Path inside the container that holds persistent data.")
+
+
+class Frontend(Workload):
+    kind: Literal["frontend"]
+    port: Port = 8080
+    health: str = Field("/", pattern=r"^/[^\s]*$")
+    public: bool = True
+    scale: Scale = Scale()
+
+
+class Worker(Workload):
+    kind: Literal["worker"]
+    scale: Scale = Scale()
+
+
+class Job(Workload):
+    kind: Literal["job"]
+    schedule: str | None = Field(None, description="Cron schedule; without one the job runs once per deploy.")
+    before: list[str] = Field(default_factory=list, description="Components that wait for this job to finish.")
+
+
+class Bucket(Deployable):
+    kind: Literal["bucket"]
+    purpose: Literal["lake", "assets", "logs", "backups", "exports"] = "lake"
+    public: bool = False
+    versioning: bool = True
+    expire_days: int | None = Field(None, ge=1, le=3650, description="Delete objects after this many days.")
+
+
+class Warehouse(Deployable):
+    kind: Literal["warehouse"]
+    lake: str | None = Field(None, description="The bucket component whose Parquet files back the tables.")
+    tables: list[Table] = Field(default_factory=list)
+
+
+class Database(Deployable):
+    kind: Literal["database"]
+    engine: Literal["postgres", "mysql"] = "postgres"
+    version: str = "16"
+    storage_gb: int = Field(20, ge=5, le=65536)
+
+
+class Cache(Deployable):
+    kind: Literal["cache"]
+    engine: Literal["redis", "memcached"] = "redis"
+    memory: int = Field(512, ge=128, le=262144)
+
+
+class Queue(Deployable):
+    kind: Literal["queue"]
+    fifo: bool = False
+    retention_hours: int = Field(96, ge=1, le=336)
+
+
+Component = Annotated[
+    Person | External | Frontend | Service | Worker | Job | Bucket | Warehouse | Database | Cache | Queue,
+    Field(discriminator="kind"),
+]
+KINDS = ("user", "external", "frontend", "service", "worker", "job", "bucket", "warehouse", "database", "cache", "queue")
+WORKLOAD_KINDS = ("frontend", "service", "worker", "job")
+NOT_DEPLOYED_KINDS = ("user", "external")
+
+
+# ---------------------------------------------------------------- connections
+
+
+class Connection(Strict):
+    from_: ComponentId = Field(alias="from")
+    to: ComponentId
+    label: str = ""
+    protocol: Literal["https", "http", "grpc", "tcp", "sql", "s3", "gcs", "amqp", "redis", "postgres", "file"] = "https"
+    port: Port | None = None
+    flow: Literal["request", "data"] = Field(
+        "request", description="'request': a caller uses a callee. 'data': data moves from 'from' to 'to'."
+    )
+    data: str | None = Field(None, description="What flows, for data flows (e.g. 'orders as Parquet').")
+
+
+# ---------------------------------------------------------------- stacks
+
+
+class ComponentOverride(Strict):
+    resources: Resources | None = None
+    scale: Scale | None = None
+    env: dict[Annotated[str, Field(pattern=ENV_VAR)], str] = Field(default_factory=dict)
+
+
+class Environment(Strict):
+    """Per-environment settings of one stack."""
+
+    domain: str | None = Field(None, max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    dns_zone: str | None = Field(None, description="Hosted zone (AWS) or managed zone (GCP) for the domain's record.")
+    cdn: bool = False
+    nat: Literal["none", "single", "per_az"] = Field("single", description="AWS: NAT gateways for private subnets.")
+    availability_zones: int = Field(2, ge=2, le=6)
+    deletion_protection: bool = False
+    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] = 30
+    alert_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    components: dict[ComponentId, ComponentOverride] = Field(default_factory=dict)
+
+
+class AwsSettings(Strict):
+    region: str = Field(description="AWS region, e.g. eu-west-1.")
+
+
+class GcpSettings(Strict):
+    project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", description="GCP project id.")
+    region: str = Field(description="GCP region, e.g. europe-west1.")
+
+
+class StackBase(Strict):
+    description: str = ""
+    components: list[ComponentId] | None = Field(
+        None, description="Components this stack deploys (default: every deployable component)."
+    )
+    environments: dict[Annotated[str, Field(pattern=ENV_NAME)], Environment] = Field(min_length=1)
+
+
+class ComposeStack(StackBase):
+    target: Literal["compose"]
+
+
+class AwsStack(StackBase):
+    target: Literal["aws"]
+    region: str = Field(description="AWS region, e.g. eu-west-1.")
+
+
+class GcpStack(StackBase):
+    target: Literal["gcp"]
+    project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", description="GCP project id.")
+    region: str = Field(description="GCP region, e.g. europe-west1.")
+
+
+class HybridStack(StackBase):
+    target: Literal["hybrid"]
+    aws: AwsSettings
+    gcp: GcpSettings
+    placement: dict[ComponentId, Literal["aws", "gcp"]] = Field(
+        description="Which cloud each deployed component runs on."
+    )
+
+
+Stack = Annotated[ComposeStack | AwsStack | GcpStack | HybridStack, Field(discriminator="target")]
+TARGETS = ("compose", "aws", "gcp", "hybrid")
+
+
+# ---------------------------------------------------------------- views
+
+VIEW_NAMES = ("system", "containers", "dataflow", "development", "deployment", "aws", "gcp", "hybrid")
+
+
+class ViewSettings(Strict):
+    title: str | None = None
+    direction: Literal["LR", "TB", "RL", "BT"] | None = None
+    exclude: list[ComponentId] = Field(default_factory=list)
+
+
+class Views(Strict):
+    direction: Literal["LR", "TB", "RL", "BT"] = "LR"
+    include: list[Literal[VIEW_NAMES]] = Field(default_factory=lambda: list(VIEW_NAMES))  # type: ignore[valid-type]
+    rank: list[list[ComponentId]] = Field(
+        default_factory=list, description="Groups of components drawn on the same rank, in order."
+    )
+    output: str = Field("docs/architecture", description="Where diagrams and the docs page are written.")
+    settings: dict[Literal[VIEW_NAMES], ViewSettings] = Field(default_factory=dict)  # type: ignore[valid-type]
+
+
+# ---------------------------------------------------------------- the file
+
+
+class StacksFile(Strict):
+    """A stacks.yaml: one system, its components, their connections and the stacks it runs on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, title="stacks.yaml")
+
+    version: Literal[1] = 1
+    system: System
+    environments: list[Annotated[str, Field(pattern=ENV_NAME)]] = Field(
+        default_factory=lambda: ["dev", "staging", "prod"], min_length=1
+    )
+    components: dict[ComponentId, Component] = Field(min_length=1)
+    connections: list[Connection] = Field(default_factory=list)
+    stacks: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,19}$")], Stack] = Field(default_factory=dict)
+    views: Views = Views()
+
+    @field_validator("environments")
+    @classmethod
+    def _unique_environments(cls, value: list[str]) -> list[str]:
+        dupes = sorted({v for v in value if value.count(v) > 1})
+        if dupes:
+            raise ValueError(f"environment '{dupes[0]}' is listed twice")
+        return value

@@ -1,0 +1,154 @@
+"""The pipeline: load -> validate -> render (every generator, in memory) -> write.
+
+Nothing is written unless every generator rendered: a failed run leaves the
+previous outputs untouched. A content-hash cache (``.stacks-cache/build.json``)
+lets a no-op `stacks build` skip rendering: a generator is skipped when the
+model, its own code and templates, and the files it last wrote are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stacks.artifacts import Artifact, Staleness, compare, file_digest, write_atomic
+from stacks.errors import StacksError
+from stacks.generators import Generator, Rendered, by_name
+from stacks.project import Project
+
+CACHE_FILE = ".stacks-cache/build.json"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+Progress = Callable[[str, str], None]  # (generator name, event: "start" | "cached" | "done")
+
+
+@dataclass
+class BuildResult:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)  # generators skipped through the cache
+    seconds: float = 0.0
+
+    def summary(self, filename: str) -> str:
+        total = len(self.written) + len(self.unchanged)
+        parts = [f"{len(self.written)} written", f"{len(self.unchanged)} unchanged"]
+        if self.removed:
+            parts.append(f"{len(self.removed)} removed")
+        if self.cached:
+            parts.append(f"{len(self.cached)} generator{'s' if len(self.cached) != 1 else ''} cached")
+        return f"built {total} files from {filename} ({', '.join(parts)}) in {self.seconds:.2f}s"
+
+    def to_dict(self) -> dict:
+        return {"written": self.written, "unchanged": self.unchanged, "removed": self.removed,
+                "cached_generators": self.cached, "seconds": round(self.seconds, 3)}
+
+
+def render(project: Project, generator: Generator) -> Rendered:
+    try:
+        rendered = generator.load()(project)
+    except StacksError as exc:
+        raise StacksError(f"{generator.name}: {exc.message}", diagnostics=exc.diagnostics, hint=exc.hint) from exc
+    seen: set[str] = set()
+    for art in rendered.artifacts:
+        if art.path in seen:  # pragma: no cover - a generator bug, not a user error
+            raise RuntimeError(f"generator {generator.name} produced {art.path} twice")
+        seen.add(art.path)
+    return rendered
+
+
+def _source_digest(generator: Generator) -> str:
+    digest = hashlib.sha256(generator.entry.encode())
+    for rel in generator.sources:
+        base = REPO_ROOT / rel
+        files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
+        for file in files:
+            if "__pycache__" in file.parts:
+                continue
+            digest.update(file.relative_to(REPO_ROOT).as_posix().encode())
+            digest.update(file.read_bytes() if file.exists() else b"-")
+    return digest.hexdigest()
+
+
+def _cache_key(project: Project, generator: Generator) -> str:
+    return hashlib.sha256(f"{project.fingerprint}:{_source_digest(generator)}".encode()).hexdigest()
+
+
+def _load_cache(root: Path) -> dict:
+    try:
+        return json.loads((root / CACHE_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _cache_hit(root: Path, entry: dict | None, key: str) -> bool:
+    if not entry or entry.get("key") != key:
+        return False
+    return all(file_digest(root / path) == digest for path, digest in entry.get("files", {}).items())
+
+
+def build(project: Project, only: list[str] | None = None, *, use_cache: bool = True,
+          progress: Progress | None = None) -> BuildResult:
+    started = time.perf_counter()
+    root = project.root
+    cache = _load_cache(root) if use_cache else {}
+    result = BuildResult()
+    rendered: dict[str, Rendered] = {}
+    keys: dict[str, str] = {}
+    for generator in by_name(only):
+        key = _cache_key(project, generator)
+        keys[generator.name] = key
+        if use_cache and _cache_hit(root, cache.get(generator.name), key):
+            result.cached.append(generator.name)
+            result.unchanged.extend(sorted(cache[generator.name]["files"]))
+            if progress:
+                progress(generator.name, "cached")
+            continue
+        if progress:
+            progress(generator.name, "start")
+        rendered[generator.name] = render(project, generator)
+        if progress:
+            progress(generator.name, "done")
+    # Every generator rendered: now, and only now, touch the disk.
+    for name, out in rendered.items():
+        for art in out.artifacts:
+            target = root / art.path
+            if file_digest(target) == art.digest:
+                result.unchanged.append(art.path)
+            else:
+                write_atomic(target, art.content, 0o755 if art.path.endswith((".sh", "/run")) else 0o644)
+                result.written.append(art.path)
+        for path in compare(root, out.artifacts, out.owns).unexpected:
+            (root / path).unlink()
+            result.removed.append(path)
+        cache[name] = {"key": keys[name], "files": {a.path: a.digest for a in out.artifacts}}
+    if rendered:
+        write_atomic(root / CACHE_FILE, (json.dumps(cache, indent=1, sort_keys=True) + "\n").encode())
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def check(project: Project, only: list[str] | None = None, progress: Progress | None = None) -> Staleness:
+    """Render everything in memory and compare with the files on disk."""
+    stale: list[str] = []
+    missing: list[str] = []
+    unexpected: list[str] = []
+    for generator in by_name(only):
+        if progress:
+            progress(generator.name, "start")
+        out = render(project, generator)
+        state = compare(project.root, out.artifacts, out.owns)
+        stale += state.stale
+        missing += state.missing
+        unexpected += state.unexpected
+        if progress:
+            progress(generator.name, "done")
+    return Staleness(tuple(sorted(stale)), tuple(sorted(missing)), tuple(sorted(unexpected)))
+
+
+def all_artifacts(project: Project, only: list[str] | None = None) -> list[Artifact]:
+    return [art for g in by_name(only) for art in render(project, g).artifacts]

@@ -1,0 +1,470 @@
+"""Validation: a loaded YAML document in, a ``StacksFile`` out, or every problem located.
+
+Two passes. The structural pass is pydantic's, with each error translated into
+``file:line:col: path: message`` plus a hint ("did you mean ...?" for typos). The
+semantic pass checks what a schema cannot: references between components and
+stacks, what each target can host, sizes and names clouds would refuse.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from stacks import targets
+from stacks.errors import Diagnostic, StacksError, did_you_mean, one_of
+from stacks.model import NOT_DEPLOYED_KINDS, WORKLOAD_KINDS, StacksFile
+from stacks.naming import NAME_RULES, resource_name, sql_identifier
+from stacks.yamlsource import Document, PathKey
+
+SECRET_LIKE = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|ACCESS_KEY)", re.I)
+
+
+def validate_document(doc: Document) -> StacksFile:
+    """The validated model of ``doc``; raises ``StacksError`` with every problem found."""
+    try:
+        model = StacksFile.model_validate(doc.data)
+    except ValidationError as exc:
+        problems = sorted({_translate(doc, err) for err in exc.errors(include_url=False)},
+                          key=lambda d: (d.line or 0, d.col or 0, d.path))
+        raise StacksError(f"{doc.filename}: {_count(problems)} found", diagnostics=problems) from None
+    problems = sorted(set(semantic_problems(doc, model)), key=lambda d: (d.line or 0, d.col or 0, d.path))
+    if problems:
+        raise StacksError(f"{doc.filename}: {_count(problems)} found", diagnostics=problems)
+    return model
+
+
+def _count(problems: list[Diagnostic]) -> str:
+    return f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+
+
+# ---------------------------------------------------------------- structural errors
+
+
+def _walk(loc: tuple) -> tuple[PathKey, Any]:
+    """Map a pydantic error location to a data path, and find the type expected there.
+
+    Tagged unions add their tag to the location without a matching level in the data;
+    walking the annotations alongside the location tells those steps apart.
+    """
+    tp: Any = StacksFile
+    path: list = []
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = _field_by_alias(tp, part)
+            path.append(part)
+            tp = field.annotation if field else None
+            continue
+        origin = typing.get_origin(tp)
+        if origin in (typing.Union, types.UnionType):
+            members = [m for m in typing.get_args(tp) if isinstance(m, type) and issubclass(m, BaseModel)]
+            chosen = next((m for m in members if _tag_of(m) == part), None)
+            if chosen is not None:
+                tp = chosen
+                continue
+            tp = None
+            path.append(part)
+            continue
+        if origin is list:
+            tp = typing.get_args(tp)[0]
+        elif origin is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            tp = None
+        if part == "[key]":
+            continue
+        path.append(part)
+    return tuple(path), _unwrap(tp)
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        if typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) == 1:
+                tp = args[0]
+                continue
+        return tp
+
+
+def _field_by_alias(model: type[BaseModel], name: Any):
+    for field_name, field in model.model_fields.items():
+        if (field.alias or field_name) == name or field_name == name:
+            return field
+    return None
+
+
+def _tag_of(model: type[BaseModel]) -> str | None:
+    for key in ("kind", "target"):
+        field = model.model_fields.get(key)
+        if field is not None and typing.get_origin(field.annotation) is typing.Literal:
+            return typing.get_args(field.annotation)[0]
+    return None
+
+
+def _keys_of(model: Any) -> list[str]:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [f.alias or n for n, f in model.model_fields.items()]
+    return []
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _translate(doc: Document, err: dict) -> Diagnostic:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    is_key = bool(loc) and loc[-1] == "[key]"
+    parent_path, _ = _walk(loc[:-1]) if loc else ((), None)
+    path, expected_type = _walk(loc)
+
+    if kind == "extra_forbidden":
+        name = loc[-1]
+        _, parent_type = _walk(loc[:-1])
+        keys = _keys_of(parent_type)
+        suggestion = did_you_mean(str(name), keys)
+        hint = suggestion + " " if suggestion else ""
+        hint += f"Allowed keys here: {one_of(keys, 30)}." if keys else "Remove it."
+        return doc.diagnostic(path, f"unknown key '{name}'", hint, at_key=True)
+
+    if kind == "missing":
+        field = loc[-1]
+        where = parent_path
+        desc = ""
+        if isinstance(expected_type, type) and issubclass(expected_type, BaseModel):
+            desc = f" ({expected_type.__doc__.strip().splitlines()[0]})" if expected_type.__doc__ else ""
+        return doc.diagnostic(where, f"missing required key '{field}'{desc}", f"add '{field}:' here", at_key=True)
+
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag_name = ctx.get("discriminator", "kind").strip("'")
+        options = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
+        if kind == "union_tag_not_found":
+            return doc.diagnostic(path, f"missing '{tag_name}'", f"set '{tag_name}:' to one of {one_of(options)}",
+                                  at_key=True)
+        tag = ctx.get("tag")
+        suggestion = did_you_mean(str(tag), options)
+        hint = (suggestion + " " if suggestion else "") + f"Use one of {one_of(options)}."
+        return doc.diagnostic((*path, tag_name), f"unknown {tag_name} '{tag}'", hint)
+
+    if kind == "literal_error":
+        options = re.findall(r"'([^']*)'|(\d+)", str(ctx.get("expected", "")))
+        flat = [a or b for a, b in options]
+        suggestion = did_you_mean(str(value), flat)
+        hint = (suggestion + " " if suggestion else "") + f"Use one of {one_of(flat, 20)}."
+        return doc.diagnostic(path, f"{_describe(value)} is not allowed here", hint)
+
+    if kind == "string_pattern_mismatch":
+        return doc.diagnostic(path, f"{_describe(value)} has the wrong form", _pattern_hint(str(ctx.get("pattern", ""))),
+                              at_key=is_key)
+
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return doc.diagnostic(path, f"expected a mapping, found {_describe(value)}",
+                              "write key: value pairs indented under this key")
+    if kind == "list_type":
+        return doc.diagnostic(path, f"expected a list, found {_describe(value)}", "write items as '- item' lines")
+
+    message = err["msg"]
+    message = message[0].lower() + message[1:]
+    if value is not None and kind.endswith(("_type", "_parsing", "_than", "_equal", "too_short", "too_long")):
+        message += f", found {_describe(value)}"
+    return doc.diagnostic(path, message, _generic_hint(kind, ctx), at_key=is_key)
+
+
+def _pattern_hint(pattern: str) -> str:
+    known = {
+        r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$": "use 2-30 lowercase letters, digits and '-', starting with a letter "
+        "(ids become parts of cloud resource names)",
+        r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$": "use 2-40 lowercase letters, digits and '-', starting with a letter",
+        r"^[a-z][a-z0-9]{0,11}$": "environment names take 1-12 lowercase letters and digits, no '-' "
+        "(deployables are named <stack>-<environment>)",
+        r"^[A-Z_][A-Z0-9_]*$": "environment variable names take uppercase letters, digits and '_'",
+        r"^[a-z0-9][a-z0-9/_-]{1,126}$": "a secret is referenced by its name in the secret store "
+        "(lowercase letters, digits, '/', '_', '-'), never by its value",
+        r"^[a-z][a-z0-9-]{0,19}$": "stack ids take 1-20 lowercase letters, digits and '-', starting with a letter",
+        r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$": "GCP project ids take 6-30 lowercase letters, digits and '-'",
+        r"^/[^\s]*$": "a path starts with '/' and has no spaces, e.g. /health",
+    }
+    return known.get(pattern, f"the value must match {pattern}")
+
+
+def _generic_hint(kind: str, ctx: dict) -> str | None:
+    if kind.startswith("int") or kind.startswith("float"):
+        return "write a number without quotes"
+    if kind.startswith("bool"):
+        return "write true or false"
+    if kind.startswith("string"):
+        return "write a string (quote it if it looks like a number or boolean)"
+    if "limit_value" in ctx or "ge" in ctx or "le" in ctx:
+        return "change the value to fit the range"
+    return None
+
+
+# ---------------------------------------------------------------- semantic checks
+
+
+def semantic_problems(doc: Document, model: StacksFile) -> Iterator[Diagnostic]:
+    ids = sorted(model.components)
+    yield from _check_connections(doc, model, ids)
+    yield from _check_components(doc, model, ids)
+    yield from _check_stacks(doc, model, ids)
+    yield from _check_views(doc, model, ids)
+
+
+def _unknown_id(doc: Document, path: PathKey, ref: str, ids: list[str], what: str = "component") -> Diagnostic:
+    suggestion = did_you_mean(ref, ids)
+    hint = (suggestion + " " if suggestion else "") + f"Known {what}s: {one_of(ids)}."
+    return doc.diagnostic(path, f"unknown {what} '{ref}'", hint)
+
+
+def _check_connections(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[Diagnostic]:
+    seen: dict[tuple, int] = {}
+    for i, conn in enumerate(model.connections):
+        base = ("connections", i)
+        for end, ref in (("from", conn.from_), ("to", conn.to)):
+            if ref not in model.components:
+                yield _unknown_id(doc, (*base, end), ref, ids)
+        if conn.from_ == conn.to:
+            yield doc.diagnostic((*base, "to"), f"'{conn.to}' connects to itself",
+                                 "a connection joins two different components: change 'from' or 'to'")
+        key = (conn.from_, conn.to, conn.flow, conn.label)
+        if key in seen:
+            yield doc.diagnostic(base, f"duplicate connection {conn.from_} -> {conn.to} ({conn.flow})",
+                                 f"the same connection is already declared as connections[{seen[key]}]; "
+                                 "remove one or give them different labels")
+        seen.setdefault(key, i)
+        if conn.flow == "request" and conn.to in model.components and model.components[conn.to].kind == "user":
+            yield doc.diagnostic((*base, "to"), f"'{conn.to}' is a user and cannot receive requests",
+                                 "reverse the connection (users call systems), or set flow: data")
+
+
+def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[Diagnostic]:
+    envs = model.environments
+    for cid, comp in model.components.items():
+        base = ("components", cid)
+        if comp.kind in WORKLOAD_KINDS:
+            if comp.build is None and comp.image is None:
+                yield doc.diagnostic(base, f"{comp.kind} '{cid}' has neither 'build' nor 'image'",
+                                     "add 'build: {context: .}' to build it from source, or 'image: <ref>'",
+                                     at_key=True)
+            if comp.build is not None and comp.image is not None:
+                yield doc.diagnostic((*base, "image"), "set either 'build' or 'image', not both",
+                                     "remove 'image' to build from source, or 'build' to use the prebuilt image")
+            for var, value in comp.env.items():
+                if SECRET_LIKE.search(var) and value and not value.startswith("${"):
+                    yield doc.diagnostic((*base, "env", var), f"'{var}' looks like a secret given as a plain value",
+                                         f"move it to 'secrets: {{{var}: <secret-name>}}' so only a reference is stored")
+            overlap = sorted(set(comp.env) & set(comp.secrets))
+            for var in overlap:
+                yield doc.diagnostic((*base, "secrets", var), f"'{var}' is set both in env and in secrets",
+                                     "keep one of them")
+            scale = getattr(comp, "scale", None)
+            if scale is not None and scale.min > scale.max:
+                yield doc.diagnostic((*base, "scale", "min"), f"scale.min ({scale.min}) is above scale.max ({scale.max})",
+                                     "lower min or raise max")
+        if comp.kind == "job":
+            for j, ref in enumerate(comp.before):
+                if ref not in model.components:
+                    yield _unknown_id(doc, (*base, "before", j), ref, ids)
+        if comp.kind == "warehouse":
+            if comp.lake is not None:
+                lake = model.components.get(comp.lake)
+                if lake is None:
+                    yield _unknown_id(doc, (*base, "lake"), comp.lake, ids)
+                elif lake.kind != "bucket":
+                    yield doc.diagnostic((*base, "lake"), f"'{comp.lake}' is a {lake.kind}, not a bucket",
+                                         "point 'lake' at a bucket component")
+            yield from _check_tables(doc, base, comp)
+        if comp.kind not in NOT_DEPLOYED_KINDS and comp.environments is not None:
+            for j, env in enumerate(comp.environments):
+                if env not in envs:
+                    yield _unknown_id(doc, (*base, "environments", j), env, envs, "environment")
+
+
+def _check_tables(doc: Document, base: PathKey, comp) -> Iterator[Diagnostic]:
+    names: set[str] = set()
+    for t, table in enumerate(comp.tables):
+        tpath = (*base, "tables", t)
+        if table.name in names:
+            yield doc.diagnostic((*tpath, "name"), f"table '{table.name}' is declared twice", "rename or remove one")
+        names.add(table.name)
+        columns = {c.name: c for c in table.columns}
+        if len(columns) != len(table.columns):
+            yield doc.diagnostic((*tpath, "columns"), f"table '{table.name}' declares a column twice",
+                                 "column names must be unique")
+        for field in ("primary_key", "cluster_by"):
+            for k, col in enumerate(getattr(table, field)):
+                if col not in columns:
+                    yield _unknown_id(doc, (*tpath, field, k), col, sorted(columns), "column")
+        if table.partition_by is not None:
+            col = columns.get(table.partition_by)
+            if col is None:
+                yield _unknown_id(doc, (*tpath, "partition_by"), table.partition_by, sorted(columns), "column")
+            elif col.type not in ("DATE", "TIMESTAMP"):
+                yield doc.diagnostic((*tpath, "partition_by"), f"'{col.name}' is {col.type}; tables are partitioned by "
+                                     "a DATE or TIMESTAMP column", "pick a date column or drop partition_by")
+
+
+def _deployed(model: StacksFile, stack) -> list[str]:
+    if stack.components is not None:
+        return list(stack.components)
+    if getattr(stack, "placement", None) is not None:
+        return list(stack.placement)
+    return [cid for cid, c in model.components.items() if c.kind not in NOT_DEPLOYED_KINDS]
+
+
+def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[Diagnostic]:
+    for sid, stack in model.stacks.items():
+        base = ("stacks", sid)
+        for env, settings in stack.environments.items():
+            epath = (*base, "environments", env)
+            if env not in model.environments:
+                yield doc.diagnostic(epath, f"unknown environment '{env}'",
+                                     (did_you_mean(env, model.environments) or "") +
+                                     f" Declared environments: {one_of(model.environments)} "
+                                     "(add it to the top-level 'environments' list).", at_key=True)
+            for cid in settings.components:
+                if cid not in model.components:
+                    yield _unknown_id(doc, (*epath, "components", cid), cid, ids)
+            if settings.dns_zone and not settings.domain:
+                yield doc.diagnostic((*epath, "dns_zone"), "dns_zone is set without a domain",
+                                     "set 'domain' too, or remove 'dns_zone'")
+            if settings.cdn and not settings.domain and stack.target != "compose":
+                yield doc.diagnostic((*epath, "cdn"), "a CDN needs a domain", "set 'domain' for this environment")
+        if stack.components is not None:
+            for j, cid in enumerate(stack.components):
+                if cid not in model.components:
+                    yield _unknown_id(doc, (*base, "components", j), cid, ids)
+        if stack.target == "aws":
+            yield from _check_region(doc, (*base, "region"), stack.region, targets.AWS_REGIONS, "AWS")
+        elif stack.target == "gcp":
+            yield from _check_region(doc, (*base, "region"), stack.region, targets.GCP_REGIONS, "GCP")
+        elif stack.target == "hybrid":
+            yield from _check_region(doc, (*base, "aws", "region"), stack.aws.region, targets.AWS_REGIONS, "AWS")
+            yield from _check_region(doc, (*base, "gcp", "region"), stack.gcp.region, targets.GCP_REGIONS, "GCP")
+            for cid in stack.placement:
+                if cid not in model.components:
+                    yield _unknown_id(doc, (*base, "placement", cid), cid, ids)
+        yield from _check_hosting(doc, model, sid, stack)
+
+
+def _check_region(doc: Document, path: PathKey, region: str, known: tuple[str, ...], cloud: str):
+    if region not in known:
+        suggestion = did_you_mean(region, known)
+        yield doc.diagnostic(path, f"unknown {cloud} region '{region}'",
+                             (suggestion + " " if suggestion else "") + f"Known regions include {one_of(known, 8)}.")
+
+
+def _cloud_of(stack, cid: str) -> str:
+    return stack.placement.get(cid, "aws") if stack.target == "hybrid" else stack.target
+
+
+def _check_hosting(doc: Document, model: StacksFile, sid: str, stack) -> Iterator[Diagnostic]:
+    base = ("stacks", sid)
+    hosted = targets.HOSTED_KINDS[stack.target]
+    for cid in _deployed(model, stack):
+        comp = model.components.get(cid)
+        if comp is None:
+            continue
+        path = (*base, "placement", cid) if stack.target == "hybrid" else (*base, "components")
+        if comp.kind not in hosted:
+            yield doc.diagnostic(path, f"'{cid}' is a {comp.kind}; a {stack.target} stack cannot deploy it",
+                                 f"{comp.kind}s are drawn on diagrams but never deployed: remove '{cid}' here")
+            continue
+        cloud = _cloud_of(stack, cid)
+        tech = (comp.technology or "").lower()
+        allowed = targets.TECHNOLOGY_CLOUDS.get((comp.kind, tech))
+        if allowed is not None and cloud not in allowed:
+            yield doc.diagnostic(path, f"'{cid}' uses {comp.technology}, which {cloud} cannot run",
+                                 f"run it on {' or '.join(sorted(allowed - {'compose'}))}, or change its technology")
+        for env, settings in stack.environments.items():
+            if comp.environments is not None and env not in comp.environments:
+                continue
+            yield from _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud)
+            yield from _check_names(doc, model, sid, env, cid, comp, cloud)
+
+
+def _effective(comp, override, field: str):
+    value = getattr(override, field, None) if override is not None else None
+    return value if value is not None else getattr(comp, field, None)
+
+
+def _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud) -> Iterator[Diagnostic]:
+    if comp.kind not in WORKLOAD_KINDS:
+        return
+    override = settings.components.get(cid)
+    resources = _effective(comp, override, "resources")
+    path = (("stacks", sid, "environments", env, "components", cid, "resources")
+            if override is not None and override.resources is not None else ("components", cid, "resources"))
+    problem = None
+    if cloud == "aws":
+        problem = targets.fargate_size_problem(resources.cpu, resources.memory)
+    elif cloud == "gcp" and comp.kind != "job":
+        problem = targets.cloud_run_size_problem(resources.cpu, resources.memory)
+    if problem:
+        yield doc.diagnostic(path, f"{cid} in {sid}-{env}: {problem}", "pick a size the target offers")
+    scale = _effective(comp, override, "scale")
+    if scale is not None and scale.min > scale.max:
+        yield doc.diagnostic(path[:-1] + ("scale",), f"{cid} in {sid}-{env}: scale.min is above scale.max",
+                             "lower min or raise max")
+
+
+def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]:
+    name = resource_name(model.system.name, cid, env)
+    path = ("components", cid)
+    checks: list[tuple[str, str]] = []
+    if cloud == "aws":
+        if comp.kind == "bucket":
+            checks.append(("s3_bucket", name))
+        if comp.kind in ("service", "frontend"):
+            checks.append(("alb", name))
+        if comp.kind in WORKLOAD_KINDS:
+            checks.append(("iam_role", name + "-execution"))
+    elif cloud == "gcp":
+        if comp.kind == "bucket":
+            checks.append(("gcs_bucket", name))
+        if comp.kind in WORKLOAD_KINDS:
+            checks.append(("cloud_run", name))
+            checks.append(("gcp_service_account", _short_account_id(model.system.name, cid, env)))
+    for rule_name, value in checks:
+        rule = NAME_RULES[rule_name]
+        problem = rule.check(value)
+        if problem:
+            yield doc.diagnostic(path, f"the {rule.what} name '{value}' for {sid}-{env} {problem}",
+                                 "shorten the system name or the component id", at_key=True)
+    if comp.kind == "warehouse" and len(sql_identifier(name)) > 1024:
+        yield doc.diagnostic(path, "the dataset name is too long", "shorten the system name", at_key=True)
+
+
+def _short_account_id(system: str, cid: str, env: str) -> str:
+    # Service account ids are capped at 30 characters: component and environment are what identify it.
+    return f"{cid}-{env}"
+
+
+def _check_views(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[Diagnostic]:
+    for r, group in enumerate(model.views.rank):
+        for j, cid in enumerate(group):
+            if cid not in model.components:
+                yield _unknown_id(doc, ("views", "rank", r, j), cid, ids)
+    for view, settings in model.views.settings.items():
+        for j, cid in enumerate(settings.exclude):
+            if cid not in model.components:
+                yield _unknown_id(doc, ("views", "settings", view, "exclude", j), cid, ids)
