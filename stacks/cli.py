@@ -33,14 +33,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
 
 FileOption = Annotated[
-    Path | None, typer.Option("--file", "-f", help="The stacks.yaml to read (default: ./stacks.yaml).", show_default=False)
+    Path | None,
+    typer.Option("--file", "-f", help="The stacks.yaml to read (default: ./stacks.yaml).", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 # Modules that add commands: each defines ``register(app)``. Adding a command group is one line.
-COMMAND_MODULES = (
-    "stacks.commands.core",
-)
+COMMAND_MODULES = ("stacks.commands.core",)
 
 
 def command(func: Callable) -> Callable:

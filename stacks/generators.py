@@ -46,6 +46,8 @@ def by_name(names: list[str] | None) -> tuple[Generator, ...]:
     for name in names:
         if name not in known:
             suggestion = did_you_mean(name, known)
-            raise StacksError(f"unknown generator '{name}'",
-                              hint=(suggestion + " " if suggestion else "") + f"Generators: {one_of(known)}.")
+            raise StacksError(
+                f"unknown generator '{name}'",
+                hint=(suggestion + " " if suggestion else "") + f"Generators: {one_of(known)}.",
+            )
     return tuple(g for g in GENERATORS if g.name in names)

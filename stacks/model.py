@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 COMPONENT_ID = r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$"
 NAME = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
@@ -19,12 +19,25 @@ ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
 SECRET_REF = r"^[a-z0-9][a-z0-9/_-]{1,126}$"
 COLUMN_TYPES = ("BIGINT", "INTEGER", "DOUBLE", "DECIMAL", "VARCHAR", "DATE", "TIMESTAMP", "BOOLEAN")
 
-ComponentId = Annotated[str, Field(pattern=COMPONENT_ID, description="A component id: lowercase letters, digits and '-', 2-30 characters.")]
+ComponentId = Annotated[
+    str, Field(pattern=COMPONENT_ID, description="A component id: lowercase letters, digits and '-', 2-30 characters.")
+]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
+def _scalar_text(value: object) -> object:
+    # YAML reads `16` or `1.5` as numbers where a string is meant (versions, env values).
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_scalar_text)]
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # strict: YAML's `yes`/`no` are booleans and must not turn into 1/0 where a number is meant.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 # ---------------------------------------------------------------- system
@@ -110,8 +123,8 @@ class Deployable(ComponentBase):
 class Workload(Deployable):
     build: Build | None = None
     image: str | None = Field(None, description="A prebuilt image reference instead of build.")
-    command: list[str] | None = None
-    env: dict[Annotated[str, Field(pattern=ENV_VAR)], str] = Field(default_factory=dict)
+    command: list[Text] | None = None
+    env: dict[Annotated[str, Field(pattern=ENV_VAR)], Text] = Field(default_factory=dict)
     secrets: dict[Annotated[str, Field(pattern=ENV_VAR)], Annotated[str, Field(pattern=SECRET_REF)]] = Field(
         default_factory=dict,
         description="Env var -> name of a secret in the target's secret store. References only, never values.",
@@ -165,7 +178,7 @@ class Warehouse(Deployable):
 class Database(Deployable):
     kind: Literal["database"]
     engine: Literal["postgres", "mysql"] = "postgres"
-    version: str = "16"
+    version: Text = "16"
     storage_gb: int = Field(20, ge=5, le=65536)
 
 
@@ -185,7 +198,19 @@ Component = Annotated[
     Person | External | Frontend | Service | Worker | Job | Bucket | Warehouse | Database | Cache | Queue,
     Field(discriminator="kind"),
 ]
-KINDS = ("user", "external", "frontend", "service", "worker", "job", "bucket", "warehouse", "database", "cache", "queue")
+KINDS = (
+    "user",
+    "external",
+    "frontend",
+    "service",
+    "worker",
+    "job",
+    "bucket",
+    "warehouse",
+    "database",
+    "cache",
+    "queue",
+)
 WORKLOAD_KINDS = ("frontend", "service", "worker", "job")
 NOT_DEPLOYED_KINDS = ("user", "external")
 
@@ -211,7 +236,7 @@ class Connection(Strict):
 class ComponentOverride(Strict):
     resources: Resources | None = None
     scale: Scale | None = None
-    env: dict[Annotated[str, Field(pattern=ENV_VAR)], str] = Field(default_factory=dict)
+    env: dict[Annotated[str, Field(pattern=ENV_VAR)], Text] = Field(default_factory=dict)
 
 
 class Environment(Strict):
@@ -300,7 +325,7 @@ class Views(Strict):
 class StacksFile(Strict):
     """A stacks.yaml: one system, its components, their connections and the stacks it runs on."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, title="stacks.yaml")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, title="stacks.yaml")
 
     version: Literal[1] = 1
     system: System

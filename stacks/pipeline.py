@@ -44,8 +44,13 @@ class BuildResult:
         return f"built {total} files from {filename} ({', '.join(parts)}) in {self.seconds:.2f}s"
 
     def to_dict(self) -> dict:
-        return {"written": self.written, "unchanged": self.unchanged, "removed": self.removed,
-                "cached_generators": self.cached, "seconds": round(self.seconds, 3)}
+        return {
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "cached_generators": self.cached,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def render(project: Project, generator: Generator) -> Rendered:
@@ -91,8 +96,9 @@ def _cache_hit(root: Path, entry: dict | None, key: str) -> bool:
     return all(file_digest(root / path) == digest for path, digest in entry.get("files", {}).items())
 
 
-def build(project: Project, only: list[str] | None = None, *, use_cache: bool = True,
-          progress: Progress | None = None) -> BuildResult:
+def build(
+    project: Project, only: list[str] | None = None, *, use_cache: bool = True, progress: Progress | None = None
+) -> BuildResult:
     started = time.perf_counter()
     root = project.root
     cache = _load_cache(root) if use_cache else {}

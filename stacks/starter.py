@@ -15,8 +15,9 @@ def starter_text(name: str) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,38}[a-z0-9]", name):
-        raise StacksError(f"invalid system name '{name}'",
-                          hint="use 2-40 lowercase letters, digits and '-', starting with a letter")
+        raise StacksError(
+            f"invalid system name '{name}'", hint="use 2-40 lowercase letters, digits and '-', starting with a letter"
+        )
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True)
     return env.get_template("stacks.init.yaml.j2").render(name=name)
 

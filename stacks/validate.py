@@ -30,8 +30,10 @@ def validate_document(doc: Document) -> StacksFile:
     try:
         model = StacksFile.model_validate(doc.data)
     except ValidationError as exc:
-        problems = sorted({_translate(doc, err) for err in exc.errors(include_url=False)},
-                          key=lambda d: (d.line or 0, d.col or 0, d.path))
+        problems = sorted(
+            {_translate(doc, err) for err in exc.errors(include_url=False)},
+            key=lambda d: (d.line or 0, d.col or 0, d.path),
+        )
         raise StacksError(f"{doc.filename}: {_count(problems)} found", diagnostics=problems) from None
     problems = sorted(set(semantic_problems(doc, model)), key=lambda d: (d.line or 0, d.col or 0, d.path))
     if problems:
@@ -55,6 +57,8 @@ def _walk(loc: tuple) -> tuple[PathKey, Any]:
     tp: Any = StacksFile
     path: list = []
     for part in loc:
+        if part == "[key]":
+            continue
         tp = _unwrap(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             field = _field_by_alias(tp, part)
@@ -77,8 +81,6 @@ def _walk(loc: tuple) -> tuple[PathKey, Any]:
             tp = typing.get_args(tp)[1]
         else:
             tp = None
-        if part == "[key]":
-            continue
         path.append(part)
     return tuple(path), _unwrap(tp)
 
@@ -157,9 +159,12 @@ def _translate(doc: Document, err: dict) -> Diagnostic:
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tag_name = ctx.get("discriminator", "kind").strip("'")
         options = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
+        if not options and typing.get_origin(expected_type) in (typing.Union, types.UnionType):
+            options = [t for t in map(_tag_of, typing.get_args(expected_type)) if t]
         if kind == "union_tag_not_found":
-            return doc.diagnostic(path, f"missing '{tag_name}'", f"set '{tag_name}:' to one of {one_of(options)}",
-                                  at_key=True)
+            return doc.diagnostic(
+                path, f"missing '{tag_name}'", f"set '{tag_name}:' to one of {one_of(options)}", at_key=True
+            )
         tag = ctx.get("tag")
         suggestion = did_you_mean(str(tag), options)
         hint = (suggestion + " " if suggestion else "") + f"Use one of {one_of(options)}."
@@ -173,12 +178,14 @@ def _translate(doc: Document, err: dict) -> Diagnostic:
         return doc.diagnostic(path, f"{_describe(value)} is not allowed here", hint)
 
     if kind == "string_pattern_mismatch":
-        return doc.diagnostic(path, f"{_describe(value)} has the wrong form", _pattern_hint(str(ctx.get("pattern", ""))),
-                              at_key=is_key)
+        return doc.diagnostic(
+            path, f"{_describe(value)} has the wrong form", _pattern_hint(str(ctx.get("pattern", ""))), at_key=is_key
+        )
 
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return doc.diagnostic(path, f"expected a mapping, found {_describe(value)}",
-                              "write key: value pairs indented under this key")
+        return doc.diagnostic(
+            path, f"expected a mapping, found {_describe(value)}", "write key: value pairs indented under this key"
+        )
     if kind == "list_type":
         return doc.diagnostic(path, f"expected a list, found {_describe(value)}", "write items as '- item' lines")
 
@@ -243,17 +250,26 @@ def _check_connections(doc: Document, model: StacksFile, ids: list[str]) -> Iter
             if ref not in model.components:
                 yield _unknown_id(doc, (*base, end), ref, ids)
         if conn.from_ == conn.to:
-            yield doc.diagnostic((*base, "to"), f"'{conn.to}' connects to itself",
-                                 "a connection joins two different components: change 'from' or 'to'")
+            yield doc.diagnostic(
+                (*base, "to"),
+                f"'{conn.to}' connects to itself",
+                "a connection joins two different components: change 'from' or 'to'",
+            )
         key = (conn.from_, conn.to, conn.flow, conn.label)
         if key in seen:
-            yield doc.diagnostic(base, f"duplicate connection {conn.from_} -> {conn.to} ({conn.flow})",
-                                 f"the same connection is already declared as connections[{seen[key]}]; "
-                                 "remove one or give them different labels")
+            yield doc.diagnostic(
+                base,
+                f"duplicate connection {conn.from_} -> {conn.to} ({conn.flow})",
+                f"the same connection is already declared as connections[{seen[key]}]; "
+                "remove one or give them different labels",
+            )
         seen.setdefault(key, i)
         if conn.flow == "request" and conn.to in model.components and model.components[conn.to].kind == "user":
-            yield doc.diagnostic((*base, "to"), f"'{conn.to}' is a user and cannot receive requests",
-                                 "reverse the connection (users call systems), or set flow: data")
+            yield doc.diagnostic(
+                (*base, "to"),
+                f"'{conn.to}' is a user and cannot receive requests",
+                "reverse the connection (users call systems), or set flow: data",
+            )
 
 
 def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[Diagnostic]:
@@ -262,24 +278,37 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
         base = ("components", cid)
         if comp.kind in WORKLOAD_KINDS:
             if comp.build is None and comp.image is None:
-                yield doc.diagnostic(base, f"{comp.kind} '{cid}' has neither 'build' nor 'image'",
-                                     "add 'build: {context: .}' to build it from source, or 'image: <ref>'",
-                                     at_key=True)
+                yield doc.diagnostic(
+                    base,
+                    f"{comp.kind} '{cid}' has neither 'build' nor 'image'",
+                    "add 'build: {context: .}' to build it from source, or 'image: <ref>'",
+                    at_key=True,
+                )
             if comp.build is not None and comp.image is not None:
-                yield doc.diagnostic((*base, "image"), "set either 'build' or 'image', not both",
-                                     "remove 'image' to build from source, or 'build' to use the prebuilt image")
+                yield doc.diagnostic(
+                    (*base, "image"),
+                    "set either 'build' or 'image', not both",
+                    "remove 'image' to build from source, or 'build' to use the prebuilt image",
+                )
             for var, value in comp.env.items():
                 if SECRET_LIKE.search(var) and value and not value.startswith("${"):
-                    yield doc.diagnostic((*base, "env", var), f"'{var}' looks like a secret given as a plain value",
-                                         f"move it to 'secrets: {{{var}: <secret-name>}}' so only a reference is stored")
+                    yield doc.diagnostic(
+                        (*base, "env", var),
+                        f"'{var}' looks like a secret given as a plain value",
+                        f"move it to 'secrets: {{{var}: <secret-name>}}' so only a reference is stored",
+                    )
             overlap = sorted(set(comp.env) & set(comp.secrets))
             for var in overlap:
-                yield doc.diagnostic((*base, "secrets", var), f"'{var}' is set both in env and in secrets",
-                                     "keep one of them")
+                yield doc.diagnostic(
+                    (*base, "secrets", var), f"'{var}' is set both in env and in secrets", "keep one of them"
+                )
             scale = getattr(comp, "scale", None)
             if scale is not None and scale.min > scale.max:
-                yield doc.diagnostic((*base, "scale", "min"), f"scale.min ({scale.min}) is above scale.max ({scale.max})",
-                                     "lower min or raise max")
+                yield doc.diagnostic(
+                    (*base, "scale", "min"),
+                    f"scale.min ({scale.min}) is above scale.max ({scale.max})",
+                    "lower min or raise max",
+                )
         if comp.kind == "job":
             for j, ref in enumerate(comp.before):
                 if ref not in model.components:
@@ -290,8 +319,11 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
                 if lake is None:
                     yield _unknown_id(doc, (*base, "lake"), comp.lake, ids)
                 elif lake.kind != "bucket":
-                    yield doc.diagnostic((*base, "lake"), f"'{comp.lake}' is a {lake.kind}, not a bucket",
-                                         "point 'lake' at a bucket component")
+                    yield doc.diagnostic(
+                        (*base, "lake"),
+                        f"'{comp.lake}' is a {lake.kind}, not a bucket",
+                        "point 'lake' at a bucket component",
+                    )
             yield from _check_tables(doc, base, comp)
         if comp.kind not in NOT_DEPLOYED_KINDS and comp.environments is not None:
             for j, env in enumerate(comp.environments):
@@ -308,8 +340,9 @@ def _check_tables(doc: Document, base: PathKey, comp) -> Iterator[Diagnostic]:
         names.add(table.name)
         columns = {c.name: c for c in table.columns}
         if len(columns) != len(table.columns):
-            yield doc.diagnostic((*tpath, "columns"), f"table '{table.name}' declares a column twice",
-                                 "column names must be unique")
+            yield doc.diagnostic(
+                (*tpath, "columns"), f"table '{table.name}' declares a column twice", "column names must be unique"
+            )
         for field in ("primary_key", "cluster_by"):
             for k, col in enumerate(getattr(table, field)):
                 if col not in columns:
@@ -319,8 +352,11 @@ def _check_tables(doc: Document, base: PathKey, comp) -> Iterator[Diagnostic]:
             if col is None:
                 yield _unknown_id(doc, (*tpath, "partition_by"), table.partition_by, sorted(columns), "column")
             elif col.type not in ("DATE", "TIMESTAMP"):
-                yield doc.diagnostic((*tpath, "partition_by"), f"'{col.name}' is {col.type}; tables are partitioned by "
-                                     "a DATE or TIMESTAMP column", "pick a date column or drop partition_by")
+                yield doc.diagnostic(
+                    (*tpath, "partition_by"),
+                    f"'{col.name}' is {col.type}; tables are partitioned by a DATE or TIMESTAMP column",
+                    "pick a date column or drop partition_by",
+                )
 
 
 def _deployed(model: StacksFile, stack) -> list[str]:
@@ -337,16 +373,21 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
         for env, settings in stack.environments.items():
             epath = (*base, "environments", env)
             if env not in model.environments:
-                yield doc.diagnostic(epath, f"unknown environment '{env}'",
-                                     (did_you_mean(env, model.environments) or "") +
-                                     f" Declared environments: {one_of(model.environments)} "
-                                     "(add it to the top-level 'environments' list).", at_key=True)
+                yield doc.diagnostic(
+                    epath,
+                    f"unknown environment '{env}'",
+                    (did_you_mean(env, model.environments) or "")
+                    + f" Declared environments: {one_of(model.environments)} "
+                    "(add it to the top-level 'environments' list).",
+                    at_key=True,
+                )
             for cid in settings.components:
                 if cid not in model.components:
                     yield _unknown_id(doc, (*epath, "components", cid), cid, ids)
             if settings.dns_zone and not settings.domain:
-                yield doc.diagnostic((*epath, "dns_zone"), "dns_zone is set without a domain",
-                                     "set 'domain' too, or remove 'dns_zone'")
+                yield doc.diagnostic(
+                    (*epath, "dns_zone"), "dns_zone is set without a domain", "set 'domain' too, or remove 'dns_zone'"
+                )
             if settings.cdn and not settings.domain and stack.target != "compose":
                 yield doc.diagnostic((*epath, "cdn"), "a CDN needs a domain", "set 'domain' for this environment")
         if stack.components is not None:
@@ -369,8 +410,11 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
 def _check_region(doc: Document, path: PathKey, region: str, known: tuple[str, ...], cloud: str):
     if region not in known:
         suggestion = did_you_mean(region, known)
-        yield doc.diagnostic(path, f"unknown {cloud} region '{region}'",
-                             (suggestion + " " if suggestion else "") + f"Known regions include {one_of(known, 8)}.")
+        yield doc.diagnostic(
+            path,
+            f"unknown {cloud} region '{region}'",
+            (suggestion + " " if suggestion else "") + f"Known regions include {one_of(known, 8)}.",
+        )
 
 
 def _cloud_of(stack, cid: str) -> str:
@@ -386,15 +430,21 @@ def _check_hosting(doc: Document, model: StacksFile, sid: str, stack) -> Iterato
             continue
         path = (*base, "placement", cid) if stack.target == "hybrid" else (*base, "components")
         if comp.kind not in hosted:
-            yield doc.diagnostic(path, f"'{cid}' is a {comp.kind}; a {stack.target} stack cannot deploy it",
-                                 f"{comp.kind}s are drawn on diagrams but never deployed: remove '{cid}' here")
+            yield doc.diagnostic(
+                path,
+                f"'{cid}' is a {comp.kind}; stack '{sid}' ({stack.target}) cannot deploy it",
+                f"{comp.kind}s are drawn on diagrams but never deployed: remove '{cid}' here",
+            )
             continue
         cloud = _cloud_of(stack, cid)
         tech = (comp.technology or "").lower()
         allowed = targets.TECHNOLOGY_CLOUDS.get((comp.kind, tech))
         if allowed is not None and cloud not in allowed:
-            yield doc.diagnostic(path, f"'{cid}' uses {comp.technology}, which {cloud} cannot run",
-                                 f"run it on {' or '.join(sorted(allowed - {'compose'}))}, or change its technology")
+            yield doc.diagnostic(
+                path,
+                f"'{cid}' uses {comp.technology}, which {cloud} cannot run",
+                f"run it on {' or '.join(sorted(allowed - {'compose'}))}, or change its technology",
+            )
         for env, settings in stack.environments.items():
             if comp.environments is not None and env not in comp.environments:
                 continue
@@ -412,8 +462,11 @@ def _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud) -> Ite
         return
     override = settings.components.get(cid)
     resources = _effective(comp, override, "resources")
-    path = (("stacks", sid, "environments", env, "components", cid, "resources")
-            if override is not None and override.resources is not None else ("components", cid, "resources"))
+    path = (
+        ("stacks", sid, "environments", env, "components", cid, "resources")
+        if override is not None and override.resources is not None
+        else ("components", cid, "resources")
+    )
     problem = None
     if cloud == "aws":
         problem = targets.fargate_size_problem(resources.cpu, resources.memory)
@@ -421,10 +474,11 @@ def _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud) -> Ite
         problem = targets.cloud_run_size_problem(resources.cpu, resources.memory)
     if problem:
         yield doc.diagnostic(path, f"{cid} in {sid}-{env}: {problem}", "pick a size the target offers")
-    scale = _effective(comp, override, "scale")
+    scale = override.scale if override is not None else None
     if scale is not None and scale.min > scale.max:
-        yield doc.diagnostic(path[:-1] + ("scale",), f"{cid} in {sid}-{env}: scale.min is above scale.max",
-                             "lower min or raise max")
+        yield doc.diagnostic(
+            (*path[:-1], "scale"), f"{cid} in {sid}-{env}: scale.min is above scale.max", "lower min or raise max"
+        )
 
 
 def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]:
@@ -448,8 +502,12 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
         rule = NAME_RULES[rule_name]
         problem = rule.check(value)
         if problem:
-            yield doc.diagnostic(path, f"the {rule.what} name '{value}' for {sid}-{env} {problem}",
-                                 "shorten the system name or the component id", at_key=True)
+            yield doc.diagnostic(
+                path,
+                f"the {rule.what} name '{value}' for {sid}-{env} {problem}",
+                "shorten the system name or the component id",
+                at_key=True,
+            )
     if comp.kind == "warehouse" and len(sql_identifier(name)) > 1024:
         yield doc.diagnostic(path, "the dataset name is too long", "shorten the system name", at_key=True)
 

@@ -92,7 +92,7 @@ def read_text(path: Path, display: str | None = None) -> str:
         raise StacksError(f"{display}: is a directory, expected a stacks.yaml file")
     if size > MAX_FILE_BYTES:
         raise StacksError(
-            f"{display}: file is {size / 1024 / 1024:.1f} MiB, larger than the {MAX_FILE_BYTES // 1024 // 1024} MiB limit",
+            f"{display}: file is {size / 2**20:.1f} MiB, larger than the {MAX_FILE_BYTES // 2**20} MiB limit",
             diagnostics=[Diagnostic(display, 1, 1, "", "file too large")],
             hint="a stacks.yaml describes a system in a few hundred lines; split out generated data",
         )
@@ -104,8 +104,11 @@ def read_text(path: Path, display: str | None = None) -> str:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise StacksError(
             f"{display}: not valid UTF-8",
-            diagnostics=[Diagnostic(display, line, col, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-                                    "save the file as UTF-8")],
+            diagnostics=[
+                Diagnostic(
+                    display, line, col, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "save the file as UTF-8"
+                )
+            ],
         ) from None
 
 
@@ -123,8 +126,28 @@ def load_text(text: str, filename: str = "stacks.yaml") -> Document:
         raise StacksError(
             f"{filename}: not valid YAML", diagnostics=[_syntax_diagnostic(exc, filename, text)]
         ) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        what = f"character {exc.character!r}" if isinstance(exc.character, str) else "a character"
+        raise StacksError(
+            f"{filename}: not valid YAML",
+            diagnostics=[
+                Diagnostic(
+                    filename,
+                    line,
+                    col,
+                    "",
+                    f"{what} is not allowed in YAML (control characters are refused)",
+                    "remove the character or write it as an escape inside a double-quoted string",
+                )
+            ],
+        ) from None
     except yaml.YAMLError as exc:
-        raise StacksError(f"{filename}: not valid YAML: {exc}") from None
+        raise StacksError(
+            f"{filename}: not valid YAML",
+            diagnostics=[Diagnostic(filename, 1, 1, "", f"not valid YAML: {exc}", "check the file's syntax")],
+        ) from None
     except RecursionError:
         raise StacksError(
             f"{filename}: nesting is too deep",
@@ -133,8 +156,16 @@ def load_text(text: str, filename: str = "stacks.yaml") -> Document:
     if root is None:
         raise StacksError(
             f"{filename}: the file is empty",
-            diagnostics=[Diagnostic(filename, 1, 1, "", "the file is empty",
-                                    "describe your system in it; `stacks init` writes a commented starter")],
+            diagnostics=[
+                Diagnostic(
+                    filename,
+                    1,
+                    1,
+                    "",
+                    "the file is empty",
+                    "describe your system in it; `stacks init` writes a commented starter",
+                )
+            ],
         )
     builder = _Builder(filename)
     data = builder.build(root, (), 0)
@@ -144,10 +175,17 @@ def load_text(text: str, filename: str = "stacks.yaml") -> Document:
         kind = "a list" if isinstance(data, list) else f"a single {type(data).__name__} value"
         raise StacksError(
             f"{filename}: top level must be a mapping",
-            diagnostics=[Diagnostic(filename, root.start_mark.line + 1, root.start_mark.column + 1, "",
-                                    f"the top level is {kind}, expected a mapping with 'system', "
-                                    "'components', 'connections' and 'stacks'",
-                                    "see `stacks init` for the shape of a stacks.yaml")],
+            diagnostics=[
+                Diagnostic(
+                    filename,
+                    root.start_mark.line + 1,
+                    root.start_mark.column + 1,
+                    "",
+                    f"the top level is {kind}, expected a mapping with 'system', "
+                    "'components', 'connections' and 'stacks'",
+                    "see `stacks init` for the shape of a stacks.yaml",
+                )
+            ],
         )
     return Document(data, builder.positions, filename, text)
 
@@ -182,8 +220,14 @@ class _Builder:
     def _problem(self, node: yaml.Node, message: str, hint: str | None, path: PathKey) -> None:
         if len(self.problems) < 50:
             self.problems.append(
-                Diagnostic(self.filename, node.start_mark.line + 1, node.start_mark.column + 1, format_path(path),
-                           message, hint)
+                Diagnostic(
+                    self.filename,
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                    format_path(path),
+                    message,
+                    hint,
+                )
             )
 
     def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
@@ -192,14 +236,21 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             self.aborted = True
-            self._problem(node, f"the document expands to more than {MAX_NODES:,} values",
-                          "an anchor/alias chain multiplies values (a 'billion laughs' document?): "
-                          "remove the repeated aliases", path)
+            self._problem(
+                node,
+                f"the document expands to more than {MAX_NODES:,} values",
+                "an anchor/alias chain multiplies values (a 'billion laughs' document?): remove the repeated aliases",
+                path,
+            )
             return None
         if depth > MAX_DEPTH:
             self.aborted = True
-            self._problem(node, f"nesting deeper than {MAX_DEPTH} levels (recursive alias?)",
-                          "an alias may not refer to a node that contains it", path)
+            self._problem(
+                node,
+                f"nesting deeper than {MAX_DEPTH} levels (recursive alias?)",
+                "an alias may not refer to a node that contains it",
+                path,
+            )
             return None
         self.positions.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
@@ -218,9 +269,12 @@ class _Builder:
 
     def _bad_tag(self, node: yaml.Node, path: PathKey) -> None:
         tag = node.tag.replace(_CORE, "!!")
-        self._problem(node, f"the tag '{tag}' is not allowed",
-                      "stacks.yaml takes plain YAML values only (strings, numbers, booleans, lists, mappings); "
-                      "remove the tag", path)
+        self._problem(
+            node,
+            f"the tag '{tag}' is not allowed",
+            "stacks.yaml takes plain YAML values only (strings, numbers, booleans, lists, mappings); remove the tag",
+            path,
+        )
 
     def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
         if node.tag not in _SCALAR_TAGS:
@@ -248,14 +302,25 @@ class _Builder:
                 self._problem(key_node, "mapping keys must be plain strings", "write the key as a plain word", path)
                 continue
             if key_node.tag != f"{_CORE}str":
-                self._problem(key_node, f"the key '{key_node.value}' is read as a {key_node.tag.replace(_CORE, '')}, "
-                              "not a string", f"quote it: \"{key_node.value}\"", (*path, key_node.value))
+                read_as = {"int": "a number", "float": "a number", "bool": "a boolean", "null": "null"}.get(
+                    key_node.tag.replace(_CORE, ""), "a non-string value"
+                )
+                self._problem(
+                    key_node,
+                    f"the key '{key_node.value}' is read as {read_as}, not a string",
+                    f'quote it: "{key_node.value}"',
+                    (*path, key_node.value),
+                )
                 continue
             key = key_node.value
             if key in seen:
                 first = seen[key].start_mark
-                self._problem(key_node, f"duplicate key '{key}' (first defined at line {first.line + 1})",
-                              "YAML keys must be unique in a mapping: remove or rename one of them", (*path, key))
+                self._problem(
+                    key_node,
+                    f"duplicate key '{key}' (first defined at line {first.line + 1})",
+                    "YAML keys must be unique in a mapping: remove or rename one of them",
+                    (*path, key),
+                )
                 continue
             seen[key] = key_node
             child = (*path, key)
@@ -269,8 +334,12 @@ class _Builder:
         sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
-                self._problem(source, "a merge key '<<' takes a mapping or a list of mappings",
-                              "point '<<' at an anchored mapping: <<: *defaults", path)
+                self._problem(
+                    source,
+                    "a merge key '<<' takes a mapping or a list of mappings",
+                    "point '<<' at an anchored mapping: <<: *defaults",
+                    path,
+                )
                 continue
             value = self.build(source, path, depth + 1)
             if isinstance(value, dict):

@@ -31,15 +31,24 @@ def validate(
     project = load_project(file or file_opt)
     model = project.model
     if as_json:
-        out.print_json(json.dumps({
-            "ok": True, "file": str(file or file_opt or "stacks.yaml"), "system": model.system.name,
-            "components": len(model.components), "connections": len(model.connections),
-            "stacks": project.deployables(),
-        }))
+        out.print_json(
+            json.dumps(
+                {
+                    "ok": True,
+                    "file": str(file or file_opt or "stacks.yaml"),
+                    "system": model.system.name,
+                    "components": len(model.components),
+                    "connections": len(model.connections),
+                    "stacks": project.deployables(),
+                }
+            )
+        )
         return
-    out.print(f"[green]ok[/] {project.filename}: {model.system.name}: {len(model.components)} components, "
-              f"{len(model.connections)} connections, {len(project.deployables())} deployable stacks "
-              f"({', '.join(project.deployables())})")
+    out.print(
+        f"[green]ok[/] {project.filename}: {model.system.name}: {len(model.components)} components, "
+        f"{len(model.connections)} connections, {len(project.deployables())} deployable stacks "
+        f"({', '.join(project.deployables())})"
+    )
 
 
 @command
@@ -68,8 +77,14 @@ def run_build(file: Path | None, only: list[str] | None, as_json: bool, no_cache
 
     project = load_project(file)
     generators = by_name(only)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True, disable=as_json) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
+    ) as bar:
         task = bar.add_task("rendering", total=len(generators))
 
         def progress(name: str, event: str) -> None:
@@ -109,8 +124,9 @@ def check(file: FileOption = None, as_json: JsonOption = False) -> None:
     project = load_project(file)
     state = run(project)
     if as_json:
-        out.print_json(json.dumps({"ok": state.ok, "stale": state.stale, "missing": state.missing,
-                                   "unexpected": state.unexpected}))
+        out.print_json(
+            json.dumps({"ok": state.ok, "stale": state.stale, "missing": state.missing, "unexpected": state.unexpected})
+        )
     else:
         for label, paths in (("stale", state.stale), ("missing", state.missing), ("unexpected", state.unexpected)):
             for path in paths:
