@@ -1,0 +1,36 @@
+"""Cloud plans: ``build_plan(project, "aws-prod")`` -> the ``Plan`` every cloud rendering reads.
+
+``PLANNERS`` maps a stack's target to the function that plans it; the GCP and
+hybrid targets plug in here with their own registry module next to ``aws.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from stacks.errors import StacksError, one_of
+from stacks.plan.core import Concat, DataSource, Json, Output, Plan, Ref, Resource, Var
+
+__all__ = ["PLANNERS", "Concat", "DataSource", "Json", "Output", "Plan", "Ref", "Resource", "Var",
+           "build_plan", "cloud_deployables"]
+
+# target -> "module:function" taking (project, deployment) and returning a Plan.
+PLANNERS: dict[str, str] = {
+    "aws": "stacks.plan.aws:plan_aws",
+}
+
+
+def cloud_deployables(project) -> list[str]:
+    """The deployables a planner exists for (``aws-dev``, ``aws-prod``, ...)."""
+    return [name for name in project.deployables()
+            if project.model.stacks[name.rpartition("-")[0]].target in PLANNERS]
+
+
+def build_plan(project, name: str) -> Plan:
+    deployment = project.deployment(name)
+    entry = PLANNERS.get(deployment.target)
+    if entry is None:
+        raise StacksError(f"'{name}' is a {deployment.target} stack, which has no cloud plan",
+                          hint=f"plans exist for {one_of(cloud_deployables(project), 20)}")
+    module, _, func = entry.partition(":")
+    return getattr(importlib.import_module(module), func)(project, deployment)

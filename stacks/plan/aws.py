@@ -1,0 +1,920 @@
+"""What each component kind becomes on AWS: one registry, ``KINDS``, plus the shared baseline.
+
+``plan_aws(project, deployment)`` returns the ``Plan`` of an aws deployable: the
+baseline every stack gets (KMS key, network, alerting, access-log bucket, ECS
+cluster) and, for each deployed component, the resources its kind's builder
+adds. Adding a kind is one entry in ``KINDS``: ``kind -> KindRule(builder, phase)``.
+
+Builders only append plain ``Resource`` values to an ``AwsPlanner``; references
+between resources are ``Ref`` markers, so the same plan renders as Pulumi,
+Terraform JSON and diagrams. Every security choice is made here, once:
+encryption with the stack's KMS key, TLS-only bucket policies, private tasks,
+least-privilege roles. Where a rendering-level check (checkov) or one of our own
+policies has to be waived, the resource carries the waiver and its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from stacks.errors import StacksError
+from stacks.model import WORKLOAD_KINDS
+from stacks.naming import resource_name, sql_identifier
+from stacks.plan.core import Concat, DataSource, Json, Output, Plan, Ref, Resource, Var, check_plan, concat
+from stacks.project import DeployedComponent, Deployment, Project
+
+VPC_CIDR = "10.0.0.0/16"
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+TASK_USER = "10001:10001"  # the uid the app image runs as: tasks never run as root
+GLUE_TYPES = {
+    "BIGINT": "bigint", "INTEGER": "int", "DOUBLE": "double", "DECIMAL": "decimal(18,2)",
+    "VARCHAR": "string", "DATE": "date", "TIMESTAMP": "timestamp", "BOOLEAN": "boolean",
+}
+PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+PARQUET_IN = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+PARQUET_OUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+BYTES_SCANNED_CUTOFF = 10 * 1024**3  # 10 GiB per query: a runaway query costs cents, not dollars
+
+# Reasons shared by several resources; each waiver states why the check does not apply.
+WAIVE_NO_REPLICATION = ("single-region stack by design: versioning, KMS and deletion protection protect the "
+                        "data; cross-region replication is a disaster-recovery choice left to the operator")
+WAIVE_NO_EVENTS = "no consumer subscribes to object events: ingest runs on deploy or on its schedule"
+WAIVE_WAF = ("WAF is an account-level choice with per-request cost; the ALB drops invalid headers and "
+             "only forwards to the service's target group")
+
+
+@dataclass
+class AwsPlanner:
+    """Collects the resources of one aws deployable while builders run."""
+
+    project: Project
+    deployment: Deployment
+    region: str
+    resources: list[Resource] = field(default_factory=list)
+    data: list[DataSource] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # what later builders need from earlier ones
+
+    @property
+    def system(self) -> str:
+        return self.project.model.system.name
+
+    @property
+    def env(self) -> str:
+        return self.deployment.environment
+
+    @property
+    def settings(self):
+        return self.deployment.settings
+
+    @property
+    def prod_like(self) -> bool:
+        return self.settings.deletion_protection
+
+    def name(self, component: str = "", suffix: str = "") -> str:
+        return resource_name(self.system, component, self.env, suffix)
+
+    def add(self, type_: str, name: str, inputs: dict, component: str | None = None, **options: Any) -> Ref:
+        self.resources.append(Resource(type_, name, inputs, component, **options))
+        return Ref(name, "id")
+
+    def lookup(self, type_: str, name: str, args: dict | None = None, **options: Any) -> str:
+        if not any(d.name == name for d in self.data):
+            self.data.append(DataSource(type_, name, args or {}, **options))
+        return name
+
+    def output(self, name: str, value: Any, description: str = "") -> None:
+        self.outputs.append(Output(name, value, description))
+
+    def account(self) -> Ref:
+        return Ref(self.lookup("aws:index/getCallerIdentity:getCallerIdentity", "caller"), "account_id")
+
+    def arn(self, service: str, resource: str) -> Concat | str:
+        return concat(f"arn:aws:{service}:{self.region}:", self.account(), f":{resource}")
+
+    def log_retention_waivers(self) -> dict[str, str]:
+        days = self.settings.log_retention_days
+        if days >= 365:
+            return {}
+        return {"CKV_AWS_338": f"retention is the {self.env} environment's log_retention_days ({days}) "
+                               "from stacks.yaml: short-lived non-production logs"}
+
+    def log_group(self, logical: str, name: str, component: str | None) -> str:
+        self.add("aws:cloudwatch/logGroup:LogGroup", logical, {
+            "name": name,
+            "retention_in_days": self.settings.log_retention_days,
+            "kms_key_id": Ref("key", "arn"),
+        }, component, group="region", waivers=self.log_retention_waivers())
+        return logical
+
+
+# ---------------------------------------------------------------- policy documents
+
+
+def policy(*statements: dict) -> Json:
+    return Json({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(actions: list[str], resources: list[Any], sid: str | None = None, **extra: Any) -> dict:
+    stmt: dict[str, Any] = {"Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+    if sid:
+        stmt = {"Sid": sid, **stmt}
+    stmt.update(extra)
+    return stmt
+
+
+def assume_role(service: str) -> Json:
+    return policy({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+
+
+# ---------------------------------------------------------------- baseline
+
+
+def _key(p: AwsPlanner) -> None:
+    account_root = concat("arn:aws:iam::", p.account(), ":root")
+    p.add("aws:kms/key:Key", "key", {
+        "description": f"{p.system} {p.env}: encrypts logs, buckets, images, the alert topic and query results",
+        "enable_key_rotation": True,
+        "deletion_window_in_days": 30,
+        "policy": policy(
+            # In a key policy "Resource": "*" means "this key" (AWS requires the wildcard there);
+            # the account root statement delegates access to IAM policies, which stay scoped.
+            {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": account_root},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "CloudWatchLogs", "Effect": "Allow",
+             "Principal": {"Service": f"logs.{p.region}.amazonaws.com"},
+             "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+             "Resource": "*",
+             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": p.arn("logs", "log-group:*")}}},
+            {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
+        ),
+    }, group="region", waivers={"iam-no-star": "a KMS key policy must name its key as \"*\""})
+    p.add("aws:kms/alias:Alias", "key-alias", {
+        "name": f"alias/{p.name()}",
+        "target_key_id": Ref("key", "key_id"),
+    }, group="region")
+
+
+def _network(p: AwsPlanner) -> None:
+    s = p.settings
+    azs = p.lookup("aws:index/getAvailabilityZones:getAvailabilityZones", "azs", {"state": "available"})
+    p.add("aws:ec2/vpc:Vpc", "vpc", {
+        "cidr_block": VPC_CIDR, "enable_dns_hostnames": True, "enable_dns_support": True,
+        "tags": {"Name": p.name()},
+    }, group="vpc")
+    # Managing the default security group with no rules removes AWS's allow-all defaults from it.
+    p.add("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg", {"vpc_id": Ref("vpc")}, group="vpc")
+    p.add("aws:ec2/internetGateway:InternetGateway", "igw", {"vpc_id": Ref("vpc")}, group="vpc")
+    p.add("aws:ec2/routeTable:RouteTable", "public-rt", {"vpc_id": Ref("vpc")}, group="vpc")
+    p.add("aws:ec2/route:Route", "public-default-route", {
+        "route_table_id": Ref("public-rt"), "destination_cidr_block": "0.0.0.0/0", "gateway_id": Ref("igw"),
+    }, group="vpc")
+    n = s.availability_zones
+    public, private = [], []
+    for i in range(n):
+        az = Ref(azs, f"names[{i}]")
+        pub, prv = f"public-subnet-{i + 1}", f"private-subnet-{i + 1}"
+        p.add("aws:ec2/subnet:Subnet", pub, {
+            "vpc_id": Ref("vpc"), "cidr_block": f"10.0.{i}.0/24", "availability_zone": az,
+            "map_public_ip_on_launch": False, "tags": {"Name": p.name(suffix=pub), "tier": "public"},
+        }, group=f"public-{i + 1}")
+        p.add("aws:ec2/routeTableAssociation:RouteTableAssociation", f"{pub}-rt", {
+            "subnet_id": Ref(pub), "route_table_id": Ref("public-rt"),
+        }, group=f"public-{i + 1}")
+        p.add("aws:ec2/subnet:Subnet", prv, {
+            "vpc_id": Ref("vpc"), "cidr_block": f"10.0.{64 + 16 * i}.0/20", "availability_zone": az,
+            "map_public_ip_on_launch": False, "tags": {"Name": p.name(suffix=prv), "tier": "private"},
+        }, group=f"private-{i + 1}")
+        public.append(pub)
+        private.append(prv)
+    nat_count = {"none": 0, "single": 1, "per_az": n}[s.nat]
+    for i in range(nat_count):
+        p.add("aws:ec2/eip:Eip", f"nat-eip-{i + 1}", {"domain": "vpc"}, group=f"public-{i + 1}")
+        p.add("aws:ec2/natGateway:NatGateway", f"nat-{i + 1}", {
+            "allocation_id": Ref(f"nat-eip-{i + 1}"), "subnet_id": Ref(public[i]),
+        }, group=f"public-{i + 1}", depends_on=("igw",))
+    route_tables = []
+    for i in range(n if s.nat == "per_az" else 1):
+        rt = f"private-rt-{i + 1}"
+        route_tables.append(rt)
+        p.add("aws:ec2/routeTable:RouteTable", rt, {"vpc_id": Ref("vpc")}, group="vpc")
+        if nat_count:
+            p.add("aws:ec2/route:Route", f"{rt}-nat", {
+                "route_table_id": Ref(rt), "destination_cidr_block": "0.0.0.0/0",
+                "nat_gateway_id": Ref(f"nat-{min(i, nat_count - 1) + 1}"),
+            }, group="vpc")
+    for i, prv in enumerate(private):
+        p.add("aws:ec2/routeTableAssociation:RouteTableAssociation", f"{prv}-rt", {
+            "subnet_id": Ref(prv), "route_table_id": Ref(route_tables[min(i, len(route_tables) - 1)]),
+        }, group=f"private-{i + 1}")
+    # S3 traffic (lake, query results, image layers) stays on the AWS network and skips the NAT bill.
+    p.add("aws:ec2/vpcEndpoint:VpcEndpoint", "s3-endpoint", {
+        "vpc_id": Ref("vpc"), "service_name": f"com.amazonaws.{p.region}.s3", "vpc_endpoint_type": "Gateway",
+        "route_table_ids": [Ref(rt) for rt in route_tables],
+    }, group="vpc")
+    p.log_group("flow-logs", f"/vpc/{p.name()}/flow-logs", None)
+    p.add("aws:iam/role:Role", "flow-logs-role", {
+        "name": p.name(suffix="flow-logs"), "assume_role_policy": assume_role("vpc-flow-logs.amazonaws.com"),
+    }, group="global")
+    p.add("aws:iam/rolePolicy:RolePolicy", "flow-logs-policy", {
+        "role": Ref("flow-logs-role", "name"),
+        "policy": policy(allow(["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                               [Ref("flow-logs", "arn"), concat(Ref("flow-logs", "arn"), ":*")])),
+    }, group="global")
+    p.add("aws:ec2/flowLog:FlowLog", "vpc-flow-log", {
+        "vpc_id": Ref("vpc"), "traffic_type": "ALL", "log_destination_type": "cloud-watch-logs",
+        "log_destination": Ref("flow-logs", "arn"), "iam_role_arn": Ref("flow-logs-role", "arn"),
+        "max_aggregation_interval": 60,
+    }, group="vpc")
+    p.facts.update(public_subnets=public, private_subnets=private)
+
+
+def _alerts(p: AwsPlanner) -> None:
+    p.add("aws:sns/topic:Topic", "alerts", {
+        "name": p.name(suffix="alerts"), "kms_master_key_id": Ref("key", "arn"),
+    }, group="region")
+    if p.settings.alert_email:
+        p.add("aws:sns/topicSubscription:TopicSubscription", "alerts-email", {
+            "topic": Ref("alerts", "arn"), "protocol": "email", "endpoint": p.settings.alert_email,
+        }, group="region")
+
+
+def _bucket(p: AwsPlanner, logical: str, name: str, component: str | None, *, kms: bool = True,
+            versioning: bool = True, expire_days: int | None = None, log_to: str | None = "access-logs",
+            statements: tuple[dict, ...] = (), waivers: dict[str, str] | None = None,
+            protect: bool = False) -> str:
+    """A private, encrypted, TLS-only bucket with lifecycle rules and (optionally) access logs."""
+    bucket_waivers = {"CKV_AWS_144": WAIVE_NO_REPLICATION, "CKV2_AWS_62": WAIVE_NO_EVENTS, **(waivers or {})}
+    p.add("aws:s3/bucket:Bucket", logical, {
+        "bucket": name, "force_destroy": not p.prod_like,
+    }, component, group="region", waivers=bucket_waivers, protect=protect)
+    ref = Ref(logical, "id")
+    p.add("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{logical}-public-access", {
+        "bucket": ref, "block_public_acls": True, "block_public_policy": True,
+        "ignore_public_acls": True, "restrict_public_buckets": True,
+    }, component, group="region")
+    p.add("aws:s3/bucketOwnershipControls:BucketOwnershipControls", f"{logical}-ownership", {
+        "bucket": ref, "rule": {"object_ownership": "BucketOwnerEnforced"},
+    }, component, group="region")
+    sse = ({"sse_algorithm": "aws:kms", "kms_master_key_id": Ref("key", "arn")} if kms
+           else {"sse_algorithm": "AES256"})
+    p.add("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+          f"{logical}-encryption", {
+              "bucket": ref, "rules": [{"apply_server_side_encryption_by_default": sse, "bucket_key_enabled": kms}],
+          }, component, group="region")
+    p.add("aws:s3/bucketVersioning:BucketVersioning", f"{logical}-versioning", {
+        "bucket": ref, "versioning_configuration": {"status": "Enabled" if versioning else "Suspended"},
+    }, component, group="region")
+    rule: dict[str, Any] = {
+        "id": "housekeeping", "status": "Enabled", "filter": {"prefix": ""},
+        "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+        "noncurrent_version_expiration": {"noncurrent_days": 90},
+    }
+    if expire_days:
+        rule["expiration"] = {"days": expire_days}
+    p.add("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{logical}-lifecycle", {
+        "bucket": ref, "rules": [rule],
+    }, component, group="region", depends_on=(f"{logical}-versioning",))
+    bucket_arn = Ref(logical, "arn")
+    p.add("aws:s3/bucketPolicy:BucketPolicy", f"{logical}-policy", {
+        "bucket": ref,
+        "policy": policy(
+            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": [bucket_arn, concat(bucket_arn, "/*")],
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            *statements,
+        ),
+    }, component, group="region", depends_on=(f"{logical}-public-access",),
+        waivers={"iam-no-star": "a Deny for every principal is how S3 enforces TLS; it grants nothing"})
+    if log_to:
+        p.add("aws:s3/bucketLogging:BucketLogging", f"{logical}-logging", {
+            "bucket": ref, "target_bucket": Ref(log_to, "id"), "target_prefix": f"s3/{name}/",
+        }, component, group="region")
+    return logical
+
+
+def _access_logs(p: AwsPlanner) -> None:
+    name = p.name("logs")
+    arn = concat("arn:aws:s3:::", name)
+    statements: list[dict] = [
+        {"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": concat(arn, "/s3/*"),
+         "Condition": {"StringEquals": {"aws:SourceAccount": p.account()}}},
+    ]
+    if p.facts.get("public_services"):
+        elb = p.lookup("aws:elb/getServiceAccount:getServiceAccount", "elb-account")
+        statements.append({"Sid": "AlbAccessLogs", "Effect": "Allow", "Principal": {"AWS": Ref(elb, "arn")},
+                           "Action": "s3:PutObject",
+                           "Resource": concat(arn, "/alb/AWSLogs/", p.account(), "/*")})
+    _bucket(p, "access-logs", name, None, kms=False, log_to=None, expire_days=max(p.settings.log_retention_days, 30),
+            statements=tuple(statements), waivers={
+                "CKV_AWS_145": "ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS",
+                "CKV_AWS_18": "this is the access-log bucket: logging it into itself would loop",
+            })
+
+
+def _cluster(p: AwsPlanner) -> None:
+    p.log_group("cluster-exec-logs", f"/ecs/{p.name()}/exec", None)
+    p.add("aws:ecs/cluster:Cluster", "cluster", {
+        "name": p.name(),
+        "settings": [{"name": "containerInsights", "value": "enabled"}],
+        "configuration": {"execute_command_configuration": {
+            "kms_key_id": Ref("key", "arn"), "logging": "OVERRIDE",
+            "log_configuration": {"cloud_watch_encryption_enabled": True,
+                                  "cloud_watch_log_group_name": Ref("cluster-exec-logs", "name")},
+        }},
+    }, group="region")
+    p.output("cluster_name", Ref("cluster", "name"), "ECS cluster")
+
+
+# ---------------------------------------------------------------- data kinds
+
+
+def build_bucket(p: AwsPlanner, comp: DeployedComponent) -> None:
+    model = comp.component
+    if model.public:  # type: ignore[attr-defined]
+        raise StacksError(f"{comp.id}: public buckets are not deployed on AWS",
+                          hint="serve public files through the service; set public: false")
+    logical = f"{comp.id}-bucket"
+    _bucket(p, logical, p.name(comp.id), comp.id, versioning=model.versioning,  # type: ignore[attr-defined]
+            expire_days=model.expire_days, protect=p.prod_like)  # type: ignore[attr-defined]
+    p.facts.setdefault("buckets", {})[comp.id] = logical
+    p.output(f"{comp.id.replace('-', '_')}_bucket", Ref(logical, "bucket"), f"S3 bucket of {comp.id}")
+
+
+def build_warehouse(p: AwsPlanner, comp: DeployedComponent) -> None:
+    model = comp.component
+    lake = p.facts.get("buckets", {}).get(model.lake) if model.lake else None  # type: ignore[attr-defined]
+    results = _bucket(p, f"{comp.id}-results", p.name(comp.id, "results"), comp.id, expire_days=30)
+    if lake is None:
+        lake = results
+    workgroup = f"{comp.id}-workgroup"
+    p.add("aws:athena/workgroup:Workgroup", workgroup, {
+        "name": p.name(comp.id),
+        "state": "ENABLED",
+        "force_destroy": not p.prod_like,
+        "configuration": {
+            "enforce_workgroup_configuration": True,
+            "publish_cloudwatch_metrics_enabled": True,
+            "bytes_scanned_cutoff_per_query": BYTES_SCANNED_CUTOFF,
+            "engine_version": {"selected_engine_version": "Athena engine version 3"},
+            "result_configuration": {
+                "output_location": concat("s3://", Ref(results, "bucket"), "/results/"),
+                "encryption_configuration": {"encryption_option": "SSE_KMS", "kms_key_arn": Ref("key", "arn")},
+            },
+        },
+    }, comp.id, group="region")
+    database = f"{comp.id}-database"
+    db_name = sql_identifier(p.name(comp.id))
+    p.add("aws:glue/catalogDatabase:CatalogDatabase", database, {
+        "name": db_name, "description": model.description,  # type: ignore[attr-defined]
+        "location_uri": concat("s3://", Ref(lake, "bucket"), "/tables/"),
+    }, comp.id, group="region")
+    for table in model.tables:  # type: ignore[attr-defined]
+        location = concat("s3://", Ref(lake, "bucket"), f"/tables/{table.name}/")
+        params = {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.compression": "SNAPPY"}
+        partition_keys = []
+        if table.partition_by:
+            # Partition projection: Athena computes partitions from the path, no crawler or MSCK needed.
+            col = table.partition_by
+            partition_keys = [{"name": col, "type": "date"}]
+            params.update({
+                "projection.enabled": "true",
+                f"projection.{col}.type": "date",
+                f"projection.{col}.format": "yyyy-MM-dd",
+                f"projection.{col}.range": "2000-01-01,NOW",
+                f"projection.{col}.interval": "1",
+                f"projection.{col}.interval.unit": "DAYS",
+                "storage.location.template": concat(location, col + "=${" + col + "}/"),
+            })
+        p.add("aws:glue/catalogTable:CatalogTable", f"{comp.id}-table-{table.name.replace('_', '-')}", {
+            "name": table.name,
+            "database_name": Ref(database, "name"),
+            "table_type": "EXTERNAL_TABLE",
+            "description": table.description,
+            "parameters": params,
+            "partition_keys": partition_keys,
+            "storage_descriptor": {
+                "location": location,
+                "input_format": PARQUET_IN,
+                "output_format": PARQUET_OUT,
+                "ser_de_info": {"serialization_library": PARQUET_SERDE, "parameters": {"serialization.format": "1"}},
+                "columns": [{"name": c.name, "type": GLUE_TYPES[c.type], "comment": c.description}
+                            for c in table.columns if c.name != table.partition_by],
+            },
+        }, comp.id, group="region")
+    p.facts.setdefault("warehouses", {})[comp.id] = {
+        "workgroup": workgroup, "database": database, "results": results, "lake": lake, "db_name": db_name,
+    }
+    p.output("workgroup", Ref(workgroup, "name"), "Athena workgroup")
+    p.output("glue_database", Ref(database, "name"), "Glue database")
+
+
+def build_queue(p: AwsPlanner, comp: DeployedComponent) -> None:
+    model = comp.component
+    suffix = ".fifo" if model.fifo else ""  # type: ignore[attr-defined]
+    retention = model.retention_hours * 3600  # type: ignore[attr-defined]
+    p.add("aws:sqs/queue:Queue", f"{comp.id}-dlq", {
+        "name": p.name(comp.id, "dlq") + suffix, "fifo_queue": model.fifo,  # type: ignore[attr-defined]
+        "message_retention_seconds": 1209600, "kms_master_key_id": Ref("key", "arn"),
+    }, comp.id, group="region")
+    p.add("aws:sqs/queue:Queue", f"{comp.id}-queue", {
+        "name": p.name(comp.id) + suffix, "fifo_queue": model.fifo,  # type: ignore[attr-defined]
+        "message_retention_seconds": retention, "kms_master_key_id": Ref("key", "arn"),
+        "redrive_policy": Json({"deadLetterTargetArn": Ref(f"{comp.id}-dlq", "arn"), "maxReceiveCount": 5}),
+    }, comp.id, group="region")
+    p.facts.setdefault("queues", {})[comp.id] = f"{comp.id}-queue"
+
+
+# ---------------------------------------------------------------- workloads
+
+
+def _linked(p: AwsPlanner, cid: str) -> set[str]:
+    """Components connected to ``cid`` either way in the model's connections."""
+    out = set()
+    for conn in p.project.model.connections:
+        if conn.from_ == cid:
+            out.add(conn.to)
+        elif conn.to == cid:
+            out.add(conn.from_)
+    return out
+
+
+def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
+    """IAM statements and env vars for the data components a workload is connected to."""
+    linked = _linked(p, cid)
+    statements: list[dict] = []
+    env: dict[str, Any] = {}
+    buckets = dict(p.facts.get("buckets", {}))
+    for wid, wh in p.facts.get("warehouses", {}).items():
+        if wid not in linked and not (linked & {b for b in buckets if buckets[b] == wh["lake"]}):
+            continue
+        buckets[f"{wid}-results"] = wh["results"]
+        buckets[f"{wid}-lake"] = wh["lake"]
+        statements.append(allow(
+            ["athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetWorkGroup",
+             "athena:StartQueryExecution", "athena:StopQueryExecution"],
+            [Ref(wh["workgroup"], "arn")], sid="Athena"))
+        statements.append(allow(
+            ["glue:BatchCreatePartition", "glue:CreateTable", "glue:GetDatabase", "glue:GetPartition",
+             "glue:GetPartitions", "glue:GetTable", "glue:GetTables", "glue:UpdateTable"],
+            [p.arn("glue", "catalog"), p.arn("glue", f"database/{wh['db_name']}"),
+             p.arn("glue", f"table/{wh['db_name']}/*")], sid="GlueCatalog"))
+        env.update({
+            "STACKS_APP_ATHENA_WORKGROUP": Ref(wh["workgroup"], "name"),
+            "STACKS_APP_GLUE_DATABASE": Ref(wh["database"], "name"),
+            "STACKS_APP_LAKE_URI": concat("s3://", Ref(wh["lake"], "bucket"), "/tables/"),
+            "STACKS_APP_ATHENA_OUTPUT_URI": concat("s3://", Ref(wh["results"], "bucket"), "/results/"),
+        })
+    seen: set[str] = set()
+    for bid, logical in sorted(buckets.items()):
+        if logical in seen or (bid not in linked and not bid.endswith(("-results", "-lake"))):
+            continue
+        seen.add(logical)
+        statements.append(allow(["s3:GetBucketLocation", "s3:ListBucket"], [Ref(logical, "arn")]))
+        statements.append(allow(["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                                [concat(Ref(logical, "arn"), "/*")]))
+        if bid in linked:
+            env[f"STACKS_APP_{bid.upper().replace('-', '_')}_BUCKET"] = Ref(logical, "bucket")
+    for qid, logical in sorted(p.facts.get("queues", {}).items()):
+        if qid in linked:
+            statements.append(allow(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                                     "sqs:ReceiveMessage", "sqs:SendMessage"], [Ref(logical, "arn")]))
+            env[f"STACKS_APP_{qid.upper().replace('-', '_')}_QUEUE_URL"] = Ref(logical, "url")
+    if statements:
+        statements.append(allow(["kms:Decrypt", "kms:GenerateDataKey"], [Ref("key", "arn")], sid="StackKey"))
+    return statements, env
+
+
+def _secret_arn(p: AwsPlanner, secret: str) -> Concat | str:
+    return p.arn("ssm", f"parameter/{secret.lstrip('/')}")
+
+
+def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
+    """Image, logs, roles, task definition and security group: what every Fargate workload has."""
+    cid, model = comp.id, comp.component
+    base = p.name(cid)
+    g = "region"
+    if model.image:  # type: ignore[attr-defined]
+        image: Any = model.image  # type: ignore[attr-defined]
+    else:
+        build = model.build  # type: ignore[attr-defined]
+        if build is None:
+            raise StacksError(f"{cid}: a {comp.kind} on AWS needs 'build' or 'image'",
+                              hint=f"add build: {{context: .}} or image: <reference> to components.{cid}")
+        repo = f"{cid}-repository"
+        p.add("aws:ecr/repository:Repository", repo, {
+            "name": base,
+            "image_tag_mutability": "IMMUTABLE",
+            "image_scanning_configuration": {"scan_on_push": True},
+            "encryption_configurations": [{"encryption_type": "KMS", "kms_key": Ref("key", "arn")}],
+            "force_delete": not p.prod_like,
+        }, cid, group=g)
+        p.add("aws:ecr/lifecyclePolicy:LifecyclePolicy", f"{cid}-repository-lifecycle", {
+            "repository": Ref(repo, "name"),
+            "policy": Json({"rules": [{
+                "rulePriority": 1, "description": "keep the last 30 images",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
+                "action": {"type": "expire"},
+            }]}),
+        }, cid, group=g)
+        auth = p.lookup("aws:ecr/getAuthorizationToken:getAuthorizationToken", f"{cid}-registry-auth",
+                        {"registry_id": Ref(repo, "registry_id")}, engines=("pulumi",))
+        tag = Var("image_tag", "tag of the image built from the build context (default: a hash of its files)")
+        var = f"{cid.replace('-', '_')}_image"
+        p.add("docker-build:index:Image", f"{cid}-image", {
+            "tags": [concat(Ref(repo, "repository_url"), ":", tag)],
+            "context": {"location": build.context},
+            "dockerfile": {"location": f"{build.context.rstrip('/')}/{build.dockerfile}"},
+            **({"target": build.target} if build.target else {}),
+            "platforms": ["linux/amd64"],
+            "push": True,
+            "registries": [{"address": Ref(repo, "repository_url"), "username": Ref(auth, "user_name"),
+                            "password": Ref(auth, "password")}],
+        }, cid, group=g, engines=("pulumi",), replaces_var=var)
+        # Terraform cannot build images: there the image reference is the variable named here.
+        image = Ref(f"{cid}-image", "ref")
+        p.output(f"{cid.replace('-', '_')}_repository_url", Ref(repo, "repository_url"), f"ECR repository of {cid}")
+    logs = p.log_group(f"{cid}-logs", f"/ecs/{base}", cid)
+    execution_statements = [
+        # ecr:GetAuthorizationToken has no resource-level permissions: AWS requires "*" for it.
+        allow(["ecr:GetAuthorizationToken"], ["*"], sid="EcrLogin"),
+        allow(["logs:CreateLogStream", "logs:PutLogEvents"], [concat(Ref(logs, "arn"), ":*")], sid="Logs"),
+    ]
+    if not model.image:  # type: ignore[attr-defined]
+        execution_statements.append(allow(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                                           "ecr:GetDownloadUrlForLayer"], [Ref(f"{cid}-repository", "arn")],
+                                          sid="EcrPull"))
+        execution_statements.append(allow(["kms:Decrypt"], [Ref("key", "arn")], sid="ImageLayers"))
+    secrets = model.secrets  # type: ignore[attr-defined]
+    if secrets:
+        execution_statements.append(allow(["ssm:GetParameters"], [_secret_arn(p, s) for s in secrets.values()],
+                                          sid="Secrets"))
+    p.add("aws:iam/role:Role", f"{cid}-execution-role", {
+        "name": p.name(cid, "execution"), "assume_role_policy": assume_role("ecs-tasks.amazonaws.com"),
+        "description": f"ECS pulls the image, writes logs and reads the secrets of {cid}",
+    }, cid, group="global")
+    p.add("aws:iam/rolePolicy:RolePolicy", f"{cid}-execution-policy", {
+        "role": Ref(f"{cid}-execution-role", "name"), "policy": policy(*execution_statements),
+    }, cid, group="global", waivers={"iam-no-star": "ecr:GetAuthorizationToken only accepts Resource \"*\""})
+    statements, data_env = _data_access(p, cid)
+    p.add("aws:iam/role:Role", f"{cid}-task-role", {
+        "name": p.name(cid, "task"), "assume_role_policy": assume_role("ecs-tasks.amazonaws.com"),
+        "description": f"what the code of {cid} may do",
+    }, cid, group="global")
+    if statements:
+        p.add("aws:iam/rolePolicy:RolePolicy", f"{cid}-task-policy", {
+            "role": Ref(f"{cid}-task-role", "name"), "policy": policy(*statements),
+        }, cid, group="global")
+    res = comp.resources
+    env = {**comp.env, **data_env, "AWS_REGION": p.region, "AWS_DEFAULT_REGION": p.region}
+    mounts = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
+    volumes = [{"name": "tmp"}]
+    data_dir = getattr(model, "data_dir", None)
+    if data_dir:
+        mounts.append({"sourceVolume": "data", "containerPath": data_dir, "readOnly": False})
+        volumes.append({"name": "data"})
+    container: dict[str, Any] = {
+        "name": cid,
+        "image": image,
+        "essential": True,
+        "user": TASK_USER,
+        "readonlyRootFilesystem": True,
+        "privileged": False,
+        "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
+        "secrets": [{"name": k, "valueFrom": _secret_arn(p, v)} for k, v in sorted(secrets.items())],
+        "mountPoints": mounts,
+        "linuxParameters": {"initProcessEnabled": True},
+        "logConfiguration": {"logDriver": "awslogs", "options": {
+            "awslogs-group": Ref(logs, "name"), "awslogs-region": p.region, "awslogs-stream-prefix": cid,
+        }},
+    }
+    if model.command:  # type: ignore[attr-defined]
+        container["command"] = list(model.command)  # type: ignore[attr-defined]
+    port = getattr(model, "port", None)
+    if port:
+        container["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
+    td = f"{cid}-task"
+    p.add("aws:ecs/taskDefinition:TaskDefinition", td, {
+        "family": base,
+        "cpu": str(round(res.cpu * 1024)),
+        "memory": str(res.memory),
+        "network_mode": "awsvpc",
+        "requires_compatibilities": ["FARGATE"],
+        "runtime_platform": {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+        "execution_role_arn": Ref(f"{cid}-execution-role", "arn"),
+        "task_role_arn": Ref(f"{cid}-task-role", "arn"),
+        "container_definitions": Json([container]),
+        "volumes": volumes,
+    }, cid, group="region")
+    sg = f"{cid}-sg"
+    p.add("aws:ec2/securityGroup:SecurityGroup", sg, {
+        "name": p.name(cid, "tasks"), "description": f"tasks of {cid}", "vpc_id": Ref("vpc"),
+    }, cid, group="vpc")
+    p.add("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", f"{cid}-egress-https", {
+        "security_group_id": Ref(sg), "description": "HTTPS to AWS APIs (ECR, SSM, Athena, S3) via NAT/endpoint",
+        "ip_protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": "0.0.0.0/0",
+    }, cid, group="vpc")
+    return {"task": td, "sg": sg, "port": port, "image": image}
+
+
+def _service(p: AwsPlanner, comp: DeployedComponent) -> None:
+    cid, model = comp.id, comp.component
+    w = _workload(p, comp)
+    base = p.name(cid)
+    scale = comp.scale
+    public = getattr(model, "public", False)
+    service_inputs: dict[str, Any] = {
+        "name": base,
+        "cluster": Ref("cluster", "arn"),
+        "task_definition": Ref(w["task"], "arn"),
+        "desired_count": scale.min,
+        "launch_type": "FARGATE",
+        "platform_version": "LATEST",
+        "propagate_tags": "SERVICE",
+        "enable_ecs_managed_tags": True,
+        "network_configuration": {
+            "subnets": [Ref(s) for s in p.facts["private_subnets"]],
+            "security_groups": [Ref(w["sg"])],
+            "assign_public_ip": False,
+        },
+        "deployment_circuit_breaker": {"enable": True, "rollback": True},
+        "deployment_minimum_healthy_percent": 100,
+        "deployment_maximum_percent": 200,
+    }
+    depends: tuple[str, ...] = ()
+    if public and w["port"]:
+        depends = _load_balancer(p, comp, w)
+        service_inputs["load_balancers"] = [{
+            "target_group_arn": Ref(f"{cid}-tg", "arn"), "container_name": cid, "container_port": w["port"],
+        }]
+        service_inputs["health_check_grace_period_seconds"] = 60
+    p.add("aws:ecs/service:Service", f"{cid}-service", service_inputs, cid, group="private",
+          depends_on=depends, ignore_changes=("desired_count",))
+    p.output(f"{cid.replace('-', '_')}_service_name", Ref(f"{cid}-service", "name"), f"ECS service of {cid}")
+    resource_id = concat("service/", Ref("cluster", "name"), "/", Ref(f"{cid}-service", "name"))
+    if scale.max > scale.min:
+        p.add("aws:appautoscaling/target:Target", f"{cid}-scaling-target", {
+            "service_namespace": "ecs", "scalable_dimension": "ecs:service:DesiredCount",
+            "resource_id": resource_id, "min_capacity": scale.min, "max_capacity": scale.max,
+        }, cid, group="region")
+        p.add("aws:appautoscaling/policy:Policy", f"{cid}-scaling-cpu", {
+            "name": p.name(cid, "cpu"), "policy_type": "TargetTrackingScaling",
+            "service_namespace": Ref(f"{cid}-scaling-target", "service_namespace"),
+            "scalable_dimension": Ref(f"{cid}-scaling-target", "scalable_dimension"),
+            "resource_id": Ref(f"{cid}-scaling-target", "resource_id"),
+            "target_tracking_scaling_policy_configuration": {
+                "target_value": float(scale.target_cpu),
+                "scale_in_cooldown": 300, "scale_out_cooldown": 60,
+                "predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"},
+            },
+        }, cid, group="region")
+    dims = {"ClusterName": Ref("cluster", "name"), "ServiceName": Ref(f"{cid}-service", "name")}
+    for metric, short in (("CPUUtilization", "cpu"), ("MemoryUtilization", "memory")):
+        _alarm(p, cid, f"{cid}-alarm-{short}", {
+            "alarm_description": f"{cid}: {short} above 85% for 15 minutes",
+            "namespace": "AWS/ECS", "metric_name": metric, "statistic": "Average", "period": 300,
+            "evaluation_periods": 3, "threshold": 85, "comparison_operator": "GreaterThanThreshold",
+            "dimensions": dims,
+        })
+
+
+def _alarm(p: AwsPlanner, cid: str, logical: str, inputs: dict) -> None:
+    p.add("aws:cloudwatch/metricAlarm:MetricAlarm", logical, {
+        "name": p.name(cid, logical.removeprefix(f"{cid}-alarm-")),
+        **inputs,
+        "treat_missing_data": inputs.get("treat_missing_data", "notBreaching"),
+        "actions_enabled": True,
+        "alarm_actions": [Ref("alerts", "arn")],
+        "ok_actions": [Ref("alerts", "arn")],
+    }, cid, group="region")
+
+
+def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str, ...]:
+    cid, model = comp.id, comp.component
+    s = p.settings
+    base = p.name(cid)
+    port = w["port"]
+    https = bool(s.domain)
+    alb_sg = f"{cid}-alb-sg"
+    p.add("aws:ec2/securityGroup:SecurityGroup", alb_sg, {
+        "name": p.name(cid, "alb"), "description": f"load balancer of {cid}: HTTP(S) from the internet",
+        "vpc_id": Ref("vpc"),
+    }, cid, group="vpc")
+    open_ports = (80, 443) if https else (80,)
+    for public_port in open_ports:
+        waivers = {}
+        if public_port == 80:
+            waivers["CKV_AWS_260"] = ("port 80 only answers with a redirect to HTTPS" if https else
+                                      f"{comp.id} in {p.deployment.name} has no domain, so no certificate: "
+                                      "plain HTTP until stacks.yaml sets one")
+        p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{cid}-alb-in-{public_port}", {
+            "security_group_id": Ref(alb_sg), "description": f"port {public_port} from the internet",
+            "ip_protocol": "tcp", "from_port": public_port, "to_port": public_port, "cidr_ipv4": "0.0.0.0/0",
+        }, cid, group="vpc", waivers=waivers)
+    p.add("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", f"{cid}-alb-to-tasks", {
+        "security_group_id": Ref(alb_sg), "description": f"to the tasks of {cid}",
+        "ip_protocol": "tcp", "from_port": port, "to_port": port, "referenced_security_group_id": Ref(w["sg"]),
+    }, cid, group="vpc")
+    p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{cid}-tasks-from-alb", {
+        "security_group_id": Ref(w["sg"]), "description": "from the load balancer only",
+        "ip_protocol": "tcp", "from_port": port, "to_port": port, "referenced_security_group_id": Ref(alb_sg),
+    }, cid, group="vpc")
+    alb_waivers = {"CKV2_AWS_28": WAIVE_WAF}
+    if not s.deletion_protection:
+        alb_waivers["CKV_AWS_150"] = (f"deletion_protection is off for {p.deployment.name} in stacks.yaml so the "
+                                      "environment can be torn down; prod turns it on")
+    alb = f"{cid}-alb"
+    p.add("aws:lb/loadBalancer:LoadBalancer", alb, {
+        "name": base,
+        "internal": False,
+        "load_balancer_type": "application",
+        "security_groups": [Ref(alb_sg)],
+        "subnets": [Ref(x) for x in p.facts["public_subnets"]],
+        "drop_invalid_header_fields": True,
+        "enable_deletion_protection": s.deletion_protection,
+        "idle_timeout": 60,
+        "access_logs": {"bucket": Ref("access-logs", "id"), "prefix": "alb", "enabled": True},
+    }, cid, group="public", depends_on=("access-logs-policy",), waivers=alb_waivers, protect=s.deletion_protection)
+    health = model.ready or model.health  # type: ignore[attr-defined]
+    p.add("aws:lb/targetGroup:TargetGroup", f"{cid}-tg", {
+        "name": base, "port": port, "protocol": "HTTP", "target_type": "ip", "vpc_id": Ref("vpc"),
+        "deregistration_delay": "30",
+        "health_check": {"enabled": True, "path": health, "matcher": "200", "protocol": "HTTP",
+                         "interval": 15, "timeout": 5, "healthy_threshold": 2, "unhealthy_threshold": 3},
+    }, cid, group="vpc", waivers={
+        "CKV_AWS_378": "TLS ends at the load balancer; tasks sit in private subnets and accept only its security group",
+    })
+    forward = [{"type": "forward", "target_group_arn": Ref(f"{cid}-tg", "arn")}]
+    listeners: list[str] = []
+    if https:
+        cert = f"{cid}-certificate"
+        p.add("aws:acm/certificate:Certificate", cert, {
+            "domain_name": s.domain, "validation_method": "DNS",
+        }, cid, group="region")
+        cert_arn: Any = Ref(cert, "arn")
+        if s.dns_zone:
+            zone = p.lookup("aws:route53/getZone:getZone", "zone", {"name": s.dns_zone, "private_zone": False})
+            p.add("aws:route53/record:Record", f"{cid}-certificate-validation-record", {
+                "zone_id": Ref(zone, "zone_id"),
+                "name": Ref(cert, "domain_validation_options[0].resource_record_name"),
+                "type": Ref(cert, "domain_validation_options[0].resource_record_type"),
+                "records": [Ref(cert, "domain_validation_options[0].resource_record_value")],
+                "ttl": 300, "allow_overwrite": True,
+            }, cid, group="global")
+            p.add("aws:acm/certificateValidation:CertificateValidation", f"{cid}-certificate-validation", {
+                "certificate_arn": Ref(cert, "arn"),
+                "validation_record_fqdns": [Ref(f"{cid}-certificate-validation-record", "fqdn")],
+            }, cid, group="region")
+            cert_arn = Ref(f"{cid}-certificate-validation", "certificate_arn")
+            p.add("aws:route53/record:Record", f"{cid}-dns", {
+                "zone_id": Ref(zone, "zone_id"), "name": s.domain, "type": "A",
+                "aliases": [{"name": Ref(alb, "dns_name"), "zone_id": Ref(alb, "zone_id"),
+                             "evaluate_target_health": True}],
+            }, cid, group="global")
+        p.add("aws:lb/listener:Listener", f"{cid}-https", {
+            "load_balancer_arn": Ref(alb, "arn"), "port": 443, "protocol": "HTTPS", "ssl_policy": TLS_POLICY,
+            "certificate_arn": cert_arn, "default_actions": forward,
+        }, cid, group="public")
+        p.add("aws:lb/listener:Listener", f"{cid}-http-redirect", {
+            "load_balancer_arn": Ref(alb, "arn"), "port": 80, "protocol": "HTTP",
+            "default_actions": [{"type": "redirect", "redirect": {
+                "port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}],
+        }, cid, group="public")
+        listeners += [f"{cid}-https", f"{cid}-http-redirect"]
+        url: Any = f"https://{s.domain}"
+    else:
+        reason = (f"{p.deployment.name} sets no domain in stacks.yaml, so there is no certificate for HTTPS; "
+                  "set 'domain' to get the HTTPS listener and the redirect")
+        p.add("aws:lb/listener:Listener", f"{cid}-http", {
+            "load_balancer_arn": Ref(alb, "arn"), "port": 80, "protocol": "HTTP", "default_actions": forward,
+        }, cid, group="public", waivers={"CKV_AWS_2": reason, "CKV_AWS_103": reason, "CKV2_AWS_20": reason})
+        listeners.append(f"{cid}-http")
+        url = concat("http://", Ref(alb, "dns_name"))
+    if s.cdn:
+        raise StacksError(f"{p.deployment.name}: cdn is not available on aws stacks yet",
+                          hint="remove cdn: true from this environment (the gcp target supports it)")
+    p.output("url" if not p.facts.get("url_taken") else f"{cid.replace('-', '_')}_url", url, f"URL of {cid}")
+    p.facts["url_taken"] = True
+    lb_dims = {"LoadBalancer": Ref(alb, "arn_suffix"), "TargetGroup": Ref(f"{cid}-tg", "arn_suffix")}
+    _alarm(p, cid, f"{cid}-alarm-5xx", {
+        "alarm_description": f"{cid}: more than 5% of requests answered 5xx for 10 minutes",
+        "comparison_operator": "GreaterThanThreshold", "evaluation_periods": 2, "threshold": 5,
+        "metric_queries": [
+            {"id": "rate", "expression": "100 * errors / MAX([requests, 1])", "label": "5xx %", "return_data": True},
+            {"id": "errors", "metric": {"namespace": "AWS/ApplicationELB", "metric_name": "HTTPCode_Target_5XX_Count",
+                                        "period": 300, "stat": "Sum", "dimensions": lb_dims}},
+            {"id": "requests", "metric": {"namespace": "AWS/ApplicationELB", "metric_name": "RequestCount",
+                                          "period": 300, "stat": "Sum", "dimensions": lb_dims}},
+        ],
+    })
+    _alarm(p, cid, f"{cid}-alarm-unhealthy", {
+        "alarm_description": f"{cid}: a target failed its health check ({health})",
+        "namespace": "AWS/ApplicationELB", "metric_name": "UnHealthyHostCount", "statistic": "Maximum",
+        "period": 60, "evaluation_periods": 3, "threshold": 0, "comparison_operator": "GreaterThanThreshold",
+        "dimensions": lb_dims,
+    })
+    return tuple(listeners)
+
+
+def build_service(p: AwsPlanner, comp: DeployedComponent) -> None:
+    _service(p, comp)
+
+
+def build_job(p: AwsPlanner, comp: DeployedComponent) -> None:
+    """A task definition run on demand (once per deploy) or on its cron schedule by EventBridge Scheduler."""
+    w = _workload(p, comp)
+    cid = comp.id
+    p.output(f"{cid.replace('-', '_')}_task_definition", Ref(w["task"], "family"), f"task family of {cid}")
+    schedule = comp.component.schedule  # type: ignore[attr-defined]
+    if not schedule:
+        return
+    p.add("aws:iam/role:Role", f"{cid}-scheduler-role", {
+        "name": p.name(cid, "scheduler"), "assume_role_policy": assume_role("scheduler.amazonaws.com"),
+    }, cid, group="global")
+    p.add("aws:iam/rolePolicy:RolePolicy", f"{cid}-scheduler-policy", {
+        "role": Ref(f"{cid}-scheduler-role", "name"),
+        "policy": policy(
+            allow(["ecs:RunTask"], [Ref(w["task"], "arn_without_revision")],
+                  Condition={"ArnEquals": {"ecs:cluster": Ref("cluster", "arn")}}),
+            allow(["iam:PassRole"], [Ref(f"{cid}-execution-role", "arn"), Ref(f"{cid}-task-role", "arn")]),
+        ),
+    }, cid, group="global")
+    p.add("aws:scheduler/schedule:Schedule", f"{cid}-schedule", {
+        "name": p.name(cid), "schedule_expression": f"cron({schedule})",
+        "flexible_time_window": {"mode": "OFF"},
+        "target": {
+            "arn": Ref("cluster", "arn"), "role_arn": Ref(f"{cid}-scheduler-role", "arn"),
+            "ecs_parameters": {
+                "task_definition_arn": Ref(w["task"], "arn_without_revision"), "launch_type": "FARGATE",
+                "network_configuration": {"subnets": [Ref(s) for s in p.facts["private_subnets"]],
+                                          "security_groups": [Ref(w["sg"])], "assign_public_ip": False},
+            },
+        },
+    }, cid, group="region")
+
+
+# ---------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class KindRule:
+    build: Callable[[AwsPlanner, DeployedComponent], None]
+    phase: int  # data before compute: workloads reference the buckets and tables they use
+
+
+KINDS: dict[str, KindRule] = {
+    "bucket": KindRule(build_bucket, 0),
+    "queue": KindRule(build_queue, 0),
+    "warehouse": KindRule(build_warehouse, 1),
+    "service": KindRule(build_service, 2),
+    "frontend": KindRule(build_service, 2),
+    "worker": KindRule(build_service, 2),
+    "job": KindRule(build_job, 2),
+}
+
+
+def plan_components(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:
+    """Run each component's builder, data kinds first."""
+    for comp in sorted(components, key=lambda c: (KINDS[c.kind].phase if c.kind in KINDS else 9, c.id)):
+        rule = KINDS.get(comp.kind)
+        if rule is None:
+            raise StacksError(f"{p.deployment.name}: '{comp.id}' is a {comp.kind}, which the aws plan cannot "
+                              "deploy yet", hint=f"AWS deploys: {', '.join(sorted(KINDS))}")
+        rule.build(p, comp)
+
+
+def baseline(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:
+    """What every aws deployable gets before its components: key, network, alerting, logs, cluster."""
+    p.facts["public_services"] = [c.id for c in components if getattr(c.component, "public", False)
+                                  and c.kind in ("service", "frontend")]
+    _key(p)
+    _network(p)
+    _alerts(p)
+    _access_logs(p)
+    if any(c.kind in WORKLOAD_KINDS for c in components):
+        _cluster(p)
+
+
+def tags(project: Project, deployment: Deployment) -> dict[str, str]:
+    return {"system": project.model.system.name, "environment": deployment.environment,
+            "stack": deployment.name, "managed-by": "stacks"}
+
+
+def plan_aws(project: Project, deployment: Deployment) -> Plan:
+    region = deployment.stack.region  # type: ignore[attr-defined]
+    p = AwsPlanner(project, deployment, region)
+    components = deployment.on("aws")
+    baseline(p, components)
+    plan_components(p, components)
+    plan = Plan(
+        stack=deployment.name, target="aws",
+        providers={"aws": {"region": region, "default_tags": tags(project, deployment)}},
+        resources=tuple(p.resources), data=tuple(p.data), outputs=tuple(p.outputs),
+        components={c.id: c.kind for c in components}, tags=tags(project, deployment),
+    )
+    check_plan(plan)
+    return plan
