@@ -34,6 +34,9 @@ class Generator:
 
 GENERATORS: tuple[Generator, ...] = (
     Generator("schema", "JSON Schema of stacks.yaml", "stacks.schema:render", ("stacks/model.py",)),
+    Generator("diagrams", "architecture diagrams (PNG + SVG)", "architecture.generate:render_diagrams",
+              ("architecture",)),
+    Generator("docs", "architecture docs page", "architecture.docs:render_docs", ("architecture", "templates/docs")),
 )
 
 

@@ -1,0 +1,223 @@
+"""What each component kind (and technology) looks like on each target: one table per target.
+
+``KIND_TABLES[target]`` maps ``(kind, technology)`` to a ``Look``: the ``diagrams``
+node class drawn (a dotted import path, so the views never import ``diagrams``)
+and the product a reader knows it as on that target. Lookups try the exact
+``(kind, technology)`` first, then ``(kind, None)``; a new kind is one entry per
+table. ``RESOURCE_TABLES[provider]`` maps cloud resource types (Pulumi type tokens
+such as ``aws:ecs/service:Service``) to node classes for the views drawn from
+cloud plans; add a token with one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stacks.errors import StacksError
+
+
+@dataclass(frozen=True)
+class Look:
+    icon: str  # "diagrams.onprem.database.Duckdb"
+    product: str = ""  # "Athena over Glue tables"
+
+
+D = "diagrams."
+
+# The technology-neutral look, used by the system, containers and dataflow views.
+LOGICAL: dict[tuple[str, str | None], Look] = {
+    ("user", None): Look(D + "onprem.client.Users", "people"),
+    ("external", None): Look(D + "onprem.network.Internet", "external system"),
+    ("frontend", None): Look(D + "onprem.client.Client", "web frontend"),
+    ("frontend", "react"): Look(D + "programming.framework.React", "React app"),
+    ("frontend", "vue"): Look(D + "programming.framework.Vue", "Vue app"),
+    ("frontend", "angular"): Look(D + "programming.framework.Angular", "Angular app"),
+    ("frontend", "next.js"): Look(D + "programming.framework.Nextjs", "Next.js app"),
+    ("frontend", "svelte"): Look(D + "programming.framework.Svelte", "Svelte app"),
+    ("service", None): Look(D + "onprem.compute.Server", "service"),
+    ("service", "fastapi"): Look(D + "programming.framework.Fastapi", "FastAPI service"),
+    ("service", "flask"): Look(D + "programming.framework.Flask", "Flask service"),
+    ("service", "django"): Look(D + "programming.framework.Django", "Django service"),
+    ("service", "starlette"): Look(D + "programming.framework.Starlette", "Starlette service"),
+    ("service", "spring"): Look(D + "programming.framework.Spring", "Spring service"),
+    ("service", "node.js"): Look(D + "programming.language.Nodejs", "Node.js service"),
+    ("service", "go"): Look(D + "programming.language.Go", "Go service"),
+    ("worker", None): Look(D + "onprem.compute.Server", "worker"),
+    ("worker", "celery"): Look(D + "onprem.queue.Celery", "Celery worker"),
+    ("worker", "python"): Look(D + "programming.language.Python", "Python worker"),
+    ("job", None): Look(D + "onprem.compute.Server", "job"),
+    ("job", "python"): Look(D + "programming.language.Python", "Python job"),
+    ("job", "bash"): Look(D + "programming.language.Bash", "shell job"),
+    ("bucket", None): Look(D + "generic.storage.Storage", "object storage"),
+    ("warehouse", None): Look(D + "generic.database.SQL", "SQL warehouse"),
+    ("warehouse", "duckdb"): Look(D + "onprem.database.Duckdb", "DuckDB"),
+    ("warehouse", "clickhouse"): Look(D + "onprem.database.Clickhouse", "ClickHouse"),
+    ("warehouse", "trino"): Look(D + "onprem.analytics.Trino", "Trino"),
+    ("warehouse", "bigquery"): Look(D + "gcp.analytics.Bigquery", "BigQuery"),
+    ("warehouse", "athena"): Look(D + "aws.analytics.Athena", "Athena"),
+    ("warehouse", "redshift"): Look(D + "aws.analytics.Redshift", "Redshift"),
+    ("database", None): Look(D + "generic.database.SQL", "SQL database"),
+    ("database", "postgres"): Look(D + "onprem.database.Postgresql", "PostgreSQL"),
+    ("database", "postgresql"): Look(D + "onprem.database.Postgresql", "PostgreSQL"),
+    ("database", "mysql"): Look(D + "onprem.database.Mysql", "MySQL"),
+    ("cache", None): Look(D + "onprem.inmemory.Redis", "Redis"),
+    ("cache", "memcached"): Look(D + "onprem.inmemory.Memcached", "Memcached"),
+    ("queue", None): Look(D + "onprem.queue.Rabbitmq", "message queue"),
+    ("queue", "kafka"): Look(D + "onprem.queue.Kafka", "Kafka"),
+    ("queue", "nats"): Look(D + "onprem.queue.Nats", "NATS"),
+    ("queue", "sqs"): Look(D + "aws.integration.SimpleQueueServiceSqsQueue", "SQS"),
+    ("queue", "pub/sub"): Look(D + "gcp.analytics.Pubsub", "Pub/Sub"),
+}
+
+# The local docker compose stack (stand-ins as the compose generator runs them).
+COMPOSE: dict[tuple[str, str | None], Look] = {
+    ("frontend", None): Look(D + "onprem.container.Docker", "container"),
+    ("service", None): Look(D + "onprem.container.Docker", "container"),
+    ("worker", None): Look(D + "onprem.container.Docker", "container"),
+    ("job", None): Look(D + "onprem.container.Docker", "one-shot container"),
+    ("bucket", None): Look(D + "generic.storage.Storage", "local S3-compatible store"),
+    ("warehouse", None): Look(D + "onprem.database.Duckdb", "DuckDB file on a named volume"),
+    ("database", None): Look(D + "onprem.database.Postgresql", "postgres container"),
+    ("database", "mysql"): Look(D + "onprem.database.Mysql", "mysql container"),
+    ("cache", None): Look(D + "onprem.inmemory.Redis", "redis container"),
+    ("cache", "memcached"): Look(D + "onprem.inmemory.Memcached", "memcached container"),
+    ("queue", None): Look(D + "onprem.queue.Rabbitmq", "rabbitmq container"),
+}
+
+AWS: dict[tuple[str, str | None], Look] = {
+    ("frontend", None): Look(D + "aws.compute.Fargate", "ECS Fargate service"),
+    ("service", None): Look(D + "aws.compute.Fargate", "ECS Fargate service"),
+    ("worker", None): Look(D + "aws.compute.Fargate", "ECS Fargate service"),
+    ("job", None): Look(D + "aws.compute.ElasticContainerServiceTask", "ECS Fargate task"),
+    ("bucket", None): Look(D + "aws.storage.SimpleStorageServiceS3Bucket", "S3 bucket"),
+    ("warehouse", None): Look(D + "aws.analytics.Athena", "Athena over Glue tables"),
+    ("warehouse", "redshift"): Look(D + "aws.analytics.Redshift", "Redshift"),
+    ("database", None): Look(D + "aws.database.RDSPostgresqlInstance", "RDS PostgreSQL"),
+    ("database", "mysql"): Look(D + "aws.database.RDSMysqlInstance", "RDS MySQL"),
+    ("cache", None): Look(D + "aws.database.ElasticacheForRedis", "ElastiCache Redis"),
+    ("cache", "memcached"): Look(D + "aws.database.ElasticacheForMemcached", "ElastiCache Memcached"),
+    ("queue", None): Look(D + "aws.integration.SimpleQueueServiceSqsQueue", "SQS queue"),
+}
+
+GCP: dict[tuple[str, str | None], Look] = {
+    ("frontend", None): Look(D + "gcp.compute.Run", "Cloud Run service"),
+    ("service", None): Look(D + "gcp.compute.Run", "Cloud Run service"),
+    ("worker", None): Look(D + "gcp.compute.Run", "Cloud Run service"),
+    ("job", None): Look(D + "gcp.compute.Run", "Cloud Run job"),
+    ("bucket", None): Look(D + "gcp.storage.Storage", "GCS bucket"),
+    ("warehouse", None): Look(D + "gcp.analytics.Bigquery", "BigQuery dataset"),
+    ("database", None): Look(D + "gcp.database.SQL", "Cloud SQL PostgreSQL"),
+    ("database", "mysql"): Look(D + "gcp.database.SQL", "Cloud SQL MySQL"),
+    ("cache", None): Look(D + "gcp.database.Memorystore", "Memorystore"),
+    ("queue", None): Look(D + "gcp.analytics.Pubsub", "Pub/Sub topic"),
+}
+
+KIND_TABLES: dict[str, dict[tuple[str, str | None], Look]] = {
+    "logical": LOGICAL,
+    "compose": COMPOSE,
+    "aws": AWS,
+    "gcp": GCP,
+}
+
+# Cloud resource types (Pulumi type tokens) -> node class, for views drawn from cloud plans.
+AWS_RESOURCES: dict[str, str] = {
+    "aws:ec2/vpc:Vpc": D + "aws.network.VPC",
+    "aws:ec2/subnet:Subnet": D + "aws.network.PrivateSubnet",
+    "aws:ec2/internetGateway:InternetGateway": D + "aws.network.InternetGateway",
+    "aws:ec2/natGateway:NatGateway": D + "aws.network.NATGateway",
+    "aws:ec2/eip:Eip": D + "aws.compute.EC2ElasticIpAddress",
+    "aws:ec2/routeTable:RouteTable": D + "aws.network.RouteTable",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": D + "aws.network.Endpoint",
+    "aws:ec2/flowLog:FlowLog": D + "aws.network.VPCFlowLogs",
+    "aws:ec2/securityGroup:SecurityGroup": D + "aws.network.Nacl",
+    "aws:lb/loadBalancer:LoadBalancer": D + "aws.network.ElbApplicationLoadBalancer",
+    "aws:lb/targetGroup:TargetGroup": D + "aws.network.ElbApplicationLoadBalancer",
+    "aws:lb/listener:Listener": D + "aws.network.ElbApplicationLoadBalancer",
+    "aws:acm/certificate:Certificate": D + "aws.security.CertificateManager",
+    "aws:route53/record:Record": D + "aws.network.Route53",
+    "aws:cloudfront/distribution:Distribution": D + "aws.network.CloudFront",
+    "aws:ecr/repository:Repository": D + "aws.compute.EC2ContainerRegistry",
+    "aws:ecs/cluster:Cluster": D + "aws.compute.ElasticContainerService",
+    "aws:ecs/taskDefinition:TaskDefinition": D + "aws.compute.ElasticContainerServiceTask",
+    "aws:ecs/service:Service": D + "aws.compute.ElasticContainerServiceService",
+    "aws:appautoscaling/target:Target": D + "aws.compute.ApplicationAutoScaling",
+    "aws:appautoscaling/policy:Policy": D + "aws.compute.ApplicationAutoScaling",
+    "aws:s3/bucket:Bucket": D + "aws.storage.SimpleStorageServiceS3Bucket",
+    "aws:s3/bucketV2:BucketV2": D + "aws.storage.SimpleStorageServiceS3Bucket",
+    "aws:athena/workgroup:Workgroup": D + "aws.analytics.Athena",
+    "aws:glue/catalogDatabase:CatalogDatabase": D + "aws.analytics.GlueDataCatalog",
+    "aws:glue/catalogTable:CatalogTable": D + "aws.analytics.GlueDataCatalog",
+    "aws:cloudwatch/logGroup:LogGroup": D + "aws.management.CloudwatchLogs",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": D + "aws.management.CloudwatchAlarm",
+    "aws:sns/topic:Topic": D + "aws.integration.SimpleNotificationServiceSnsTopic",
+    "aws:kms/key:Key": D + "aws.security.KeyManagementService",
+    "aws:iam/role:Role": D + "aws.security.IdentityAndAccessManagementIamRole",
+    "aws:iam/rolePolicy:RolePolicy": D + "aws.security.IdentityAndAccessManagementIamPermissions",
+    "aws:secretsmanager/secret:Secret": D + "aws.security.SecretsManager",
+    "aws:ssm/parameter:Parameter": D + "aws.management.SystemsManagerParameterStore",
+    "aws:sqs/queue:Queue": D + "aws.integration.SimpleQueueServiceSqsQueue",
+    "aws:rds/instance:Instance": D + "aws.database.RDSInstance",
+    "aws:elasticache/replicationGroup:ReplicationGroup": D + "aws.database.ElasticacheForRedis",
+    "aws:scheduler/schedule:Schedule": D + "aws.integration.EventbridgeScheduler",
+}
+
+GCP_RESOURCES: dict[str, str] = {
+    "gcp:cloudrunv2/service:Service": D + "gcp.compute.Run",
+    "gcp:cloudrunv2/job:Job": D + "gcp.compute.Run",
+    "gcp:artifactregistry/repository:Repository": D + "gcp.devtools.ContainerRegistry",
+    "gcp:storage/bucket:Bucket": D + "gcp.storage.Storage",
+    "gcp:bigquery/dataset:Dataset": D + "gcp.analytics.Bigquery",
+    "gcp:bigquery/table:Table": D + "gcp.analytics.Bigquery",
+    "gcp:serviceaccount/account:Account": D + "gcp.security.Iam",
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": D + "gcp.security.Iam",
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": D + "gcp.security.Iam",
+    "gcp:secretmanager/secret:Secret": D + "gcp.security.SecretManager",
+    "gcp:compute/globalAddress:GlobalAddress": D + "gcp.network.ExternalIpAddresses",
+    "gcp:compute/backendService:BackendService": D + "gcp.network.LoadBalancing",
+    "gcp:compute/urlMap:URLMap": D + "gcp.network.LoadBalancing",
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": D + "gcp.network.LoadBalancing",
+    "gcp:compute/managedSslCertificate:ManagedSslCertificate": D + "gcp.security.CertificateManager",
+    "gcp:compute/securityPolicy:SecurityPolicy": D + "gcp.network.Armor",
+    "gcp:dns/recordSet:RecordSet": D + "gcp.network.DNS",
+    "gcp:kms/cryptoKey:CryptoKey": D + "gcp.security.KeyManagementService",
+    "gcp:logging/projectSink:ProjectSink": D + "gcp.operations.Logging",
+    "gcp:monitoring/alertPolicy:AlertPolicy": D + "gcp.operations.Monitoring",
+    "gcp:cloudscheduler/job:Job": D + "gcp.devtools.Scheduler",
+    "gcp:pubsub/topic:Topic": D + "gcp.analytics.Pubsub",
+    "gcp:sql/databaseInstance:DatabaseInstance": D + "gcp.database.SQL",
+    "gcp:redis/instance:Instance": D + "gcp.database.Memorystore",
+}
+
+RESOURCE_TABLES: dict[str, dict[str, str]] = {"aws": AWS_RESOURCES, "gcp": GCP_RESOURCES}
+# Drawn for a resource type no table names yet: still a node, never a crash.
+RESOURCE_FALLBACK: dict[str, str] = {"aws": D + "aws.general.General", "gcp": D + "gcp.compute.ComputeEngine"}
+GENERIC_FALLBACK = D + "generic.blank.Blank"
+
+
+def technology_key(component: object) -> str | None:
+    """The technology a look is chosen by: the declared one, else an engine setting."""
+    tech = getattr(component, "technology", None) or getattr(component, "engine", None)
+    return tech.strip().lower() if tech else None
+
+
+def look(target: str, component: object) -> Look:
+    """The look of a model component on ``target`` ("logical", "compose", "aws", "gcp")."""
+    table = KIND_TABLES.get(target)
+    if table is None:
+        raise StacksError(f"no node table for target '{target}'", hint=f"Tables: {', '.join(sorted(KIND_TABLES))}.")
+    kind = component.kind  # type: ignore[attr-defined]
+    tech = technology_key(component)
+    found = table.get((kind, tech)) or table.get((kind, None))
+    if found is None and target != "logical":
+        found = look("logical", component)
+    if found is None:
+        raise StacksError(f"no '{target}' look for component kind '{kind}'",
+                          hint=f"Add an entry ('{kind}', None) to architecture/nodes.py.")
+    return found
+
+
+def resource_icon(type_token: str) -> str:
+    """The node class for a cloud resource type such as ``aws:ecs/service:Service``."""
+    provider = type_token.split(":", 1)[0]
+    table = RESOURCE_TABLES.get(provider, {})
+    return table.get(type_token) or RESOURCE_FALLBACK.get(provider, GENERIC_FALLBACK)
