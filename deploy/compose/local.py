@@ -1,0 +1,742 @@
+"""The local stack as plain data: what every component kind becomes under docker compose.
+
+``LOCAL`` is the one registry: component kind -> ``StandIn`` (a summary and a
+function building its compose services, volumes, secrets and what a connected
+workload gets: env, secrets, mounts, a dependency). Adding a kind is one entry.
+
+``plan(project)`` turns each compose stack into a ``ComposePlan``: for every
+environment of the stack a full copy of the services under that environment's
+profile (the default environment, ``prod``, keeps the bare component ids; the
+others get an ``-<env>`` suffix), and ``image_builds(project)`` lists one
+``ImageBuild`` per distinct build context + Dockerfile. Nothing here renders
+text or touches the disk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from stacks.errors import StacksError
+from stacks.model import WORKLOAD_KINDS
+from stacks.naming import resource_name, sql_identifier
+from stacks.project import DeployedComponent, Deployment, Project
+
+# ---------------------------------------------------------------- conventions
+
+APP_UID = 10001  # the non-root user of every image built here
+PYTHON_IMAGE = "python:3.11-slim-bookworm"
+SOURCE_DIR = "app"  # the Python package a build context ships; nothing else is copied
+REQUIREMENTS = "app/requirements.txt"  # its runtime dependencies: the cached dependency layer
+WORKDIR = "/srv"
+DEFAULT_DATA_DIR = "/data"
+DEFAULT_ENVIRONMENT = "prod"  # `docker compose up` without --profile runs this one
+DEV_ENVIRONMENTS = ("dev",)  # bind-mounted source, hot reload, debug logging
+SECRETS_DIR = "secrets"  # ./secrets/<name>: one file per secret, git-ignored
+
+HEALTH_INTERVAL = {"interval": "10s", "timeout": "5s", "retries": 5, "start_period": "30s"}
+
+# Local stand-in images, pinned so two runs pull the same thing.
+IMAGES = {
+    "minio": "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z",
+    "mc": "quay.io/minio/mc:RELEASE.2025-04-16T18-13-26Z",
+    "redis": "redis:7.4-alpine",
+    "memcached": "memcached:1.6-alpine",
+    "elasticmq": "softwaremill/elasticmq-native:1.6.11",
+}
+MYSQL_DEFAULT_VERSION = "8.4"  # the model's version default (16) is PostgreSQL's
+
+
+# ---------------------------------------------------------------- plan data
+
+
+@dataclass
+class Client:
+    """What a workload connected to a stand-in gets."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)  # env var -> compose secret name (VAR_FILE is set)
+    volumes: list[str] = field(default_factory=list)  # "volume:/path" mounts
+    depends_on: dict[str, str] = field(default_factory=dict)  # service -> condition
+
+
+@dataclass
+class Local:
+    """One component's share of the compose file in one environment."""
+
+    services: dict[str, dict] = field(default_factory=dict)
+    volumes: list[str] = field(default_factory=list)
+    secrets: dict[str, str] = field(default_factory=dict)  # compose secret name -> the model's secret ref
+    configs: dict[str, str] = field(default_factory=dict)  # compose config name -> inline content
+    client: Client | None = None
+
+
+@dataclass(frozen=True)
+class Env:
+    """One environment of a compose stack, and how its services are named."""
+
+    project: Project
+    deployment: Deployment
+    name: str
+    default: bool
+
+    @property
+    def dev(self) -> bool:
+        return self.name in DEV_ENVIRONMENTS
+
+    def svc(self, cid: str) -> str:
+        return cid if self.default else f"{cid}-{self.name}"
+
+    @property
+    def profiles(self) -> list[str]:
+        return [self.name]
+
+    @property
+    def jobs_profiles(self) -> list[str]:
+        return [f"{self.name}-jobs"]
+
+    def host_port(self, cid: str, port: int, suffix: str = "") -> str:
+        var = re.sub(r"[^A-Z0-9]", "_", f"{cid}{suffix}".upper()) + "_PORT"
+        return f"${{{var}:-{port}}}"
+
+    def secret(self, ref: str, local: Local) -> str:
+        name = secret_name(ref)
+        local.secrets[name] = ref
+        return name
+
+
+@dataclass
+class ComposeService:
+    name: str
+    component: str
+    environment: str
+    role: str  # "workload", "stand-in" or "init"
+    body: dict
+
+
+@dataclass
+class ComposePlan:
+    stack: str
+    path: str
+    name: str
+    default_environment: str
+    environments: list[str]
+    services: list[ComposeService]
+    volumes: list[str]
+    secrets: dict[str, str]  # compose secret name -> model secret ref
+    configs: dict[str, str]
+    host_ports: dict[str, str]  # variable -> default, for .env.example
+
+    def service(self, name: str) -> ComposeService:
+        for svc in self.services:
+            if svc.name == name:
+                return svc
+        raise KeyError(name)
+
+    def document(self) -> dict:
+        """The compose file as data (what the template lays out)."""
+        return {
+            "name": self.name,
+            "services": {s.name: s.body for s in self.services},
+            "volumes": {v: {} for v in self.volumes},
+            "secrets": {n: {"file": f"./{SECRETS_DIR}/{n}"} for n in sorted(self.secrets)},
+            **({"configs": {n: {"content": c} for n, c in sorted(self.configs.items())}} if self.configs else {}),
+        }
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    """One Dockerfile: a build context + dockerfile shared by one or more workloads."""
+
+    context: str
+    dockerfile: str
+    path: str  # the Dockerfile, relative to the project root
+    image: str  # local tag compose gives the built image
+    workloads: tuple[str, ...]
+    ports: tuple[int, ...]
+    health: tuple[int, str] | None  # (port, path) of the first service, for HEALTHCHECK
+    command: tuple[str, ...]
+    data_dirs: tuple[str, ...]
+
+    @property
+    def dockerignore(self) -> str:
+        return str(PurePosixPath(self.context) / ".dockerignore")
+
+
+def secret_name(ref: str) -> str:
+    """A model secret ref (``shop/api-key``) as a compose secret and file name (``shop-api-key``)."""
+    return re.sub(r"[^a-z0-9_.-]", "-", ref.lower())
+
+
+def _env_key(cid: str) -> str:
+    return "STACKS_" + re.sub(r"[^A-Z0-9]", "_", cid.upper())
+
+
+def _healthcheck(test: list[str]) -> dict:
+    return {"test": test, **HEALTH_INTERVAL}
+
+
+def _python_probe(port: int, path: str) -> list[str]:
+    # The slim image has no curl or wget: probe with the interpreter the app already ships.
+    code = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout=4)"
+    return ["CMD", "python", "-c", code]
+
+
+def _stand_in_hardening(body: dict, env: Env, cap_add: tuple[str, ...] = ()) -> dict:
+    """Hardening every stand-in gets; images that start as root and drop privileges need a few caps back."""
+    body["security_opt"] = ["no-new-privileges:true"]
+    body["cap_drop"] = ["ALL"]
+    if cap_add:
+        body["cap_add"] = list(cap_add)
+    if not env.dev:
+        body["restart"] = "unless-stopped"
+    return body
+
+
+def _publish(env: Env, cid: str, port: int, suffix: str = "") -> list[str]:
+    """Stand-ins are reachable from the host in dev only, and only on loopback."""
+    return [f"127.0.0.1:{env.host_port(cid, port, suffix)}:{port}"] if env.dev else []
+
+
+def _with_ports(body: dict, ports: list[str]) -> dict:
+    if ports:
+        body["ports"] = ports
+    return body
+
+
+# ---------------------------------------------------------------- the registry
+
+
+def _warehouse(env: Env, dc: DeployedComponent) -> Local:
+    # DuckDB runs inside the app: the warehouse is a named volume every connected workload mounts.
+    volume = f"{env.svc(dc.id)}-data"
+    path = warehouse_path(env.project, dc.id)
+    return Local(volumes=[volume], client=Client(volumes=[f"{volume}:{path}"]))
+
+
+def _bucket(env: Env, dc: DeployedComponent) -> Local:
+    local = Local()
+    name = env.svc(dc.id)
+    system = env.project.model.system.name
+    user = env.secret(f"{system}/{dc.id}-root-user", local)
+    password = env.secret(f"{system}/{dc.id}-root-password", local)
+    volume = f"{name}-data"
+    bucket = resource_name(system, dc.id, env.name)
+    local.volumes.append(volume)
+    server = {
+        "image": IMAGES["minio"],
+        "command": ["server", "/data", "--console-address", ":9001"],
+        "environment": {
+            "MINIO_ROOT_USER_FILE": f"/run/secrets/{user}",
+            "MINIO_ROOT_PASSWORD_FILE": f"/run/secrets/{password}",
+        },
+        "secrets": [user, password],
+        "volumes": [f"{volume}:/data"],
+        "healthcheck": _healthcheck(["CMD", "mc", "ready", "local"]),
+    }
+    _with_ports(server, _publish(env, dc.id, 9000) + _publish(env, dc.id, 9001, "-console"))
+    # MinIO runs as root in its image and writes only its own volume: it needs no capability back.
+    local.services[name] = _stand_in_hardening(server, env)
+    # A one-shot job creates the bucket; credentials go through MC_HOST_* so they never sit on a command line.
+    script = (
+        f'MC_HOST_local="http://$$(cat /run/secrets/{user}):$$(cat /run/secrets/{password})@{name}:9000" '
+        f"mc mb --ignore-existing local/{bucket}"
+    )
+    init = {
+        "image": IMAGES["mc"],
+        "entrypoint": ["/bin/sh", "-c"],
+        "command": [script],
+        "depends_on": {name: {"condition": "service_healthy"}},
+        "secrets": [user, password],
+        "restart": "no",
+        "security_opt": ["no-new-privileges:true"],
+        "cap_drop": ["ALL"],
+    }
+    local.services[f"{name}-init" if env.default else f"{dc.id}-init-{env.name}"] = init
+    init_name = next(n for n in local.services if n != name)
+    local.client = Client(
+        env={f"{_env_key(dc.id)}_URL": f"http://{name}:9000", f"{_env_key(dc.id)}_BUCKET": bucket},
+        secrets={f"{_env_key(dc.id)}_ACCESS_KEY_ID": user, f"{_env_key(dc.id)}_SECRET_ACCESS_KEY": password},
+        depends_on={init_name: "service_completed_successfully"},
+    )
+    return local
+
+
+def _postgres(env: Env, dc: DeployedComponent) -> Local:
+    comp = dc.component
+    local = Local()
+    name = env.svc(dc.id)
+    password = env.secret(f"{env.project.model.system.name}/{dc.id}-password", local)
+    db = sql_identifier(dc.id)
+    volume = f"{name}-data"
+    local.volumes.append(volume)
+    major = int(re.match(r"\d+", comp.version).group() if re.match(r"\d+", comp.version) else 16)
+    # PostgreSQL 18 images keep PGDATA in a versioned directory under /var/lib/postgresql.
+    mount = "/var/lib/postgresql" if major >= 18 else "/var/lib/postgresql/data"
+    body = {
+        "image": f"postgres:{comp.version}-alpine",
+        "environment": {
+            "POSTGRES_DB": db, "POSTGRES_USER": "app", "POSTGRES_PASSWORD_FILE": f"/run/secrets/{password}",
+        },
+        "secrets": [password],
+        "volumes": [f"{volume}:{mount}"],
+        "healthcheck": _healthcheck(["CMD", "pg_isready", "-U", "app", "-d", db]),
+    }
+    _with_ports(body, _publish(env, dc.id, 5432))
+    local.services[name] = _stand_in_hardening(body, env, ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"))
+    local.client = Client(
+        env={f"{_env_key(dc.id)}_URL": f"postgresql://app@{name}:5432/{db}"},
+        secrets={f"{_env_key(dc.id)}_PASSWORD": password},
+        depends_on={name: "service_healthy"},
+    )
+    return local
+
+
+def _mysql(env: Env, dc: DeployedComponent) -> Local:
+    comp = dc.component
+    local = Local()
+    name = env.svc(dc.id)
+    password = env.secret(f"{env.project.model.system.name}/{dc.id}-password", local)
+    db = sql_identifier(dc.id)
+    volume = f"{name}-data"
+    local.volumes.append(volume)
+    version = comp.version if "version" in comp.model_fields_set else MYSQL_DEFAULT_VERSION
+    body = {
+        "image": f"mysql:{version}",
+        "environment": {
+            "MYSQL_DATABASE": db,
+            "MYSQL_USER": "app",
+            "MYSQL_PASSWORD_FILE": f"/run/secrets/{password}",
+            "MYSQL_RANDOM_ROOT_PASSWORD": "yes",
+        },
+        "secrets": [password],
+        "volumes": [f"{volume}:/var/lib/mysql"],
+        "healthcheck": _healthcheck(["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"]),
+    }
+    _with_ports(body, _publish(env, dc.id, 3306))
+    local.services[name] = _stand_in_hardening(body, env, ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"))
+    local.client = Client(
+        env={f"{_env_key(dc.id)}_URL": f"mysql://app@{name}:3306/{db}"},
+        secrets={f"{_env_key(dc.id)}_PASSWORD": password},
+        depends_on={name: "service_healthy"},
+    )
+    return local
+
+
+def _redis(env: Env, dc: DeployedComponent) -> Local:
+    name = env.svc(dc.id)
+    body = {
+        "image": IMAGES["redis"],
+        # A cache: memory-bounded like the cloud node, nothing persisted.
+        "command": ["redis-server", "--maxmemory", f"{dc.component.memory}mb", "--maxmemory-policy", "allkeys-lru",
+                    "--save", "", "--appendonly", "no"],
+        "user": "999:1000",
+        "read_only": True,
+        "healthcheck": _healthcheck(["CMD", "redis-cli", "ping"]),
+    }
+    _with_ports(body, _publish(env, dc.id, 6379))
+    return Local(
+        services={name: _stand_in_hardening(body, env)},
+        client=Client(env={f"{_env_key(dc.id)}_URL": f"redis://{name}:6379/0"}, depends_on={name: "service_healthy"}),
+    )
+
+
+def _memcached(env: Env, dc: DeployedComponent) -> Local:
+    name = env.svc(dc.id)
+    body = {
+        "image": IMAGES["memcached"],
+        "command": ["memcached", "-m", str(dc.component.memory)],
+        "user": "11211:11211",
+        "read_only": True,
+    }
+    _with_ports(body, _publish(env, dc.id, 11211))
+    # The memcached image has no client to probe with: dependents wait for the container to start.
+    return Local(
+        services={name: _stand_in_hardening(body, env)},
+        client=Client(env={f"{_env_key(dc.id)}_URL": f"memcached://{name}:11211"},
+                      depends_on={name: "service_started"}),
+    )
+
+
+def _cache(env: Env, dc: DeployedComponent) -> Local:
+    return {"redis": _redis, "memcached": _memcached}[dc.component.engine](env, dc)
+
+
+def _database(env: Env, dc: DeployedComponent) -> Local:
+    return {"postgres": _postgres, "mysql": _mysql}[dc.component.engine](env, dc)
+
+
+def _queue(env: Env, dc: DeployedComponent) -> Local:
+    name = env.svc(dc.id)
+    queue = resource_name(env.project.model.system.name, dc.id, env.name)
+    if dc.component.fifo:
+        queue += ".fifo"  # SQS requires the suffix on FIFO queues; ElasticMQ follows it
+    fifo = "\n    fifo = true" if dc.component.fifo else ""
+    config = (
+        'include classpath("application.conf")\n'
+        f'node-address {{ protocol = http, host = "{name}", port = 9324, context-path = "" }}\n'
+        "queues {\n"
+        f'  "{queue}" {{\n    defaultVisibilityTimeout = 30 seconds{fifo}\n  }}\n'
+        "}\n"
+    )
+    config_name = f"{name}-conf"
+    body = {
+        "image": IMAGES["elasticmq"],
+        "configs": [{"source": config_name, "target": "/opt/elasticmq.conf"}],
+        "read_only": True,
+        "tmpfs": ["/tmp:rw,noexec,nosuid,size=16m"],
+    }
+    _with_ports(body, _publish(env, dc.id, 9324))
+    return Local(
+        services={name: _stand_in_hardening(body, env)},
+        configs={config_name: config},
+        client=Client(
+            env={f"{_env_key(dc.id)}_URL": f"http://{name}:9324", f"{_env_key(dc.id)}_QUEUE": queue},
+            depends_on={name: "service_started"},
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class StandIn:
+    summary: str
+    build: Callable[[Env, DeployedComponent], Local] | None  # None: a workload, built by ``_workload``
+
+
+LOCAL: dict[str, StandIn] = {
+    "service": StandIn("the built image; dev: source bind-mounted + reload; prod: hardened, healthchecked", None),
+    "frontend": StandIn("the built image, like a service", None),
+    "worker": StandIn("the built image, no port, restarted when it exits (prod)", None),
+    "job": StandIn("a one-shot container: before its `before:` targets, else on demand (`docker compose run`)", None),
+    "warehouse": StandIn("DuckDB inside the app: a named volume mounted by every connected workload", _warehouse),
+    "bucket": StandIn("MinIO (S3 API) plus a one-shot `mc mb` job that creates the bucket", _bucket),
+    "database": StandIn("the `postgres` or `mysql` image, password from a secret file", _database),
+    "cache": StandIn("`redis` or `memcached`, memory-bounded like the cloud node", _cache),
+    "queue": StandIn("ElasticMQ (SQS API) with the queue declared in its config", _queue),
+}
+
+
+# ---------------------------------------------------------------- workloads
+
+
+def _dev_uvicorn(command: list[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for arg in command:
+        if skip:
+            skip = False
+            continue
+        if arg == "--workers":  # --reload runs one process; uvicorn refuses both
+            skip = True
+            continue
+        if arg.startswith(("--workers=", "--log-level")):
+            continue
+        out.append(arg)
+    return [*out, "--reload", "--reload-dir", SOURCE_DIR, "--log-level", "debug"]
+
+
+# How a workload's command changes in a dev environment, by program.
+DEV_COMMANDS: dict[str, Callable[[list[str]], list[str]]] = {"uvicorn": _dev_uvicorn}
+
+
+def dev_command(command: list[str]) -> list[str]:
+    adapt = DEV_COMMANDS.get(PurePosixPath(command[0]).name) if command else None
+    return adapt(list(command)) if adapt else list(command)
+
+
+def _connected(project: Project, cid: str) -> list[str]:
+    found = []
+    for conn in project.model.connections:
+        if conn.from_ == cid:
+            found.append(conn.to)
+        elif conn.to == cid:
+            found.append(conn.from_)
+    return sorted(set(found))
+
+
+def _calls(project: Project, cid: str) -> list[str]:
+    """Workloads ``cid`` sends requests to: it starts after them."""
+    return sorted({c.to for c in project.model.connections if c.from_ == cid and c.flow == "request"})
+
+
+def warehouse_path(project: Project, warehouse: str) -> str:
+    """Where connected workloads mount a warehouse's volume: the first data_dir among them."""
+    for cid in _connected(project, warehouse):
+        comp = project.model.components[cid]
+        if comp.kind in WORKLOAD_KINDS and getattr(comp, "data_dir", None):
+            return comp.data_dir
+    return DEFAULT_DATA_DIR
+
+
+def data_dirs(project: Project, cid: str) -> list[str]:
+    """Directories a workload writes: its data_dir and the mount points of connected warehouses."""
+    comp = project.model.components[cid]
+    dirs = {comp.data_dir} if getattr(comp, "data_dir", None) else set()
+    for other in _connected(project, cid):
+        if project.model.components[other].kind == "warehouse":
+            dirs.add(warehouse_path(project, other))
+    return sorted(dirs)
+
+
+def _build_key(comp) -> tuple[str, str]:
+    context = PurePosixPath(comp.build.context)
+    if context.is_absolute() or ".." in context.parts:
+        raise StacksError(
+            f"build context '{comp.build.context}' is outside the project",
+            hint="use a directory inside the directory of stacks.yaml, e.g. 'context: .'",
+        )
+    dockerfile = PurePosixPath(comp.build.dockerfile)
+    if dockerfile.is_absolute() or ".." in dockerfile.parts:
+        raise StacksError(
+            f"dockerfile '{comp.build.dockerfile}' is outside the build context",
+            hint="give a path inside the context, e.g. 'dockerfile: Dockerfile'",
+        )
+    return str(context), str(dockerfile)
+
+
+def _image_tag(project: Project, context: str, dockerfile: str) -> str:
+    system = project.model.system.name
+    parts = [p for p in (*PurePosixPath(context).parts, PurePosixPath(dockerfile).stem) if p not in (".", "Dockerfile")]
+    suffix = re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-")
+    return f"{system}{'-' + suffix if suffix else ''}:local"
+
+
+def image_builds(project: Project) -> list[ImageBuild]:
+    """One entry per distinct build context + Dockerfile, with what its workloads need from it."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for cid, comp in sorted(project.model.components.items()):
+        if comp.kind in WORKLOAD_KINDS and comp.build is not None:
+            groups.setdefault(_build_key(comp), []).append(cid)
+    builds = []
+    for (context, dockerfile), ids in sorted(groups.items()):
+        comps = [project.model.components[i] for i in ids]
+        http = [(i, c) for i, c in zip(ids, comps, strict=True) if c.kind in ("service", "frontend")]
+        first = http[0][1] if http else None
+        command = tuple(first.command or ()) if first else tuple(comps[0].command or ())
+        dirs = sorted({d for i in ids for d in data_dirs(project, i)})
+        path = str(PurePosixPath(context) / dockerfile)
+        builds.append(ImageBuild(
+            context=context, dockerfile=dockerfile, path=path, image=_image_tag(project, context, dockerfile),
+            workloads=tuple(ids), ports=tuple(sorted({c.port for _, c in http})),
+            health=(first.port, first.health) if first else None, command=command, data_dirs=tuple(dirs),
+        ))
+    return builds
+
+
+def _workload(env: Env, dc: DeployedComponent, locals_: dict[str, Local], jobs_before: dict[str, list[str]],
+              builds: dict[tuple[str, str], ImageBuild]) -> tuple[str, dict]:
+    comp = dc.component
+    project = env.project
+    name = env.svc(dc.id)
+    body: dict = {}
+    on_demand = comp.kind == "job" and not comp.before
+    body["profiles"] = env.jobs_profiles if on_demand else env.profiles
+    ours = comp.build is not None
+    if ours:
+        build = builds[_build_key(comp)]
+        spec = {"context": build.context, "dockerfile": build.dockerfile}
+        if comp.build.target:
+            spec["target"] = comp.build.target
+        body["image"] = build.image
+        body["build"] = spec
+    else:
+        body["image"] = comp.image
+    if comp.command:
+        body["command"] = dev_command(list(comp.command)) if env.dev else list(comp.command)
+
+    environment = dict(dc.env)
+    secrets: list[str] = []
+    volumes: list[str] = []
+    depends: dict[str, dict] = {}
+    for ref_var, ref in sorted(comp.secrets.items()):
+        local = locals_.setdefault(f"workload:{dc.id}", Local())
+        sname = env.secret(ref, local)
+        environment[f"{ref_var}_FILE"] = f"/run/secrets/{sname}"
+        secrets.append(sname)
+    for other in _connected(project, dc.id):
+        client = locals_[other].client if other in locals_ else None
+        if client is None:
+            continue
+        environment.update(client.env)
+        for var, sname in client.secrets.items():
+            environment[f"{var}_FILE"] = f"/run/secrets/{sname}"
+            secrets.append(sname)
+        volumes.extend(client.volumes)
+        for svc, condition in client.depends_on.items():
+            depends[svc] = {"condition": condition}
+    deployed = {c.id: c for c in env.deployment.components}
+    for job in jobs_before.get(dc.id, []):
+        depends[env.svc(job)] = {"condition": "service_completed_successfully"}
+    for callee in _calls(project, dc.id):
+        target = deployed.get(callee)
+        if target is not None and target.kind in ("service", "frontend"):
+            probe = target.component.build is not None
+            depends[env.svc(callee)] = {"condition": "service_healthy" if probe else "service_started"}
+    data_dir = getattr(comp, "data_dir", None)
+    if data_dir and not any(v.endswith(f":{data_dir}") for v in volumes):
+        volume = f"{name}-data"
+        locals_.setdefault(f"workload:{dc.id}", Local()).volumes.append(volume)
+        volumes.append(f"{volume}:{data_dir}")
+    if env.dev and ours:
+        # Dev: the source is bind-mounted read-only, so uvicorn --reload sees every save.
+        context = PurePosixPath(comp.build.context)
+        volumes.insert(0, f"./{context / SOURCE_DIR}:{WORKDIR}/{SOURCE_DIR}:ro")
+
+    if depends:
+        body["depends_on"] = dict(sorted(depends.items()))
+    if environment:
+        body["environment"] = dict(sorted(environment.items()))
+    if secrets:
+        body["secrets"] = sorted(set(secrets))
+    port = getattr(comp, "port", None)
+    if port is not None and comp.kind in ("service", "frontend"):
+        if env.dev:
+            body["ports"] = [f"127.0.0.1:{env.host_port(dc.id, port)}:{port}"]
+        elif comp.public:
+            body["ports"] = [f"{env.host_port(dc.id, port)}:{port}"]
+        else:
+            body["expose"] = [str(port)]
+    if volumes:
+        body["volumes"] = volumes
+    if env.dev and ours:
+        context = PurePosixPath(comp.build.context)
+        body["develop"] = {"watch": [
+            # Code changes reach the container through the bind mount; dependency changes need a rebuild.
+            {"action": "rebuild", "path": f"./{context / REQUIREMENTS}"},
+            {"action": "rebuild", "path": f"./{context / comp.build.dockerfile}"},
+        ]}
+    if comp.kind in ("service", "frontend") and ours:
+        body["healthcheck"] = _healthcheck(_python_probe(port, getattr(comp, "ready", None) or comp.health))
+    elif ours:
+        # The image's HEALTHCHECK probes the HTTP service; workers and jobs serve nothing.
+        body["healthcheck"] = {"disable": True}
+    if comp.kind == "job" and comp.schedule:
+        body["labels"] = {"stacks.schedule": comp.schedule}
+    limits: dict = {"pids": 512}
+    if dc.resources is not None:
+        limits = {"cpus": _cpus(dc.resources.cpu), "memory": f"{dc.resources.memory}M", **limits}
+    body["deploy"] = {"resources": {"limits": limits}}
+    if ours:
+        body["user"] = f"{APP_UID}:{APP_UID}"
+    body["init"] = True
+    body["security_opt"] = ["no-new-privileges:true"]
+    body["cap_drop"] = ["ALL"]
+    if not env.dev:
+        body["read_only"] = True
+        body["tmpfs"] = ["/tmp:rw,noexec,nosuid,size=64m"]
+    if comp.kind == "job":
+        body["restart"] = "no"
+    elif not env.dev:
+        body["restart"] = "unless-stopped"
+    return name, body
+
+
+def _cpus(value: float) -> str:
+    return f"{value:g}"
+
+
+def _default_environment(stack) -> str:
+    names = list(stack.environments)
+    return DEFAULT_ENVIRONMENT if DEFAULT_ENVIRONMENT in names else names[-1]
+
+
+def compose_stacks(project: Project) -> list[str]:
+    return sorted(sid for sid, s in project.model.stacks.items() if s.target == "compose")
+
+
+def compose_path(project: Project, sid: str) -> str:
+    """The first compose stack writes docker-compose.yml; any other docker-compose.<stack>.yml."""
+    stacks = compose_stacks(project)
+    return "docker-compose.yml" if sid == stacks[0] else f"docker-compose.{sid}.yml"
+
+
+def plan_stack(project: Project, sid: str) -> ComposePlan:
+    stack = project.model.stacks[sid]
+    default = _default_environment(stack)
+    builds = {(b.context, b.dockerfile): b for b in image_builds(project)}
+    services: list[ComposeService] = []
+    volumes: list[str] = []
+    secrets: dict[str, str] = {}
+    configs: dict[str, str] = {}
+    host_ports: dict[str, str] = {}
+    for env_name in stack.environments:
+        deployment = project.deployment(f"{sid}-{env_name}")
+        env = Env(project, deployment, env_name, env_name == default)
+        locals_: dict[str, Local] = {}
+        for dc in deployment.components:
+            entry = LOCAL.get(dc.kind)
+            if entry is None:
+                raise StacksError(f"compose has no local stand-in for a {dc.kind} ('{dc.id}')",
+                                  hint=f"kinds it runs: {', '.join(sorted(LOCAL))}")
+            if entry.build is not None:
+                local = entry.build(env, dc)
+                locals_[dc.id] = local
+                for name, body in local.services.items():
+                    role = "stand-in" if name == env.svc(dc.id) else "init"
+                    services.append(ComposeService(name, dc.id, env_name, role, {"profiles": env.profiles, **body}))
+        jobs_before: dict[str, list[str]] = {}
+        present = {c.id for c in deployment.components}
+        for dc in deployment.components:
+            if dc.kind == "job":
+                for target in dc.component.before:
+                    if target in present:
+                        jobs_before.setdefault(target, []).append(dc.id)
+        for dc in deployment.components:
+            if dc.kind in WORKLOAD_KINDS:
+                name, body = _workload(env, dc, locals_, jobs_before, builds)
+                services.append(ComposeService(name, dc.id, env_name, "workload", body))
+        for local in locals_.values():
+            volumes.extend(local.volumes)
+            for sname, ref in local.secrets.items():
+                if secrets.get(sname, ref) != ref:
+                    raise StacksError(
+                        f"secrets '{secrets[sname]}' and '{ref}' both become the compose secret '{sname}'",
+                        hint="rename one of them: compose secret names keep only letters, digits, '.', '_' and '-'",
+                    )
+                secrets[sname] = ref
+            configs.update(local.configs)
+    _break_cycles(services)
+    for svc in services:
+        for port in svc.body.get("ports", []):
+            match = re.search(r"\$\{([A-Z0-9_]+):-(\d+)\}", port)
+            if match:
+                host_ports[match.group(1)] = match.group(2)
+    services.sort(key=lambda s: (list(stack.environments).index(s.environment) if s.environment != default else -1,
+                                 s.role == "workload", s.name))
+    return ComposePlan(
+        stack=sid, path=compose_path(project, sid), name=project.model.system.name, default_environment=default,
+        environments=list(stack.environments), services=services, volumes=sorted(set(volumes)), secrets=secrets,
+        configs=configs, host_ports=dict(sorted(host_ports.items())),
+    )
+
+
+def _break_cycles(services: list[ComposeService]) -> None:
+    """Compose refuses dependency cycles (two services calling each other): drop the edge that closes one."""
+    graph: dict[str, list[str]] = {}
+    for svc in sorted(services, key=lambda s: s.name):
+        deps = svc.body.get("depends_on", {})
+        for dep in sorted(deps):
+            if _reaches(graph, dep, svc.name):
+                del deps[dep]
+                continue
+            graph.setdefault(svc.name, []).append(dep)
+        if "depends_on" in svc.body and not deps:
+            del svc.body["depends_on"]
+
+
+def _reaches(graph: dict[str, list[str]], start: str, goal: str) -> bool:
+    stack, seen = [start], set()
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack.extend(graph.get(node, []))
+    return False
+
+
+def plan(project: Project) -> list[ComposePlan]:
+    return [plan_stack(project, sid) for sid in compose_stacks(project)]
