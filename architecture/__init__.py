@@ -1,0 +1,47 @@
+"""Architecture diagrams and the docs page, projected from the validated model.
+
+Pipeline: ``Project`` -> view projection -> ``GraphSpec`` (plain dataclasses) ->
+the one renderer (``diagrams`` + Graphviz) -> PNG and SVG bytes -> ``Artifact``s.
+
+Modules:
+
+- ``spec``: ``GraphSpec``, ``Cluster``, ``Node``, ``Edge``: what a view returns.
+- ``registry``: ``VIEWS`` (name -> ``View``), ``ViewContext``, ``project_views``.
+- ``logical``: the five logical views (system, containers, dataflow, development,
+  deployment).
+- ``cloud``: ``resources_view``, a ready projection for views drawn from cloud
+  plans (resources grouped by model component).
+- ``nodes``: one table per target (``KIND_TABLES``: logical, compose, aws, gcp)
+  from ``(kind, technology)`` to a ``diagrams`` node class and product name, and
+  ``RESOURCE_TABLES`` from cloud resource types (Pulumi type tokens) to node classes.
+- ``render``: spec -> DOT -> PNG/SVG, deterministic, icons inlined in SVGs,
+  views rendered in parallel.
+- ``generate``: the ``diagrams`` generator and ``stacks diagrams``.
+- ``docs``: the ``docs`` generator, ``SECTIONS`` (the page's section registry).
+
+Adding a view (e.g. ``aws``)::
+
+    # architecture/registry.py, in VIEWS:
+    View("aws", "AWS", "What the aws stack deploys, grouped by component.",
+         "deploy.diagram:aws_view"),
+
+    # the projection: pure, (ViewContext) -> GraphSpec | None (None: nothing to draw)
+    def aws_view(ctx: ViewContext) -> GraphSpec | None:
+        plan = build_plan(ctx.project, "aws-prod")
+        return resources_view(ctx, plan.resources, description="...",
+                              boundaries={"aws": "AWS eu-west-1"},
+                              anchors=("aws:ecs/service:Service",))
+
+``ctx`` carries the project, the view's name, resolved title and direction (from
+``views.settings.<view>`` or ``views.direction``), excluded components and, for
+views registered with ``uses_ranks=True``, the model's rank groups. Node and
+cluster ids must be unique in a spec; edges join nodes only. The view is
+rendered to ``<views.output>/diagrams/<name>.png`` and ``.svg`` and gets a section
+in the docs page automatically once ``views.include`` lists it (it does by default).
+Icons: add resource types to ``nodes.AWS_RESOURCES`` / ``nodes.GCP_RESOURCES``.
+
+Adding a docs page section: one ``DocSection(id, title, order, "module:function")``
+in ``architecture.docs.SECTIONS``; the function takes a ``DocContext`` (project,
+view specs, ``render(template, **values)`` over ``templates/``, ``deployments``)
+and returns Markdown, or None to leave the section out.
+"""
