@@ -15,6 +15,7 @@ policies has to be waived, the resource carries the waiver and its reason.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,7 +161,10 @@ def _key(p: AwsPlanner) -> None:
 
 def _network(p: AwsPlanner) -> None:
     s = p.settings
-    azs = p.lookup("aws:index/getAvailabilityZones:getAvailabilityZones", "azs", {"state": "available"})
+    # A closed set of zone names: the stack never silently spreads into a zone AWS adds later.
+    candidates = [f"{p.region}{letter}" for letter in "abcdef"]
+    azs = p.lookup("aws:index/getAvailabilityZones:getAvailabilityZones", "azs",
+                   {"state": "available", "filters": [{"name": "zone-name", "values": candidates}]})
     p.add("aws:ec2/vpc:Vpc", "vpc", {
         "cidr_block": VPC_CIDR, "enable_dns_hostnames": True, "enable_dns_support": True,
         "tags": {"Name": p.name()},
@@ -525,10 +529,12 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
                         {"registry_id": Ref(repo, "registry_id")}, engines=("pulumi",))
         tag = Var("image_tag", "tag of the image built from the build context (default: a hash of its files)")
         var = f"{cid.replace('-', '_')}_image"
+        # The Pulumi program runs in deploy/: paths are relative to it.
+        context = os.path.relpath(p.project.root / build.context, p.project.root / "deploy")
         p.add("docker-build:index:Image", f"{cid}-image", {
             "tags": [concat(Ref(repo, "repository_url"), ":", tag)],
-            "context": {"location": build.context},
-            "dockerfile": {"location": f"{build.context.rstrip('/')}/{build.dockerfile}"},
+            "context": {"location": context},
+            "dockerfile": {"location": os.path.join(context, build.dockerfile)},
             **({"target": build.target} if build.target else {}),
             "platforms": ["linux/amd64"],
             "push": True,
@@ -724,6 +730,9 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         "ip_protocol": "tcp", "from_port": port, "to_port": port, "referenced_security_group_id": Ref(alb_sg),
     }, cid, group="vpc")
     alb_waivers = {"CKV2_AWS_28": WAIVE_WAF}
+    if not https:
+        alb_waivers["CKV2_AWS_20"] = (f"{p.deployment.name} sets no domain in stacks.yaml, so there is no "
+                                      "certificate to redirect HTTP to; set 'domain' to get HTTPS")
     if not s.deletion_protection:
         alb_waivers["CKV_AWS_150"] = (f"deletion_protection is off for {p.deployment.name} in stacks.yaml so the "
                                       "environment can be torn down; prod turns it on")
@@ -754,7 +763,7 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         cert = f"{cid}-certificate"
         p.add("aws:acm/certificate:Certificate", cert, {
             "domain_name": s.domain, "validation_method": "DNS",
-        }, cid, group="region")
+        }, cid, group="region", create_before_destroy=True)
         cert_arn: Any = Ref(cert, "arn")
         if s.dns_zone:
             zone = p.lookup("aws:route53/getZone:getZone", "zone", {"name": s.dns_zone, "private_zone": False})
@@ -831,6 +840,11 @@ def build_job(p: AwsPlanner, comp: DeployedComponent) -> None:
     p.output(f"{cid.replace('-', '_')}_task_definition", Ref(w["task"], "family"), f"task family of {cid}")
     schedule = comp.component.schedule  # type: ignore[attr-defined]
     if not schedule:
+        # Run on demand: `aws ecs run-task --network-configuration` takes these subnets and this group.
+        p.output(f"{cid.replace('-', '_')}_security_group", Ref(w["sg"], "id"), f"security group for runs of {cid}")
+        sg = p.resources[[r.name for r in p.resources].index(w["sg"])]
+        sg.waivers["CKV2_AWS_5"] = (f"{cid} has no schedule: the group is attached by `aws ecs run-task` "
+                                    "(see the stack output) when the job runs")
         return
     p.add("aws:iam/role:Role", f"{cid}-scheduler-role", {
         "name": p.name(cid, "scheduler"), "assume_role_policy": assume_role("scheduler.amazonaws.com"),

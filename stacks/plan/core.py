@@ -113,6 +113,7 @@ class Resource:
     depends_on: tuple[str, ...] = ()
     protect: bool = False
     ignore_changes: tuple[str, ...] = ()  # inputs changed outside the plan (autoscaling owns desired_count)
+    create_before_destroy: bool = False  # Pulumi's default; Terraform needs it said
     waivers: dict[str, str] = field(default_factory=dict)
     engines: tuple[str, ...] = ENGINES
     replaces_var: str | None = None  # for pulumi-only resources: the Var that stands in for them elsewhere

@@ -1,0 +1,303 @@
+"""Render a ``Plan`` as Terraform JSON and drive Terraform through ``python-terraform``.
+
+The same plan the Pulumi program realizes becomes ``deploy/terraform/<stack>/main.tf.json``:
+``TF_TYPES`` maps each Pulumi type token to its Terraform resource type, and
+``TF_BLOCKS`` lists the few nested blocks whose Pulumi name is the plural of
+Terraform's (``default_actions`` -> ``default_action``). Refs become
+``${type.name.attr}`` interpolations; literal ``${`` is escaped. Resources only
+Pulumi can create (the image build) become Terraform variables, and a resource's
+checkov waivers become a ``"//"`` comment inside it, with the written reason.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from stacks.artifacts import GENERATED, Artifact
+from stacks.errors import StacksError
+from stacks.generators import Rendered
+from stacks.plan import cloud_deployables
+from stacks.plan.core import Concat, Json, Plan, Ref, Resource, Var
+
+OUT_DIR = "deploy/terraform"
+PROVIDERS = {"aws": {"source": "hashicorp/aws", "version": "~> 6.0"}}
+
+TF_TYPES: dict[str, str] = {
+    "aws:acm/certificate:Certificate": "aws_acm_certificate",
+    "aws:acm/certificateValidation:CertificateValidation": "aws_acm_certificate_validation",
+    "aws:appautoscaling/policy:Policy": "aws_appautoscaling_policy",
+    "aws:appautoscaling/target:Target": "aws_appautoscaling_target",
+    "aws:athena/workgroup:Workgroup": "aws_athena_workgroup",
+    "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
+    "aws:ec2/eip:Eip": "aws_eip",
+    "aws:ec2/flowLog:FlowLog": "aws_flow_log",
+    "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",
+    "aws:ec2/natGateway:NatGateway": "aws_nat_gateway",
+    "aws:ec2/route:Route": "aws_route",
+    "aws:ec2/routeTable:RouteTable": "aws_route_table",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "aws_route_table_association",
+    "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
+    "aws:ec2/subnet:Subnet": "aws_subnet",
+    "aws:ec2/vpc:Vpc": "aws_vpc",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "aws_vpc_endpoint",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "aws_ecr_lifecycle_policy",
+    "aws:ecr/repository:Repository": "aws_ecr_repository",
+    "aws:ecs/cluster:Cluster": "aws_ecs_cluster",
+    "aws:ecs/service:Service": "aws_ecs_service",
+    "aws:ecs/taskDefinition:TaskDefinition": "aws_ecs_task_definition",
+    "aws:glue/catalogDatabase:CatalogDatabase": "aws_glue_catalog_database",
+    "aws:glue/catalogTable:CatalogTable": "aws_glue_catalog_table",
+    "aws:iam/role:Role": "aws_iam_role",
+    "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
+    "aws:kms/alias:Alias": "aws_kms_alias",
+    "aws:kms/key:Key": "aws_kms_key",
+    "aws:lb/listener:Listener": "aws_lb_listener",
+    "aws:lb/loadBalancer:LoadBalancer": "aws_lb",
+    "aws:lb/targetGroup:TargetGroup": "aws_lb_target_group",
+    "aws:route53/record:Record": "aws_route53_record",
+    "aws:s3/bucket:Bucket": "aws_s3_bucket",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "aws_s3_bucket_lifecycle_configuration",
+    "aws:s3/bucketLogging:BucketLogging": "aws_s3_bucket_logging",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "aws_s3_bucket_ownership_controls",
+    "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "aws_s3_bucket_public_access_block",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+        "aws_s3_bucket_server_side_encryption_configuration",
+    "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
+    "aws:scheduler/schedule:Schedule": "aws_scheduler_schedule",
+    "aws:sns/topic:Topic": "aws_sns_topic",
+    "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
+    "aws:sqs/queue:Queue": "aws_sqs_queue",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
+}
+
+TF_DATA: dict[str, str] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": "aws_caller_identity",
+    "aws:index/getAvailabilityZones:getAvailabilityZones": "aws_availability_zones",
+    "aws:elb/getServiceAccount:getServiceAccount": "aws_elb_service_account",
+    "aws:route53/getZone:getZone": "aws_route53_zone",
+}
+
+# Pulumi names a repeatable nested block in the plural; Terraform names each block.
+TF_BLOCKS: dict[str, dict[str, str]] = {
+    "aws:lb/listener:Listener": {"default_actions": "default_action"},
+    "aws:ecs/service:Service": {"load_balancers": "load_balancer"},
+    "aws:ecs/cluster:Cluster": {"settings": "setting"},
+    "aws:ecs/taskDefinition:TaskDefinition": {"volumes": "volume"},
+    "aws:ecr/repository:Repository": {"encryption_configurations": "encryption_configuration"},
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {"rules": "rule"},
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {"rules": "rule"},
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {"metric_queries": "metric_query"},
+    "aws:route53/record:Record": {"aliases": "alias"},
+}
+
+
+class TerraformRenderer:
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.resources = {r.name: r for r in plan.resources}
+        self.data = {d.name: d for d in plan.data}
+        self.variables: dict[str, dict] = {}
+
+    def address(self, name: str) -> str:
+        if name in self.data:
+            return f"data.{TF_DATA[self.data[name].type]}.{name}"
+        return f"{tf_type(self.resources[name].type)}.{name}"
+
+    def expr(self, ref: Ref) -> str:
+        target = self.resources.get(ref.name)
+        if target is not None and "terraform" not in target.engines:
+            return self.variable(target)
+        out = self.address(ref.name)
+        for step in ref.path():
+            out = f"tolist({out})[{step}]" if isinstance(step, int) else f"{out}.{step}"
+        return out
+
+    def variable(self, res: Resource) -> str:
+        var = res.replaces_var or res.name.replace("-", "_")
+        self.variables[var] = {"type": "string", "description": (
+            f"{res.type} '{res.name}' is created by the Pulumi program only: pass its result here "
+            "(for an image: the pushed image reference)")}
+        return f"var.{var}"
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, Ref):
+            return "${" + self.expr(value) + "}"
+        if isinstance(value, Concat):
+            return "".join(self.text(p) for p in value.parts)
+        if isinstance(value, Json):
+            return json.dumps(self.in_json(value.value), sort_keys=True, separators=(",", ":"))
+        if isinstance(value, Var):
+            self.variables[value.name] = {"type": "string", "description": value.description,
+                                          **({"default": value.default} if value.default is not None else {})}
+            return "${var." + value.name + "}"
+        if isinstance(value, str):
+            return escape(value)
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.value(v) for v in value]
+        return value
+
+    def text(self, part: Any) -> str:
+        if isinstance(part, str):
+            return escape(part)
+        if isinstance(part, Ref):
+            return "${" + self.expr(part) + "}"
+        if isinstance(part, Var):
+            return str(self.value(part))
+        return str(part)
+
+    def in_json(self, value: Any) -> Any:
+        # Inside a JSON document refs are interpolated into its strings; Terraform resolves them.
+        if isinstance(value, Ref | Concat | Var):
+            return self.value(value)
+        if isinstance(value, str):
+            return escape(value)
+        if isinstance(value, dict):
+            return {k: self.in_json(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.in_json(v) for v in value]
+        return value
+
+    def resource_body(self, res: Resource) -> dict:
+        body = rename_blocks(self.value(res.inputs), TF_BLOCKS.get(res.type, {}))
+        body = {k: v for k, v in body.items() if v is not None and v != []}
+        if res.depends_on:
+            body["depends_on"] = [self.address(d) for d in res.depends_on]
+        lifecycle: dict[str, Any] = {}
+        if res.protect:
+            lifecycle["prevent_destroy"] = True
+        if res.create_before_destroy:
+            lifecycle["create_before_destroy"] = True
+        if res.ignore_changes:
+            lifecycle["ignore_changes"] = list(res.ignore_changes)
+        if lifecycle:
+            body["lifecycle"] = lifecycle
+        skips = [f"checkov:skip={check}:{reason}" for check, reason in sorted(res.waivers.items())
+                 if check.startswith("CKV")]
+        if skips:
+            body["//"] = skips[0] if len(skips) == 1 else skips
+        return body
+
+    def render(self) -> dict:
+        resources: dict[str, dict[str, dict]] = {}
+        for res in self.plan.resources:
+            if "terraform" not in res.engines:
+                continue
+            resources.setdefault(tf_type(res.type), {})[res.name] = self.resource_body(res)
+        data: dict[str, dict[str, dict]] = {}
+        for d in self.plan.data:
+            if "terraform" in d.engines:
+                data.setdefault(TF_DATA[d.type], {})[d.name] = rename_blocks(self.value(d.args), {"filters": "filter"})
+        outputs = {o.name: {"value": self.value(o.value), "description": o.description} for o in self.plan.outputs}
+        provider = {}
+        for name, config in self.plan.providers.items():
+            cfg = dict(config)
+            if "default_tags" in cfg:
+                cfg["default_tags"] = {"tags": cfg["default_tags"]}
+            provider[name] = cfg
+        doc: dict[str, Any] = {
+            "//": f"{GENERATED}: stack {self.plan.stack}",
+            # No required_version here: checkov's tf.json parser rejects attributes in the terraform block.
+            "terraform": {"required_providers": {p: PROVIDERS[p] for p in self.plan.providers}},
+            "provider": provider,
+            "data": data,
+            "resource": resources,
+            "output": outputs,
+        }
+        if self.variables:
+            doc["variable"] = self.variables
+        return doc
+
+
+def escape(text: str) -> str:
+    """A literal string for Terraform: ``${`` and ``%{`` would start a template otherwise."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def tf_type(token: str) -> str:
+    try:
+        return TF_TYPES[token]
+    except KeyError:
+        raise StacksError(f"no Terraform resource type for {token}",
+                          hint="add it to TF_TYPES in deploy/terraform.py") from None
+
+
+def rename_blocks(value: Any, renames: dict[str, str]) -> Any:
+    if not renames:
+        return value
+    if isinstance(value, dict):
+        return {renames.get(k, k): rename_blocks(v, renames) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rename_blocks(v, renames) for v in value]
+    return value
+
+
+def render_plan(plan: Plan) -> dict:
+    return TerraformRenderer(plan).render()
+
+
+def tf_json_text(plan: Plan) -> str:
+    return json.dumps(render_plan(plan), indent=2, sort_keys=True) + "\n"
+
+
+def tf_path(stack: str) -> str:
+    return f"{OUT_DIR}/{stack}/main.tf.json"
+
+
+def render(project) -> Rendered:
+    """Generator: main.tf.json for every cloud deployable a Terraform rendering exists for."""
+    from stacks.plan import build_plan
+
+    artifacts = []
+    for name in cloud_deployables(project):
+        plan = build_plan(project, name)
+        if all(p in PROVIDERS for p in plan.providers):
+            artifacts.append(Artifact.text(tf_path(name), tf_json_text(plan), "terraform"))
+    return Rendered(artifacts, owns=[OUT_DIR])
+
+
+# ---------------------------------------------------------------- driving terraform
+
+
+def terraform_binary() -> str:
+    exe = shutil.which("terraform")
+    if exe is None:
+        raise StacksError(
+            "the terraform binary is not installed",
+            hint="install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install, e.g. "
+                 "`apt-get install terraform` from HashiCorp's apt repository); the JSON is written, "
+                 "so `terraform -chdir=<dir> init` works once it is on PATH",
+        )
+    return exe
+
+
+def drive(directory: Path, action: str) -> str:
+    """Run ``terraform init|plan|apply`` in ``directory`` through python-terraform; return its output."""
+    from python_terraform import IsFlagged, Terraform
+
+    exe = terraform_binary()
+    tf = Terraform(working_dir=str(directory), terraform_bin_path=exe)
+    if action == "init":
+        code, out, err = tf.init(capture_output=True, input=False)
+    elif action == "plan":
+        code, out, err = tf.plan(capture_output=True, input=False, detailed_exitcode=IsFlagged)
+        if code == 2:  # changes present: success for `plan -detailed-exitcode`
+            code = 0
+    elif action == "apply":
+        code, out, err = tf.apply(capture_output=True, input=False, skip_plan=True)
+    else:  # pragma: no cover - the CLI only passes the three above
+        raise ValueError(action)
+    if code != 0:
+        text = (err or out or "").strip()
+        hint = ("run `stacks terraform STACK --init` first (it downloads the providers; that needs network "
+                "access to registry.terraform.io)" if "init" in text or "provider" in text.lower() else None)
+        raise StacksError(f"terraform {action} failed in {directory} (exit {code}):\n{text[-3000:]}", hint=hint)
+    return out or ""
