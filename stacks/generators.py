@@ -40,6 +40,10 @@ GENERATORS: tuple[Generator, ...] = (
     Generator("diagrams", "architecture diagrams (PNG + SVG)", "architecture.generate:render_diagrams",
               ("architecture",)),
     Generator("docs", "architecture docs page", "architecture.docs:render_docs", ("architecture", "templates/docs")),
+    Generator("pulumi", "Pulumi.yaml and Pulumi.<stack>.yaml per cloud stack", "deploy.pulumi_config:render",
+              ("deploy/pulumi_config.py", "stacks/plan")),
+    Generator("terraform", "deploy/terraform/<stack>/main.tf.json per cloud stack", "deploy.terraform:render",
+              ("deploy/terraform.py", "stacks/plan", "stacks/naming.py")),
 )
 
 
