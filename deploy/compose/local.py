@@ -697,6 +697,16 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
                     )
                 secrets[sname] = ref
             configs.update(local.configs)
+    seen: dict[str, ComposeService] = {}
+    for svc in services:
+        other = seen.setdefault(svc.name, svc)
+        if other is not svc:
+            raise StacksError(
+                f"compose service name '{svc.name}' is used twice: by '{other.component}' in {other.environment} "
+                f"and by '{svc.component}' in {svc.environment}",
+                hint=f"services of environments other than {default} are named <component>-<environment>; "
+                     f"rename component '{svc.component if svc.environment == default else other.component}'",
+            )
     _break_cycles(services)
     for svc in services:
         for port in svc.body.get("ports", []):

@@ -41,6 +41,7 @@ def _environment():
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True,
                       autoescape=False)
     env.filters["to_yaml"] = _to_yaml
+    env.globals["max"] = max
     return env
 
 
