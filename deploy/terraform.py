@@ -297,7 +297,13 @@ def drive(directory: Path, action: str) -> str:
         raise ValueError(action)
     if code != 0:
         text = (err or out or "").strip()
-        hint = ("run `stacks terraform STACK --init` first (it downloads the providers; that needs network "
-                "access to registry.terraform.io)" if "init" in text or "provider" in text.lower() else None)
+        lowered = text.lower()
+        hint = None
+        if action == "init" and "provider" in lowered:
+            hint = ("terraform init could not install the hashicorp/aws provider: it needs network access to "
+                    "registry.terraform.io or a provider mirror (provider_installation in ~/.terraformrc, "
+                    "https://developer.hashicorp.com/terraform/cli/config/config-file)")
+        elif "init" in lowered or "provider" in lowered:
+            hint = "run `stacks terraform STACK --init` first: it installs the providers"
         raise StacksError(f"terraform {action} failed in {directory} (exit {code}):\n{text[-3000:]}", hint=hint)
     return out or ""

@@ -83,7 +83,8 @@ def owned_files(root: Path, owned_dirs: Iterable[str]) -> set[str]:
         base = root / rel
         if base.is_dir():
             for file in base.rglob("*"):
-                if file.is_file() and not file.name.startswith("."):
+                # Hidden files and directories (.terraform/, lock files) belong to the tools, not to us.
+                if file.is_file() and not any(part.startswith(".") for part in file.relative_to(base).parts):
                     found.add(file.relative_to(root).as_posix())
     return found
 

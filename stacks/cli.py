@@ -39,7 +39,8 @@ FileOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 # Modules that add commands: each defines ``register(app)``. Adding a command group is one line.
-COMMAND_MODULES = ("stacks.commands.core", "stacks.commands.diagrams", "stacks.commands.compose")
+COMMAND_MODULES = ("stacks.commands.core", "stacks.commands.diagrams", "stacks.commands.compose",
+                   "stacks.commands.cloud")
 
 
 def command(func: Callable) -> Callable:
