@@ -2,15 +2,6 @@
 
 ``local`` holds the registry of what each component kind becomes under compose and
 plans the stack as plain data; ``render`` lays it out through the Jinja2 templates
-in ``templates/``; ``lint`` runs the real validators (compose-spec schema, the
-Compose binary, hadolint, checkov) over the generated files.
+in ``templates/`` (its ``render(project)`` is the `compose` generator); ``lint`` runs
+the real validators (compose-spec schema, the Compose binary, hadolint, checkov).
 """
-
-from __future__ import annotations
-
-
-def render(project):
-    """The `compose` generator (see ``stacks.generators``)."""
-    from deploy.compose.render import render as _render
-
-    return _render(project)
