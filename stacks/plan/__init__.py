@@ -33,4 +33,12 @@ def build_plan(project, name: str) -> Plan:
         raise StacksError(f"'{name}' is a {deployment.target} stack, which has no cloud plan",
                           hint=f"plans exist for {one_of(cloud_deployables(project), 20)}")
     module, _, func = entry.partition(":")
-    return getattr(importlib.import_module(module), func)(project, deployment)
+    plan = getattr(importlib.import_module(module), func)(project, deployment)
+    from stacks.plan.policies import check_policies
+
+    violations = check_policies(plan)
+    if violations:
+        raise StacksError(f"the {name} plan breaks {len(violations)} security polic"
+                          f"{'y' if len(violations) == 1 else 'ies'}:\n  " + "\n  ".join(map(str, violations)),
+                          hint="fix the component in stacks.yaml, or the builder in stacks/plan/")
+    return plan

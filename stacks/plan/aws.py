@@ -291,8 +291,7 @@ def _bucket(p: AwsPlanner, logical: str, name: str, component: str | None, *, km
              "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
             *statements,
         ),
-    }, component, group="region", depends_on=(f"{logical}-public-access",),
-        waivers={"iam-no-star": "a Deny for every principal is how S3 enforces TLS; it grants nothing"})
+    }, component, group="region", depends_on=(f"{logical}-public-access",))
     if log_to:
         p.add("aws:s3/bucketLogging:BucketLogging", f"{logical}-logging", {
             "bucket": ref, "target_bucket": Ref(log_to, "id"), "target_prefix": f"s3/{name}/",
@@ -565,7 +564,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
     }, cid, group="global")
     p.add("aws:iam/rolePolicy:RolePolicy", f"{cid}-execution-policy", {
         "role": Ref(f"{cid}-execution-role", "name"), "policy": policy(*execution_statements),
-    }, cid, group="global", waivers={"iam-no-star": "ecr:GetAuthorizationToken only accepts Resource \"*\""})
+    }, cid, group="global")
     statements, data_env = _data_access(p, cid)
     p.add("aws:iam/role:Role", f"{cid}-task-role", {
         "name": p.name(cid, "task"), "assume_role_policy": assume_role("ecs-tasks.amazonaws.com"),
