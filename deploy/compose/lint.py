@@ -66,20 +66,28 @@ def schema_findings(path: Path) -> list[Finding]:
     import yaml
 
     data = yaml.safe_load(path.read_text())
-    validator = jsonschema.Draft7Validator(compose_schema())
+    schema = compose_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)  # the draft the schema declares (2020-12)
     return [Finding("compose-spec", path.name, f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}")
             for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
 
 
-def compose_config(path: Path, profile: str, *, services: bool = False) -> subprocess.CompletedProcess:
-    """``docker-compose -f PATH --profile PROFILE config`` in the file's directory (so .env applies)."""
-    args = [compose_binary(), "-f", path.name, "--profile", profile, "config"]
-    args += ["--services"] if services else ["--quiet"]
+def compose_config(path: Path, profile: str | None, output: str = "quiet") -> subprocess.CompletedProcess:
+    """``docker-compose -f PATH [--profile P ...] config`` in the file's directory, so its .env applies.
+
+    ``profile``: None (what a bare `docker compose` enables), one name, or several joined by commas.
+    ``output``: "quiet" (validate only), "services" (the enabled service names) or "json" (the resolved model).
+    The caller's COMPOSE_* variables are dropped: the result is what a clean shell gets.
+    """
+    flags = [arg for name in (profile or "").split(",") if name for arg in ("--profile", name)]
+    args = [compose_binary(), "-f", path.name, *flags, "config"]
+    args += {"quiet": ["--quiet"], "services": ["--services"], "json": ["--format", "json"]}[output]
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
     return subprocess.run(args, cwd=path.parent, capture_output=True, text=True, timeout=60, env=env)
 
 
 def compose_findings(path: Path, profiles: list[str]) -> list[Finding]:
+    """``config --quiet`` per profile; ``env,env-jobs`` combinations check the on-demand jobs too."""
     found = []
     for profile in profiles:
         run = compose_config(path, profile)
@@ -125,7 +133,7 @@ def lint(root: Path, *, checkov: bool = True, stacks_file: Path | None = None) -
     for plan in local.plan(project):
         path = root / plan.path
         found += schema_findings(path)
-        found += compose_findings(path, plan.environments)
+        found += compose_findings(path, [p for env in plan.environments for p in (env, f"{env},{env}-jobs")])
     for build in local.image_builds(project):
         found += hadolint_findings(root / build.path)
         if checkov:
