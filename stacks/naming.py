@@ -16,6 +16,28 @@ def resource_name(system: str, component: str, environment: str, suffix: str = "
     return "-".join(p for p in (system, component, environment, suffix) if p)
 
 
+def system_prefix(system: str, stack_id: str, target: str) -> str:
+    """The prefix of a deployable's cloud names.
+
+    A hybrid stack deploys into the same AWS account and GCP project as the
+    single-cloud stacks of the same environment, so its names carry the stack
+    id (``shop-hybrid-lake-prod``) and never collide with ``shop-lake-prod``.
+    """
+    return f"{system}-{stack_id}" if target == "hybrid" else system
+
+
+def service_account_id(component: str, environment: str, stack_id: str = "", target: str = "gcp",
+                       suffix: str = "") -> str:
+    """A GCP service account id (6-30 characters): component and environment identify it in the project."""
+    qualifier = stack_id if target == "hybrid" else ""
+    return "-".join(p for p in (component, qualifier, environment, suffix) if p)
+
+
+def secret_manager_id(secret: str) -> str:
+    """The Secret Manager id of a model secret name: ids take no '/', so ``shop/api-key`` is ``shop-api-key``."""
+    return secret.strip("/").replace("/", "-")
+
+
 def sql_identifier(name: str) -> str:
     """A BigQuery dataset / Glue database name: letters, digits and underscores only."""
     return re.sub(r"[^a-z0-9_]", "_", name.lower())
@@ -69,6 +91,31 @@ def _cloud_run(name: str) -> str | None:
 def _gcp_service_account(name: str) -> str | None:
     if not 6 <= len(name) <= 30:
         return f"is {len(name)} characters; GCP service account ids take 6-30"
+    if not re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", name):
+        return "service account ids take lowercase letters, digits and '-', starting with a letter"
+    return None
+
+
+def _bigquery_dataset(name: str) -> str | None:
+    if len(name) > 1024 or not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        return "BigQuery dataset ids take at most 1024 letters, digits and '_'"
+    return None
+
+
+def _gcp_resource(name: str) -> str | None:
+    # Compute Engine names (load balancer parts, NEGs, policies): RFC 1035 labels of at most 63 characters.
+    if len(name) > 63:
+        return f"is {len(name)} characters; Compute Engine names take at most 63"
+    if not re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", name):
+        return "Compute Engine names take lowercase letters, digits and '-', starting with a letter"
+    return None
+
+
+def _workload_pool(name: str) -> str | None:
+    if not 4 <= len(name) <= 32:
+        return f"is {len(name)} characters; workload identity pool ids take 4-32"
+    if name.startswith("gcp-") or not re.fullmatch(r"[a-z0-9-]+", name):
+        return "workload identity pool ids take lowercase letters, digits and '-', not starting with 'gcp-'"
     return None
 
 
@@ -81,4 +128,8 @@ NAME_RULES: dict[str, NameRule] = {
     "cloud_run": NameRule("Cloud Run service", _cloud_run),
     "gcp_service_account": NameRule("service account", _gcp_service_account),
     "artifact_registry": NameRule("Artifact Registry repository", _max_len(63, "Artifact Registry")),
+    "bigquery_dataset": NameRule("BigQuery dataset", _bigquery_dataset),
+    "gcp_resource": NameRule("Compute Engine resource", _gcp_resource),
+    "workload_pool": NameRule("workload identity pool", _workload_pool),
+    "transfer_job": NameRule("Storage Transfer job", _max_len(128, "Storage Transfer job")),
 }

@@ -17,6 +17,7 @@ __all__ = ["PLANNERS", "Concat", "DataSource", "Json", "Output", "Plan", "Ref", 
 # target -> "module:function" taking (project, deployment) and returning a Plan.
 PLANNERS: dict[str, str] = {
     "aws": "stacks.plan.aws:plan_aws",
+    "gcp": "stacks.plan.gcp:plan_gcp",
 }
 
 
