@@ -1,0 +1,155 @@
+"""Derived tables built with every new database version, so requests never scan all orders.
+
+- ``daily_sales``: orders, units, revenue per day x country x category x status.
+- ``product_daily`` / ``product_monthly``: net sales per product per day / month; a date range
+  is answered from whole months plus the days at its two ends.
+- ``customer_summary``: one row per customer: first/last order, frequency, monetary, RFM
+  scores and segment, churn risk.
+- ``activity_pairs``: (d, p, n): n customer-days on day d whose previous active day was p.
+  The customers active in [a, b] are exactly the customer-days in [a, b] with p < a (or no
+  p), so an exact distinct count over any range is a sum over at most days^2/2 rows.
+- ``cohorts``: customers and revenue per first-order month and months since.
+- ``dataset_meta`` and ``ingest_log``: the version, its date span and the ingest history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from app.schema import NET_STATUSES
+
+NET = "(" + ", ".join(f"'{s}'" for s in NET_STATUSES) + ")"
+
+DERIVED_SQL: tuple[tuple[str, str], ...] = (
+    ("daily_sales", """
+        CREATE TABLE daily_sales AS
+        SELECT o.order_date, o.country, p.category, o.status,
+               count(*)::BIGINT AS orders, sum(o.quantity)::BIGINT AS units,
+               sum(o.quantity * o.unit_price)::DECIMAL(18,2) AS revenue
+        FROM orders o LEFT JOIN products p USING (product_id)
+        GROUP BY ALL ORDER BY order_date, country, category, status
+    """),
+    ("product_daily", f"""
+        CREATE TABLE product_daily AS
+        SELECT order_date, product_id, count(*)::BIGINT AS orders, sum(quantity)::BIGINT AS units,
+               sum(quantity * unit_price)::DECIMAL(18,2) AS revenue
+        FROM orders WHERE status IN {NET}
+        GROUP BY ALL ORDER BY order_date, product_id
+    """),
+    ("product_monthly", """
+        CREATE TABLE product_monthly AS
+        SELECT date_trunc('month', order_date)::DATE AS month, product_id, sum(orders)::BIGINT AS orders,
+               sum(units)::BIGINT AS units, sum(revenue)::DECIMAL(18,2) AS revenue
+        FROM product_daily GROUP BY ALL ORDER BY month, product_id
+    """),
+    ("customer_days", f"""
+        CREATE TEMP TABLE customer_days AS
+        SELECT customer_id, order_date, count(*)::BIGINT AS orders,
+               sum(quantity * unit_price)::DECIMAL(18,2) AS revenue
+        FROM orders WHERE status IN {NET} GROUP BY ALL
+    """),
+    ("activity_pairs", """
+        CREATE TABLE activity_pairs AS
+        SELECT d, p, count(*)::BIGINT AS n FROM (
+            SELECT order_date AS d,
+                   lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS p
+            FROM customer_days)
+        GROUP BY ALL ORDER BY d, p
+    """),
+    ("customer_summary", f"""
+        CREATE TABLE customer_summary AS
+        WITH agg AS (
+            SELECT customer_id, sum(orders)::BIGINT AS orders, sum(revenue)::DECIMAL(18,2) AS revenue,
+                   min(order_date) AS first_order, max(order_date) AS last_order
+            FROM customer_days GROUP BY customer_id
+        ), snapshot AS (SELECT max(order_date) AS as_of FROM orders WHERE status IN {NET}),
+        base AS (
+            SELECT coalesce(c.customer_id, a.customer_id) AS customer_id, c.name, c.email, c.country,
+                   c.signup_date, coalesce(a.orders, 0)::BIGINT AS orders,
+                   coalesce(a.revenue, 0)::DECIMAL(18,2) AS revenue, a.first_order, a.last_order,
+                   CASE WHEN a.orders > 1 THEN round(datediff('day', a.first_order, a.last_order)
+                        / (a.orders - 1), 1) END::DOUBLE AS avg_gap_days,
+                   datediff('day', a.last_order, snapshot.as_of)::INTEGER AS days_since_last
+            FROM customers c FULL JOIN agg a ON a.customer_id = c.customer_id CROSS JOIN snapshot
+        ), scored AS (
+            SELECT *,
+                CASE WHEN orders > 0 THEN ntile(5) OVER (PARTITION BY orders > 0
+                     ORDER BY days_since_last DESC, customer_id DESC) END AS r_score,
+                CASE WHEN orders > 0 THEN ntile(5) OVER (PARTITION BY orders > 0
+                     ORDER BY orders, customer_id DESC) END AS f_score,
+                CASE WHEN orders > 0 THEN ntile(5) OVER (PARTITION BY orders > 0
+                     ORDER BY revenue, customer_id DESC) END AS m_score
+            FROM base
+        )
+        SELECT *,
+            CASE WHEN r_score IS NULL THEN NULL
+                 WHEN r_score >= 4 AND f_score >= 4 THEN 'champions'
+                 WHEN r_score >= 3 AND f_score >= 3 THEN 'loyal'
+                 WHEN r_score >= 4 THEN 'new'
+                 WHEN r_score = 3 THEN 'promising'
+                 WHEN f_score >= 4 THEN 'cant_lose'
+                 WHEN f_score >= 3 THEN 'at_risk'
+                 WHEN r_score = 2 THEN 'hibernating'
+                 ELSE 'lost' END AS segment,
+            coalesce(orders >= 2 AND days_since_last > greatest(2 * avg_gap_days, 30), false) AS churn_risk,
+            CASE WHEN orders >= 2 THEN round(days_since_last / greatest(avg_gap_days, 1), 2) END::DOUBLE
+                AS churn_score
+        FROM scored ORDER BY customer_id
+    """),
+    ("cohorts", """
+        CREATE TABLE cohorts AS
+        WITH cm AS (
+            SELECT customer_id, date_trunc('month', order_date)::DATE AS month, sum(revenue) AS revenue
+            FROM customer_days GROUP BY ALL
+        ), first AS (SELECT customer_id, min(month) AS cohort_month FROM cm GROUP BY customer_id)
+        SELECT f.cohort_month, datediff('month', f.cohort_month, cm.month)::INTEGER AS month_offset,
+               count(*)::BIGINT AS customers, sum(cm.revenue)::DECIMAL(18,2) AS revenue
+        FROM cm JOIN first f USING (customer_id)
+        GROUP BY ALL ORDER BY cohort_month, month_offset
+    """),
+    ("drop_customer_days", "DROP TABLE customer_days"),
+)
+
+DERIVED_TABLES = ("daily_sales", "product_daily", "product_monthly", "activity_pairs", "customer_summary",
+                  "cohorts")
+
+LOG_DDL = """
+    CREATE TABLE ingest_log (ingest_id BIGINT, table_name VARCHAR, mode VARCHAR, rows BIGINT,
+                             source VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP)
+"""
+
+
+def build_derived(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """Create every derived table from the base tables in ``con``; returns seconds per step."""
+    import time
+
+    timings: dict[str, float] = {}
+    for name, sql in DERIVED_SQL:
+        start = time.perf_counter()
+        con.execute(sql)
+        timings[name] = time.perf_counter() - start
+    return timings
+
+
+def write_meta(con: duckdb.DuckDBPyConnection, version: str, previous_log: bool,
+               entries: list[dict]) -> None:
+    """Carry the ingest history over from the previous version and append ``entries``."""
+    con.execute(LOG_DDL)
+    if previous_log:
+        con.execute("INSERT INTO ingest_log SELECT * FROM previous.main.ingest_log")
+    next_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchone()[0]
+    finished = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    for offset, entry in enumerate(entries):
+        con.execute(
+            "INSERT INTO ingest_log VALUES ($id, $table, $mode, $rows, $source, $started, $finished)",
+            {"id": next_id + offset, "table": entry["table"], "mode": entry["mode"], "rows": entry["rows"],
+             "source": entry["source"], "started": entry["started_at"], "finished": finished},
+        )
+    con.execute("""
+        CREATE TABLE dataset_meta AS
+        SELECT $version AS version, $built::TIMESTAMP AS built_at,
+               (SELECT min(order_date) FROM orders) AS first_date,
+               (SELECT max(order_date) FROM orders) AS as_of
+    """, {"version": version, "built": finished})

@@ -1,0 +1,326 @@
+"""Load CSV or Parquet exports into a new database version, validated row by row.
+
+``ingest(database, {table: [files]}, mode)`` stages every file, checks columns,
+types and row rules (reporting the file, row, CSV line and column of each bad
+value), merges with the previous version (``append``) or not (``replace``),
+rebuilds the derived tables and publishes the version atomically. Any problem
+raises ``AppError`` and leaves the published version exactly as it was.
+
+Command line: ``python -m app.ingest --source DIR [--mode replace|append] [--json]``
+loads ``DIR/<table>*.csv`` / ``*.parquet`` for each of customers, products, orders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from app.derived import build_derived, write_meta
+from app.errors import AppError
+from app.schema import ROW_RULES, SORT_KEYS, TABLES, Table, create_table_sql
+from app.store import StoreError, new_version
+
+MODES = ("replace", "append")
+MAX_PROBLEMS = 50
+FORMATS = ("csv", "parquet")
+
+
+@dataclass
+class IngestResult:
+    version: str
+    mode: str
+    tables: dict[str, int]  # rows loaded per ingested table
+    totals: dict[str, int]  # rows per base table in the new version
+    seconds: float
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"version": self.version, "mode": self.mode, "loaded": self.tables, "rows": self.totals,
+                "seconds": round(self.seconds, 3)}
+
+
+def detect_format(path: Path, hint: str | None = None) -> str:
+    if hint in FORMATS:
+        return hint
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    with open(path, "rb") as handle:
+        return "parquet" if handle.read(4) == b"PAR1" else "csv"
+
+
+def _problem(file: str, message: str, **where) -> dict:
+    return {"file": file, **{k: v for k, v in where.items() if v is not None}, "message": message}
+
+
+def _csv_header(path: Path, label: str) -> list[str]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            first = handle.readline()
+    except UnicodeDecodeError:
+        raise AppError(422, "invalid_file", f"{label}: not UTF-8 text: upload CSV (UTF-8) or Parquet") from None
+    if not first.strip():
+        raise AppError(422, "empty_file", f"{label}: the file is empty or its first line (the header) is blank")
+    header = next(csv.reader([first]))
+    return [h.strip().lower() for h in header]
+
+
+def _stage_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: str, label: str) -> bool:
+    """Expose the file as ``raw`` with a 1-based ``_row`` column; return whether it is CSV."""
+    con.execute("DROP VIEW IF EXISTS raw")
+    con.execute("DROP TABLE IF EXISTS raw")
+    if path.stat().st_size == 0:
+        raise AppError(422, "empty_file", f"{label}: the file is empty")
+    if fmt == "parquet":
+        try:
+            # A view: Parquet is typed and columnar, so validating and loading read it directly.
+            columns = [r[0].lower() for r in con.execute(
+                "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
+        except duckdb.Error as exc:
+            raise AppError(422, "invalid_file", f"{label}: not a readable Parquet file: {_first_line(exc)}") from None
+        _check_columns(table, columns, label)
+        con.execute(f"CREATE TEMP VIEW raw AS SELECT *, file_row_number + 1 AS _row "
+                    f"FROM read_parquet('{_sql_str(path)}', file_row_number = true)")
+        return False
+    header = _csv_header(path, label)
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise AppError(422, "invalid_columns", f"{label}: duplicate column(s) in the header: {', '.join(dupes)}")
+    _check_columns(table, header, label)
+    # Every header name is a declared column now, so it is safe to name it in SQL.
+    spec = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in header) + "}"
+    con.execute("DROP TABLE IF EXISTS reject_errors")
+    con.execute("DROP TABLE IF EXISTS reject_scans")
+    try:
+        con.execute(
+            "CREATE TEMP TABLE raw AS SELECT *, rowid + 1 AS _row FROM read_csv($path, header = true, "
+            f"auto_detect = false, columns = {spec}, delim = ',', quote = '\"', escape = '\"', "
+            "store_rejects = true, rejects_table = 'reject_errors', rejects_scan = 'reject_scans')",
+            {"path": str(path)},
+        )
+    except duckdb.Error as exc:
+        raise AppError(422, "invalid_file", f"{label}: not a readable CSV file: {_first_line(exc)}") from None
+    rejects = con.execute(
+        "SELECT line, column_name, csv_line, error_message, count(*) OVER () FROM reject_errors "
+        "ORDER BY line, column_idx LIMIT $n", {"n": MAX_PROBLEMS}).fetchall()
+    if rejects:
+        problems = [_problem(label, f"malformed CSV row: {msg}", line=int(line), column=col,
+                             value=(text or "").rstrip("\r\n")[:200] or None)
+                    for line, col, text, msg, _ in rejects]
+        raise AppError(422, "invalid_rows", f"{label}: {rejects[0][4]} malformed CSV row(s)", problems,
+                       total_problems=int(rejects[0][4]))
+    return True
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _check_columns(table: Table, columns: list[str], label: str) -> None:
+    expected = table.column_names
+    missing = [c for c in expected if c not in columns]
+    extra = [c for c in columns if c not in expected]
+    problems = [_problem(label, "missing column", column=c) for c in missing]
+    problems += [_problem(label, "unexpected column", column=c) for c in extra]
+    if problems:
+        raise AppError(422, "invalid_columns",
+                       f"{label}: columns do not match table {table.name} (expected {', '.join(expected)})",
+                       problems)
+
+
+def _validate_rows(con: duckdb.DuckDBPyConnection, table: Table, label: str, is_csv: bool) -> int:
+    """Check types, required values and row rules of ``raw``; return its row count."""
+    # Identifiers come from the declared schema, never from the file; values stay in the data.
+    casts = ", ".join(f'"{c.name}" AS "r_{c.name}", TRY_CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"'
+                      for c in table.columns)
+    checks = []
+    for c in table.columns:
+        checks.append(f"SELECT _row, '{c.name}' AS col, CAST(\"r_{c.name}\" AS VARCHAR) AS value, "
+                      f"'not a valid {c.sql_type}' AS message FROM v "
+                      f"WHERE \"r_{c.name}\" IS NOT NULL AND \"{c.name}\" IS NULL")
+        if not c.nullable:
+            checks.append(f"SELECT _row, '{c.name}', NULL, 'is required' FROM v WHERE \"r_{c.name}\" IS NULL")
+    for rule_table, column, predicate, message in ROW_RULES:
+        if rule_table == table.name:
+            checks.append(f"SELECT _row, '{column}', CAST(\"r_{column}\" AS VARCHAR), '{message}' FROM v "
+                          f"WHERE \"{column}\" IS NOT NULL AND NOT ({predicate})")
+    sql = (f"WITH v AS (SELECT _row, {casts} FROM raw) "
+           f"SELECT *, count(*) OVER () AS total FROM ({' UNION ALL '.join(checks)}) "
+           f"ORDER BY _row, col LIMIT {MAX_PROBLEMS}")
+    rows = con.execute(sql).fetchall()
+    if rows:
+        problems = [_problem(label, message, row=int(row), line=int(row) + 1 if is_csv else None, column=col,
+                             value=None if value is None else str(value)[:200])
+                    for row, col, value, message, _ in rows]
+        total = int(rows[0][4])
+        raise AppError(422, "invalid_rows", f"{label}: {total} invalid value(s) in table {table.name}", problems,
+                       total_problems=total)
+    count = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    if count == 0:
+        raise AppError(422, "empty_file", f"{label}: the file has a header but no data rows")
+    return int(count)
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: str, label: str) -> int:
+    is_csv = _stage_raw(con, table, path, fmt, label)
+    rows = _validate_rows(con, table, label, is_csv)
+    select = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in table.columns)
+    con.execute(f"INSERT INTO {table.name} SELECT {select} FROM raw")
+    con.execute("DROP VIEW IF EXISTS raw" if not is_csv else "DROP TABLE raw")
+    return rows
+
+
+def _in_order(con: duckdb.DuckDBPyConnection, name: str, columns: list[str], strict: bool) -> bool:
+    """Whether the stored rows are already ordered by ``columns`` (a streaming pass, no sort)."""
+    lags = ", ".join(f"{c}, lag({c}) OVER () AS prev_{c}" for c in columns)
+    # (a, b) > (prev_a, prev_b) lexicographically, spelled out for any number of columns.
+    terms = []
+    for i, c in enumerate(columns):
+        eq = [f"{p} = prev_{p}" for p in columns[:i]]
+        last = i == len(columns) - 1
+        op = ">" if (strict or not last) else ">="
+        terms.append(" AND ".join([*eq, f"{c} {op} prev_{c}"]))
+    ok = " OR ".join(f"({t})" for t in terms)
+    bad = con.execute(f"SELECT count(*) FROM (SELECT {lags} FROM {name}) "
+                      f"WHERE prev_{columns[0]} IS NOT NULL AND NOT ({ok})").fetchone()[0]
+    return bad == 0
+
+
+def _check_keys(con: duckdb.DuckDBPyConnection, table: Table, mode: str) -> None:
+    keys = ", ".join(table.primary_key)
+    if _in_order(con, table.name, list(table.primary_key), strict=True):
+        return  # strictly increasing keys are unique: no hash aggregate over every row
+    dupes = con.execute(
+        f"SELECT {keys}, count(*) AS n, count(*) OVER () FROM {table.name} GROUP BY {keys} "
+        f"HAVING count(*) > 1 ORDER BY {keys} LIMIT {MAX_PROBLEMS}").fetchall()
+    if dupes:
+        problems = [{"column": keys, "value": str(r[0]), "message": f"duplicate key ({r[-2]} rows)"}
+                    for r in dupes]
+        where = "after appending to the current data" if mode == "append" else "in the upload"
+        raise AppError(422, "duplicate_keys", f"table {table.name}: {dupes[0][-1]} duplicate {keys} value(s) {where}",
+                       problems, total_problems=int(dupes[0][-1]))
+
+
+def _sort(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    keys = [k.strip() for k in SORT_KEYS[table.name].split(",")]
+    if _in_order(con, table.name, keys, strict=False):
+        return
+    con.execute(f"CREATE TABLE sorted_{table.name} AS SELECT * FROM {table.name} ORDER BY {', '.join(keys)}")
+    con.execute(f"DROP TABLE {table.name}")
+    con.execute(f"ALTER TABLE sorted_{table.name} RENAME TO {table.name}")
+
+
+def ingest(database: Path, sources: dict[str, list[tuple[Path, str]]], mode: str = "replace", *,
+           source_label: str | None = None, threads: int | None = None, memory_limit: str | None = None
+           ) -> IngestResult:
+    """Build and publish a new version from ``sources``: ``{table: [(file, label), ...]}``."""
+    if mode not in MODES:
+        raise AppError(422, "invalid_mode", f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    unknown = sorted(set(sources) - set(TABLES))
+    if unknown:
+        raise AppError(404, "unknown_table", f"unknown table(s) {', '.join(unknown)}: use {', '.join(TABLES)}")
+    if not any(sources.values()):
+        raise AppError(422, "no_files", "nothing to ingest: no customers, products or orders files")
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    loaded: dict[str, int] = {}
+    steps: dict[str, float] = {}
+    version = uuid.uuid4().hex[:12]
+    try:
+        with new_version(database, threads=threads, memory_limit=memory_limit) as builder:
+            con = builder.con
+            previous = builder.has_previous and _has_table(con, "ingest_log")
+            for name, table in TABLES.items():
+                t0 = time.perf_counter()
+                con.execute(create_table_sql(table))
+                files = sources.get(name) or []
+                if previous and (not files or mode == "append"):
+                    con.execute(f"INSERT INTO {name} SELECT {', '.join(table.column_names)} "
+                                f"FROM previous.main.{name}")
+                if files:
+                    loaded[name] = sum(_load_file(con, table, path, detect_format(path), label)
+                                       for path, label in files)
+                    _check_keys(con, table, mode)
+                    _sort(con, table)
+                steps[f"load {name}"] = time.perf_counter() - t0
+            steps.update(build_derived(con))
+            label = source_label or ", ".join(lbl for files in sources.values() for _, lbl in files)
+            write_meta(con, version, previous, [
+                {"table": name, "mode": mode, "rows": rows, "source": label, "started_at": started_at}
+                for name, rows in loaded.items()])
+            totals = {name: int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]) for name in TABLES}
+    except StoreError as exc:
+        raise AppError(503, "busy", str(exc)) from None
+    except duckdb.OutOfMemoryException as exc:
+        raise AppError(507, "out_of_memory", f"ingest ran out of memory: {_first_line(exc)}") from None
+    return IngestResult(version, mode, loaded, totals, time.perf_counter() - started, steps)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = $n",
+        {"n": name}).fetchone()[0])
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def find_sources(directory: Path) -> dict[str, list[tuple[Path, str]]]:
+    """``DIR/<table>.csv``, ``DIR/<table>-part1.parquet``, ``DIR/<table>/*.csv`` ... per table."""
+    if not directory.is_dir():
+        raise AppError(404, "no_source", f"source directory {directory} does not exist")
+    found: dict[str, list[tuple[Path, str]]] = {}
+    for name in TABLES:
+        candidates = [*directory.glob(f"{name}*"), *directory.glob(f"{name}/*")]
+        files = sorted(p for p in candidates if p.is_file() and p.name.lower().endswith(
+            (".csv", ".csv.gz", ".parquet", ".pq")))
+        if files:
+            found[name] = [(p, str(p)) for p in files]
+    if not found:
+        raise AppError(404, "no_files", f"no customers/products/orders .csv or .parquet files in {directory}")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    from app.settings import get_settings
+
+    parser = argparse.ArgumentParser(prog="python -m app.ingest", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", required=True, type=Path, help="directory with <table>.csv/.parquet files")
+    parser.add_argument("--mode", choices=MODES, default="replace")
+    parser.add_argument("--database", type=Path, help="default: STACKS_APP_DATABASE")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    database = (args.database or settings.database_path).absolute()
+    try:
+        result = ingest(database, find_sources(args.source), args.mode, source_label=str(args.source),
+                        threads=settings.threads)
+    except AppError as exc:
+        if args.json:
+            print(json.dumps({"ok": False, **exc.to_dict()}))
+        else:
+            print(f"error: {exc.format()}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"ok": True, "database": str(database), **result.to_dict()}))
+    else:
+        loaded = ", ".join(f"{n} {r:,} rows" for n, r in result.tables.items())
+        print(f"ingested {loaded} ({result.mode}) into {database} in {result.seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,362 @@
+"""Response and parameter models of the API (the OpenAPI schema at /openapi.json)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Status(StrEnum):
+    delivered = "delivered"
+    shipped = "shipped"
+    processing = "processing"
+    cancelled = "cancelled"
+    returned = "returned"
+
+
+class Segment(StrEnum):
+    champions = "champions"
+    loyal = "loyal"
+    new = "new"
+    promising = "promising"
+    cant_lose = "cant_lose"
+    at_risk = "at_risk"
+    hibernating = "hibernating"
+    lost = "lost"
+
+
+class Granularity(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+class Rank(StrEnum):
+    revenue = "revenue"
+    units = "units"
+    orders = "orders"
+
+
+class Direction(StrEnum):
+    asc = "asc"
+    desc = "desc"
+
+
+class CustomerSort(StrEnum):
+    customer_id = "customer_id"
+    name = "name"
+    country = "country"
+    signup_date = "signup_date"
+    orders = "orders"
+    revenue = "revenue"
+    first_order = "first_order"
+    last_order = "last_order"
+    days_since_last = "days_since_last"
+
+
+class ProductSort(StrEnum):
+    product_id = "product_id"
+    name = "name"
+    category = "category"
+    unit_price = "unit_price"
+    orders = "orders"
+    units = "units"
+    revenue = "revenue"
+
+
+class TableName(StrEnum):
+    customers = "customers"
+    products = "products"
+    orders = "orders"
+
+
+class IngestMode(StrEnum):
+    replace = "replace"
+    append = "append"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Error(Model):
+    error: str = Field(description="A stable error code.")
+    message: str
+    problems: list[dict] | None = Field(None, description="Row problems: file, row, line, column, value, message.")
+    total_problems: int | None = None
+
+
+class Health(Model):
+    status: str
+
+
+class Ready(Model):
+    status: str
+    version: str | None = None
+    detail: str | None = None
+
+
+class Range(Model):
+    start: dt.date
+    end: dt.date
+
+
+class Metric(Model):
+    value: float
+    previous: float
+    change: float | None = Field(description="Relative change vs the previous period; null when it was 0.")
+
+
+class Kpis(Model):
+    period: Range
+    previous_period: Range
+    country: str | None
+    revenue: Metric
+    orders: Metric
+    units: Metric
+    average_order_value: Metric
+    active_customers: Metric
+
+
+class RevenuePoint(Model):
+    period: dt.date
+    orders: int
+    units: int
+    revenue: float
+
+
+class RevenueSeries(Model):
+    granularity: Granularity
+    period: Range
+    statuses: list[Status]
+    country: str | None
+    category: str | None
+    points: list[RevenuePoint]
+
+
+class ProductRank(Model):
+    product_id: int
+    name: str | None
+    category: str | None
+    orders: int
+    units: int
+    revenue: float
+
+
+class TopProducts(Model):
+    period: Range
+    by: Rank
+    category: str | None
+    products: list[ProductRank]
+
+
+class Product(Model):
+    product_id: int
+    name: str | None
+    category: str | None
+    unit_price: float | None
+    orders: int
+    units: int
+    revenue: float
+
+
+class Page(Model):
+    page: int
+    page_size: int
+    total: int
+
+
+class ProductPage(Page):
+    items: list[Product]
+
+
+class ProductMonth(Model):
+    month: dt.date
+    orders: int
+    units: int
+    revenue: float
+
+
+class ProductDetail(Product):
+    months: list[ProductMonth]
+
+
+class Category(Model):
+    category: str | None
+    products: int
+    orders: int
+    units: int
+    revenue: float
+
+
+class Categories(Model):
+    period: Range
+    categories: list[Category]
+
+
+class Country(Model):
+    country: str | None
+    customers: int
+    orders: int
+    revenue: float
+
+
+class Countries(Model):
+    period: Range
+    countries: list[Country]
+
+
+class Customer(Model):
+    customer_id: int
+    name: str | None
+    email: str | None
+    country: str | None
+    signup_date: dt.date | None
+    orders: int
+    revenue: float
+    first_order: dt.date | None
+    last_order: dt.date | None
+    days_since_last: int | None
+    segment: Segment | None
+
+
+class CustomerPage(Page):
+    items: list[Customer]
+
+
+class OrderLine(Model):
+    order_id: int
+    order_date: dt.date
+    product_id: int
+    product_name: str | None
+    quantity: int
+    unit_price: float
+    amount: float
+    status: str
+    country: str | None
+
+
+class CustomerDetail(Customer):
+    avg_gap_days: float | None
+    r_score: int | None
+    f_score: int | None
+    m_score: int | None
+    churn_risk: bool
+    churn_score: float | None
+    recent_orders: list[OrderLine]
+
+
+class RfmSegment(Model):
+    segment: Segment
+    customers: int
+    share: float = Field(description="Share of customers with at least one order.")
+    revenue: float
+    revenue_share: float
+    avg_recency_days: float
+    avg_orders: float
+    avg_revenue: float
+
+
+class RfmSegments(Model):
+    as_of: dt.date | None
+    country: str | None
+    segments: list[RfmSegment]
+
+
+class CohortCell(Model):
+    month_offset: int
+    customers: int
+    retention: float
+    revenue: float
+
+
+class Cohort(Model):
+    cohort_month: dt.date
+    customers: int
+    months: list[CohortCell]
+
+
+class Cohorts(Model):
+    cohorts: list[Cohort]
+
+
+class ChurnCustomer(Model):
+    customer_id: int
+    name: str | None
+    email: str | None
+    country: str | None
+    orders: int
+    revenue: float
+    last_order: dt.date | None
+    avg_gap_days: float | None
+    days_since_last: int | None
+    churn_score: float | None
+
+
+class ChurnRisk(Model):
+    as_of: dt.date | None
+    customers: list[ChurnCustomer]
+
+
+class Order(Model):
+    order_id: int
+    order_date: dt.date
+    customer_id: int
+    product_id: int
+    product_name: str | None
+    quantity: int
+    unit_price: float
+    amount: float
+    status: str
+    country: str | None
+
+
+class OrderPage(Page):
+    items: list[Order]
+
+
+class OrderDetail(Order):
+    customer_name: str | None
+    category: str | None
+
+
+class TableInfo(Model):
+    table: str
+    kind: str
+    rows: int
+    last_ingest: dt.datetime | None = None
+    last_mode: str | None = None
+    last_source: str | None = None
+
+
+class Datasets(Model):
+    engine: str
+    version: str | None
+    built_at: dt.datetime | None
+    first_date: dt.date | None
+    as_of: dt.date | None
+    tables: list[TableInfo]
+
+
+class IngestEntry(Model):
+    ingest_id: int
+    table: str
+    mode: str
+    rows: int
+    source: str | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class IngestPage(Page):
+    items: list[IngestEntry]
+
+
+class IngestResult(Model):
+    version: str
+    mode: IngestMode
+    loaded: dict[str, int]
+    rows: dict[str, int]
+    seconds: float

@@ -1,0 +1,256 @@
+"""Every endpoint's SQL, written once, in DuckDB dialect with named ``$parameters``.
+
+Values always travel as parameters. The few parts SQL cannot parameterise (a sort
+column, a sort direction, a time bucket) are ``{placeholders}`` filled only from
+the whitelists below by ``render()``, never from request text. A later engine can
+transpile these strings (sqlglot, DuckDB -> Trino / BigQuery) without touching
+the routers or the repository.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+
+NET = "('delivered', 'shipped', 'processing')"
+
+WHITELISTS: dict[str, dict[str, str]] = {
+    "bucket": {
+        "day": "order_date",
+        "week": "CAST(date_trunc('week', order_date) AS DATE)",
+        "month": "CAST(date_trunc('month', order_date) AS DATE)",
+    },
+    "rank": {"revenue": "revenue DESC", "units": "units DESC", "orders": "orders DESC"},
+    "direction": {"asc": "ASC", "desc": "DESC"},
+    "customer_sort": {
+        "customer_id": "customer_id", "name": "name", "country": "country", "signup_date": "signup_date",
+        "orders": "orders", "revenue": "revenue", "first_order": "first_order", "last_order": "last_order",
+        "days_since_last": "days_since_last",
+    },
+    "product_sort": {
+        "product_id": "product_id", "name": "name", "category": "category", "unit_price": "unit_price",
+        "orders": "orders", "units": "units", "revenue": "revenue",
+    },
+}
+
+QUERIES: dict[str, str] = {
+    "meta": "SELECT version, built_at, first_date, as_of FROM dataset_meta",
+    "table_rows": """
+        SELECT 'customers' AS table_name, 'base' AS kind, count(*) AS row_count FROM customers
+        UNION ALL SELECT 'products', 'base', count(*) FROM products
+        UNION ALL SELECT 'orders', 'base', count(*) FROM orders
+        UNION ALL SELECT 'daily_sales', 'derived', count(*) FROM daily_sales
+        UNION ALL SELECT 'product_daily', 'derived', count(*) FROM product_daily
+        UNION ALL SELECT 'product_monthly', 'derived', count(*) FROM product_monthly
+        UNION ALL SELECT 'customer_summary', 'derived', count(*) FROM customer_summary
+        UNION ALL SELECT 'activity_pairs', 'derived', count(*) FROM activity_pairs
+        UNION ALL SELECT 'cohorts', 'derived', count(*) FROM cohorts
+    """,
+    "last_ingests": """
+        SELECT table_name, max(finished_at) AS finished_at, arg_max(rows, ingest_id) AS rows,
+               arg_max(mode, ingest_id) AS mode, arg_max(source, ingest_id) AS source
+        FROM ingest_log GROUP BY table_name
+    """,
+    "ingests": """
+        SELECT ingest_id, table_name, mode, rows, source, started_at, finished_at
+        FROM ingest_log ORDER BY ingest_id DESC LIMIT $limit OFFSET $offset
+    """,
+    "ingests_count": "SELECT count(*) AS total FROM ingest_log",
+    "kpi_totals": f"""
+        SELECT
+            coalesce(sum(orders) FILTER (WHERE order_date >= $start), 0) AS orders,
+            coalesce(sum(units) FILTER (WHERE order_date >= $start), 0) AS units,
+            coalesce(sum(revenue) FILTER (WHERE order_date >= $start), 0) AS revenue,
+            coalesce(sum(orders) FILTER (WHERE order_date <= $prev_end), 0) AS prev_orders,
+            coalesce(sum(units) FILTER (WHERE order_date <= $prev_end), 0) AS prev_units,
+            coalesce(sum(revenue) FILTER (WHERE order_date <= $prev_end), 0) AS prev_revenue
+        FROM daily_sales
+        WHERE order_date BETWEEN $prev_start AND $end AND status IN {NET}
+          AND ($country IS NULL OR country = $country)
+    """,
+    # A customer-day on d whose previous active day p is before `start` is that customer's first
+    # day in [start, end]: counting them counts each active customer exactly once.
+    "active_customers": """
+        SELECT coalesce(sum(n) FILTER (WHERE d >= $start AND (p IS NULL OR p < $start)), 0) AS active,
+               coalesce(sum(n) FILTER (WHERE d <= $prev_end AND (p IS NULL OR p < $prev_start)), 0)
+                   AS prev_active
+        FROM activity_pairs WHERE d BETWEEN $prev_start AND $end
+    """,
+    "active_customers_country": f"""
+        SELECT count(DISTINCT customer_id) FILTER (WHERE order_date >= $start) AS active,
+               count(DISTINCT customer_id) FILTER (WHERE order_date <= $prev_end) AS prev_active
+        FROM orders
+        WHERE order_date BETWEEN $prev_start AND $end AND status IN {NET} AND country = $country
+    """,
+    "revenue_series": """
+        SELECT {bucket} AS period, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue
+        FROM daily_sales
+        WHERE order_date BETWEEN $start AND $end AND list_contains($statuses, status)
+          AND ($country IS NULL OR country = $country) AND ($category IS NULL OR category = $category)
+        GROUP BY ALL ORDER BY period
+    """,
+    # Whole months come from product_monthly, the partial months at both ends from product_daily.
+    "top_products": """
+        WITH parts AS (
+            SELECT product_id, orders, units, revenue FROM product_monthly
+            WHERE month >= $full_start AND month < $full_end
+            UNION ALL
+            SELECT product_id, orders, units, revenue FROM product_daily
+            WHERE order_date BETWEEN $start AND $end AND (order_date < $full_start OR order_date >= $full_end)
+        ), ranked AS (
+            SELECT product_id, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue
+            FROM parts GROUP BY product_id
+        )
+        SELECT r.product_id, p.name, p.category, r.orders, r.units, r.revenue
+        FROM ranked r LEFT JOIN products p ON p.product_id = r.product_id
+        WHERE $category IS NULL OR p.category = $category
+        ORDER BY {rank}, r.product_id LIMIT $limit
+    """,
+    "products": """
+        WITH totals AS (
+            SELECT product_id, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue
+            FROM product_monthly GROUP BY product_id
+        )
+        SELECT p.product_id, p.name, p.category, p.unit_price, coalesce(t.orders, 0) AS orders,
+               coalesce(t.units, 0) AS units, coalesce(t.revenue, 0) AS revenue
+        FROM products p LEFT JOIN totals t ON t.product_id = p.product_id
+        WHERE $category IS NULL OR p.category = $category
+        ORDER BY {sort} {direction} NULLS LAST, p.product_id {direction} LIMIT $limit OFFSET $offset
+    """,
+    "products_count": "SELECT count(*) AS total FROM products WHERE $category IS NULL OR category = $category",
+    "product": """
+        SELECT p.product_id, p.name, p.category, p.unit_price,
+               (SELECT coalesce(sum(orders), 0) FROM product_monthly m WHERE m.product_id = p.product_id) AS orders,
+               (SELECT coalesce(sum(units), 0) FROM product_monthly m WHERE m.product_id = p.product_id) AS units,
+               (SELECT coalesce(sum(revenue), 0) FROM product_monthly m WHERE m.product_id = p.product_id)
+                   AS revenue
+        FROM products p WHERE p.product_id = $product_id
+    """,
+    "product_months": """
+        SELECT month, orders, units, revenue FROM product_monthly
+        WHERE product_id = $product_id ORDER BY month
+    """,
+    "categories": f"""
+        WITH sales AS (
+            SELECT category, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue
+            FROM daily_sales WHERE order_date BETWEEN $start AND $end AND status IN {NET}
+            GROUP BY category
+        ), catalog AS (SELECT category, count(*) AS products FROM products GROUP BY category)
+        SELECT coalesce(s.category, c.category) AS category, coalesce(c.products, 0) AS products,
+               coalesce(s.orders, 0) AS orders, coalesce(s.units, 0) AS units, coalesce(s.revenue, 0) AS revenue
+        FROM sales s FULL JOIN catalog c ON c.category IS NOT DISTINCT FROM s.category
+        ORDER BY revenue DESC, category NULLS LAST
+    """,
+    "countries": f"""
+        WITH sales AS (
+            SELECT country, sum(orders) AS orders, sum(revenue) AS revenue
+            FROM daily_sales WHERE order_date BETWEEN $start AND $end AND status IN {NET}
+            GROUP BY country
+        ), people AS (SELECT country, count(*) AS customers FROM customer_summary GROUP BY country)
+        SELECT coalesce(s.country, c.country) AS country, coalesce(c.customers, 0) AS customers,
+               coalesce(s.orders, 0) AS orders, coalesce(s.revenue, 0) AS revenue
+        FROM sales s FULL JOIN people c ON c.country IS NOT DISTINCT FROM s.country
+        ORDER BY revenue DESC, country NULLS LAST
+    """,
+    "customers": """
+        SELECT customer_id, name, email, country, signup_date, orders, revenue, first_order, last_order,
+               days_since_last, segment
+        FROM customer_summary
+        WHERE ($country IS NULL OR country = $country) AND ($segment IS NULL OR segment = $segment)
+        ORDER BY {sort} {direction} NULLS LAST, customer_id {direction} LIMIT $limit OFFSET $offset
+    """,
+    "customers_count": """
+        SELECT count(*) AS total FROM customer_summary
+        WHERE ($country IS NULL OR country = $country) AND ($segment IS NULL OR segment = $segment)
+    """,
+    "customer": """
+        SELECT customer_id, name, email, country, signup_date, orders, revenue, first_order, last_order,
+               avg_gap_days, days_since_last, r_score, f_score, m_score, segment, churn_risk, churn_score
+        FROM customer_summary WHERE customer_id = $customer_id
+    """,
+    "customer_orders": """
+        WITH recent AS (
+            SELECT order_id, order_date, product_id, quantity, unit_price, status, country FROM orders
+            WHERE customer_id = $customer_id ORDER BY order_date DESC, order_id DESC LIMIT $limit
+        )
+        SELECT r.order_id, r.order_date, r.product_id, p.name AS product_name, r.quantity, r.unit_price,
+               CAST(r.quantity * r.unit_price AS DECIMAL(18,2)) AS amount, r.status, r.country
+        FROM recent r LEFT JOIN products p ON p.product_id = r.product_id
+        ORDER BY r.order_date DESC, r.order_id DESC
+    """,
+    "rfm_segments": """
+        SELECT segment, count(*) AS customers, sum(revenue) AS revenue,
+               avg(days_since_last) AS avg_recency_days, avg(orders) AS avg_orders, avg(revenue) AS avg_revenue
+        FROM customer_summary
+        WHERE segment IS NOT NULL AND ($country IS NULL OR country = $country)
+        GROUP BY segment
+        ORDER BY list_position(['champions', 'loyal', 'new', 'promising', 'cant_lose', 'at_risk',
+                                'hibernating', 'lost'], segment)
+    """,
+    "cohorts": """
+        SELECT cohort_month, month_offset, customers, revenue,
+               first_value(customers) OVER (PARTITION BY cohort_month ORDER BY month_offset) AS cohort_size
+        FROM cohorts
+        WHERE cohort_month BETWEEN $start AND $end AND month_offset <= $max_offset
+        ORDER BY cohort_month, month_offset
+    """,
+    "churn_risk": """
+        SELECT customer_id, name, email, country, orders, revenue, last_order, avg_gap_days, days_since_last,
+               churn_score
+        FROM customer_summary
+        WHERE churn_risk AND orders >= $min_orders AND ($country IS NULL OR country = $country)
+        ORDER BY revenue DESC, customer_id LIMIT $limit
+    """,
+    "orders": """
+        WITH page AS (
+            SELECT order_id, order_date, customer_id, product_id, quantity, unit_price, status, country
+            FROM orders
+            WHERE order_date BETWEEN $start AND $end AND ($status IS NULL OR status = $status)
+              AND ($country IS NULL OR country = $country)
+              AND ($customer_id IS NULL OR customer_id = $customer_id)
+              AND ($product_id IS NULL OR product_id = $product_id)
+            ORDER BY order_date {direction}, order_id {direction} LIMIT $limit OFFSET $offset
+        )
+        SELECT o.order_id, o.order_date, o.customer_id, o.product_id, p.name AS product_name, o.quantity,
+               o.unit_price, CAST(o.quantity * o.unit_price AS DECIMAL(18,2)) AS amount, o.status, o.country
+        FROM page o LEFT JOIN products p ON p.product_id = o.product_id
+        ORDER BY o.order_date {direction}, o.order_id {direction}
+    """,
+    "orders_count": """
+        SELECT count(*) AS total FROM orders
+        WHERE order_date BETWEEN $start AND $end AND ($status IS NULL OR status = $status)
+          AND ($country IS NULL OR country = $country)
+          AND ($customer_id IS NULL OR customer_id = $customer_id)
+          AND ($product_id IS NULL OR product_id = $product_id)
+    """,
+    "order": """
+        WITH one AS (
+            SELECT order_id, order_date, customer_id, product_id, quantity, unit_price, status, country
+            FROM orders WHERE order_id = $order_id
+        )
+        SELECT o.order_id, o.order_date, o.customer_id, c.name AS customer_name, o.product_id,
+               p.name AS product_name, p.category, o.quantity, o.unit_price,
+               CAST(o.quantity * o.unit_price AS DECIMAL(18,2)) AS amount, o.status, o.country
+        FROM one o LEFT JOIN products p ON p.product_id = o.product_id
+        LEFT JOIN customers c ON c.customer_id = o.customer_id
+    """,
+    "ready": "SELECT count(*) AS n FROM dataset_meta",
+}
+
+
+@functools.cache
+def render(name: str, **choices: str) -> str:
+    """The SQL of query ``name`` with its ``{placeholders}`` taken from the whitelists.
+
+    ``choices`` maps a placeholder to a whitelist key, or to ``"whitelist:key"`` when
+    the placeholder name differs from the whitelist's (``sort="customer_sort:revenue"``).
+    An unknown key raises ``KeyError``: the routers validate inputs before this point.
+    """
+    template = QUERIES[name]
+    fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+    values = {}
+    for placeholder in fields:
+        choice = choices[placeholder]
+        whitelist, _, key = choice.rpartition(":")
+        values[placeholder] = WHITELISTS[whitelist or placeholder][key]
+    return template.format(**values) if fields else template

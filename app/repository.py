@@ -1,0 +1,258 @@
+"""The analytics questions the API answers, as functions over an ``Engine``.
+
+Routers validate inputs and call one function here; this module turns them into
+query parameters, picks the SQL from ``app.queries`` and shapes the rows. It
+never builds SQL from request values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from app.engine import Engine
+from app.errors import AppError
+from app.queries import render
+from app.schema import NET_STATUSES
+
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2999, 12, 31)
+
+
+def _num(value: Any) -> float:
+    return float(value) if value is not None else 0.0
+
+
+def _change(value: float, previous: float) -> float | None:
+    return round((value - previous) / previous, 6) if previous else None
+
+
+def meta(session) -> dict:
+    rows = session.fetch(render("meta"))
+    return rows[0] if rows else {"version": None, "built_at": None, "first_date": None, "as_of": None}
+
+
+def _check_date(name: str, value: dt.date | None) -> None:
+    if value is not None and not MIN_DATE <= value <= MAX_DATE:
+        raise AppError(422, "invalid_date", f"{name} must be between {MIN_DATE} and {MAX_DATE}")
+
+
+def resolve_range(m: dict, start: dt.date | None, end: dt.date | None, default_days: int) -> tuple[dt.date, dt.date]:
+    """Fill a missing end with the last order date and a missing start with ``default_days`` before it."""
+    _check_date("start", start)
+    _check_date("end", end)
+    end = end or m.get("as_of") or dt.date.today()
+    start = start or max(MIN_DATE, end - dt.timedelta(days=default_days - 1))
+    if start > end:
+        raise AppError(422, "invalid_range", f"start ({start}) is after end ({end})")
+    return start, end
+
+
+def kpis(engine: Engine, start, end, country: str | None) -> dict:
+    with engine.session() as s:
+        m = meta(s)
+        start, end = resolve_range(m, start, end, 30)
+        length = (end - start).days + 1
+        prev_end = start - dt.timedelta(days=1)
+        prev_start = start - dt.timedelta(days=length)
+        params = {"start": start, "end": end, "prev_start": prev_start, "prev_end": prev_end, "country": country}
+        totals = s.fetch(render("kpi_totals"), params)[0]
+        if country is None:
+            active = s.fetch(render("active_customers"), {k: v for k, v in params.items() if k != "country"})[0]
+        else:
+            active = s.fetch(render("active_customers_country"), params)[0]
+
+    def metric(value, previous) -> dict:
+        value, previous = _num(value), _num(previous)
+        return {"value": value, "previous": previous, "change": _change(value, previous)}
+
+    orders, prev_orders = _num(totals["orders"]), _num(totals["prev_orders"])
+    revenue, prev_revenue = _num(totals["revenue"]), _num(totals["prev_revenue"])
+    aov = round(revenue / orders, 2) if orders else 0.0
+    prev_aov = round(prev_revenue / prev_orders, 2) if prev_orders else 0.0
+    return {
+        "period": {"start": start, "end": end},
+        "previous_period": {"start": prev_start, "end": prev_end},
+        "country": country,
+        "revenue": metric(revenue, prev_revenue),
+        "orders": metric(orders, prev_orders),
+        "units": metric(totals["units"], totals["prev_units"]),
+        "average_order_value": metric(aov, prev_aov),
+        "active_customers": metric(active["active"], active["prev_active"]),
+    }
+
+
+def revenue(engine: Engine, start, end, granularity: str, statuses: list[str] | None, country, category) -> dict:
+    statuses = sorted(set(statuses)) if statuses else list(NET_STATUSES)
+    with engine.session() as s:
+        start, end = resolve_range(meta(s), start, end, 365)
+        rows = s.fetch(render("revenue_series", bucket=granularity),
+                       {"start": start, "end": end, "statuses": statuses, "country": country, "category": category})
+    return {"granularity": granularity, "period": {"start": start, "end": end}, "statuses": statuses,
+            "country": country, "category": category, "points": rows}
+
+
+def full_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """[full_start, full_end): the whole calendar months inside [start, end] (empty when none)."""
+    full_start = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    after = end + dt.timedelta(days=1)
+    full_end = after.replace(day=1)
+    if full_start >= full_end:
+        return start, start
+    return full_start, full_end
+
+
+def top_products(engine: Engine, start, end, by: str, category: str | None, limit: int) -> dict:
+    with engine.session() as s:
+        start, end = resolve_range(meta(s), start, end, 30)
+        full_start, full_end = full_months(start, end)
+        rows = s.fetch(render("top_products", rank=by), {
+            "start": start, "end": end, "full_start": full_start, "full_end": full_end,
+            "category": category, "limit": limit})
+    return {"period": {"start": start, "end": end}, "by": by, "category": category, "products": rows}
+
+
+def products(engine: Engine, category, sort: str, direction: str, page: int, page_size: int) -> dict:
+    with engine.session() as s:
+        rows = s.fetch(render("products", sort=f"product_sort:{sort}", direction=direction),
+                       {"category": category, "limit": page_size, "offset": (page - 1) * page_size})
+        total = s.fetch(render("products_count"), {"category": category})[0]["total"]
+    return {"page": page, "page_size": page_size, "total": total, "items": rows}
+
+
+def product(engine: Engine, product_id: int) -> dict:
+    with engine.session() as s:
+        rows = s.fetch(render("product"), {"product_id": product_id})
+        if not rows:
+            raise AppError(404, "not_found", f"product {product_id} does not exist")
+        months = s.fetch(render("product_months"), {"product_id": product_id})
+    return {**rows[0], "months": months}
+
+
+def categories(engine: Engine, start, end) -> dict:
+    with engine.session() as s:
+        start, end = resolve_range(meta(s), start, end, 30)
+        rows = s.fetch(render("categories"), {"start": start, "end": end})
+    return {"period": {"start": start, "end": end}, "categories": rows}
+
+
+def countries(engine: Engine, start, end) -> dict:
+    with engine.session() as s:
+        start, end = resolve_range(meta(s), start, end, 30)
+        rows = s.fetch(render("countries"), {"start": start, "end": end})
+    return {"period": {"start": start, "end": end}, "countries": rows}
+
+
+def customers(engine: Engine, country, segment, sort: str, direction: str, page: int, page_size: int) -> dict:
+    params = {"country": country, "segment": segment}
+    with engine.session() as s:
+        rows = s.fetch(render("customers", sort=f"customer_sort:{sort}", direction=direction),
+                       {**params, "limit": page_size, "offset": (page - 1) * page_size})
+        total = s.fetch(render("customers_count"), params)[0]["total"]
+    return {"page": page, "page_size": page_size, "total": total, "items": rows}
+
+
+def customer(engine: Engine, customer_id: int, limit: int) -> dict:
+    with engine.session() as s:
+        rows = s.fetch(render("customer"), {"customer_id": customer_id})
+        if not rows:
+            raise AppError(404, "not_found", f"customer {customer_id} does not exist")
+        recent = s.fetch(render("customer_orders"), {"customer_id": customer_id, "limit": limit})
+    return {**rows[0], "recent_orders": recent}
+
+
+def rfm(engine: Engine, country: str | None) -> dict:
+    with engine.session() as s:
+        m = meta(s)
+        rows = s.fetch(render("rfm_segments"), {"country": country})
+    total_customers = sum(r["customers"] for r in rows)
+    total_revenue = sum(_num(r["revenue"]) for r in rows)
+    segments = [{
+        **r,
+        "share": round(r["customers"] / total_customers, 6) if total_customers else 0.0,
+        "revenue_share": round(_num(r["revenue"]) / total_revenue, 6) if total_revenue else 0.0,
+        "avg_recency_days": round(_num(r["avg_recency_days"]), 2),
+        "avg_orders": round(_num(r["avg_orders"]), 4),
+        "avg_revenue": round(_num(r["avg_revenue"]), 2),
+    } for r in rows]
+    return {"as_of": m["as_of"], "country": country, "segments": segments}
+
+
+def _month(value: dt.date) -> dt.date:
+    return value.replace(day=1)
+
+
+def cohorts(engine: Engine, start, end, max_offset: int) -> dict:
+    with engine.session() as s:
+        m = meta(s)
+        _check_date("start", start)
+        _check_date("end", end)
+        last = _month(end or m.get("as_of") or dt.date.today())
+        first = _month(start) if start else _month(max(MIN_DATE, last - dt.timedelta(days=335)))
+        if first > last:
+            raise AppError(422, "invalid_range", f"start ({first}) is after end ({last})")
+        rows = s.fetch(render("cohorts"), {"start": first, "end": last, "max_offset": max_offset})
+    out: list[dict] = []
+    for r in rows:
+        if not out or out[-1]["cohort_month"] != r["cohort_month"]:
+            out.append({"cohort_month": r["cohort_month"], "customers": r["cohort_size"], "months": []})
+        size = r["cohort_size"] or 0
+        out[-1]["months"].append({"month_offset": r["month_offset"], "customers": r["customers"],
+                                  "retention": round(r["customers"] / size, 6) if size else 0.0,
+                                  "revenue": r["revenue"]})
+    return {"cohorts": out}
+
+
+def churn_risk(engine: Engine, country, min_orders: int, limit: int) -> dict:
+    with engine.session() as s:
+        m = meta(s)
+        rows = s.fetch(render("churn_risk"), {"country": country, "min_orders": min_orders, "limit": limit})
+    return {"as_of": m["as_of"], "customers": rows}
+
+
+def orders(engine: Engine, start, end, status, country, customer_id, product_id, direction: str,
+           page: int, page_size: int) -> dict:
+    with engine.session() as s:
+        m = meta(s)
+        _check_date("start", start)
+        _check_date("end", end)
+        start = start or m.get("first_date") or MIN_DATE
+        end = end or m.get("as_of") or MAX_DATE
+        if start > end:
+            raise AppError(422, "invalid_range", f"start ({start}) is after end ({end})")
+        params = {"start": start, "end": end, "status": status, "country": country, "customer_id": customer_id,
+                  "product_id": product_id}
+        rows = s.fetch(render("orders", direction=direction),
+                       {**params, "limit": page_size, "offset": (page - 1) * page_size})
+        total = s.fetch(render("orders_count"), params)[0]["total"]
+    return {"page": page, "page_size": page_size, "total": total, "items": rows}
+
+
+def order(engine: Engine, order_id: int) -> dict:
+    with engine.session() as s:
+        rows = s.fetch(render("order"), {"order_id": order_id})
+    if not rows:
+        raise AppError(404, "not_found", f"order {order_id} does not exist")
+    return rows[0]
+
+
+def datasets(engine: Engine) -> dict:
+    with engine.session() as s:
+        m = meta(s)
+        counts = s.fetch(render("table_rows"))
+        last = {r["table_name"]: r for r in s.fetch(render("last_ingests"))}
+    tables = []
+    for r in counts:
+        entry = last.get(r["table_name"], {})
+        tables.append({"table": r["table_name"], "kind": r["kind"], "rows": r["row_count"],
+                       "last_ingest": entry.get("finished_at"), "last_mode": entry.get("mode"),
+                       "last_source": entry.get("source")})
+    return {"engine": engine.name, **m, "tables": tables}
+
+
+def ingests(engine: Engine, page: int, page_size: int) -> dict:
+    with engine.session() as s:
+        rows = s.fetch(render("ingests"), {"limit": page_size, "offset": (page - 1) * page_size})
+        total = s.fetch(render("ingests_count"))[0]["total"]
+    items = [{**{k: v for k, v in r.items() if k != "table_name"}, "table": r["table_name"]} for r in rows]
+    return {"page": page, "page_size": page_size, "total": total, "items": items}
