@@ -6,6 +6,7 @@ go through one ``to_yaml`` filter (PyYAML, block style) so quoting is never hand
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -18,10 +19,11 @@ TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 NAME = "compose"
 
 
-def _to_yaml(value) -> str:
+@functools.cache
+def _dumper():
     import yaml
 
-    class Dumper(yaml.SafeDumper):
+    class Dumper(yaml.SafeDumper):  # pure Python on purpose: libyaml lays lists out differently
         def increase_indent(self, flow: bool = False, indentless: bool = False):
             return super().increase_indent(flow, False)  # indent list items under their key
 
@@ -31,7 +33,13 @@ def _to_yaml(value) -> str:
         return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=inline)
 
     Dumper.add_representer(list, short_lists_inline)
-    return yaml.dump(value, Dumper=Dumper, sort_keys=False, default_flow_style=False, width=4096,
+    return Dumper
+
+
+def _to_yaml(value) -> str:
+    import yaml
+
+    return yaml.dump(value, Dumper=_dumper(), sort_keys=False, default_flow_style=False, width=4096,
                      allow_unicode=True).rstrip("\n")
 
 
