@@ -66,6 +66,9 @@ GRAPH_ATTRS = {
     "fontsize": "20",
     "labelloc": "t",
     "dpi": "96",
+    # At most 40 x 40 inches (3840 px): a 300-component graph would otherwise be a 500-megapixel
+    # PNG that takes Graphviz half a minute to paint. Smaller graphs are drawn at full scale.
+    "size": "40,40",
     "outputorder": "edgesfirst",
 }
 NODE_ATTRS = {"fontname": "DejaVu Sans", "fontsize": "12"}
