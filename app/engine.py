@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import duckdb
 
 from app.errors import AppError
-from app.store import connect, file_key
+from app.store import connect, file_key, sql_path
 
 
 class Engine(Protocol):
@@ -41,6 +41,7 @@ class DuckDBSession:
         # Holding the parent connection keeps its (possibly superseded) version open until we finish.
         self._parent = con
         self._cursor = con.cursor()
+        self._cursor.execute("USE shop")
 
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
@@ -84,8 +85,7 @@ class DuckDBEngine:
                 return self._con
             for _ in range(5):
                 try:
-                    con = connect(self.database, read_only=True, threads=self.threads,
-                                  memory_limit=self.memory_limit)
+                    con = self._open()
                 except duckdb.IOException as exc:
                     raise AppError(503, "unavailable", f"cannot open the database: {exc}".splitlines()[0]) from None
                 # A publish between stat and open would pair an old key with a new file: re-check.
@@ -100,6 +100,18 @@ class DuckDBEngine:
             self._con, self._key = con, key
             self.reopens += 1
             return con
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        # DuckDB caches database instances by path, so connecting to the path again would hand back
+        # the superseded version. A fresh in-memory instance that ATTACHes the file always opens the
+        # file the path names now.
+        con = connect(":memory:", read_only=False, threads=self.threads, memory_limit=self.memory_limit)
+        try:
+            con.execute(f"ATTACH '{sql_path(self.database)}' AS shop (READ_ONLY)")
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     def session(self) -> DuckDBSession:
         return DuckDBSession(self._connection())

@@ -79,7 +79,7 @@ def _csv_header(path: Path, label: str) -> list[str]:
 def _stage_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: str, label: str) -> bool:
     """Expose the file as ``raw`` with a 1-based ``_row`` column; return whether it is CSV."""
     con.execute("DROP VIEW IF EXISTS raw")
-    con.execute("DROP TABLE IF EXISTS raw")
+    con.execute("DROP TABLE IF EXISTS raw_csv")
     if path.stat().st_size == 0:
         raise AppError(422, "empty_file", f"{label}: the file is empty")
     if fmt == "parquet":
@@ -104,7 +104,7 @@ def _stage_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: st
     con.execute("DROP TABLE IF EXISTS reject_scans")
     try:
         con.execute(
-            "CREATE TEMP TABLE raw AS SELECT *, rowid + 1 AS _row FROM read_csv($path, header = true, "
+            "CREATE TEMP TABLE raw_csv AS SELECT * FROM read_csv($path, header = true, "
             f"auto_detect = false, columns = {spec}, delim = ',', quote = '\"', escape = '\"', "
             "store_rejects = true, rejects_table = 'reject_errors', rejects_scan = 'reject_scans')",
             {"path": str(path)},
@@ -120,6 +120,8 @@ def _stage_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: st
                     for line, col, text, msg, _ in rejects]
         raise AppError(422, "invalid_rows", f"{label}: {rejects[0][4]} malformed CSV row(s)", problems,
                        total_problems=int(rejects[0][4]))
+    # rowid follows insertion order, which is file order (preserve_insertion_order).
+    con.execute("CREATE TEMP VIEW raw AS SELECT *, rowid + 1 AS _row FROM raw_csv")
     return True
 
 
@@ -177,7 +179,9 @@ def _load_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: st
     rows = _validate_rows(con, table, label, is_csv)
     select = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in table.columns)
     con.execute(f"INSERT INTO {table.name} SELECT {select} FROM raw")
-    con.execute("DROP VIEW IF EXISTS raw" if not is_csv else "DROP TABLE raw")
+    con.execute("DROP VIEW raw")
+    if is_csv:
+        con.execute("DROP TABLE raw_csv")
     return rows
 
 

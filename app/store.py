@@ -80,7 +80,7 @@ class VersionBuilder:
         self.has_previous = file_key(database) is not None
         if self.has_previous:
             # The published file is only ever opened read-only: it is immutable once published.
-            self.con.execute(f"ATTACH '{_sql_path(database)}' AS previous (READ_ONLY)")
+            self.con.execute(f"ATTACH '{sql_path(database)}' AS previous (READ_ONLY)")
 
     def publish(self) -> None:
         if self.has_previous:
@@ -104,7 +104,7 @@ class VersionBuilder:
                 leftover.unlink()
 
 
-def _sql_path(path: Path) -> str:
+def sql_path(path: Path) -> str:
     return os.fspath(path).replace("'", "''")
 
 
