@@ -18,6 +18,7 @@ __all__ = ["PLANNERS", "Concat", "DataSource", "Json", "Output", "Plan", "Ref", 
 PLANNERS: dict[str, str] = {
     "aws": "stacks.plan.aws:plan_aws",
     "gcp": "stacks.plan.gcp:plan_gcp",
+    "hybrid": "stacks.plan.hybrid:plan_hybrid",
 }
 
 

@@ -407,8 +407,12 @@ def linked(project: Project, cid: str) -> set[str]:
     return out
 
 
-def _grants(p: GcpPlanner, cid: str, account: str) -> dict[str, Any]:
-    """IAM for the data components a workload is connected to; returns the env vars that point at them."""
+def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> dict[str, Any]:
+    """IAM for the data components a workload is connected to; returns the env vars that point at them.
+
+    ``lake_access=False`` (a workload on another cloud) grants queries only: BigLake reads the lake
+    with its connection's identity, so the caller needs no object access.
+    """
     near = linked(p.project, cid)
     env: dict[str, Any] = {}
     member = p.member(account)
@@ -428,7 +432,8 @@ def _grants(p: GcpPlanner, cid: str, account: str) -> dict[str, Any]:
                 # Running a query is a project permission: jobUser creates jobs, it reads no data.
                 "project": p.gcp_project, "role": "roles/bigquery.jobUser", "member": member,
             }, cid, group="project")
-        bucket_grants[wh["lake"]] = "lake"
+        if lake_access:
+            bucket_grants[wh["lake"]] = "lake"
         env.update({
             "STACKS_APP_BIGQUERY_PROJECT": p.gcp_project,
             "STACKS_APP_BIGQUERY_DATASET": Ref(wh["dataset"], "dataset_id"),
