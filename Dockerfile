@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # generated from stacks.yaml by `stacks build`, do not edit
 # The image of api, ingest, seed.
 #   docker build -t shop:local -f Dockerfile .
