@@ -10,6 +10,7 @@ inputs that depend on it silently vanish.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,22 +146,36 @@ def run_offline(plan: Plan, variables: dict[str, str] | None = None) -> Recordin
     """Run the Pulumi program for ``plan`` against the mock engine and record every registration."""
     from deploy.realize import realize
 
+    def program() -> dict:
+        realizer = realize(plan, {"image_tag": "planned", **(variables or {})}, export=False)
+        return realizer.outputs  # type: ignore[attr-defined]
+
     region = plan.providers.get("aws", {}).get("region", "eu-west-1")
-    monitor = RecordingMonitor(AwsMocks(region))
+    from deploy.offline_gcp import cloud_mocks  # GCP and hybrid plans: answers by provider
+
+    recording = record(plan.stack, region, program, cloud_mocks(plan, AwsMocks(region)))
+    # Registration order depends on when outputs resolve; plan order is deterministic.
+    order = {r.name: i for i, r in enumerate(plan.resources)}
+    recording.resources.sort(key=lambda r: order.get(r.name, len(order)))
+    return recording
+
+
+def record(stack: str, region: str, program: Callable[[], dict | None],
+           mocks: pmocks.Mocks | None = None) -> Recording:
+    """Run ``program`` (a Pulumi program body) as stack ``stack`` on the mock engine; record what it registers."""
+    monitor = RecordingMonitor(mocks or AwsMocks(region))
     psettings.set_root_resource(None)  # type: ignore[arg-type]
-    pmocks.set_mocks(monitor.mocks, project="stacks", stack=plan.stack, preview=False, monitor=monitor)
+    pmocks.set_mocks(monitor.mocks, project="stacks", stack=stack, preview=False, monitor=monitor)
     psettings.SETTINGS.rpc_manager.clear()
     psettings.SETTINGS.outputs.clear()
-    recording = Recording(plan.stack)
+    recording = Recording(stack)
     holder: dict[str, Any] = {}
 
-    def program() -> None:
-        realizer = realize(plan, {"image_tag": "planned", **(variables or {})}, export=False)
-        holder["outputs"] = realizer.outputs  # type: ignore[attr-defined]
-        future = pulumi.Output.all(**realizer.outputs).future()  # type: ignore[attr-defined]
-        holder["resolved"] = _sync_await(future)
+    def run() -> None:
+        outputs = program() or {}
+        holder["resolved"] = _sync_await(pulumi.Output.all(**outputs).future()) if outputs else {}
 
-    _sync_await(run_pulumi_func(program))
+    _sync_await(run_pulumi_func(run))
     components: dict[str, str | None] = {}
     for request, urn in monitor.registrations:
         if not request.custom:
@@ -172,9 +187,6 @@ def run_offline(plan: Plan, variables: dict[str, str] | None = None) -> Recordin
             inputs = _plain(pmocks.rpc.deserialize_properties(request.object))
             recording.resources.append(Recorded(request.type, request.name, components.get(request.parent),
                                                 inputs, True, urn))
-    # Registration order depends on when outputs resolve; plan order is deterministic.
-    order = {r.name: i for i, r in enumerate(plan.resources)}
-    recording.resources.sort(key=lambda r: order.get(r.name, len(order)))
     recording.outputs = _plain(holder.get("resolved") or {})
     recording.calls = list(monitor.invokes)
     return recording

@@ -315,7 +315,6 @@ def _access_logs(p: AwsPlanner) -> None:
     _bucket(p, "access-logs", name, None, kms=False, log_to=None, expire_days=max(p.settings.log_retention_days, 30),
             statements=tuple(statements), waivers={
                 "CKV_AWS_145": "ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS",
-                "CKV_AWS_18": "this is the access-log bucket: logging it into itself would loop",
             })
 
 
@@ -487,6 +486,10 @@ def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
             statements.append(allow(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                                      "sqs:ReceiveMessage", "sqs:SendMessage"], [Ref(logical, "arn")]))
             env[f"STACKS_APP_{qid.upper().replace('-', '_')}_QUEUE_URL"] = Ref(logical, "url")
+    # Access another planner grants this workload (the hybrid stack's cross-cloud paths): statements + env.
+    extra = p.facts.get("extra_access", {}).get(cid, {})
+    statements.extend(extra.get("statements", ()))
+    env.update(extra.get("env", {}))
     if statements:
         statements.append(allow(["kms:Decrypt", "kms:GenerateDataKey"], [Ref("key", "arn")], sid="StackKey"))
     return statements, env
@@ -753,7 +756,7 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         "deregistration_delay": "30",
         "health_check": {"enabled": True, "path": health, "matcher": "200", "protocol": "HTTP",
                          "interval": 15, "timeout": 5, "healthy_threshold": 2, "unhealthy_threshold": 3},
-    }, cid, group="vpc", waivers={
+    }, cid, group="vpc", waivers={} if https else {
         "CKV_AWS_378": "TLS ends at the load balancer; tasks sit in private subnets and accept only its security group",
     })
     forward = [{"type": "forward", "target_group_arn": Ref(f"{cid}-tg", "arn")}]
@@ -799,7 +802,7 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
                   "set 'domain' to get the HTTPS listener and the redirect")
         p.add("aws:lb/listener:Listener", f"{cid}-http", {
             "load_balancer_arn": Ref(alb, "arn"), "port": 80, "protocol": "HTTP", "default_actions": forward,
-        }, cid, group="public", waivers={"CKV_AWS_2": reason, "CKV_AWS_103": reason, "CKV2_AWS_20": reason})
+        }, cid, group="public", waivers={"CKV_AWS_2": reason, "CKV_AWS_103": reason})
         listeners.append(f"{cid}-http")
         url = concat("http://", Ref(alb, "dns_name"))
     if s.cdn:

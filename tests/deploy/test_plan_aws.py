@@ -51,7 +51,8 @@ def test_dev_without_domain_serves_http_and_says_why(plans):
     dev = plans["aws-dev"]
     names = {r.name for r in dev.resources}
     assert "api-http" in names and "api-https" not in names and "api-certificate" not in names
-    assert "no domain" in one(dev, "api-http").waivers["CKV2_AWS_20"]
+    assert "no domain" in one(dev, "api-alb").waivers["CKV2_AWS_20"]
+    assert "no domain" in one(dev, "api-http").waivers["CKV_AWS_2"]
     assert one(dev, "api-alb").inputs["enable_deletion_protection"] is False
 
 
