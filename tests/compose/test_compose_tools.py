@@ -154,8 +154,9 @@ def test_a_broken_registry_entry_is_caught_by_compose(tmp_path, monkeypatch):
 
 
 def test_hadolint_passes_every_dockerfile(platform_root):
+    every_level = ("error", "warning", "info", "style")
     for path in (ROOT / "Dockerfile", platform_root / "Dockerfile", platform_root / "web" / "Dockerfile"):
-        assert _tool(lint.hadolint_findings, path) == [], path
+        assert _tool(lint.hadolint_findings, path, every_level) == [], path
 
 
 def test_hadolint_catches_a_bad_dockerfile(tmp_path):
@@ -185,3 +186,19 @@ def test_a_missing_tool_is_an_error_with_an_install_hint(monkeypatch):
 
 def test_lint_runs_every_validator_on_the_repository():
     assert _tool(lint.lint, ROOT) == []
+
+
+def test_cli_lint_reports_ok_and_findings(tmp_path, cli, monkeypatch):
+    shutil.copy(PLATFORM, tmp_path / "stacks.yaml")
+    result = cli("compose", "-f", tmp_path / "stacks.yaml", "--lint", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] is True and report["findings"] == [] and "docker-compose.yml" in report["written"]
+    # A hand-edited Dockerfile is put back before the validators run.
+    (tmp_path / "web" / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY a b c\n")
+    again = json.loads(cli("compose", "-f", tmp_path / "stacks.yaml", "--lint", "--json").stdout)
+    assert again["ok"] is True and again["written"] == ["web/Dockerfile"]
+    # A finding makes the command exit 1 and name it.
+    monkeypatch.setattr(lint, "lint", lambda root, **kw: [lint.Finding("hadolint", "Dockerfile", "DL3021 bad")])
+    failed = cli("compose", "-f", tmp_path / "stacks.yaml", "--lint")
+    assert failed.exit_code == 1 and "Dockerfile: hadolint: DL3021 bad" in failed.output
