@@ -88,7 +88,8 @@ def _stage_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: st
             columns = [r[0].lower() for r in con.execute(
                 "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
         except duckdb.Error as exc:
-            raise AppError(422, "invalid_file", f"{label}: not a readable Parquet file: {_first_line(exc)}") from None
+            raise AppError(422, "invalid_file",
+                           f"{label}: not a readable Parquet file: {_first_line(exc, path, label)}") from None
         _check_columns(table, columns, label)
         con.execute(f"CREATE TEMP VIEW raw AS SELECT *, file_row_number + 1 AS _row "
                     f"FROM read_parquet('{_sql_str(path)}', file_row_number = true)")
@@ -110,10 +111,12 @@ def _stage_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: st
             {"path": str(path)},
         )
     except duckdb.Error as exc:
-        raise AppError(422, "invalid_file", f"{label}: not a readable CSV file: {_first_line(exc)}") from None
+        raise AppError(422, "invalid_file",
+                       f"{label}: not a readable CSV file: {_first_line(exc, path, label)}") from None
+    # One problem per bad line (a short line is reported once, not once per missing column).
     rejects = con.execute(
-        "SELECT line, column_name, csv_line, error_message, count(*) OVER () FROM reject_errors "
-        "ORDER BY line, column_idx LIMIT $n", {"n": MAX_PROBLEMS}).fetchall()
+        "SELECT line, arg_min(column_name, column_idx), any_value(csv_line), arg_min(error_message, column_idx), "
+        "count(*) OVER () FROM reject_errors GROUP BY line ORDER BY line LIMIT $n", {"n": MAX_PROBLEMS}).fetchall()
     if rejects:
         problems = [_problem(label, f"malformed CSV row: {msg}", line=int(line), column=col,
                              value=(text or "").rstrip("\r\n")[:200] or None)
@@ -277,9 +280,11 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         {"n": name}).fetchone()[0])
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: Exception, path: Path | None = None, label: str | None = None) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    line = text[0] if text else type(exc).__name__
+    # Uploads are staged under a random name: show the caller's file name instead.
+    return line.replace(str(path), label or path.name) if path is not None else line
 
 
 def find_sources(directory: Path) -> dict[str, list[tuple[Path, str]]]:

@@ -18,6 +18,7 @@ API_KEY = "test-key-0123456789"
 SMALL_ORDERS = 3000
 SMALL_SEED = 7
 DATA = Path(__file__).parent / "data"
+ROOT_DIR = Path(__file__).resolve().parents[2]
 
 
 def make_settings(database: Path, **overrides):

@@ -210,7 +210,8 @@ def test_churn_risk(get, sql):
                           max(order_date) AS last FROM orders WHERE {NET} GROUP BY 1),
              t AS (SELECT max(last) AS as_of FROM a)
         SELECT customer_id FROM a, t
-        WHERE n >= 2 AND datediff('day', last, as_of) > greatest(2 * round(datediff('day', first, last) / (n - 1), 1), 30)
+        WHERE n >= 2
+          AND datediff('day', last, as_of) > greatest(2 * round(datediff('day', first, last) / (n - 1), 1), 30)
         ORDER BY m DESC, customer_id LIMIT 10""")
     assert [c["customer_id"] for c in body["customers"]] == [r[0] for r in expected]
     assert expected, "the seeded data should contain customers at risk"
