@@ -43,6 +43,7 @@ SECTIONS: list[DocSection] = [
     DocSection("stacks", "Stacks", 15, "architecture.docs:stacks_section"),
     DocSection("components", "Components", 20, "architecture.docs:components_section"),
     DocSection("connections", "Connections", 30, "architecture.docs:connections_section"),
+    DocSection("aws-inventory", "AWS resource inventory", 40, "deploy.diagram:inventory_section"),
 ]
 
 

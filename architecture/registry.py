@@ -51,6 +51,9 @@ VIEWS: dict[str, View] = {
         View("deployment", "Deployment",
              "Every stack side by side: which component runs where, and as what, on each target.",
              "architecture.logical:deployment_view", direction="TB"),
+        View("aws", "AWS",
+             "Every resource the aws stack deploys (the plan behind `stacks plan`, Pulumi and Terraform), "
+             "in its region, VPC and subnets, grouped by component.", "deploy.diagram:aws_view", direction="TB"),
     )
 }
 
