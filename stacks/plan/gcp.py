@@ -330,7 +330,7 @@ def build_warehouse(p: GcpPlanner, comp: DeployedComponent) -> None:
         "description": model.description,  # type: ignore[attr-defined]
         "delete_contents_on_destroy": not p.prod_like,
         "max_time_travel_hours": "168",
-    }, cid, group="region", protect=p.prod_like)
+    }, cid, group="region", protect=p.prod_like, waivers={"CKV_GCP_81": WAIVE_CMEK})
     connection = f"{cid}-connection"
     p.add("gcp:bigquery/connection:Connection", connection, {
         "project": p.gcp_project, "location": p.region, "connection_id": p.name(cid, "lake"),
@@ -508,7 +508,9 @@ def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
             "project": p.gcp_project, "secret_id": f"projects/{p.gcp_project}/secrets/{secret_id}",
             "role": "roles/secretmanager.secretAccessor", "member": p.member(account),
         }, cid, group="project")
-        envs.append({"name": var, "value_source": {"secret_key_ref": {"secret": secret_id, "version": "latest"}}})
+        # Referring to the grant orders the service after it (and keeps a literal out of the secret field).
+        envs.append({"name": var, "value_source": {"secret_key_ref": {
+            "secret": Ref(f"{cid}-reads-secret-{secret_id}", "secret_id"), "version": "latest"}}})
     envs.sort(key=lambda e: e["name"])
     res = comp.resources
     container: dict[str, Any] = {

@@ -213,7 +213,9 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
         },
         # Only the task roles of the workloads that query the warehouse may exchange their AWS identity.
         "attribute_condition": "attribute.aws_role in [" + ", ".join(f"'{r}'" for r in roles) + "]",
-    }, group="project")
+    }, group="project", waivers={
+        "CKV_GCP_125": "a GitHub Actions OIDC check: this provider is AWS (no oidc block, which the check cannot "
+                       "read); it is restricted by attribute_condition to the named ECS task roles"})
     for link in links:
         cid, wid = link.source, link.target
         account = f"{cid}-gcp-account"
