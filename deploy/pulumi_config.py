@@ -33,6 +33,8 @@ def stack_file(plan) -> str:
         for key, value in settings.items():
             if key == "default_tags":
                 config[f"{provider}:defaultTags"] = {"tags": value}
+            elif key == "default_labels":  # the gcp provider's labels on every resource that takes labels
+                config[f"{provider}:defaultLabels"] = value
             else:
                 config[f"{provider}:{key}"] = value
     return _yaml({"config": config})

@@ -97,6 +97,15 @@ TF_BLOCKS: dict[str, dict[str, str]] = {
     "aws:route53/record:Record": {"aliases": "alias"},
 }
 
+# The GCP and hybrid plans' types, lookups, blocks and attribute paths (deploy/terraform_gcp.py).
+from deploy.terraform_gcp import GCP_ATTRS, GCP_BLOCKS, GCP_DATA, GCP_PROVIDER, GCP_TYPES, PROVIDER_NAMES  # noqa: E402
+
+PROVIDERS.update(GCP_PROVIDER)
+TF_TYPES.update(GCP_TYPES)
+TF_DATA.update(GCP_DATA)
+TF_BLOCKS.update(GCP_BLOCKS)
+TF_ATTRS: dict[tuple[str, str], str] = dict(GCP_ATTRS)
+
 
 class TerraformRenderer:
     def __init__(self, plan: Plan):
@@ -115,7 +124,9 @@ class TerraformRenderer:
         if target is not None and "terraform" not in target.engines:
             return self.variable(target)
         out = self.address(ref.name)
-        for step in ref.path():
+        kind = target.type if target is not None else self.data[ref.name].type
+        attr = TF_ATTRS.get((kind, ref.attr))
+        for step in (Ref(ref.name, attr) if attr else ref).path():
             out = f"tolist({out})[{step}]" if isinstance(step, int) else f"{out}.{step}"
         return out
 
@@ -202,11 +213,11 @@ class TerraformRenderer:
             cfg = dict(config)
             if "default_tags" in cfg:
                 cfg["default_tags"] = {"tags": cfg["default_tags"]}
-            provider[name] = cfg
+            provider[PROVIDER_NAMES.get(name, name)] = cfg
         doc: dict[str, Any] = {
             "//": f"{GENERATED}: stack {self.plan.stack}",
             # No required_version here: checkov's tf.json parser rejects attributes in the terraform block.
-            "terraform": {"required_providers": {p: PROVIDERS[p] for p in self.plan.providers}},
+            "terraform": {"required_providers": {PROVIDER_NAMES.get(p, p): PROVIDERS[p] for p in self.plan.providers}},
             "provider": provider,
             "data": data,
             "resource": resources,
