@@ -194,5 +194,11 @@ POLICIES: dict[str, Policy] = {
 }
 
 
+# The GCP and hybrid policies (stacks/plan/gcp_policies.py) join the same registry.
+from stacks.plan.gcp_policies import GCP_POLICIES  # noqa: E402
+
+POLICIES.update(GCP_POLICIES)
+
+
 def check_policies(plan: Plan) -> list[Violation]:
     return [v for policy in POLICIES.values() for v in policy(plan)]
