@@ -31,7 +31,7 @@ from app.settings import Settings, get_settings
 
 log = logging.getLogger("app")
 
-ERRORS = {code: {"model": models.Error} for code in (401, 403, 404, 413, 422, 503)}
+ERRORS = {code: {"model": models.Error} for code in (400, 401, 403, 404, 413, 422, 503)}
 READ_ERRORS = {code: {"model": models.Error} for code in (404, 422, 503)}
 
 DateQ = Annotated[dt.date | None, Query(description="First day (YYYY-MM-DD). Default depends on the endpoint.")]

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # Timestamps are stored in UTC without a zone; RFC 3339 (OpenAPI date-time) needs one.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 
 class Status(StrEnum):
@@ -326,7 +336,7 @@ class TableInfo(Model):
     table: str
     kind: str
     rows: int
-    last_ingest: dt.datetime | None = None
+    last_ingest: UtcDatetime | None = None
     last_mode: str | None = None
     last_source: str | None = None
 
@@ -334,7 +344,7 @@ class TableInfo(Model):
 class Datasets(Model):
     engine: str
     version: str | None
-    built_at: dt.datetime | None
+    built_at: UtcDatetime | None
     first_date: dt.date | None
     as_of: dt.date | None
     tables: list[TableInfo]
@@ -346,8 +356,8 @@ class IngestEntry(Model):
     mode: str
     rows: int
     source: str | None
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
 
 
 class IngestPage(Page):
