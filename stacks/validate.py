@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from stacks import targets
 from stacks.errors import Diagnostic, StacksError, did_you_mean, one_of
 from stacks.model import NOT_DEPLOYED_KINDS, WORKLOAD_KINDS, StacksFile
-from stacks.naming import NAME_RULES, resource_name, sql_identifier
+from stacks.naming import NAME_RULES, resource_name, service_account_id, sql_identifier, system_prefix
 from stacks.yamlsource import Document, PathKey
 
 SECRET_LIKE = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|ACCESS_KEY)", re.I)
@@ -482,7 +482,9 @@ def _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud) -> Ite
 
 
 def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]:
-    name = resource_name(model.system.name, cid, env)
+    target = model.stacks[sid].target
+    prefix = system_prefix(model.system.name, sid, target)
+    name = resource_name(prefix, cid, env)
     path = ("components", cid)
     checks: list[tuple[str, str]] = []
     if cloud == "aws":
@@ -494,12 +496,24 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
             checks.append(("alb", name))
         if comp.kind in WORKLOAD_KINDS:
             checks.append(("iam_role", name + "-execution"))
+        if target == "hybrid" and comp.kind in WORKLOAD_KINDS:
+            # The service account an AWS workload acts as in GCP (Workload Identity Federation).
+            checks.append(("gcp_service_account", service_account_id(cid, env, sid, target)))
+        if target == "hybrid" and comp.kind == "bucket":
+            checks.append(("gcs_bucket", name))  # its GCS mirror when a GCP warehouse reads it
+            checks.append(("iam_role", name + "-transfer"))
     elif cloud == "gcp":
         if comp.kind == "bucket":
             checks.append(("gcs_bucket", name))
         if comp.kind in WORKLOAD_KINDS:
             checks.append(("cloud_run", name))
-            checks.append(("gcp_service_account", _short_account_id(model.system.name, cid, env)))
+            checks.append(("gcp_service_account", service_account_id(cid, env, sid, target)))
+        if comp.kind in ("service", "frontend"):
+            checks.append(("gcp_resource", name + "-redirect"))  # the longest load balancer part's name
+        if comp.kind == "warehouse":
+            checks.append(("bigquery_dataset", sql_identifier(name)))
+    if target == "hybrid" and comp.kind == "warehouse" and cloud == "gcp":
+        checks.append(("workload_pool", resource_name(prefix, "", env)))
     for rule_name, value in checks:
         rule = NAME_RULES[rule_name]
         problem = rule.check(value)
