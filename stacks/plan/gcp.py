@@ -221,8 +221,7 @@ def _access_logs(p: GcpPlanner) -> None:
         "force_destroy": not p.prod_like, "versioning": {"enabled": True},
         "lifecycle_rules": _lifecycle(max(p.settings.log_retention_days, 30)),
     }, group="region", waivers={
-        "CKV_GCP_62": "this is the access-log bucket: logging it into itself would loop",
-        "CKV_GCP_78": "versioning is on", })
+        "CKV_GCP_62": "this is the access-log bucket: logging it into itself would loop"})
     p.add("gcp:storage/bucketIAMMember:BucketIAMMember", "gcp-access-logs-writer", {
         # Cloud Storage writes usage logs as this Google group; it gets write on this bucket only.
         "bucket": Ref("gcp-access-logs", "name"), "role": "roles/storage.objectCreator",
@@ -580,10 +579,9 @@ def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
             "project": p.gcp_project, "location": p.region, "name": Ref(service, "name"),
             "role": "roles/run.invoker", "member": "allUsers",
         }, cid, group="region", waivers={
-            "CKV_GCP_102": f"components.{cid}.public is true in stacks.yaml: anyone may call it"
-                           + (" (through the load balancer and Cloud Armor only: ingress is internal-and-LB)"
-                              if lb else ""),
-            "public-invoker": f"components.{cid}.public is true in stacks.yaml"})
+            "public-invoker": f"components.{cid}.public is true in stacks.yaml: anyone may call it"
+                              + (" (through the load balancer and Cloud Armor only: ingress is internal-and-LB)"
+                                 if lb else "")})
     for caller in sorted(_callers(p, cid)):
         p.add("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", f"{cid}-invoked-by-{caller}", {
             "project": p.gcp_project, "location": p.region, "name": Ref(service, "name"),
