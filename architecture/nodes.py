@@ -159,6 +159,36 @@ AWS_RESOURCES: dict[str, str] = {
     "aws:rds/instance:Instance": D + "aws.database.RDSInstance",
     "aws:elasticache/replicationGroup:ReplicationGroup": D + "aws.database.ElasticacheForRedis",
     "aws:scheduler/schedule:Schedule": D + "aws.integration.EventbridgeScheduler",
+    "aws:acm/certificateValidation:CertificateValidation": D + "aws.security.CertificateManager",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": D + "aws.network.Nacl",
+    "aws:ec2/route:Route": D + "aws.network.RouteTable",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": D + "aws.network.RouteTable",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": D + "aws.network.Nacl",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": D + "aws.network.Nacl",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": D + "aws.compute.EC2ContainerRegistry",
+    "aws:kms/alias:Alias": D + "aws.security.KeyManagementService",
+    "aws:sns/topicSubscription:TopicSubscription": D + "aws.integration.SimpleNotificationServiceSnsEmailNotification",
+}
+
+# A type no entry names falls back to its service module's icon (every aws:s3/... is S3).
+AWS_MODULES: dict[str, str] = {
+    "s3": D + "aws.storage.SimpleStorageServiceS3Bucket",
+    "ec2": D + "aws.network.VPC",
+    "vpc": D + "aws.network.VPC",
+    "ecs": D + "aws.compute.ElasticContainerService",
+    "ecr": D + "aws.compute.EC2ContainerRegistry",
+    "lb": D + "aws.network.ElbApplicationLoadBalancer",
+    "iam": D + "aws.security.IdentityAndAccessManagementIam",
+    "kms": D + "aws.security.KeyManagementService",
+    "sns": D + "aws.integration.SimpleNotificationServiceSns",
+    "cloudwatch": D + "aws.management.Cloudwatch",
+    "glue": D + "aws.analytics.Glue",
+    "athena": D + "aws.analytics.Athena",
+    "acm": D + "aws.security.CertificateManager",
+    "route53": D + "aws.network.Route53",
+    "cloudfront": D + "aws.network.CloudFront",
+    "wafv2": D + "aws.security.WAF",
+    "appautoscaling": D + "aws.compute.ApplicationAutoScaling",
 }
 
 GCP_RESOURCES: dict[str, str] = {
@@ -188,7 +218,31 @@ GCP_RESOURCES: dict[str, str] = {
     "gcp:redis/instance:Instance": D + "gcp.database.Memorystore",
 }
 
-RESOURCE_TABLES: dict[str, dict[str, str]] = {"aws": AWS_RESOURCES, "gcp": GCP_RESOURCES}
+GCP_MODULES: dict[str, str] = {
+    "storage": D + "gcp.storage.Storage",
+    "bigquery": D + "gcp.analytics.Bigquery",
+    "cloudrunv2": D + "gcp.compute.Run",
+    "compute": D + "gcp.network.LoadBalancing",
+    "iam": D + "gcp.security.Iam",
+    "serviceaccount": D + "gcp.security.Iam",
+    "projects": D + "gcp.security.Iam",
+    "kms": D + "gcp.security.KeyManagementService",
+    "secretmanager": D + "gcp.security.SecretManager",
+    "logging": D + "gcp.operations.Logging",
+    "monitoring": D + "gcp.operations.Monitoring",
+    "artifactregistry": D + "gcp.devtools.ContainerRegistry",
+    "dns": D + "gcp.network.DNS",
+}
+
+# Image builds and other non-cloud providers a plan may contain.
+OTHER_RESOURCES: dict[str, str] = {
+    "docker-build:index:Image": D + "onprem.container.Docker",
+    "docker:index/image:Image": D + "onprem.container.Docker",
+}
+
+RESOURCE_TABLES: dict[str, dict[str, str]] = {"aws": AWS_RESOURCES, "gcp": GCP_RESOURCES,
+                                              "docker-build": OTHER_RESOURCES, "docker": OTHER_RESOURCES}
+MODULE_TABLES: dict[str, dict[str, str]] = {"aws": AWS_MODULES, "gcp": GCP_MODULES}
 # Drawn for a resource type no table names yet: still a node, never a crash.
 RESOURCE_FALLBACK: dict[str, str] = {"aws": D + "aws.general.General", "gcp": D + "gcp.compute.ComputeEngine"}
 GENERIC_FALLBACK = D + "generic.blank.Blank"
@@ -218,6 +272,8 @@ def look(target: str, component: object) -> Look:
 
 def resource_icon(type_token: str) -> str:
     """The node class for a cloud resource type such as ``aws:ecs/service:Service``."""
-    provider = type_token.split(":", 1)[0]
-    table = RESOURCE_TABLES.get(provider, {})
-    return table.get(type_token) or RESOURCE_FALLBACK.get(provider, GENERIC_FALLBACK)
+    provider, _, rest = type_token.partition(":")
+    module = rest.split("/", 1)[0].split(":", 1)[0]
+    return (RESOURCE_TABLES.get(provider, {}).get(type_token)
+            or MODULE_TABLES.get(provider, {}).get(module)
+            or RESOURCE_FALLBACK.get(provider, GENERIC_FALLBACK))

@@ -85,9 +85,12 @@ def synthetic(n: int) -> str:
     return yaml.safe_dump(doc, sort_keys=False)
 
 
-def render_all(project) -> tuple[float, dict[str, float]]:
+LOGICAL = ["system", "containers", "dataflow", "development", "deployment"]
+
+
+def render_all(project, names: list[str] | None = None) -> tuple[float, dict[str, float]]:
     started = time.perf_counter()
-    specs = project_views(project)
+    specs = project_views(project, names)
     results = render_specs(specs)  # no previous files: every view runs Graphviz
     return time.perf_counter() - started, {r.name: r.seconds for r in results}
 
@@ -128,14 +131,15 @@ def main() -> None:
     report["synthetic"] = {}
     for n in sizes:
         project = project_from_text(synthetic(n), root=Path(tempfile.gettempdir()))
-        total, per_view = render_all(project)
+        # The logical views: cloud views plan real infrastructure and are benchmarked with their plans.
+        total, per_view = render_all(project, LOGICAL)
         report["synthetic"][n] = {"total": total, "views": per_view}
 
     if args.json:
         print(json.dumps(report, indent=2))
         return
     b = report["bundled_render"]
-    print("Bundled model (5 views), all in seconds")
+    print(f"Bundled model ({len(b['views'])} views: {', '.join(b['views'])}), all in seconds")
     print(f"  render all views cold (Graphviz, 2 workers): {b['total']:.2f}  target <= 3.0  "
           f"({b['total'] / 3.0:.0%} of target)")
     for name, sec in b["views"].items():
@@ -149,7 +153,7 @@ def main() -> None:
           f"{c['validate']:.2f}  -> no-op build = {c['build_noop'] / c['validate']:.2f}x validate")
     base = sizes[0]
     views = list(report["synthetic"][base]["views"])
-    print(f"\nSynthetic models: seconds per view (growth vs {base} components in brackets)")
+    print(f"\nSynthetic models, the 5 logical views: seconds per view (growth vs {base} components in brackets)")
     print("  components " + " ".join(f"{v:>16}" for v in views) + f" {'all views':>16}")
     for n in sizes:
         row = report["synthetic"][n]

