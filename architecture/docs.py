@@ -44,6 +44,7 @@ SECTIONS: list[DocSection] = [
     DocSection("components", "Components", 20, "architecture.docs:components_section"),
     DocSection("connections", "Connections", 30, "architecture.docs:connections_section"),
     DocSection("aws-inventory", "AWS resource inventory", 40, "deploy.diagram:inventory_section"),
+    DocSection("parity", "Parity across targets", 45, "deploy.diagram_gcp:parity_section"),
 ]
 
 

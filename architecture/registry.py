@@ -54,6 +54,14 @@ VIEWS: dict[str, View] = {
         View("aws", "AWS",
              "Every resource the aws stack deploys (the plan behind `stacks plan`, Pulumi and Terraform), "
              "in its region, VPC and subnets, grouped by component.", "deploy.diagram:aws_view", direction="TB"),
+        View("gcp", "GCP",
+             "Every resource the gcp stack deploys (the same plan as `stacks plan`, Pulumi and Terraform), "
+             "in its project, region and global edge, grouped by component.", "deploy.diagram_gcp:gcp_view",
+             direction="TB"),
+        View("hybrid", "Hybrid",
+             "The hybrid stack on both clouds, each a boundary, with every cross-cloud edge labelled with "
+             "what carries it and the keyless identity that secures it.", "deploy.diagram_gcp:hybrid_view",
+             direction="TB"),
     )
 }
 
