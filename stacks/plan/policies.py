@@ -113,7 +113,8 @@ def no_open_ingress(plan: Plan) -> Iterator[Violation]:
 
 def tasks_private(plan: Plan) -> Iterator[Violation]:
     """Tasks get no public IP and run in private subnets only."""
-    private = {s.name for s in plan.by_type("aws:ec2/subnet:Subnet") if s.inputs.get("tags", {}).get("tier") == "private"}
+    subnets = plan.by_type("aws:ec2/subnet:Subnet")
+    private = {s.name for s in subnets if s.inputs.get("tags", {}).get("tier") == "private"}
     for subnet in plan.by_type("aws:ec2/subnet:Subnet"):
         if subnet.inputs.get("map_public_ip_on_launch"):
             yield Violation("tasks-private", subnet.name, "assigns public IPs on launch")

@@ -185,7 +185,8 @@ def test_cdn_on_aws_is_refused_with_a_hint():
     from stacks.errors import StacksError
     from stacks.plan import build_plan
 
-    project = variant(("        dns_zone: shop.example.com\n", "        dns_zone: shop.example.com\n        cdn: true\n"))
+    zone = "        dns_zone: shop.example.com\n"
+    project = variant((zone, zone + "        cdn: true\n"))
     with pytest.raises(StacksError, match="cdn is not available on aws"):
         build_plan(project, "aws-prod")
 

@@ -1,0 +1,55 @@
+"""Shared, cached plans and offline Pulumi runs of the bundled gcp and hybrid stacks (for test_gcp_* and test_hybrid_*)."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GCP_STACKS = ("gcp-dev", "gcp-staging", "gcp-prod")
+HYBRID_STACKS = ("hybrid-dev", "hybrid-staging", "hybrid-prod")
+ALL_STACKS = GCP_STACKS + HYBRID_STACKS
+
+
+@cache
+def project():
+    from stacks.project import load_project
+
+    return load_project(ROOT / "stacks.yaml")
+
+
+@cache
+def plan(name: str):
+    from stacks.plan import build_plan
+
+    return build_plan(project(), name)
+
+
+@cache
+def recording(name: str):
+    """The real Pulumi program of ``name``, run once under mocks."""
+    from deploy.offline import run_offline
+
+    return run_offline(plan(name))
+
+
+def inputs(name: str, resource: str) -> dict:
+    return plan(name).resource(resource).inputs
+
+
+def replace_inputs(p, name: str, **changes):
+    res = p.resource(name)
+    new = dataclasses.replace(res, inputs={**res.inputs, **changes})
+    return dataclasses.replace(p, resources=tuple(new if r.name == name else r for r in p.resources))
+
+
+def variant(*edits: tuple[str, str]):
+    """The bundled stacks.yaml with textual edits applied, as a validated project."""
+    from stacks.project import project_from_text
+
+    text = (ROOT / "stacks.yaml").read_text()
+    for old, new in edits:
+        assert old in text, f"the bundled stacks.yaml no longer contains {old!r}"
+        text = text.replace(old, new, 1)
+    return project_from_text(text, root=ROOT)
