@@ -69,6 +69,7 @@ class Local:
     services: dict[str, dict] = field(default_factory=dict)
     volumes: list[str] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)  # compose secret name -> the model's secret ref
+    secret_bytes: dict[str, int] = field(default_factory=dict)  # compose secret name -> random bytes to generate
     configs: dict[str, str] = field(default_factory=dict)  # compose config name -> inline content
     client: Client | None = None
 
@@ -101,9 +102,10 @@ class Env:
         var = re.sub(r"[^A-Z0-9]", "_", f"{cid}{suffix}".upper()) + "_PORT"
         return f"${{{var}:-{port}}}"
 
-    def secret(self, ref: str, local: Local) -> str:
+    def secret(self, ref: str, local: Local, nbytes: int = 32) -> str:
         name = secret_name(ref)
         local.secrets[name] = ref
+        local.secret_bytes[name] = nbytes
         return name
 
 
@@ -126,6 +128,7 @@ class ComposePlan:
     services: list[ComposeService]
     volumes: list[str]
     secrets: dict[str, str]  # compose secret name -> model secret ref
+    secret_bytes: dict[str, int]  # compose secret name -> random bytes `.env.example` suggests generating
     configs: dict[str, str]
     host_ports: dict[str, str]  # variable -> default, for .env.example
 
@@ -220,7 +223,7 @@ def _bucket(env: Env, dc: DeployedComponent) -> Local:
     local = Local()
     name = env.svc(dc.id)
     system = env.project.model.system.name
-    user = env.secret(f"{system}/{dc.id}-root-user", local)
+    user = env.secret(f"{system}/{dc.id}-root-user", local, 10)  # MinIO access keys: 3-20 characters
     password = env.secret(f"{system}/{dc.id}-root-password", local)
     volume = f"{name}-data"
     bucket = resource_name(system, dc.id, env.name)
@@ -659,6 +662,7 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
     services: list[ComposeService] = []
     volumes: list[str] = []
     secrets: dict[str, str] = {}
+    secret_bytes: dict[str, int] = {}
     configs: dict[str, str] = {}
     host_ports: dict[str, str] = {}
     for env_name in stack.environments:
@@ -696,6 +700,7 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
                         hint="rename one of them: compose secret names keep only letters, digits, '.', '_' and '-'",
                     )
                 secrets[sname] = ref
+            secret_bytes.update(local.secret_bytes)
             configs.update(local.configs)
     seen: dict[str, ComposeService] = {}
     for svc in services:
@@ -718,7 +723,7 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
     return ComposePlan(
         stack=sid, path=compose_path(project, sid), name=project.model.system.name, default_environment=default,
         environments=list(stack.environments), services=services, volumes=sorted(set(volumes)), secrets=secrets,
-        configs=configs, host_ports=dict(sorted(host_ports.items())),
+        secret_bytes=dict(sorted(secret_bytes.items())), configs=configs, host_ports=dict(sorted(host_ports.items())),
     )
 
 

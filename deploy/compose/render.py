@@ -91,7 +91,8 @@ def env_example_text(plan: local.ComposePlan, jinja=None) -> str:
     readers = {}
     for name in sorted(plan.secrets):
         ref = plan.secrets[name]
-        readers[name] = f"secret '{ref}', read by {', '.join(sorted(users.get(name, [])))}"
+        readers[name] = (plan.secret_bytes.get(name, 32),
+                         f"secret '{ref}', read by {', '.join(sorted(users.get(name, [])))}")
     return jinja.get_template("env.example.j2").render(
         header=header(), compose_file=plan.path, default=plan.default_environment, host_ports=plan.host_ports,
         example_var=next(iter(plan.host_ports), "API_PORT"), dev_envs=[e for e in plan.environments
