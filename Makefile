@@ -44,10 +44,10 @@ $(CHECKOV_VENV)/.stamp: requirements/checkov.txt
 graphviz:
 	@if command -v dot >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null 2>&1; then \
-	  echo "Installing Graphviz (apt-get install -y graphviz)"; \
+	  echo "Installing Graphviz (apt-get install -y graphviz fonts-dejavu-core)"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q graphviz >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q graphviz >/dev/null; }; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q graphviz fonts-dejavu-core >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q graphviz fonts-dejavu-core >/dev/null; }; \
 	else \
 	  echo "Graphviz is missing and apt-get is not available: install Graphviz (the 'dot' command) with your package manager." >&2; exit 1; \
 	fi
