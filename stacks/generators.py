@@ -35,7 +35,7 @@ class Generator:
 GENERATORS: tuple[Generator, ...] = (
     Generator("schema", "JSON Schema of stacks.yaml", "stacks.schema:render", ("stacks/model.py",)),
     Generator("compose", "Dockerfile, docker-compose.yml, .env files", "deploy.compose.render:render",
-              ("deploy/compose", "templates/Dockerfile.j2", "templates/dockerignore.j2",
+              ("deploy/compose", "stacks/project.py", "templates/Dockerfile.j2", "templates/dockerignore.j2",
                "templates/docker-compose.yml.j2", "templates/env.j2", "templates/env.example.j2")),
     Generator("diagrams", "architecture diagrams (PNG + SVG)", "architecture.generate:render_diagrams",
               ("architecture", "deploy/diagram.py", "deploy/diagram_gcp.py", "stacks/plan")),
