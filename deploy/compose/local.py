@@ -605,11 +605,18 @@ def _workload(env: Env, dc: DeployedComponent, locals_: dict[str, Local], jobs_b
         body["volumes"] = volumes
     if env.dev and ours:
         context = PurePosixPath(comp.build.context)
-        body["develop"] = {"watch": [
+        watch = [
             # Code changes reach the container through the bind mount; dependency changes need a rebuild.
             {"action": "rebuild", "path": f"./{context / REQUIREMENTS}"},
             {"action": "rebuild", "path": f"./{context / comp.build.dockerfile}"},
-        ]}
+        ]
+        reloads_itself = bool(comp.command) and PurePosixPath(comp.command[0]).name in DEV_COMMANDS
+        if comp.kind != "job" and not reloads_itself:
+            # A long-running process that does not reload on its own is restarted when the code changes.
+            requirements = PurePosixPath(REQUIREMENTS).relative_to(SOURCE_DIR)
+            watch.insert(0, {"action": "restart", "path": f"./{context / SOURCE_DIR}",
+                             "ignore": [str(requirements), "**/__pycache__"]})
+        body["develop"] = {"watch": watch}
     if comp.kind in ("service", "frontend") and ours:
         body["healthcheck"] = _healthcheck(_python_probe(port, getattr(comp, "ready", None) or comp.health))
     elif ours:

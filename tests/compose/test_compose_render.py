@@ -195,6 +195,9 @@ def test_platform_gets_a_working_stand_in_for_each_kind(platform):
     assert "facts-data:/var/lib/orders" in orders["volumes"]
     assert services["mailer"]["depends_on"]["legacy"] == {"condition": "service_healthy"}
     assert services["mailer"]["healthcheck"] == {"disable": True} and "ports" not in services["mailer"]
+    restart = services["mailer-dev"]["develop"]["watch"][0]
+    assert restart["action"] == "restart" and restart["path"] == "./app" and "requirements.txt" in restart["ignore"]
+    assert all(w["action"] == "rebuild" for w in services["orders-dev"]["develop"]["watch"]), "uvicorn reloads"
     assert services["nightly"]["labels"] == {"stacks.schedule": "0 3 * * *"}
     assert services["nightly"]["profiles"] == ["prod-jobs"]
     billing = services["billing"]
