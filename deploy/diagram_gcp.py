@@ -126,7 +126,7 @@ def gcp_spec(ctx: ViewContext, plan) -> GraphSpec:
 
 def resource_cloud(plan, res) -> str:
     """Which cloud a hybrid plan resource lives in: its provider, or (an image build) its component's."""
-    provider = res.provider
+    provider = res.type.split(":", 1)[0]
     if provider in ("aws", "gcp"):
         return provider
     return "gcp" if ".pkg.dev/" in str(res.inputs.get("tags", "")) else "aws"

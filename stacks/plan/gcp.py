@@ -72,6 +72,8 @@ API_BY_MODULE = {
     "pubsub": "pubsub.googleapis.com",
     "secretmanager": "secretmanager.googleapis.com",
     "serviceaccount": "iam.googleapis.com",
+    "sql": "sqladmin.googleapis.com",
+    "redis": "redis.googleapis.com",
     "storage": "storage.googleapis.com",
 }
 
