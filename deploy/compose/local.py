@@ -14,6 +14,7 @@ text or touches the disk.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ DEV_ENVIRONMENTS = ("dev",)  # bind-mounted source, hot reload, debug logging
 SECRETS_DIR = "secrets"  # ./secrets/<name>: one file per secret, git-ignored
 
 HEALTH_INTERVAL = {"interval": "10s", "timeout": "5s", "retries": 5, "start_period": "30s"}
+# Docker's default json-file driver never rotates: on a single box the logs would fill the disk.
+ROTATED_LOGS = {"driver": "json-file", "options": {"max-size": "10m", "max-file": "5"}}
 
 # Local stand-in images, pinned so two runs pull the same thing.
 IMAGES = {
@@ -195,6 +198,7 @@ def _stand_in_hardening(body: dict, env: Env, cap_add: tuple[str, ...] = ()) -> 
         body["cap_add"] = list(cap_add)
     if not env.dev:
         body["restart"] = "unless-stopped"
+        body["logging"] = copy.deepcopy(ROTATED_LOGS)
     return body
 
 
@@ -640,6 +644,8 @@ def _workload(env: Env, dc: DeployedComponent, locals_: dict[str, Local], jobs_b
         body["restart"] = "no"
     elif not env.dev:
         body["restart"] = "unless-stopped"
+    if not env.dev:
+        body["logging"] = copy.deepcopy(ROTATED_LOGS)
     return name, body
 
 

@@ -27,6 +27,9 @@ def _dumper():
         def increase_indent(self, flow: bool = False, indentless: bool = False):
             return super().increase_indent(flow, False)  # indent list items under their key
 
+        def ignore_aliases(self, data) -> bool:
+            return True  # a shared value is written out each time, never as a &anchor
+
     def short_lists_inline(dumper, data):
         # A command or a capability list reads best on one line, like an exec-form CMD.
         inline = all(isinstance(v, str | int | float) for v in data) and len(repr(data)) < 100

@@ -89,6 +89,7 @@ def test_prod_workloads_are_hardened(shop):
         assert not any(v.startswith(("./", "/")) for v in svc.get("volumes", [])), "no bind mounts in prod"
     api = services["api"]
     assert api["restart"] == "unless-stopped"
+    assert api["logging"]["options"] == {"max-size": "10m", "max-file": "5"}
     assert api["deploy"]["resources"]["limits"] == {"cpus": "2", "memory": "4096M", "pids": 512}
     assert "/ready" in api["healthcheck"]["test"][-1] and "8000" in api["healthcheck"]["test"][-1]
     assert "warehouse-data:/data" in api["volumes"]
