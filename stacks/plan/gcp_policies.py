@@ -58,7 +58,7 @@ def gcp_no_primitive_roles(plan: Plan) -> Iterator[Violation]:
         if res.inputs.get("role") in PRIMITIVE_ROLES:
             yield Violation("gcp-no-primitive-roles", res.name, f"grants the primitive role {res.inputs['role']}")
         for value in walk(res.inputs):
-            if isinstance(value, dict) and value.get("role") in PRIMITIVE_ROLES:
+            if value is not res.inputs and isinstance(value, dict) and value.get("role") in PRIMITIVE_ROLES:
                 yield Violation("gcp-no-primitive-roles", res.name, f"binds the primitive role {value['role']}")
 
 

@@ -1,4 +1,4 @@
-"""Shared, cached plans and offline Pulumi runs of the bundled gcp and hybrid stacks (for test_gcp_* and test_hybrid_*)."""
+"""Cached plans and offline Pulumi runs of the bundled gcp and hybrid stacks, shared by their tests."""
 
 from __future__ import annotations
 
