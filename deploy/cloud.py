@@ -54,7 +54,9 @@ def plan_tree(run: PlanRun):
     from rich.tree import Tree
 
     plan = run.plan
-    tree = Tree(f"[bold]{plan.stack}[/] ({plan.target}, {plan.providers.get('aws', {}).get('region', '')})")
+    where = ", ".join(" ".join(str(cfg[k]) for k in ("project", "region") if cfg.get(k))
+                      for cfg in plan.providers.values())  # "eu-west-1" or "shop-analytics-prod europe-west1"
+    tree = Tree(f"[bold]{plan.stack}[/] ({plan.target}, {where})")
     groups: dict[str | None, list] = {}
     for res in run.recording.resources:
         groups.setdefault(res.component, []).append(res)
