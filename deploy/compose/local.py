@@ -261,8 +261,8 @@ def _bucket(env: Env, dc: DeployedComponent) -> Local:
         "security_opt": ["no-new-privileges:true"],
         "cap_drop": ["ALL"],
     }
-    local.services[f"{name}-init" if env.default else f"{dc.id}-init-{env.name}"] = init
-    init_name = next(n for n in local.services if n != name)
+    init_name = env.svc(f"{dc.id}-init")
+    local.services[init_name] = init
     local.client = Client(
         env={f"{_env_key(dc.id)}_URL": f"http://{name}:9000", f"{_env_key(dc.id)}_BUCKET": bucket},
         secrets={f"{_env_key(dc.id)}_ACCESS_KEY_ID": user, f"{_env_key(dc.id)}_SECRET_ACCESS_KEY": password},
