@@ -4,8 +4,8 @@
 - ``product_daily`` / ``product_monthly``: net sales per product per day / month; a date range
   is answered from whole months plus the days at its two ends.
 - ``customer_summary``: one row per customer: first/last order, frequency, monetary, RFM
-  scores and segment, churn risk.
-- ``activity_pairs``: (d, p, n): n customer-days on day d whose previous active day was p.
+  scores and segment, churn risk; ``segment_counts`` rolls it up per country and segment.
+- ``activity_pairs``: (country, d, p, n): n customer-days on day d whose previous active day was p.
   The customers active in [a, b] are exactly the customer-days in [a, b] with p < a (or no
   p), so an exact distinct count over any range is a sum over at most days^2/2 rows.
 - ``cohorts``: customers and revenue per first-order month and months since.
@@ -42,21 +42,30 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
         CREATE TABLE product_monthly AS
         SELECT date_trunc('month', order_date)::DATE AS month, product_id, sum(orders)::BIGINT AS orders,
                sum(units)::BIGINT AS units, sum(revenue)::DECIMAL(18,2) AS revenue
-        FROM product_daily GROUP BY ALL ORDER BY month, product_id
+        FROM product_daily GROUP BY ALL ORDER BY product_id, month
+    """),
+    ("product_summary", """
+        CREATE TABLE product_summary AS
+        SELECT product_id, sum(orders)::BIGINT AS orders, sum(units)::BIGINT AS units,
+               sum(revenue)::DECIMAL(18,2) AS revenue, min(month) AS first_month, max(month) AS last_month
+        FROM product_monthly GROUP BY product_id ORDER BY product_id
     """),
     ("customer_days", f"""
         CREATE TEMP TABLE customer_days AS
-        SELECT customer_id, order_date, count(*)::BIGINT AS orders,
+        SELECT customer_id, country, order_date, count(*)::BIGINT AS orders,
                sum(quantity * unit_price)::DECIMAL(18,2) AS revenue
         FROM orders WHERE status IN {NET} GROUP BY ALL
     """),
+    # `switched`: the customer's previous active day was in another country. When no row has it,
+    # every customer buys from one country and the same p is also the per-country previous day.
     ("activity_pairs", """
         CREATE TABLE activity_pairs AS
-        SELECT d, p, count(*)::BIGINT AS n FROM (
-            SELECT order_date AS d,
-                   lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS p
-            FROM customer_days)
-        GROUP BY ALL ORDER BY d, p
+        SELECT country, d, p, switched, count(*)::BIGINT AS n FROM (
+            SELECT country, order_date AS d, lag(order_date) OVER w AS p,
+                   coalesce(lag(country) OVER w IS DISTINCT FROM country AND lag(order_date) OVER w IS NOT NULL,
+                            false) AS switched
+            FROM customer_days WINDOW w AS (PARTITION BY customer_id ORDER BY order_date, country))
+        GROUP BY ALL ORDER BY d, p, country
     """),
     ("customer_summary", f"""
         CREATE TABLE customer_summary AS
@@ -98,6 +107,12 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                 AS churn_score
         FROM scored ORDER BY customer_id
     """),
+    ("segment_counts", """
+        CREATE TABLE segment_counts AS
+        SELECT country, segment, count(*)::BIGINT AS customers, sum(revenue)::DECIMAL(18,2) AS revenue,
+               sum(days_since_last)::BIGINT AS recency_days, sum(orders)::BIGINT AS orders
+        FROM customer_summary GROUP BY ALL ORDER BY country, segment
+    """),
     ("cohorts", """
         CREATE TABLE cohorts AS
         WITH cm AS (
@@ -112,8 +127,9 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
     ("drop_customer_days", "DROP TABLE customer_days"),
 )
 
-DERIVED_TABLES = ("daily_sales", "product_daily", "product_monthly", "activity_pairs", "customer_summary",
-                  "cohorts")
+DERIVED_TABLES = ("daily_sales", "product_daily", "product_monthly", "product_summary", "activity_pairs",
+                  "customer_summary",
+                  "segment_counts", "cohorts")
 
 LOG_DDL = """
     CREATE TABLE ingest_log (ingest_id BIGINT, table_name VARCHAR, mode VARCHAR, rows BIGINT,
@@ -151,5 +167,6 @@ def write_meta(con: duckdb.DuckDBPyConnection, version: str, previous_log: bool,
         CREATE TABLE dataset_meta AS
         SELECT $version AS version, $built::TIMESTAMP AS built_at,
                (SELECT min(order_date) FROM orders) AS first_date,
-               (SELECT max(order_date) FROM orders) AS as_of
+               (SELECT max(order_date) FROM orders) AS as_of,
+               NOT coalesce((SELECT bool_or(switched) FROM activity_pairs), false) AS country_activity_exact
     """, {"version": version, "built": finished})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -347,6 +346,9 @@ class Datasets(Model):
     built_at: UtcDatetime | None
     first_date: dt.date | None
     as_of: dt.date | None
+    country_activity_exact: bool | None = Field(
+        None, description="Whether active customers per country come from the rollup (every customer buys "
+                          "from one country) rather than a scan.")
     tables: list[TableInfo]
 
 

@@ -34,7 +34,7 @@ WHITELISTS: dict[str, dict[str, str]] = {
 }
 
 QUERIES: dict[str, str] = {
-    "meta": "SELECT version, built_at, first_date, as_of FROM dataset_meta",
+    "meta": "SELECT version, built_at, first_date, as_of, country_activity_exact FROM dataset_meta",
     "table_rows": """
         SELECT 'customers' AS table_name, 'base' AS kind, count(*) AS row_count FROM customers
         UNION ALL SELECT 'products', 'base', count(*) FROM products
@@ -42,8 +42,10 @@ QUERIES: dict[str, str] = {
         UNION ALL SELECT 'daily_sales', 'derived', count(*) FROM daily_sales
         UNION ALL SELECT 'product_daily', 'derived', count(*) FROM product_daily
         UNION ALL SELECT 'product_monthly', 'derived', count(*) FROM product_monthly
+        UNION ALL SELECT 'product_summary', 'derived', count(*) FROM product_summary
         UNION ALL SELECT 'customer_summary', 'derived', count(*) FROM customer_summary
         UNION ALL SELECT 'activity_pairs', 'derived', count(*) FROM activity_pairs
+        UNION ALL SELECT 'segment_counts', 'derived', count(*) FROM segment_counts
         UNION ALL SELECT 'cohorts', 'derived', count(*) FROM cohorts
     """,
     "last_ingests": """
@@ -74,7 +76,7 @@ QUERIES: dict[str, str] = {
         SELECT coalesce(sum(n) FILTER (WHERE d >= $start AND (p IS NULL OR p < $start)), 0) AS active,
                coalesce(sum(n) FILTER (WHERE d <= $prev_end AND (p IS NULL OR p < $prev_start)), 0)
                    AS prev_active
-        FROM activity_pairs WHERE d BETWEEN $prev_start AND $end
+        FROM activity_pairs WHERE d BETWEEN $prev_start AND $end AND ($country IS NULL OR country = $country)
     """,
     "active_customers_country": f"""
         SELECT count(DISTINCT customer_id) FILTER (WHERE order_date >= $start) AS active,
@@ -107,24 +109,18 @@ QUERIES: dict[str, str] = {
         ORDER BY {rank}, r.product_id LIMIT $limit
     """,
     "products": """
-        WITH totals AS (
-            SELECT product_id, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue
-            FROM product_monthly GROUP BY product_id
-        )
         SELECT p.product_id, p.name, p.category, p.unit_price, coalesce(t.orders, 0) AS orders,
                coalesce(t.units, 0) AS units, coalesce(t.revenue, 0) AS revenue
-        FROM products p LEFT JOIN totals t ON t.product_id = p.product_id
+        FROM products p LEFT JOIN product_summary t ON t.product_id = p.product_id
         WHERE $category IS NULL OR p.category = $category
         ORDER BY {sort} {direction} NULLS LAST, p.product_id {direction} LIMIT $limit OFFSET $offset
     """,
     "products_count": "SELECT count(*) AS total FROM products WHERE $category IS NULL OR category = $category",
     "product": """
-        SELECT p.product_id, p.name, p.category, p.unit_price,
-               (SELECT coalesce(sum(orders), 0) FROM product_monthly m WHERE m.product_id = p.product_id) AS orders,
-               (SELECT coalesce(sum(units), 0) FROM product_monthly m WHERE m.product_id = p.product_id) AS units,
-               (SELECT coalesce(sum(revenue), 0) FROM product_monthly m WHERE m.product_id = p.product_id)
-                   AS revenue
-        FROM products p WHERE p.product_id = $product_id
+        SELECT p.product_id, p.name, p.category, p.unit_price, coalesce(t.orders, 0) AS orders,
+               coalesce(t.units, 0) AS units, coalesce(t.revenue, 0) AS revenue
+        FROM products p LEFT JOIN product_summary t ON t.product_id = p.product_id
+        WHERE p.product_id = $product_id
     """,
     "product_months": """
         SELECT month, orders, units, revenue FROM product_monthly
@@ -146,7 +142,7 @@ QUERIES: dict[str, str] = {
             SELECT country, sum(orders) AS orders, sum(revenue) AS revenue
             FROM daily_sales WHERE order_date BETWEEN $start AND $end AND status IN {NET}
             GROUP BY country
-        ), people AS (SELECT country, count(*) AS customers FROM customer_summary GROUP BY country)
+        ), people AS (SELECT country, sum(customers) AS customers FROM segment_counts GROUP BY country)
         SELECT coalesce(s.country, c.country) AS country, coalesce(c.customers, 0) AS customers,
                coalesce(s.orders, 0) AS orders, coalesce(s.revenue, 0) AS revenue
         FROM sales s FULL JOIN people c ON c.country IS NOT DISTINCT FROM s.country
@@ -179,9 +175,10 @@ QUERIES: dict[str, str] = {
         ORDER BY r.order_date DESC, r.order_id DESC
     """,
     "rfm_segments": """
-        SELECT segment, count(*) AS customers, sum(revenue) AS revenue,
-               avg(days_since_last) AS avg_recency_days, avg(orders) AS avg_orders, avg(revenue) AS avg_revenue
-        FROM customer_summary
+        SELECT segment, sum(customers) AS customers, sum(revenue) AS revenue,
+               sum(recency_days) / sum(customers) AS avg_recency_days, sum(orders) / sum(customers) AS avg_orders,
+               sum(revenue) / sum(customers) AS avg_revenue
+        FROM segment_counts
         WHERE segment IS NOT NULL AND ($country IS NULL OR country = $country)
         GROUP BY segment
         ORDER BY list_position(['champions', 'loyal', 'new', 'promising', 'cant_lose', 'at_risk',
@@ -215,6 +212,24 @@ QUERIES: dict[str, str] = {
                o.unit_price, CAST(o.quantity * o.unit_price AS DECIMAL(18,2)) AS amount, o.status, o.country
         FROM page o LEFT JOIN products p ON p.product_id = o.product_id
         ORDER BY o.order_date {direction}, o.order_id {direction}
+    """,
+    # Per-day counts from the rollup give the total and the date window that holds the requested
+    # page, so the page query reads a few days of orders instead of sorting all of them.
+    "orders_window": """
+        WITH days AS (
+            SELECT order_date, sum(orders) AS n FROM daily_sales
+            WHERE order_date BETWEEN $start AND $end AND ($status IS NULL OR status = $status)
+              AND ($country IS NULL OR country = $country)
+            GROUP BY order_date
+        ), running AS (
+            SELECT order_date, sum(n) OVER (ORDER BY order_date DESC) AS from_end,
+                   sum(n) OVER (ORDER BY order_date) AS from_start
+            FROM days
+        )
+        SELECT coalesce(max(order_date) FILTER (WHERE from_end >= $need), $start) AS lo,
+               coalesce(min(order_date) FILTER (WHERE from_start >= $need), $end) AS hi,
+               coalesce(max(from_end), 0) AS total
+        FROM running
     """,
     "orders_count": """
         SELECT count(*) AS total FROM orders

@@ -57,10 +57,9 @@ def kpis(engine: Engine, start, end, country: str | None) -> dict:
         prev_start = start - dt.timedelta(days=length)
         params = {"start": start, "end": end, "prev_start": prev_start, "prev_end": prev_end, "country": country}
         totals = s.fetch(render("kpi_totals"), params)[0]
-        if country is None:
-            active = s.fetch(render("active_customers"), {k: v for k, v in params.items() if k != "country"})[0]
-        else:
-            active = s.fetch(render("active_customers_country"), params)[0]
+        # Per-country activity is exact only when no customer buys from two countries (see derived.py).
+        exact = country is None or m.get("country_activity_exact")
+        active = s.fetch(render("active_customers" if exact else "active_customers_country"), params)[0]
 
     def metric(value, previous) -> dict:
         value, previous = _num(value), _num(previous)
@@ -222,9 +221,16 @@ def orders(engine: Engine, start, end, status, country, customer_id, product_id,
             raise AppError(422, "invalid_range", f"start ({start}) is after end ({end})")
         params = {"start": start, "end": end, "status": status, "country": country, "customer_id": customer_id,
                   "product_id": product_id}
-        rows = s.fetch(render("orders", direction=direction),
-                       {**params, "limit": page_size, "offset": (page - 1) * page_size})
-        total = s.fetch(render("orders_count"), params)[0]["total"]
+        offset = (page - 1) * page_size
+        if customer_id is None and product_id is None:  # filters the daily rollup has: no full scan
+            window = s.fetch(render("orders_window"), {"start": start, "end": end, "status": status,
+                                                       "country": country, "need": offset + page_size})[0]
+            total = window["total"]
+            narrowed = {**params, "start": window["lo"]} if direction == "desc" else {**params, "end": window["hi"]}
+        else:
+            total = s.fetch(render("orders_count"), params)[0]["total"]
+            narrowed = params
+        rows = s.fetch(render("orders", direction=direction), {**narrowed, "limit": page_size, "offset": offset})
     return {"page": page, "page_size": page_size, "total": total, "items": rows}
 
 
