@@ -33,15 +33,24 @@ class Engine(Protocol):
 class Session(Protocol):
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
+    def memo(self, name: str, load): ...
+
 
 class DuckDBSession:
     """Several queries against one database version (one cursor)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    def __init__(self, con: duckdb.DuckDBPyConnection, memo: dict):
         # Holding the parent connection keeps its (possibly superseded) version open until we finish.
         self._parent = con
+        self._memo = memo
         self._cursor = con.cursor()
         self._cursor.execute("USE shop")
+
+    def memo(self, name: str, load):
+        """A value computed once per database version (versions are immutable)."""
+        if name not in self._memo:
+            self._memo[name] = load()
+        return self._memo[name]
 
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
@@ -70,6 +79,7 @@ class DuckDBEngine:
         self.memory_limit = memory_limit
         self._con: duckdb.DuckDBPyConnection | None = None
         self._key: tuple | None = None
+        self._memo: dict = {}
         self._lock = threading.Lock()
         self.reopens = 0
 
@@ -97,7 +107,7 @@ class DuckDBEngine:
             else:  # pragma: no cover - five publishes while opening once
                 raise AppError(503, "unavailable", "the database changed too often to open it")
             # The old connection is not closed here: requests in flight still hold it (see DuckDBSession).
-            self._con, self._key = con, key
+            self._con, self._key, self._memo = con, key, {}
             self.reopens += 1
             return con
 
@@ -108,13 +118,17 @@ class DuckDBEngine:
         con = connect(":memory:", read_only=False, threads=self.threads, memory_limit=self.memory_limit)
         try:
             con.execute(f"ATTACH '{sql_path(self.database)}' AS shop (READ_ONLY)")
+            # Top-N late materialisation re-reads the table by row id: slower for our small pages.
+            con.execute("SET GLOBAL late_materialization_max_rows = 0")
         except BaseException:
             con.close()
             raise
         return con
 
     def session(self) -> DuckDBSession:
-        return DuckDBSession(self._connection())
+        con = self._connection()
+        memo = self._memo if con is self._con else {}
+        return DuckDBSession(con, memo)
 
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self.session() as s:

@@ -28,8 +28,11 @@ def _change(value: float, previous: float) -> float | None:
 
 
 def meta(session) -> dict:
-    rows = session.fetch(render("meta"))
-    return rows[0] if rows else {"version": None, "built_at": None, "first_date": None, "as_of": None}
+    def load() -> dict:
+        rows = session.fetch(render("meta"))
+        return rows[0] if rows else {"version": None, "built_at": None, "first_date": None, "as_of": None}
+
+    return session.memo("meta", load)
 
 
 def _check_date(name: str, value: dt.date | None) -> None:
