@@ -1,13 +1,15 @@
 """Derived tables built with every new database version, so requests never scan all orders.
 
-- ``daily_sales``: orders, units, revenue per day x country x category x status.
+- ``daily_sales``: orders, units, revenue per day x country x category x status; ``daily_totals``
+  the same without category (what KPIs and order paging read).
 - ``product_daily`` / ``product_monthly``: net sales per product per day / month; a date range
   is answered from whole months plus the days at its two ends.
 - ``customer_summary``: one row per customer: first/last order, frequency, monetary, RFM
   scores and segment, churn risk; ``segment_counts`` rolls it up per country and segment.
 - ``activity_pairs``: (country, d, p, n): n customer-days on day d whose previous active day was p.
   The customers active in [a, b] are exactly the customer-days in [a, b] with p < a (or no
-  p), so an exact distinct count over any range is a sum over at most days^2/2 rows.
+  p), so an exact distinct count over any range is a sum over at most days^2/2 rows;
+  ``activity_days`` is the same summed over countries.
 - ``cohorts``: customers and revenue per first-order month and months since.
 - ``dataset_meta`` and ``ingest_log``: the version, its date span and the ingest history.
 """
@@ -30,6 +32,12 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                sum(o.quantity * o.unit_price)::DECIMAL(18,2) AS revenue
         FROM orders o LEFT JOIN products p USING (product_id)
         GROUP BY ALL ORDER BY order_date, country, category, status
+    """),
+    ("daily_totals", """
+        CREATE TABLE daily_totals AS
+        SELECT order_date, country, status, sum(orders)::BIGINT AS orders, sum(units)::BIGINT AS units,
+               sum(revenue)::DECIMAL(18,2) AS revenue
+        FROM daily_sales GROUP BY ALL ORDER BY order_date, country, status
     """),
     ("product_daily", f"""
         CREATE TABLE product_daily AS
@@ -66,6 +74,10 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                             false) AS switched
             FROM customer_days WINDOW w AS (PARTITION BY customer_id ORDER BY order_date, country))
         GROUP BY ALL ORDER BY d, p, country
+    """),
+    ("activity_days", """
+        CREATE TABLE activity_days AS
+        SELECT d, p, sum(n)::BIGINT AS n FROM activity_pairs GROUP BY ALL ORDER BY d, p
     """),
     ("customer_summary", f"""
         CREATE TABLE customer_summary AS
@@ -127,9 +139,8 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
     ("drop_customer_days", "DROP TABLE customer_days"),
 )
 
-DERIVED_TABLES = ("daily_sales", "product_daily", "product_monthly", "product_summary", "activity_pairs",
-                  "customer_summary",
-                  "segment_counts", "cohorts")
+DERIVED_TABLES = ("daily_sales", "daily_totals", "product_daily", "product_monthly", "product_summary",
+                  "activity_pairs", "activity_days", "customer_summary", "segment_counts", "cohorts")
 
 LOG_DDL = """
     CREATE TABLE ingest_log (ingest_id BIGINT, table_name VARCHAR, mode VARCHAR, rows BIGINT,

@@ -40,11 +40,13 @@ QUERIES: dict[str, str] = {
         UNION ALL SELECT 'products', 'base', count(*) FROM products
         UNION ALL SELECT 'orders', 'base', count(*) FROM orders
         UNION ALL SELECT 'daily_sales', 'derived', count(*) FROM daily_sales
+        UNION ALL SELECT 'daily_totals', 'derived', count(*) FROM daily_totals
         UNION ALL SELECT 'product_daily', 'derived', count(*) FROM product_daily
         UNION ALL SELECT 'product_monthly', 'derived', count(*) FROM product_monthly
         UNION ALL SELECT 'product_summary', 'derived', count(*) FROM product_summary
         UNION ALL SELECT 'customer_summary', 'derived', count(*) FROM customer_summary
         UNION ALL SELECT 'activity_pairs', 'derived', count(*) FROM activity_pairs
+        UNION ALL SELECT 'activity_days', 'derived', count(*) FROM activity_days
         UNION ALL SELECT 'segment_counts', 'derived', count(*) FROM segment_counts
         UNION ALL SELECT 'cohorts', 'derived', count(*) FROM cohorts
     """,
@@ -66,7 +68,7 @@ QUERIES: dict[str, str] = {
             coalesce(sum(orders) FILTER (WHERE order_date <= $prev_end), 0) AS prev_orders,
             coalesce(sum(units) FILTER (WHERE order_date <= $prev_end), 0) AS prev_units,
             coalesce(sum(revenue) FILTER (WHERE order_date <= $prev_end), 0) AS prev_revenue
-        FROM daily_sales
+        FROM daily_totals
         WHERE order_date BETWEEN $prev_start AND $end AND status IN {NET}
           AND ($country IS NULL OR country = $country)
     """,
@@ -76,7 +78,13 @@ QUERIES: dict[str, str] = {
         SELECT coalesce(sum(n) FILTER (WHERE d >= $start AND (p IS NULL OR p < $start)), 0) AS active,
                coalesce(sum(n) FILTER (WHERE d <= $prev_end AND (p IS NULL OR p < $prev_start)), 0)
                    AS prev_active
-        FROM activity_pairs WHERE d BETWEEN $prev_start AND $end AND ($country IS NULL OR country = $country)
+        FROM activity_days WHERE d BETWEEN $prev_start AND $end
+    """,
+    "active_customers_by_country": """
+        SELECT coalesce(sum(n) FILTER (WHERE d >= $start AND (p IS NULL OR p < $start)), 0) AS active,
+               coalesce(sum(n) FILTER (WHERE d <= $prev_end AND (p IS NULL OR p < $prev_start)), 0)
+                   AS prev_active
+        FROM activity_pairs WHERE d BETWEEN $prev_start AND $end AND country = $country
     """,
     "active_customers_country": f"""
         SELECT count(DISTINCT customer_id) FILTER (WHERE order_date >= $start) AS active,
@@ -217,7 +225,7 @@ QUERIES: dict[str, str] = {
     # page, so the page query reads a few days of orders instead of sorting all of them.
     "orders_window": """
         WITH days AS (
-            SELECT order_date, sum(orders) AS n FROM daily_sales
+            SELECT order_date, sum(orders) AS n FROM daily_totals
             WHERE order_date BETWEEN $start AND $end AND ($status IS NULL OR status = $status)
               AND ($country IS NULL OR country = $country)
             GROUP BY order_date

@@ -61,8 +61,12 @@ def kpis(engine: Engine, start, end, country: str | None) -> dict:
         params = {"start": start, "end": end, "prev_start": prev_start, "prev_end": prev_end, "country": country}
         totals = s.fetch(render("kpi_totals"), params)[0]
         # Per-country activity is exact only when no customer buys from two countries (see derived.py).
-        exact = country is None or m.get("country_activity_exact")
-        active = s.fetch(render("active_customers" if exact else "active_customers_country"), params)[0]
+        if country is None:
+            query = "active_customers"
+        else:
+            exact = m.get("country_activity_exact")
+            query = "active_customers_by_country" if exact else "active_customers_country"
+        active = s.fetch(render(query), {k: v for k, v in params.items() if k != "country" or country})[0]
 
     def metric(value, previous) -> dict:
         value, previous = _num(value), _num(previous)

@@ -102,3 +102,23 @@ def test_datasets_and_ingest_log(tiny):
     assert body["first_date"] == "2024-01-05" and body["as_of"] == "2024-03-03"
     log = tiny.get("/api/v1/ingests").json()
     assert log["total"] == 3 and {e["table"] for e in log["items"]} == {"customers", "products", "orders"}
+
+
+def test_active_customers_per_country_when_a_customer_buys_from_two_countries(tmp_path):
+    """Customer 1 (GB) also orders from the US: the per-country rollup is not exact, the scan answers."""
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("customers", "products"):
+        (source / f"{name}.csv").write_text((DATA / "tiny" / f"{name}.csv").read_text())
+    (source / "orders.csv").write_text((DATA / "tiny" / "orders.csv").read_text()
+                                       + "11,2024-03-02,1,12,1,12.00,delivered,US\n")
+    db = tmp_path / "shop.duckdb"
+    ingest(db, find_sources(source), "replace")
+    with make_client(db) as c:
+        assert c.get("/api/v1/datasets").json()["country_activity_exact"] is False
+        body = c.get("/api/v1/kpis", params={"start": "2024-03-01", "end": "2024-03-03", "country": "US"}).json()
+        assert body["active_customers"]["value"] == 3  # customers 1, 2 and 4 ordered from the US
+        everywhere = c.get("/api/v1/kpis", params={"start": "2024-03-01", "end": "2024-03-03"}).json()
+        assert everywhere["active_customers"]["value"] == 4
+    with make_client(DATA.parent / "missing.duckdb") as c:
+        assert c.get("/api/v1/kpis").status_code == 503
