@@ -2,8 +2,8 @@
 
 - ``daily_sales``: orders, units, revenue per day x country x category x status; ``daily_totals``
   the same without category (what KPIs and order paging read).
-- ``product_daily`` / ``product_monthly``: net sales per product per day / month; a date range
-  is answered from whole months plus the days at its two ends.
+- ``product_daily`` / ``product_weekly`` / ``product_monthly``: net sales per product per day,
+  ISO week and month; a date range is answered from its whole months, then whole weeks, then days.
 - ``customer_summary``: one row per customer: first/last order, frequency, monetary, RFM
   scores and segment, churn risk; ``segment_counts`` rolls it up per country and segment.
 - ``activity_pairs``: (country, d, p, n): n customer-days on day d whose previous active day was p.
@@ -52,6 +52,12 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                sum(units)::BIGINT AS units, sum(revenue)::DECIMAL(18,2) AS revenue
         FROM product_daily GROUP BY ALL ORDER BY product_id, month
     """),
+    ("product_weekly", """
+        CREATE TABLE product_weekly AS
+        SELECT date_trunc('week', order_date)::DATE AS week, product_id, sum(orders)::BIGINT AS orders,
+               sum(units)::BIGINT AS units, sum(revenue)::DECIMAL(18,2) AS revenue
+        FROM product_daily GROUP BY ALL ORDER BY week, product_id
+    """),
     ("product_summary", """
         CREATE TABLE product_summary AS
         SELECT product_id, sum(orders)::BIGINT AS orders, sum(units)::BIGINT AS units,
@@ -64,8 +70,8 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                sum(quantity * unit_price)::DECIMAL(18,2) AS revenue
         FROM orders WHERE status IN {NET} GROUP BY ALL
     """),
-    # `switched`: the customer's previous active day was in another country. When no row has it,
-    # every customer buys from one country and the same p is also the per-country previous day.
+    # p is the previous active day in any country. When every customer buys from one country
+    # (customer_summary.countries <= 1), it is also the previous day in that country.
     ("activity_pairs", """
         CREATE TABLE activity_pairs AS
         SELECT country, d, p, switched, count(*)::BIGINT AS n FROM (
@@ -83,7 +89,8 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
         CREATE TABLE customer_summary AS
         WITH agg AS (
             SELECT customer_id, sum(orders)::BIGINT AS orders, sum(revenue)::DECIMAL(18,2) AS revenue,
-                   min(order_date) AS first_order, max(order_date) AS last_order
+                   min(order_date) AS first_order, max(order_date) AS last_order,
+                   CASE WHEN min(coalesce(country, '')) = max(coalesce(country, '')) THEN 1 ELSE 2 END AS countries
             FROM customer_days GROUP BY customer_id
         ), snapshot AS (SELECT max(order_date) AS as_of FROM orders WHERE status IN {NET}),
         base AS (
@@ -92,7 +99,8 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                    coalesce(a.revenue, 0)::DECIMAL(18,2) AS revenue, a.first_order, a.last_order,
                    CASE WHEN a.orders > 1 THEN round(datediff('day', a.first_order, a.last_order)
                         / (a.orders - 1), 1) END::DOUBLE AS avg_gap_days,
-                   datediff('day', a.last_order, snapshot.as_of)::INTEGER AS days_since_last
+                   datediff('day', a.last_order, snapshot.as_of)::INTEGER AS days_since_last,
+                   coalesce(a.countries, 0)::TINYINT AS countries
             FROM customers c FULL JOIN agg a ON a.customer_id = c.customer_id CROSS JOIN snapshot
         ), scored AS (
             SELECT *,
@@ -139,7 +147,8 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
     ("drop_customer_days", "DROP TABLE customer_days"),
 )
 
-DERIVED_TABLES = ("daily_sales", "daily_totals", "product_daily", "product_monthly", "product_summary",
+DERIVED_TABLES = ("daily_sales", "daily_totals", "product_daily", "product_weekly", "product_monthly",
+                  "product_summary",
                   "activity_pairs", "activity_days", "customer_summary", "segment_counts", "cohorts")
 
 LOG_DDL = """
@@ -179,5 +188,5 @@ def write_meta(con: duckdb.DuckDBPyConnection, version: str, previous_log: bool,
         SELECT $version AS version, $built::TIMESTAMP AS built_at,
                (SELECT min(order_date) FROM orders) AS first_date,
                (SELECT max(order_date) FROM orders) AS as_of,
-               NOT coalesce((SELECT bool_or(switched) FROM activity_pairs), false) AS country_activity_exact
+               coalesce((SELECT max(countries) FROM customer_summary), 0) <= 1 AS country_activity_exact
     """, {"version": version, "built": finished})

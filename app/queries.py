@@ -42,6 +42,7 @@ QUERIES: dict[str, str] = {
         UNION ALL SELECT 'daily_sales', 'derived', count(*) FROM daily_sales
         UNION ALL SELECT 'daily_totals', 'derived', count(*) FROM daily_totals
         UNION ALL SELECT 'product_daily', 'derived', count(*) FROM product_daily
+        UNION ALL SELECT 'product_weekly', 'derived', count(*) FROM product_weekly
         UNION ALL SELECT 'product_monthly', 'derived', count(*) FROM product_monthly
         UNION ALL SELECT 'product_summary', 'derived', count(*) FROM product_summary
         UNION ALL SELECT 'customer_summary', 'derived', count(*) FROM customer_summary
@@ -99,14 +100,21 @@ QUERIES: dict[str, str] = {
           AND ($country IS NULL OR country = $country) AND ($category IS NULL OR category = $category)
         GROUP BY ALL ORDER BY period
     """,
-    # Whole months come from product_monthly, the partial months at both ends from product_daily.
+    # Whole months come from product_monthly, whole weeks of the partial months at both ends from
+    # product_weekly, and the remaining days (at most six at each end of each part) from product_daily.
     "top_products": """
         WITH parts AS (
             SELECT product_id, orders, units, revenue FROM product_monthly
             WHERE month >= $full_start AND month < $full_end
             UNION ALL
+            SELECT product_id, orders, units, revenue FROM product_weekly
+            WHERE (week >= $lead_start AND week < $lead_end) OR (week >= $trail_start AND week < $trail_end)
+            UNION ALL
             SELECT product_id, orders, units, revenue FROM product_daily
-            WHERE order_date BETWEEN $start AND $end AND (order_date < $full_start OR order_date >= $full_end)
+            WHERE order_date BETWEEN $start AND $end
+              AND NOT (order_date >= $full_start AND order_date < $full_end)
+              AND NOT (order_date >= $lead_start AND order_date < $lead_end)
+              AND NOT (order_date >= $trail_start AND order_date < $trail_end)
         ), ranked AS (
             SELECT product_id, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue
             FROM parts GROUP BY product_id

@@ -108,13 +108,32 @@ def full_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     return full_start, full_end
 
 
+def full_weeks(start: dt.date, stop: dt.date) -> tuple[dt.date, dt.date]:
+    """[week_start, week_end): the whole ISO weeks (Monday to Sunday) inside [start, stop)."""
+    first = start + dt.timedelta(days=(7 - start.weekday()) % 7)
+    last = stop - dt.timedelta(days=stop.weekday())
+    return (first, last) if first < last else (start, start)
+
+
+def range_parts(start: dt.date, end: dt.date) -> dict[str, dt.date]:
+    """Split [start, end] into whole months, whole weeks of the partial months around them, and days."""
+    full_start, full_end = full_months(start, end)
+    after = end + dt.timedelta(days=1)
+    if full_start == full_end:  # no whole month: weeks of the whole range
+        lead = full_weeks(start, after)
+        trail = (start, start)
+    else:
+        lead = full_weeks(start, full_start)
+        trail = full_weeks(full_end, after)
+    return {"start": start, "end": end, "full_start": full_start, "full_end": full_end,
+            "lead_start": lead[0], "lead_end": lead[1], "trail_start": trail[0], "trail_end": trail[1]}
+
+
 def top_products(engine: Engine, start, end, by: str, category: str | None, limit: int) -> dict:
     with engine.session() as s:
         start, end = resolve_range(meta(s), start, end, 30)
-        full_start, full_end = full_months(start, end)
-        rows = s.fetch(render("top_products", rank=by), {
-            "start": start, "end": end, "full_start": full_start, "full_end": full_end,
-            "category": category, "limit": limit})
+        rows = s.fetch(render("top_products", rank=by),
+                       {**range_parts(start, end), "category": category, "limit": limit})
     return {"period": {"start": start, "end": end}, "by": by, "category": category, "products": rows}
 
 

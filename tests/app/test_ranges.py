@@ -1,0 +1,60 @@
+"""Date ranges split into months, weeks and days cover every day exactly once (property tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.repository import range_parts
+
+DAYS = st.dates(min_value=dt.date(2022, 11, 1), max_value=dt.date(2026, 2, 1))
+NET = "status IN ('delivered', 'shipped', 'processing')"
+
+
+def covered(parts: dict) -> list[dt.date]:
+    days = []
+    for lo, hi in ((parts["full_start"], parts["full_end"]), (parts["lead_start"], parts["lead_end"]),
+                   (parts["trail_start"], parts["trail_end"])):
+        d = lo
+        while d < hi:
+            days.append(d)
+            d += dt.timedelta(days=1)
+    in_parts = set(days)
+    d = parts["start"]
+    while d <= parts["end"]:
+        if d not in in_parts:
+            days.append(d)  # answered from the daily table
+        d += dt.timedelta(days=1)
+    return days
+
+
+@given(a=DAYS, b=DAYS)
+def test_parts_cover_the_range_exactly_once(a, b):
+    start, end = min(a, b), max(a, b)
+    parts = range_parts(start, end)
+    days = covered(parts)
+    assert len(days) == len(set(days)) == (end - start).days + 1
+    assert min(days) == start and max(days) == end
+    if parts["full_start"] != parts["full_end"]:
+        assert parts["full_start"].day == 1 and parts["full_end"].day == 1
+    for key in ("lead", "trail"):
+        lo, hi = parts[f"{key}_start"], parts[f"{key}_end"]
+        assert lo == hi or (lo.weekday() == 0 and hi.weekday() == 0)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(a=DAYS, b=DAYS, by=st.sampled_from(["revenue", "units", "orders"]))
+def test_top_products_match_a_full_scan_for_any_range(client, small_db, a, b, by):
+    start, end = min(a, b), max(a, b)
+    body = client.get("/api/v1/products/top", params={"start": str(start), "end": str(end), "by": by,
+                                                      "limit": 8}).json()
+    con = duckdb.connect(str(small_db), read_only=True)
+    expected = con.execute(
+        f"SELECT product_id, count(*) AS orders, sum(quantity) AS units, sum(quantity * unit_price) AS revenue "
+        f"FROM orders WHERE {NET} AND order_date BETWEEN $s AND $e GROUP BY 1 ORDER BY {by} DESC, 1 LIMIT 8",
+        {"s": start, "e": end}).fetchall()
+    con.close()
+    assert [(p["product_id"], p["orders"], p["units"]) for p in body["products"]] == [r[:3] for r in expected]
