@@ -116,6 +116,9 @@ class DuckDBEngine:
         # the superseded version. A fresh in-memory instance that ATTACHes the file always opens the
         # file the path names now.
         con = connect(":memory:", read_only=False, threads=self.threads, memory_limit=self.memory_limit)
+        # An in-memory instance would spill to ./.tmp: keep spills next to the data (the image's root
+        # file system may be read-only).
+        con.execute(f"SET temp_directory = '{sql_path(self.database.parent / '.duckdb-tmp')}'")
         try:
             con.execute(f"ATTACH '{sql_path(self.database)}' AS shop (READ_ONLY)")
             # Top-N late materialisation re-reads the table by row id: slower for our small pages.
