@@ -13,13 +13,12 @@ import hmac
 import ipaddress
 import logging
 import os
-import shutil
 import time
 import uuid
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, File, Path, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -145,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = create_engine(settings)
+
     logs.setup(settings.log_level)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -348,35 +348,94 @@ def _routes(app: FastAPI) -> None:
         return repository.ingests(engine, page, page_size)
 
     @app.post(f"{v1}/ingest/{{table}}", response_model=models.IngestResult, tags=["data"], responses=ERRORS,
-              dependencies=[Depends(require_writer)])
-    def ingest(request: Request, table: models.TableName,
-               file: Annotated[UploadFile, File(description="A CSV (with header) or Parquet file.")],
-               mode: models.IngestMode = models.IngestMode.replace):
-        """Load a CSV or Parquet upload into a table (replace or append), rebuild the derived tables and
-        publish the new version atomically. Needs X-API-Key when the server has a key."""
+              dependencies=[Depends(require_writer)], openapi_extra={"requestBody": UPLOAD_BODY})
+    async def ingest(request: Request, table: models.TableName, mode: models.IngestMode = models.IngestMode.replace):
+        """Load a CSV or Parquet upload (multipart field `file`) into a table, replace or append, rebuild
+        the derived tables and publish the new version atomically. Needs X-API-Key when the server has a key."""
+        from starlette.concurrency import run_in_threadpool
+
         from app.ingest import ingest as run_ingest
 
         settings: Settings = request.app.state.settings
         database = settings.database_path
-        uploads = database.parent / ".uploads"
-        uploads.mkdir(parents=True, exist_ok=True)
-        name = os.path.basename(file.filename or "upload")
-        suffix = ".parquet" if name.lower().endswith((".parquet", ".pq")) else ".csv" \
-            if name.lower().endswith(".csv") else ""
-        target = uploads / f"{uuid.uuid4().hex}{suffix}"
+        upload = await receive_upload(request, database.parent / ".uploads")
         try:
-            with open(target, "wb") as out:
-                shutil.copyfileobj(file.file, out, 1024 * 1024)
-                size = out.tell()
-            if size > settings.max_upload_bytes:
-                raise AppError(413, "too_large", _too_large(settings.max_upload_bytes)["message"])
-            result = run_ingest(database, {table.value: [(target, name)]}, mode.value,
-                                source_label=f"upload {name}", threads=settings.threads)
+            result = await run_in_threadpool(run_ingest, database, {table.value: [(upload.path, upload.name)]},
+                                             mode.value, source_label=f"upload {upload.name}",
+                                             threads=settings.threads)
         finally:
-            target.unlink(missing_ok=True)
+            upload.path.unlink(missing_ok=True)
         log.info("ingested", extra={"fields": {"table": table.value, "rows": result.tables.get(table.value),
                                                "mode": mode.value, "version": result.version}})
         return result.to_dict()
+
+
+UPLOAD_BODY = {
+    "required": True,
+    "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary",
+                                "description": "A CSV file with a header row, or a Parquet file."}},
+    }}},
+}
+
+
+class Upload:
+    def __init__(self, path, name: str):
+        self.path = path
+        self.name = name
+
+
+async def receive_upload(request: Request, directory) -> Upload:
+    """Stream the multipart field ``file`` straight into a file under ``directory`` (never into memory
+    or /tmp); the size limit is enforced by the middleware while the bytes arrive."""
+    from pathlib import Path as FsPath
+
+    from python_multipart import FormParser
+    from python_multipart.exceptions import FormParserError
+    from python_multipart.multipart import parse_options_header
+
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data" or not options.get(b"boundary"):
+        raise AppError(400, "bad_upload", "send the file as multipart/form-data in a field named 'file'")
+    directory.mkdir(parents=True, exist_ok=True)
+    files = []
+    parser = FormParser("multipart/form-data", None, files.append, boundary=options[b"boundary"], config={
+        "UPLOAD_DIR": str(directory), "MAX_MEMORY_FILE_SIZE": 0, "UPLOAD_DELETE_TMP": False,
+        "UPLOAD_KEEP_FILENAME": False, "UPLOAD_KEEP_EXTENSIONS": False})
+
+    def cleanup() -> None:
+        for f in files:
+            f.close()
+            if f.actual_file_name:
+                FsPath(os.fsdecode(f.actual_file_name)).unlink(missing_ok=True)
+
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except FormParserError as exc:
+        cleanup()
+        raise AppError(400, "bad_upload", f"malformed multipart body: {exc}") from None
+    except BaseException:
+        cleanup()
+        raise
+    chosen = [f for f in files if f.field_name == b"file"]
+    if len(chosen) != 1:
+        cleanup()
+        raise AppError(400, "bad_upload", "the multipart body needs exactly one file field named 'file'")
+    upload = chosen[0]
+    upload.flush_to_disk()  # an empty part never reached the disk
+    upload.file_object.flush()
+    for f in files:
+        if f is not upload:
+            f.close()
+            if f.actual_file_name:
+                FsPath(os.fsdecode(f.actual_file_name)).unlink(missing_ok=True)
+    name = os.path.basename((upload.file_name or b"upload").decode("utf-8", "replace")) or "upload"
+    path = FsPath(os.fsdecode(upload.actual_file_name))
+    upload.close()
+    return Upload(path, name)
 
 
 app = create_app()

@@ -69,6 +69,8 @@ def test_bad_upload_is_rejected_with_detail_and_changes_nothing(writable, case):
     for want in expected:
         assert any(all(p.get(k) == v for k, v in want.items()) for p in body["problems"]), (want, body)
     assert snapshot(writable) == before
+    uploads = writable.app.state.settings.database_path.parent / ".uploads"
+    assert list(uploads.iterdir()) == []  # the streamed upload was removed
 
 
 def test_append_duplicates_against_existing_rows(writable):

@@ -62,6 +62,7 @@ def test_streamed_upload_over_the_limit_is_cut_off(db_copy, server_factory):
         assert response.status_code == 413, response.text
         assert response.json()["error"] == "too_large"
         assert http.get("/api/v1/datasets").json()["version"] == before
+    assert list((db_copy.parent / ".uploads").iterdir()) == []
 
 
 def test_ingest_over_http_is_seen_by_every_worker(db_copy, server_factory):
