@@ -23,6 +23,7 @@ ANCHORS = ("aws:ecs/service:Service", "aws:lb/loadBalancer:LoadBalancer", "aws:a
 
 
 GRID_WIDTH = 2
+PLACES = {"edge": "AWS edge locations (CloudFront)"}
 
 
 def drawn_deployable(project, target: str = "aws") -> str | None:
@@ -79,6 +80,10 @@ def aws_spec(ctx: ViewContext, plan) -> GraphSpec:
         vpc, *_by_component(ctx, "regional", places.get("region", []), "shared: key, logs, alerts, cluster")))
     global_ = Cluster("global", "AWS global (IAM, Route 53)", tone="aws",
                       clusters=_by_component(ctx, "global", places.get("global", []), "shared"))
+    known = {"vpc", "region", "global", "public", "private"} | {f"{t}-{n}" for t in ("public", "private") for n in azs}
+    others = tuple(Cluster(f"place-{g}", PLACES.get(g, g), tone="aws",
+                           clusters=_by_component(ctx, g, members, "shared"))
+                   for g, members in sorted(places.items()) if g not in known)
     anchor: dict[str, str] = {}
     for comp in plan.components:
         mine = [r for r in resources if r.component == comp]
@@ -91,7 +96,7 @@ def aws_spec(ctx: ViewContext, plan) -> GraphSpec:
                for cid in ctx.components if cid not in anchor and ctx.model.components[cid].kind in ("user", "external")
                and any(cid in (c.from_, c.to) for c in ctx.connections)]
     ends = {**anchor, **{n.component: n.id for n in outside}}
-    edges = _grid(region) + _grid(global_)
+    edges = _grid(region) + _grid(global_) + [e for c in others for e in _grid(c)]
     for conn in ctx.connections:
         if conn.from_ in ends and conn.to in ends and conn.from_ != conn.to:
             edges.append(Edge(ends[conn.from_], ends[conn.to], conn.label or conn.protocol,
@@ -101,7 +106,7 @@ def aws_spec(ctx: ViewContext, plan) -> GraphSpec:
         description=(f"Every resource of the {plan.stack} plan ({len(resources)} resources: the same list the "
                      f"Pulumi program registers and main.tf.json declares), placed where it runs and grouped "
                      f"by component. Solid edges are requests, dashed edges data flows."),
-        direction=ctx.direction, nodes=tuple(outside), clusters=(region, global_), edges=tuple(edges),
+        direction=ctx.direction, nodes=tuple(outside), clusters=(region, global_, *others), edges=tuple(edges),
         legend=(("solid", "request"), ("dashed", "data flow")),
     )
 

@@ -10,6 +10,7 @@ inputs that depend on it silently vanish.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,9 @@ class AwsMocks(pmocks.Mocks):
             "arnWithoutRevision": arn,
             "dnsName": f"{args.name}.{self.region}.elb.amazonaws.com",
             "zoneId": "Z32O12XQLNTSW2",
+            "hostedZoneId": "Z2FDTNDATAQYW2",
+            "domainName": inputs.get("domainName", f"d{zlib.crc32(args.name.encode()):08x}.cloudfront.net"),
+            "bucketDomainName": f"{name}.s3.amazonaws.com",
             "repositoryUrl": f"{ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/{name}",
             "registryId": ACCOUNT,
             "url": f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT}/{name}",
@@ -83,11 +87,12 @@ class AwsMocks(pmocks.Mocks):
             "fqdn": f"{args.name}.example.com",
             "certificateArn": inputs.get("certificateArn", arn),
             "domainValidationOptions": [{
-                "domainName": inputs.get("domainName", "example.com"),
-                "resourceRecordName": f"_x.{inputs.get('domainName', 'example.com')}.",
+                "domainName": domain,
+                "resourceRecordName": f"_x.{domain}.",
                 "resourceRecordType": "CNAME",
                 "resourceRecordValue": "_y.acm-validations.aws.",
-            }],
+            } for domain in sorted([inputs.get("domainName", "example.com"),
+                                    *inputs.get("subjectAlternativeNames", [])])],
             "ref": f"{ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/{args.name}@sha256:{'0' * 64}",
             "serviceNamespace": inputs.get("serviceNamespace", "ecs"),
             "scalableDimension": inputs.get("scalableDimension", "ecs:service:DesiredCount"),
@@ -104,6 +109,8 @@ class AwsMocks(pmocks.Mocks):
             return {"names": names, "zoneIds": [f"az{i}" for i in range(6)], "id": self.region}
         if token.endswith("getServiceAccount"):
             return {"arn": "arn:aws:iam::156460612806:root", "id": "156460612806"}
+        if token.endswith("getManagedPrefixList"):
+            return {"id": "pl-4fa04526", "name": args.args.get("name", ""), "arn": "arn:aws:ec2:prefix-list"}
         if token.endswith("getZone"):
             return {"zoneId": "Z0123456789ABCDEFGHIJ", "name": args.args.get("name", ""), "id": "Z0123456789"}
         if token.endswith("getAuthorizationToken"):
@@ -122,7 +129,8 @@ class RecordingMonitor(pmocks.MockMonitor):
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
+        # Explicit providers (an aliased region) are configuration, not planned resources.
+        if request.type != "pulumi:pulumi:Stack" and not request.type.startswith("pulumi:providers:"):
             self.registrations.append((request, response.urn))
         return response
 

@@ -83,6 +83,7 @@ class Realizer:
         self.objects: dict[str, Any] = {}
         self.components: dict[str, StacksComponent] = {}
         self.config = pulumi.Config()
+        self.providers: dict[str, pulumi.ProviderResource] = {}
 
     def value(self, value: Any) -> Any:
         if isinstance(value, Ref):
@@ -122,6 +123,7 @@ class Realizer:
         parent = self.component(res.component)
         opts = pulumi.ResourceOptions(
             parent=parent,
+            provider=self.provider(res.alias) if res.alias else None,
             depends_on=[self.objects[d] for d in res.depends_on] or None,
             protect=res.protect,
             ignore_changes=list(res.ignore_changes) or None,
@@ -131,6 +133,13 @@ class Realizer:
         parent.children[res.name] = obj
         parent.args.resources.append(res.name)
         return obj
+
+    def provider(self, alias: str) -> pulumi.ProviderResource:
+        if alias not in self.providers:
+            provider, config = self.plan.aliases[alias]
+            package = importlib.import_module(PACKAGES.get(provider, "pulumi_" + provider))
+            self.providers[alias] = package.Provider(f"{provider}-{alias.replace('_', '-')}", **config)
+        return self.providers[alias]
 
     def lookup(self, name: str) -> None:
         # Data sources are read when first referenced: their arguments may refer to resources.

@@ -45,6 +45,8 @@ TF_TYPES: dict[str, str] = {
     "aws:ec2/subnet:Subnet": "aws_subnet",
     "aws:ec2/vpc:Vpc": "aws_vpc",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "aws_vpc_endpoint",
+    "aws:cloudfront/distribution:Distribution": "aws_cloudfront_distribution",
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": "aws_cloudfront_response_headers_policy",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "aws_ecr_lifecycle_policy",
     "aws:ecr/repository:Repository": "aws_ecr_repository",
     "aws:ecs/cluster:Cluster": "aws_ecs_cluster",
@@ -82,6 +84,7 @@ TF_DATA: dict[str, str] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": "aws_availability_zones",
     "aws:elb/getServiceAccount:getServiceAccount": "aws_elb_service_account",
     "aws:route53/getZone:getZone": "aws_route53_zone",
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": "aws_ec2_managed_prefix_list",
 }
 
 # Pulumi names a repeatable nested block in the plural; Terraform names each block.
@@ -95,6 +98,7 @@ TF_BLOCKS: dict[str, dict[str, str]] = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {"rules": "rule"},
     "aws:cloudwatch/metricAlarm:MetricAlarm": {"metric_queries": "metric_query"},
     "aws:route53/record:Record": {"aliases": "alias"},
+    "aws:cloudfront/distribution:Distribution": {"origins": "origin"},
 }
 
 # The GCP and hybrid plans' types, lookups, blocks and attribute paths (deploy/terraform_gcp.py).
@@ -185,6 +189,9 @@ class TerraformRenderer:
         lifecycle: dict[str, Any] = {}
         if res.protect:
             lifecycle["prevent_destroy"] = True
+        if res.alias:
+            provider, _config = self.plan.aliases[res.alias]
+            body["provider"] = f"{PROVIDER_NAMES.get(provider, provider)}.{res.alias}"
         if res.create_before_destroy:
             lifecycle["create_before_destroy"] = True
         if res.ignore_changes:
@@ -214,6 +221,13 @@ class TerraformRenderer:
             if "default_tags" in cfg:
                 cfg["default_tags"] = {"tags": cfg["default_tags"]}
             provider[PROVIDER_NAMES.get(name, name)] = cfg
+        for alias, (name, config) in sorted(self.plan.aliases.items()):
+            cfg = {"alias": alias, **config}
+            if "default_tags" in cfg:
+                cfg["default_tags"] = {"tags": cfg["default_tags"]}
+            key = PROVIDER_NAMES.get(name, name)
+            existing = provider[key]
+            provider[key] = [*(existing if isinstance(existing, list) else [existing]), cfg]
         doc: dict[str, Any] = {
             "//": f"{GENERATED}: stack {self.plan.stack}",
             # No required_version here: checkov's tf.json parser rejects attributes in the terraform block.

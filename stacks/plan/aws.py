@@ -57,6 +57,7 @@ class AwsPlanner:
     data: list[DataSource] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # what later builders need from earlier ones
+    aliases: dict[str, tuple[str, dict]] = field(default_factory=dict)  # extra provider configurations
 
     @property
     def system(self) -> str:
@@ -707,12 +708,26 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
     base = p.name(cid)
     port = w["port"]
     https = bool(s.domain)
+    cdn = bool(s.cdn and s.domain)
+    if cdn and not s.dns_zone:
+        raise StacksError(f"{p.deployment.name}: cdn on aws needs dns_zone",
+                          hint="CloudFront's certificate (us-east-1) and the origin record are validated and "
+                               "created in the Route 53 zone: set dns_zone for this environment")
+    origin_host = f"origin.{s.domain}"
     alb_sg = f"{cid}-alb-sg"
     p.add("aws:ec2/securityGroup:SecurityGroup", alb_sg, {
         "name": p.name(cid, "alb"), "description": f"load balancer of {cid}: HTTP(S) from the internet",
         "vpc_id": Ref("vpc"),
     }, cid, group="vpc")
-    open_ports = (80, 443) if https else (80,)
+    if cdn:
+        # Only CloudFront reaches the load balancer: its origin-facing prefix list, HTTPS only.
+        prefix_list = p.lookup("aws:ec2/getManagedPrefixList:getManagedPrefixList", "cloudfront-origins",
+                               {"name": "com.amazonaws.global.cloudfront.origin-facing"})
+        p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{cid}-alb-in-cloudfront", {
+            "security_group_id": Ref(alb_sg), "description": "HTTPS from CloudFront's origin-facing servers only",
+            "ip_protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_id": Ref(prefix_list, "id"),
+        }, cid, group="vpc")
+    open_ports = () if cdn else (80, 443) if https else (80,)
     for public_port in open_ports:
         waivers = {}
         if public_port == 80:
@@ -765,37 +780,46 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         cert = f"{cid}-certificate"
         p.add("aws:acm/certificate:Certificate", cert, {
             "domain_name": s.domain, "validation_method": "DNS",
+            **({"subject_alternative_names": [origin_host]} if cdn else {}),
         }, cid, group="region", create_before_destroy=True)
         cert_arn: Any = Ref(cert, "arn")
         if s.dns_zone:
             zone = p.lookup("aws:route53/getZone:getZone", "zone", {"name": s.dns_zone, "private_zone": False})
-            p.add("aws:route53/record:Record", f"{cid}-certificate-validation-record", {
-                "zone_id": Ref(zone, "zone_id"),
-                "name": Ref(cert, "domain_validation_options[0].resource_record_name"),
-                "type": Ref(cert, "domain_validation_options[0].resource_record_type"),
-                "records": [Ref(cert, "domain_validation_options[0].resource_record_value")],
-                "ttl": 300, "allow_overwrite": True,
-            }, cid, group="global")
+            records = []
+            for i in range(2 if cdn else 1):  # one per name on the certificate (the domain, origin.<domain>)
+                record = f"{cid}-certificate-validation-record" + (f"-{i + 1}" if i else "")
+                records.append(record)
+                p.add("aws:route53/record:Record", record, {
+                    "zone_id": Ref(zone, "zone_id"),
+                    "name": Ref(cert, f"domain_validation_options[{i}].resource_record_name"),
+                    "type": Ref(cert, f"domain_validation_options[{i}].resource_record_type"),
+                    "records": [Ref(cert, f"domain_validation_options[{i}].resource_record_value")],
+                    "ttl": 300, "allow_overwrite": True,
+                }, cid, group="global")
             p.add("aws:acm/certificateValidation:CertificateValidation", f"{cid}-certificate-validation", {
                 "certificate_arn": Ref(cert, "arn"),
-                "validation_record_fqdns": [Ref(f"{cid}-certificate-validation-record", "fqdn")],
+                "validation_record_fqdns": [Ref(r, "fqdn") for r in records],
             }, cid, group="region")
             cert_arn = Ref(f"{cid}-certificate-validation", "certificate_arn")
-            p.add("aws:route53/record:Record", f"{cid}-dns", {
-                "zone_id": Ref(zone, "zone_id"), "name": s.domain, "type": "A",
+            p.add("aws:route53/record:Record", f"{cid}-origin-dns" if cdn else f"{cid}-dns", {
+                "zone_id": Ref(zone, "zone_id"), "name": origin_host if cdn else s.domain, "type": "A",
                 "aliases": [{"name": Ref(alb, "dns_name"), "zone_id": Ref(alb, "zone_id"),
                              "evaluate_target_health": True}],
             }, cid, group="global")
+            if cdn:
+                _cdn(p, cid, zone, records)
         p.add("aws:lb/listener:Listener", f"{cid}-https", {
             "load_balancer_arn": Ref(alb, "arn"), "port": 443, "protocol": "HTTPS", "ssl_policy": TLS_POLICY,
             "certificate_arn": cert_arn, "default_actions": forward,
         }, cid, group="public")
-        p.add("aws:lb/listener:Listener", f"{cid}-http-redirect", {
-            "load_balancer_arn": Ref(alb, "arn"), "port": 80, "protocol": "HTTP",
-            "default_actions": [{"type": "redirect", "redirect": {
-                "port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}],
-        }, cid, group="public")
-        listeners += [f"{cid}-https", f"{cid}-http-redirect"]
+        listeners.append(f"{cid}-https")
+        if not cdn:  # behind CloudFront, port 80 is closed and CloudFront redirects viewers to HTTPS
+            p.add("aws:lb/listener:Listener", f"{cid}-http-redirect", {
+                "load_balancer_arn": Ref(alb, "arn"), "port": 80, "protocol": "HTTP",
+                "default_actions": [{"type": "redirect", "redirect": {
+                    "port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}],
+            }, cid, group="public")
+            listeners.append(f"{cid}-http-redirect")
         url: Any = f"https://{s.domain}"
     else:
         reason = (f"{p.deployment.name} sets no domain in stacks.yaml, so there is no certificate for HTTPS; "
@@ -805,9 +829,6 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         }, cid, group="public", waivers={"CKV_AWS_2": reason, "CKV_AWS_103": reason})
         listeners.append(f"{cid}-http")
         url = concat("http://", Ref(alb, "dns_name"))
-    if s.cdn:
-        raise StacksError(f"{p.deployment.name}: cdn is not available on aws stacks yet",
-                          hint="remove cdn: true from this environment (the gcp target supports it)")
     p.output("url" if not p.facts.get("url_taken") else f"{cid.replace('-', '_')}_url", url, f"URL of {cid}")
     p.facts["url_taken"] = True
     lb_dims = {"LoadBalancer": Ref(alb, "arn_suffix"), "TargetGroup": Ref(f"{cid}-tg", "arn_suffix")}
@@ -829,6 +850,68 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         "dimensions": lb_dims,
     })
     return tuple(listeners)
+
+
+# CloudFront managed policies (ids are fixed by AWS): an API must not be cached and needs every header
+# but Host forwarded.
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+US_EAST_1 = "us_east_1"
+
+
+def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> None:
+    """CloudFront in front of the load balancer: its own certificate in us-east-1, the domain pointed at it."""
+    s = p.settings
+    p.aliases[US_EAST_1] = ("aws", {"region": "us-east-1", "default_tags": tags(p.project, p.deployment)})
+    cert = f"{cid}-cdn-certificate"
+    p.add("aws:acm/certificate:Certificate", cert, {"domain_name": s.domain, "validation_method": "DNS"},
+          cid, group="global", create_before_destroy=True, alias=US_EAST_1)
+    # ACM's validation record for a name is the same in every region: the regional ones validate this too.
+    p.add("aws:acm/certificateValidation:CertificateValidation", f"{cid}-cdn-certificate-validation", {
+        "certificate_arn": Ref(cert, "arn"), "validation_record_fqdns": [Ref(r, "fqdn") for r in validation_records],
+    }, cid, group="global", alias=US_EAST_1)
+    headers = f"{cid}-cdn-headers"
+    p.add("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", headers, {
+        "name": p.name(cid, "headers"), "comment": "security headers on every response",
+        "security_headers_config": {
+            "strict_transport_security": {"access_control_max_age_sec": 31536000, "include_subdomains": True,
+                                          "preload": True, "override": True},
+            "content_type_options": {"override": True},
+            "frame_options": {"frame_option": "DENY", "override": True},
+            "referrer_policy": {"referrer_policy": "no-referrer", "override": True},
+            "xss_protection": {"mode_block": True, "protection": True, "override": True},
+        },
+    }, cid, group="edge")
+    dist = f"{cid}-cdn"
+    p.add("aws:cloudfront/distribution:Distribution", dist, {
+        "enabled": True, "is_ipv6_enabled": True, "http_version": "http2and3", "price_class": "PriceClass_100",
+        "comment": f"{p.name(cid)}: CDN in front of the load balancer", "aliases": [s.domain],
+        "origins": [{"origin_id": "alb", "domain_name": f"origin.{s.domain}", "custom_origin_config": {
+            "http_port": 80, "https_port": 443, "origin_protocol_policy": "https-only",
+            "origin_ssl_protocols": ["TLSv1.2"]}}],
+        "default_cache_behavior": {
+            "target_origin_id": "alb", "viewer_protocol_policy": "redirect-to-https", "compress": True,
+            "allowed_methods": ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
+            "cached_methods": ["GET", "HEAD"], "cache_policy_id": CACHING_DISABLED,
+            "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST, "response_headers_policy_id": Ref(headers, "id"),
+        },
+        "restrictions": {"geo_restriction": {"restriction_type": "none", "locations": []}},
+        "viewer_certificate": {"acm_certificate_arn": Ref(f"{cid}-cdn-certificate-validation", "certificate_arn"),
+                               "ssl_support_method": "sni-only", "minimum_protocol_version": "TLSv1.2_2021"},
+    }, cid, group="edge", waivers={
+        "CKV_AWS_68": WAIVE_WAF, "CKV2_AWS_47": WAIVE_WAF,
+        "CKV_AWS_86": ("standard CloudFront logs need bucket ACLs, which every bucket of the stack disables; "
+                       "the load balancer's access logs record each request CloudFront forwards"),
+        "CKV_AWS_310": "one origin: the load balancer already spans the stack's availability zones",
+        "CKV_AWS_374": "the API serves every country; restrict with WAF geo rules if that changes",
+        "CKV_AWS_305": "an API, not a website: the service itself answers /",
+    })
+    p.add("aws:route53/record:Record", f"{cid}-dns", {
+        "zone_id": Ref(zone, "zone_id"), "name": s.domain, "type": "A",
+        "aliases": [{"name": Ref(dist, "domain_name"), "zone_id": Ref(dist, "hosted_zone_id"),
+                     "evaluate_target_health": False}],
+    }, cid, group="global")
+    p.output(f"{cid.replace('-', '_')}_cdn_domain", Ref(dist, "domain_name"), f"CloudFront domain of {cid}")
 
 
 def build_service(p: AwsPlanner, comp: DeployedComponent) -> None:
@@ -930,7 +1013,7 @@ def plan_aws(project: Project, deployment: Deployment) -> Plan:
         stack=deployment.name, target="aws",
         providers={"aws": {"region": region, "default_tags": tags(project, deployment)}},
         resources=tuple(p.resources), data=tuple(p.data), outputs=tuple(p.outputs),
-        components={c.id: c.kind for c in components}, tags=tags(project, deployment),
+        components={c.id: c.kind for c in components}, tags=tags(project, deployment), aliases=dict(p.aliases),
     )
     check_plan(plan)
     return plan

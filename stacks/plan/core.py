@@ -114,6 +114,7 @@ class Resource:
     protect: bool = False
     ignore_changes: tuple[str, ...] = ()  # inputs changed outside the plan (autoscaling owns desired_count)
     create_before_destroy: bool = False  # Pulumi's default; Terraform needs it said
+    alias: str | None = None  # a provider alias in Plan.aliases (e.g. "us_east_1"), None for the default provider
     waivers: dict[str, str] = field(default_factory=dict)
     engines: tuple[str, ...] = ENGINES
     replaces_var: str | None = None  # for pulumi-only resources: the Var that stands in for them elsewhere
@@ -175,6 +176,8 @@ class Plan:
     outputs: tuple[Output, ...] = ()
     components: dict[str, str] = field(default_factory=dict)  # component id -> kind
     tags: dict[str, str] = field(default_factory=dict)
+    # Extra provider configurations: alias -> (provider, config), e.g. CloudFront's certificate in us-east-1.
+    aliases: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
     def resource(self, name: str) -> Resource:
         for res in self.resources:

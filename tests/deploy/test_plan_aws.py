@@ -181,14 +181,6 @@ def test_non_cloud_stack_and_unknown_stack_are_clear_errors(bundled):
     assert "did you mean 'aws-prod'" in info.value.hint
 
 
-def test_cdn_on_aws_is_refused_with_a_hint():
-    from stacks.errors import StacksError
-    from stacks.plan import build_plan
-
-    zone = "        dns_zone: shop.example.com\n"
-    project = variant((zone, zone + "        cdn: true\n"))
-    with pytest.raises(StacksError, match="cdn is not available on aws"):
-        build_plan(project, "aws-prod")
 
 
 def test_adding_a_kind_is_one_registry_entry(bundled):
