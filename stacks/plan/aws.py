@@ -220,6 +220,8 @@ def _network(p: AwsPlanner) -> None:
         "vpc_id": Ref("vpc"), "service_name": f"com.amazonaws.{p.region}.s3", "vpc_endpoint_type": "Gateway",
         "route_table_ids": [Ref(rt) for rt in route_tables],
     }, group="vpc")
+    if not nat_count:
+        _interface_endpoints(p, private)
     p.log_group("flow-logs", f"/vpc/{p.name()}/flow-logs", None)
     p.add("aws:iam/role:Role", "flow-logs-role", {
         "name": p.name(suffix="flow-logs"), "assume_role_policy": assume_role("vpc-flow-logs.amazonaws.com"),
@@ -235,6 +237,28 @@ def _network(p: AwsPlanner) -> None:
         "max_aggregation_interval": 60,
     }, group="vpc")
     p.facts.update(public_subnets=public, private_subnets=private)
+
+
+# Without NAT (nat: none) tasks reach AWS APIs only through interface endpoints: image pulls (ECR),
+# logs, secrets (SSM), the key, queries (Athena, Glue) and STS for the task role's credentials.
+INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "ssm", "kms", "athena", "glue", "sts")
+
+
+def _interface_endpoints(p: AwsPlanner, private: list[str]) -> None:
+    p.add("aws:ec2/securityGroup:SecurityGroup", "endpoints-sg", {
+        "name": p.name(suffix="endpoints"), "description": "VPC interface endpoints: HTTPS from inside the VPC",
+        "vpc_id": Ref("vpc"),
+    }, group="vpc")
+    p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "endpoints-in-https", {
+        "security_group_id": Ref("endpoints-sg"), "description": "HTTPS from the VPC",
+        "ip_protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": VPC_CIDR,
+    }, group="vpc")
+    for service in INTERFACE_ENDPOINTS:
+        p.add("aws:ec2/vpcEndpoint:VpcEndpoint", f"{service.replace('.', '-')}-endpoint", {
+            "vpc_id": Ref("vpc"), "service_name": f"com.amazonaws.{p.region}.{service}",
+            "vpc_endpoint_type": "Interface", "private_dns_enabled": True,
+            "subnet_ids": [Ref(s) for s in private], "security_group_ids": [Ref("endpoints-sg")],
+        }, group="vpc")
 
 
 def _alerts(p: AwsPlanner) -> None:

@@ -194,3 +194,17 @@ def test_adding_a_kind_is_one_registry_entry(bundled):
     queue = plan.resource("events-queue")
     assert queue.component == "events" and queue.inputs["kms_master_key_id"] == Ref("key", "arn")
     assert plan.resource("events-dlq").type == "aws:sqs/queue:Queue"
+
+
+def test_without_nat_tasks_reach_aws_through_interface_endpoints():
+    from stacks.plan import build_plan
+
+    project = variant(("      dev:\n        nat: single\n", "      dev:\n        nat: none\n"))
+    plan = build_plan(project, "aws-dev")
+    assert not plan.by_type("aws:ec2/natGateway:NatGateway")
+    assert not [r for r in plan.by_type("aws:ec2/route:Route") if r.name.startswith("private-rt")]
+    endpoints = {r.inputs["service_name"] for r in plan.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert {"com.amazonaws.eu-west-1.ecr.dkr", "com.amazonaws.eu-west-1.logs", "com.amazonaws.eu-west-1.ssm",
+            "com.amazonaws.eu-west-1.s3"} <= endpoints
+    rule = plan.resource("endpoints-in-https").inputs
+    assert rule["cidr_ipv4"] == "10.0.0.0/16" and rule["from_port"] == 443
