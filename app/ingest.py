@@ -171,17 +171,26 @@ def _validate_rows(con: duckdb.DuckDBPyConnection, table: Table, label: str, is_
         total = int(rows[0][4])
         raise AppError(422, "invalid_rows", f"{label}: {total} invalid value(s) in table {table.name}", problems,
                        total_problems=total)
-    count = con.execute("SELECT count(*) FROM raw").fetchone()[0]
-    if count == 0:
-        raise AppError(422, "empty_file", f"{label}: the file has a header but no data rows")
-    return int(count)
+    return int(con.execute("SELECT count(*) FROM raw").fetchone()[0])
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: str, label: str) -> int:
+    """Insert the file's rows; on any bad value, find and report every problem with its row."""
     is_csv = _stage_raw(con, table, path, fmt, label)
-    rows = _validate_rows(con, table, label, is_csv)
     select = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in table.columns)
-    con.execute(f"INSERT INTO {table.name} SELECT {select} FROM raw")
+    # The happy path reads the file once: the insert itself checks types and required values
+    # (a failed statement inserts nothing), one cheap scan checks the row rules, and only bad
+    # data pays for the row-by-row report.
+    try:
+        rows = int(con.execute(f"INSERT INTO {table.name} SELECT {select} FROM raw").fetchone()[0])
+    except duckdb.Error as exc:
+        _validate_rows(con, table, label, is_csv)
+        raise AppError(422, "invalid_rows", f"{label}: {_first_line(exc, path, label)}") from None
+    rules = [predicate for rule_table, _, predicate, _ in ROW_RULES if rule_table == table.name]
+    if rules and con.execute(f"SELECT count(*) FROM {table.name} WHERE NOT ({' AND '.join(rules)})").fetchone()[0]:
+        _validate_rows(con, table, label, is_csv)
+    if rows == 0:
+        raise AppError(422, "empty_file", f"{label}: the file has a header but no data rows")
     con.execute("DROP VIEW raw")
     if is_csv:
         con.execute("DROP TABLE raw_csv")
