@@ -34,9 +34,15 @@ def _short_type(type_token: str) -> str:
     return f"{module} {parts[2]}"
 
 
-def resources_view(ctx: ViewContext, resources: Iterable, *, description: str,
-                   boundaries: dict[str, str] | None = None, anchors: Iterable[str] = (),
-                   cross_label: str = "") -> GraphSpec:
+def resources_view(
+    ctx: ViewContext,
+    resources: Iterable,
+    *,
+    description: str,
+    boundaries: dict[str, str] | None = None,
+    anchors: Iterable[str] = (),
+    cross_label: str = "",
+) -> GraphSpec:
     """``boundaries`` maps a provider (``aws``) to its boundary label (``AWS eu-west-1``)."""
     boundaries = boundaries or {}
     anchor_types = tuple(anchors)
@@ -53,22 +59,41 @@ def resources_view(ctx: ViewContext, resources: Iterable, *, description: str,
         inner = []
         for key, members in sorted(groups.items()):
             kind, _, ident = key.partition(":")
-            nodes = tuple(Node(f"{provider}--{r.name}", r.name, resource_icon(r.type), detail=_short_type(r.type),
-                               component=getattr(r, "component", None)) for r in members)
+            nodes = tuple(
+                Node(
+                    f"{provider}--{r.name}",
+                    r.name,
+                    resource_icon(r.type),
+                    detail=_short_type(r.type),
+                    component=getattr(r, "component", None),
+                )
+                for r in members
+            )
             label = ctx.label(ident) if kind == "component" else ident.replace("-", " ")
             inner.append(Cluster(f"{provider}--{key.replace(':', '-')}", label, nodes=nodes))
             if kind == "component" and ident not in anchor_of:
                 chosen = next((r for t in anchor_types for r in members if r.type == t), members[0])
                 anchor_of[ident] = f"{provider}--{chosen.name}"
                 cloud_of[ident] = provider
-        clusters.append(Cluster(f"provider-{provider}", boundaries.get(provider, provider.upper()),
-                                clusters=tuple(inner), tone=PROVIDER_TONES.get(provider, "neutral")))
+        clusters.append(
+            Cluster(
+                f"provider-{provider}",
+                boundaries.get(provider, provider.upper()),
+                clusters=tuple(inner),
+                tone=PROVIDER_TONES.get(provider, "neutral"),
+            )
+        )
     edges = []
     for conn in ctx.connections:
         if conn.from_ in anchor_of and conn.to in anchor_of and conn.from_ != conn.to:
             cross = cloud_of[conn.from_] != cloud_of[conn.to]
-            edges.append(Edge(anchor_of[conn.from_], anchor_of[conn.to],
-                              cross_label if cross else (conn.label or ""),
-                              style="dashed" if conn.flow == "data" else "solid",
-                              color="#C2410C" if cross else ""))
+            edges.append(
+                Edge(
+                    anchor_of[conn.from_],
+                    anchor_of[conn.to],
+                    cross_label if cross else (conn.label or ""),
+                    style="dashed" if conn.flow == "data" else "solid",
+                    color="#C2410C" if cross else "",
+                )
+            )
     return GraphSpec(ctx.name, ctx.title, description, ctx.direction, clusters=tuple(clusters), edges=tuple(edges))

@@ -25,8 +25,10 @@ from stacks.project import Project
 def output_dir(project: Project) -> str:
     out = project.model.views.output.strip().strip("/")
     if not out or out.startswith("..") or "/../" in f"/{out}/" or Path(out).is_absolute():
-        raise StacksError(f"views.output '{project.model.views.output}' must be a folder inside the project",
-                          hint="Use a relative path such as docs/architecture.")
+        raise StacksError(
+            f"views.output '{project.model.views.output}' must be a folder inside the project",
+            hint="Use a relative path such as docs/architecture.",
+        )
     return out
 
 
@@ -46,8 +48,14 @@ def _previous(project: Project) -> Callable[[str, str], bytes | None]:
     return read
 
 
-def render_views(project: Project, names: list[str] | None = None, formats=FORMATS, *, reuse: bool = True,
-                 on_done: Callable[[Rendering], None] | None = None) -> list[Rendering]:
+def render_views(
+    project: Project,
+    names: list[str] | None = None,
+    formats=FORMATS,
+    *,
+    reuse: bool = True,
+    on_done: Callable[[Rendering], None] | None = None,
+) -> list[Rendering]:
     specs = project_views(project, names)
     return render_specs(specs, formats, previous=_previous(project) if reuse else None, on_done=on_done)
 
@@ -55,8 +63,11 @@ def render_views(project: Project, names: list[str] | None = None, formats=FORMA
 def render_diagrams(project: Project) -> Rendered:
     """Generator entry: every included view as PNG and SVG."""
     out = diagrams_dir(project)
-    artifacts = [Artifact(f"{out}/{r.name}.{fmt}", data, "diagrams")
-                 for r in render_views(project) for fmt, data in sorted(r.outputs.items())]
+    artifacts = [
+        Artifact(f"{out}/{r.name}.{fmt}", data, "diagrams")
+        for r in render_views(project)
+        for fmt, data in sorted(r.outputs.items())
+    ]
     return Rendered(artifacts, owns=[out])
 
 
@@ -69,16 +80,29 @@ class DiagramsResult:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        return (f"{len(self.views)} view{'s' if len(self.views) != 1 else ''}: {len(self.written)} written, "
-                f"{len(self.unchanged)} unchanged in {self.seconds:.2f}s")
+        return (
+            f"{len(self.views)} view{'s' if len(self.views) != 1 else ''}: {len(self.written)} written, "
+            f"{len(self.unchanged)} unchanged in {self.seconds:.2f}s"
+        )
 
     def to_dict(self) -> dict:
-        return {"written": self.written, "unchanged": self.unchanged, "reused": self.reused,
-                "views": {k: round(v, 3) for k, v in self.views.items()}, "seconds": round(self.seconds, 3)}
+        return {
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "reused": self.reused,
+            "views": {k: round(v, 3) for k, v in self.views.items()},
+            "seconds": round(self.seconds, 3),
+        }
 
 
-def write_diagrams(project: Project, names: list[str] | None, formats: list[str], *, force: bool = False,
-                   on_done: Callable[[Rendering], None] | None = None) -> DiagramsResult:
+def write_diagrams(
+    project: Project,
+    names: list[str] | None,
+    formats: list[str],
+    *,
+    force: bool = False,
+    on_done: Callable[[Rendering], None] | None = None,
+) -> DiagramsResult:
     """Render the chosen views and formats and write them (the whole generator runs via `stacks build`)."""
     started = time.perf_counter()
     result = DiagramsResult()

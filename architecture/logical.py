@@ -14,8 +14,15 @@ from architecture.spec import Cluster, Edge, GraphSpec, Node
 
 TIERS = (("edge", "Edge"), ("compute", "Compute"), ("data", "Data"))
 DEFAULT_TIER = {
-    "frontend": "edge", "service": "compute", "worker": "compute", "job": "compute",
-    "bucket": "data", "warehouse": "data", "database": "data", "cache": "data", "queue": "data",
+    "frontend": "edge",
+    "service": "compute",
+    "worker": "compute",
+    "job": "compute",
+    "bucket": "data",
+    "warehouse": "data",
+    "database": "data",
+    "cache": "data",
+    "queue": "data",
 }
 OUTSIDE_KINDS = ("user", "external")
 DATA_EDGE = "#1F77B4"
@@ -37,17 +44,28 @@ def tier_of(component) -> str | None:
     return DEFAULT_TIER.get(component.kind, "compute")
 
 
-def component_node(ctx: ViewContext, cid: str, *, target: str = "logical", node_id: str | None = None,
-                   detail: str | None = None) -> Node:
+def component_node(
+    ctx: ViewContext, cid: str, *, target: str = "logical", node_id: str | None = None, detail: str | None = None
+) -> Node:
     comp = ctx.model.components[cid]
     found = look(target, comp)
     second = detail if detail is not None else (comp.technology or "")
-    return Node(node_id or cid, ctx.label(cid), found.icon, detail=second, component=cid,
-                tooltip=comp.description)
+    return Node(node_id or cid, ctx.label(cid), found.icon, detail=second, component=cid, tooltip=comp.description)
 
 
-PROTOCOLS = {"https": "HTTPS", "http": "HTTP", "grpc": "gRPC", "tcp": "TCP", "sql": "SQL", "s3": "S3", "gcs": "GCS",
-             "amqp": "AMQP", "redis": "Redis", "postgres": "PostgreSQL", "file": "file"}
+PROTOCOLS = {
+    "https": "HTTPS",
+    "http": "HTTP",
+    "grpc": "gRPC",
+    "tcp": "TCP",
+    "sql": "SQL",
+    "s3": "S3",
+    "gcs": "GCS",
+    "amqp": "AMQP",
+    "redis": "Redis",
+    "postgres": "PostgreSQL",
+    "file": "file",
+}
 
 
 def protocol_label(conn) -> str:
@@ -73,11 +91,23 @@ def system_view(ctx: ViewContext) -> GraphSpec:
     outside = [cid for cid, c in ctx.components.items() if c.kind in OUTSIDE_KINDS]
     inside = [cid for cid in ctx.components if cid not in outside]
     system_id = "system--" + system.name
-    nodes = [Node(system_id, system.title, "diagrams.generic.place.Datacenter",
-                  detail=system.description or f"{plural(len(inside), 'component')}", tooltip=system.description)]
-    nodes += [component_node(ctx, cid, detail=("" if ctx.model.components[cid].kind == "user"
-                                               else ctx.model.components[cid].technology or ""))
-              for cid in outside]
+    nodes = [
+        Node(
+            system_id,
+            system.title,
+            "diagrams.generic.place.Datacenter",
+            detail=system.description or f"{plural(len(inside), 'component')}",
+            tooltip=system.description,
+        )
+    ]
+    nodes += [
+        component_node(
+            ctx,
+            cid,
+            detail=("" if ctx.model.components[cid].kind == "user" else ctx.model.components[cid].technology or ""),
+        )
+        for cid in outside
+    ]
     # Connections that cross the boundary, merged per outside party and direction.
     merged: dict[tuple[str, str], list[str]] = {}
     crossing = 0
@@ -99,10 +129,12 @@ def system_view(ctx: ViewContext) -> GraphSpec:
         parts.append(f"used by {names(ctx, people)}")
     if externals:
         parts.append(f"fed by or calling {names(ctx, externals)}")
-    desc = (f"{system.title} as one box ({plural(len(inside), 'component')} inside)"
-            + (", " + " and ".join(parts) if parts else ", with no users or external systems declared")
-            + f"; the {plural(crossing, 'connection')} crossing its boundary are drawn as "
-            f"{plural(len(edges), 'arrow')}, one per party and direction.")
+    desc = (
+        f"{system.title} as one box ({plural(len(inside), 'component')} inside)"
+        + (", " + " and ".join(parts) if parts else ", with no users or external systems declared")
+        + f"; the {plural(crossing, 'connection')} crossing its boundary are drawn as "
+        f"{plural(len(edges), 'arrow')}, one per party and direction."
+    )
     return GraphSpec("system", ctx.title, desc, ctx.direction, nodes=tuple(nodes), edges=tuple(edges))
 
 
@@ -131,14 +163,26 @@ def containers_view(ctx: ViewContext) -> GraphSpec:
     edges = tuple(_connection_edge(c) for c in ctx.connections)
     shown = {cid for cid in ctx.components}
     counts = ", ".join(f"{len(tiers[n])} {t.lower()}" for n, t in TIERS if tiers[n])
-    desc = (f"The {plural(len(shown) - len(outside), 'component')} of {system.title} by tier ({counts}), "
-            f"with {names(ctx, [n.id for n in outside]) or 'no one'} outside the boundary. "
-            f"Each of the {plural(len(edges), 'connection')} is labelled with what it is for, its protocol and "
-            "port; dashed blue arrows move data, solid grey ones are requests.")
-    return GraphSpec("containers", ctx.title, desc, ctx.direction, nodes=tuple(outside), clusters=clusters,
-                     edges=edges, ranks=ctx.ranks_for(shown),
-                     legend=(("solid grey", "request: the caller uses the callee"),
-                             ("dashed blue", "data moves in the arrow's direction")))
+    desc = (
+        f"The {plural(len(shown) - len(outside), 'component')} of {system.title} by tier ({counts}), "
+        f"with {names(ctx, [n.id for n in outside]) or 'no one'} outside the boundary. "
+        f"Each of the {plural(len(edges), 'connection')} is labelled with what it is for, its protocol and "
+        "port; dashed blue arrows move data, solid grey ones are requests."
+    )
+    return GraphSpec(
+        "containers",
+        ctx.title,
+        desc,
+        ctx.direction,
+        nodes=tuple(outside),
+        clusters=clusters,
+        edges=edges,
+        ranks=ctx.ranks_for(shown),
+        legend=(
+            ("solid grey", "request: the caller uses the callee"),
+            ("dashed blue", "data moves in the arrow's direction"),
+        ),
+    )
 
 
 # ---------------------------------------------------------------- dataflow
@@ -155,9 +199,11 @@ def dataflow_view(ctx: ViewContext) -> GraphSpec:
     sources = [i for i in ids if not any(c.to == i for c in flows)]
     sinks = [i for i in ids if not any(c.from_ == i for c in flows)]
     if flows:
-        desc = (f"{plural(len(flows), 'data flow')} between {plural(len(ids), 'component')}: data enters from "
-                f"{names(ctx, sources) or 'a cycle'} and ends with {names(ctx, sinks) or 'a cycle'}. "
-                "Each arrow is labelled with what flows and how.")
+        desc = (
+            f"{plural(len(flows), 'data flow')} between {plural(len(ids), 'component')}: data enters from "
+            f"{names(ctx, sources) or 'a cycle'} and ends with {names(ctx, sinks) or 'a cycle'}. "
+            "Each arrow is labelled with what flows and how."
+        )
     else:
         desc = "The model declares no data flows (connections with `flow: data`)."
     return GraphSpec("dataflow", ctx.title, desc, ctx.direction, nodes=nodes, edges=edges)
@@ -194,22 +240,31 @@ def development_view(ctx: ViewContext) -> GraphSpec | None:
         if c.kind == "job":
             detail = f"{tech} one-shot job" if tech else "one-shot job"
         host_nodes.append(component_node(ctx, c.id, detail=detail))
-    data_nodes = [component_node(ctx, c.id, target="compose", detail=look("compose", c.component).product)
-                  for c in data]
+    data_nodes = [
+        component_node(ctx, c.id, target="compose", detail=look("compose", c.component).product) for c in data
+    ]
     helper_nodes: list[Node] = []
     edges: list[Edge] = []
     built = [c for c in workloads if getattr(c.component, "build", None) is not None]
     if built:
         helper_nodes.append(Node("dev--source", "Source tree ./", "diagrams.onprem.vcs.Git", detail="bind-mounted"))
         for c in built:
-            edges.append(Edge("dev--source", c.id, "hot reload" if c.kind != "job" else "mounted",
-                              style="dotted", color=HELPER_EDGE))
+            edges.append(
+                Edge(
+                    "dev--source",
+                    c.id,
+                    "hot reload" if c.kind != "job" else "mounted",
+                    style="dotted",
+                    color=HELPER_EDGE,
+                )
+            )
     for c in workloads:
         data_dir = getattr(c.component, "data_dir", None)
         if data_dir:
             vol = f"dev--volume-{c.id}"
-            helper_nodes.append(Node(vol, f"{c.id}-data volume", "diagrams.generic.storage.Storage",
-                                     detail=f"mounted at {data_dir}"))
+            helper_nodes.append(
+                Node(vol, f"{c.id}-data volume", "diagrams.generic.storage.Storage", detail=f"mounted at {data_dir}")
+            )
             edges.append(Edge(c.id, vol, "mounts", style="dotted", color=HELPER_EDGE))
         for later in sorted(getattr(c.component, "before", []) or []):
             if later in ids:
@@ -222,26 +277,51 @@ def development_view(ctx: ViewContext) -> GraphSpec | None:
     if built:
         edges.append(Edge("dev--developer", "dev--source", "edits", color=HELPER_EDGE))
     if services:
-        outside.append(Node("dev--tests", "Test runner", "diagrams.programming.language.Python",
-                            detail="make test (pytest on the host)"))
+        outside.append(
+            Node(
+                "dev--tests",
+                "Test runner",
+                "diagrams.programming.language.Python",
+                detail="make test (pytest on the host)",
+            )
+        )
         for c in services:
             port = c.component.port
             edges.append(Edge("dev--developer", c.id, f"http://localhost:{port}"))
             edges.append(Edge("dev--tests", c.id, f"http://127.0.0.1:{port}", style="dashed", color=HELPER_EDGE))
     cmd = f"docker compose {profile} up".replace("  ", " ")
-    host = Cluster(f"compose-{dep.stack_id}", f"{cmd}  ({dep.name})",
-                   nodes=tuple(host_nodes + data_nodes + helper_nodes), tone="local")
-    desc = (f"What `{cmd}` runs for the {dep.name} stack: "
-            f"{plural(len(workloads), 'container')} ({names(ctx, [c.id for c in workloads]) or 'none'})"
-            + (f" with their local stand-ins for {names(ctx, [c.id for c in data])}" if data else "")
-            + (". The source tree is bind-mounted for hot reload" if built else "")
-            + (f"; the developer and `make test` reach {names(ctx, [c.id for c in services])} on localhost"
-               if services else "") + ".")
-    return GraphSpec("development", ctx.title, desc, ctx.direction, nodes=tuple(outside), clusters=(host,),
-                     edges=tuple(edges),
-                     legend=(("dotted grey", "mounts and bind mounts"),
-                             ("dashed grey", "start order and the test runner's requests"),
-                             ("dashed blue", "data moves in the arrow's direction")))
+    host = Cluster(
+        f"compose-{dep.stack_id}",
+        f"{cmd}  ({dep.name})",
+        nodes=tuple(host_nodes + data_nodes + helper_nodes),
+        tone="local",
+    )
+    desc = (
+        f"What `{cmd}` runs for the {dep.name} stack: "
+        f"{plural(len(workloads), 'container')} ({names(ctx, [c.id for c in workloads]) or 'none'})"
+        + (f" with their local stand-ins for {names(ctx, [c.id for c in data])}" if data else "")
+        + (". The source tree is bind-mounted for hot reload" if built else "")
+        + (
+            f"; the developer and `make test` reach {names(ctx, [c.id for c in services])} on localhost"
+            if services
+            else ""
+        )
+        + "."
+    )
+    return GraphSpec(
+        "development",
+        ctx.title,
+        desc,
+        ctx.direction,
+        nodes=tuple(outside),
+        clusters=(host,),
+        edges=tuple(edges),
+        legend=(
+            ("dotted grey", "mounts and bind mounts"),
+            ("dashed grey", "start order and the test runner's requests"),
+            ("dashed blue", "data moves in the arrow's direction"),
+        ),
+    )
 
 
 # ---------------------------------------------------------------- deployment
@@ -281,29 +361,51 @@ def deployment_view(ctx: ViewContext) -> GraphSpec | None:
             for cloud, settings in (("aws", stack.aws), ("gcp", stack.gcp)):
                 members = tuple(node(cid, cloud) for cid, (cl, _) in sorted(where.items()) if cl == cloud)
                 if members:
-                    inner.append(Cluster(f"{sid}-{cloud}", f"{cloud.upper()} {settings.region}", nodes=members,
-                                         tone=cloud))
-            clusters.append(Cluster(f"stack-{sid}", _stack_label(sid, stack, envs), clusters=tuple(inner),
-                                    tone="hybrid"))
+                    inner.append(
+                        Cluster(f"{sid}-{cloud}", f"{cloud.upper()} {settings.region}", nodes=members, tone=cloud)
+                    )
+            clusters.append(
+                Cluster(f"stack-{sid}", _stack_label(sid, stack, envs), clusters=tuple(inner), tone="hybrid")
+            )
         else:
             members = tuple(node(cid, cl) for cid, (cl, _) in sorted(where.items()))
-            clusters.append(Cluster(f"stack-{sid}", _stack_label(sid, stack, envs), nodes=members,
-                                    tone=stack.target if stack.target in ("aws", "gcp") else "local"))
+            clusters.append(
+                Cluster(
+                    f"stack-{sid}",
+                    _stack_label(sid, stack, envs),
+                    nodes=members,
+                    tone=stack.target if stack.target in ("aws", "gcp") else "local",
+                )
+            )
         for conn in ctx.connections:
             if conn.from_ in where and conn.to in where:
                 cross = where[conn.from_][0] != where[conn.to][0]
-                edges.append(Edge(f"{sid}--{conn.from_}", f"{sid}--{conn.to}",
-                                  "cross-cloud" if cross else "",
-                                  style="dashed" if conn.flow == "data" else "solid",
-                                  color=CROSS_CLOUD_EDGE if cross else ""))
-    summary = "; ".join(
-        f"{sid} on {TARGET_NAMES[s.target]} ({', '.join(s.environments)})" for sid, s in stacks
+                edges.append(
+                    Edge(
+                        f"{sid}--{conn.from_}",
+                        f"{sid}--{conn.to}",
+                        "cross-cloud" if cross else "",
+                        style="dashed" if conn.flow == "data" else "solid",
+                        color=CROSS_CLOUD_EDGE if cross else "",
+                    )
+                )
+    summary = "; ".join(f"{sid} on {TARGET_NAMES[s.target]} ({', '.join(s.environments)})" for sid, s in stacks)
+    desc = (
+        f"The {plural(len(stacks), 'stack')} side by side, each box listing what every component becomes "
+        f"on that target: {summary}. Components deployed in only some environments say so; "
+        "arrows are the model's connections inside each stack"
+        + (
+            ", orange where they cross from one cloud to the other."
+            if any(s.target == "hybrid" for _, s in stacks)
+            else "."
+        )
     )
-    desc = (f"The {plural(len(stacks), 'stack')} side by side, each box listing what every component becomes "
-            f"on that target: {summary}. Components deployed in only some environments say so; "
-            "arrows are the model's connections inside each stack"
-            + (", orange where they cross from one cloud to the other." if any(
-                s.target == "hybrid" for _, s in stacks) else "."))
-    return GraphSpec("deployment", ctx.title, desc, ctx.direction, clusters=tuple(clusters), edges=tuple(edges),
-                     legend=(("solid", "request"), ("dashed", "data flow"),
-                             ("orange", "crosses between clouds")))
+    return GraphSpec(
+        "deployment",
+        ctx.title,
+        desc,
+        ctx.direction,
+        clusters=tuple(clusters),
+        edges=tuple(edges),
+        legend=(("solid", "request"), ("dashed", "data flow"), ("orange", "crosses between clouds")),
+    )

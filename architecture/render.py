@@ -104,16 +104,20 @@ def _node_class(path: str) -> type:
     try:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as exc:
-        raise StacksError(f"no diagrams node class '{path}'",
-                          hint="Fix the entry in architecture/nodes.py (see `python -c 'import diagrams'`).") from exc
+        raise StacksError(
+            f"no diagrams node class '{path}'",
+            hint="Fix the entry in architecture/nodes.py (see `python -c 'import diagrams'`).",
+        ) from exc
 
 
 def _import_diagrams():
     try:
         import diagrams
     except ImportError as exc:
-        raise StacksError("the 'diagrams' package is not installed",
-                          hint="Run `make setup` (or `.venv/bin/pip install -r requirements/diagrams.txt`).") from exc
+        raise StacksError(
+            "the 'diagrams' package is not installed",
+            hint="Run `make setup` (or `.venv/bin/pip install -r requirements/diagrams.txt`).",
+        ) from exc
     return diagrams
 
 
@@ -136,9 +140,11 @@ def _lines(text: str, width: int) -> str:
 
 def html_label(node: Node, icon: str) -> str:
     """Icon on top, name below, detail in small grey type: the node grows to fit its text."""
-    rows = [f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{ICON_PX}" HEIGHT="{ICON_PX}">'
-            f'<IMG SRC="{_escape(icon)}" SCALE="TRUE"/></TD></TR>',
-            f"<TR><TD>{_lines(node.label, 22)}</TD></TR>"]
+    rows = [
+        f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{ICON_PX}" HEIGHT="{ICON_PX}">'
+        f'<IMG SRC="{_escape(icon)}" SCALE="TRUE"/></TD></TR>',
+        f"<TR><TD>{_lines(node.label, 22)}</TD></TR>",
+    ]
     if node.detail:
         rows.append(f'<TR><TD><FONT POINT-SIZE="10" COLOR="#52606D">{_lines(node.detail, 28)}</FONT></TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(rows)}</TABLE>>'
@@ -156,8 +162,15 @@ def build_dot(spec: GraphSpec):
 
     large = LARGE_GRAPH_ATTRS if len(spec.all_nodes()) > LARGE_GRAPH else {}
     graph_attr = {**GRAPH_ATTRS, **large, **_pairs(spec.attrs)}
-    diagram = Diagram(spec.title, filename=spec.name, direction=spec.direction, show=False,
-                      graph_attr=graph_attr, node_attr=NODE_ATTRS, edge_attr=EDGE_ATTRS)
+    diagram = Diagram(
+        spec.title,
+        filename=spec.name,
+        direction=spec.direction,
+        show=False,
+        graph_attr=graph_attr,
+        node_attr=NODE_ATTRS,
+        edge_attr=EDGE_ATTRS,
+    )
     # Enter the context by hand: Diagram.__exit__ would render into the working directory.
     diagrams.setdiagram(diagram)
     diagrams.setcluster(None)
@@ -234,9 +247,10 @@ def _diagrams_version() -> str:
 def dot_binary() -> str:
     found = shutil.which("dot")
     if not found:
-        raise StacksError("Graphviz is not installed (the 'dot' command is missing)",
-                          hint="Run `make setup`, or install it: `sudo apt-get install graphviz` "
-                               "(macOS: `brew install graphviz`).")
+        raise StacksError(
+            "Graphviz is not installed (the 'dot' command is missing)",
+            hint="Run `make setup`, or install it: `sudo apt-get install graphviz` (macOS: `brew install graphviz`).",
+        )
     return found
 
 
@@ -247,8 +261,10 @@ def _run_dot(source: str, formats: tuple[str, ...]) -> dict[str, bytes]:
             args += [f"-T{fmt}", "-o", os.path.join(tmp, f"out.{fmt}")]
         proc = subprocess.run(args, input=source.encode(), capture_output=True, timeout=DOT_TIMEOUT, check=False)
         if proc.returncode != 0:
-            raise StacksError(f"Graphviz failed: {proc.stderr.decode(errors='replace').strip()[:500]}",
-                              hint="Re-run with `stacks --debug`; this is a bug in a view if the model is valid.")
+            raise StacksError(
+                f"Graphviz failed: {proc.stderr.decode(errors='replace').strip()[:500]}",
+                hint="Re-run with `stacks --debug`; this is a bug in a view if the model is valid.",
+            )
         return {fmt: Path(tmp, f"out.{fmt}").read_bytes() for fmt in formats}
 
 
@@ -260,9 +276,9 @@ def _png_chunks(data: bytes):
         raise StacksError("Graphviz did not produce a PNG")
     pos = 8
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        yield kind, data[pos + 8:pos + 8 + length], data[pos:pos + 12 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        yield kind, data[pos + 8 : pos + 8 + length], data[pos : pos + 12 + length]
         pos += 12 + length
 
 
@@ -302,8 +318,13 @@ _SVG_KEY = re.compile(r"<!-- stacks-source: ([0-9a-f]{64}) -->")
 @cache
 def _data_uri(path: str) -> str:
     data = Path(path).read_bytes()
-    mime = "image/png" if path.endswith(".png") else "image/jpeg" if path.endswith((".jpg", ".jpeg")) else (
-        "image/svg+xml")
+    mime = (
+        "image/png"
+        if path.endswith(".png")
+        else "image/jpeg"
+        if path.endswith((".jpg", ".jpeg"))
+        else ("image/svg+xml")
+    )
     return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
@@ -316,8 +337,9 @@ def finish_svg(data: bytes, key: str) -> bytes:
         if target.startswith(("data:", "#", "http://", "https://")):
             return match.group(0)
         if not os.path.isfile(target):
-            raise StacksError(f"an icon of the SVG is missing: {target}",
-                              hint="Reinstall the diagrams package (`make setup`).")
+            raise StacksError(
+                f"an icon of the SVG is missing: {target}", hint="Reinstall the diagrams package (`make setup`)."
+            )
         return f'xlink:href="{_data_uri(target)}"'
 
     text = _HREF.sub(inline, text)
@@ -342,8 +364,9 @@ FINISHERS: dict[str, Callable[[bytes, str], bytes]] = {"png": finish_png, "svg":
 # ---------------------------------------------------------------- entry points
 
 
-def render_spec(spec: GraphSpec, formats: Iterable[str] = FORMATS,
-                previous: Callable[[str, str], bytes | None] | None = None) -> Rendering:
+def render_spec(
+    spec: GraphSpec, formats: Iterable[str] = FORMATS, previous: Callable[[str, str], bytes | None] | None = None
+) -> Rendering:
     """Render one spec; ``previous(name, fmt)`` returns the current file's bytes to reuse on a key match."""
     started = time.perf_counter()
     formats = tuple(formats)
@@ -363,10 +386,13 @@ def render_spec(spec: GraphSpec, formats: Iterable[str] = FORMATS,
     return Rendering(spec.name, key, outputs, time.perf_counter() - started, False, source)
 
 
-def render_specs(specs: list[GraphSpec], formats: Iterable[str] = FORMATS,
-                 previous: Callable[[str, str], bytes | None] | None = None,
-                 workers: int | None = None,
-                 on_done: Callable[[Rendering], None] | None = None) -> list[Rendering]:
+def render_specs(
+    specs: list[GraphSpec],
+    formats: Iterable[str] = FORMATS,
+    previous: Callable[[str, str], bytes | None] | None = None,
+    workers: int | None = None,
+    on_done: Callable[[Rendering], None] | None = None,
+) -> list[Rendering]:
     """Render independent views in parallel (Graphviz runs in subprocesses), in input order."""
     formats = tuple(formats)
     workers = workers or min(len(specs), os.cpu_count() or 1, 4) or 1

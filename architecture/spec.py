@@ -100,8 +100,11 @@ class GraphSpec:
         """Sorted by id everywhere, duplicate edges merged, and checked for consistency."""
 
         def sort_cluster(c: Cluster) -> Cluster:
-            return replace(c, nodes=tuple(sorted(c.nodes, key=lambda n: n.id)),
-                           clusters=tuple(sorted((sort_cluster(k) for k in c.clusters), key=lambda k: k.id)))
+            return replace(
+                c,
+                nodes=tuple(sorted(c.nodes, key=lambda n: n.id)),
+                clusters=tuple(sorted((sort_cluster(k) for k in c.clusters), key=lambda k: k.id)),
+            )
 
         spec = replace(
             self,
@@ -128,8 +131,10 @@ class GraphSpec:
         for edge in self.edges:
             for end in (edge.source, edge.target):
                 if end not in known:
-                    raise StacksError(f"view '{self.name}': an edge ends on '{end}', which is not a node "
-                                      "(edges join nodes, never cluster borders)")
+                    raise StacksError(
+                        f"view '{self.name}': an edge ends on '{end}', which is not a node "
+                        "(edges join nodes, never cluster borders)"
+                    )
         for group in self.ranks:
             for member in group:
                 if member not in known:

@@ -37,8 +37,10 @@ def synthetic(n: int) -> str:
     """A valid stacks.yaml with n components: 2/3 workloads, 1/3 data, a few users and externals."""
     import yaml
 
-    comps: dict[str, dict] = {"users": {"kind": "user", "label": "Users"},
-                              "partner": {"kind": "external", "label": "Partner", "technology": "SFTP"}}
+    comps: dict[str, dict] = {
+        "users": {"kind": "user", "label": "Users"},
+        "partner": {"kind": "external", "label": "Partner", "technology": "SFTP"},
+    }
     data_ids, work_ids = [], []
     for i in range(n - 2):
         if i % 3 == 2:
@@ -51,20 +53,34 @@ def synthetic(n: int) -> str:
         else:
             kind = WORK_KINDS[(i // 3) % len(WORK_KINDS)]
             cid = f"{kind[:4]}-{i:03d}"
-            comp = {"kind": kind, "label": f"{kind.title()} {i}", "technology": "Python",
-                    "image": "ghcr.io/example/app:1.0", "resources": {"cpu": 0.5, "memory": 1024}}
+            comp = {
+                "kind": kind,
+                "label": f"{kind.title()} {i}",
+                "technology": "Python",
+                "image": "ghcr.io/example/app:1.0",
+                "resources": {"cpu": 0.5, "memory": 1024},
+            }
             work_ids.append(cid)
         comps[cid] = comp
     conns = []
     for j, wid in enumerate(work_ids):
         conns.append({"from": wid, "to": data_ids[j % len(data_ids)], "label": "reads", "protocol": "sql"})
         if j % 2 == 0:
-            conns.append({"from": data_ids[(j * 7 + 3) % len(data_ids)], "to": wid, "label": "feeds",
-                          "protocol": "s3", "flow": "data", "data": "events"})
+            conns.append(
+                {
+                    "from": data_ids[(j * 7 + 3) % len(data_ids)],
+                    "to": wid,
+                    "label": "feeds",
+                    "protocol": "s3",
+                    "flow": "data",
+                    "data": "events",
+                }
+            )
         if j % 10 == 0:
             conns.append({"from": "users", "to": wid, "label": "uses", "protocol": "https", "port": 443})
-    conns.append({"from": "partner", "to": data_ids[0], "label": "uploads", "protocol": "s3", "flow": "data",
-                  "data": "files"})
+    conns.append(
+        {"from": "partner", "to": data_ids[0], "label": "uploads", "protocol": "s3", "flow": "data", "data": "files"}
+    )
     deployable = [c for c in comps if comps[c]["kind"] not in ("user", "external")]
     placement = {cid: ("aws" if k % 2 else "gcp") for k, cid in enumerate(sorted(deployable))}
     doc = {
@@ -76,11 +92,19 @@ def synthetic(n: int) -> str:
         "stacks": {
             "compose": {"target": "compose", "environments": {"dev": {}}},
             "aws": {"target": "aws", "region": "eu-west-1", "environments": {"dev": {}, "prod": {}}},
-            "gcp": {"target": "gcp", "project": "synth-project", "region": "europe-west1",
-                    "environments": {"prod": {}}},
-            "hybrid": {"target": "hybrid", "aws": {"region": "eu-west-1"},
-                       "gcp": {"project": "synth-project", "region": "europe-west1"},
-                       "placement": placement, "environments": {"prod": {}}},
+            "gcp": {
+                "target": "gcp",
+                "project": "synth-project",
+                "region": "europe-west1",
+                "environments": {"prod": {}},
+            },
+            "hybrid": {
+                "target": "hybrid",
+                "aws": {"region": "eu-west-1"},
+                "gcp": {"project": "synth-project", "region": "europe-west1"},
+                "placement": placement,
+                "environments": {"prod": {}},
+            },
         },
     }
     return yaml.safe_dump(doc, sort_keys=False)
@@ -131,8 +155,7 @@ def main() -> None:
         shutil.copy(ROOT / "stacks.yaml", copy / "stacks.yaml")
         report["bundled_cli"] = {
             "diagrams_cold": cli(copy, "build", "--only", "diagrams", "--only", "docs", "--no-cache"),
-            "build_all_cold": (shutil.rmtree(copy / "docs", ignore_errors=True),
-                               cli(copy, "build", "--no-cache"))[1],
+            "build_all_cold": (shutil.rmtree(copy / "docs", ignore_errors=True), cli(copy, "build", "--no-cache"))[1],
             "build_noop": min(cli(copy, "build") for _ in range(3)),
             "check": min(cli(copy, "check") for _ in range(3)),
             "validate": min(cli(copy, "validate") for _ in range(3)),
@@ -152,22 +175,32 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     b = report["bundled_render"]
-    print(f"Load average while measuring: {', '.join(f'{x:.1f}' for x in report['load_average'])} "
-          f"on {os.cpu_count()} cores (CPU seconds in brackets do not depend on it)")
+    print(
+        f"Load average while measuring: {', '.join(f'{x:.1f}' for x in report['load_average'])} "
+        f"on {os.cpu_count()} cores (CPU seconds in brackets do not depend on it)"
+    )
     print(f"Bundled model ({len(b['views'])} views: {', '.join(b['views'])}), all in seconds")
-    print(f"  render all views cold (Graphviz, 2 workers): {b['total']:.2f} [cpu {b['cpu']:.2f}]  target <= 3.0  "
-          f"({b['total'] / 3.0:.0%} of target)")
+    print(
+        f"  render all views cold (Graphviz, 2 workers): {b['total']:.2f} [cpu {b['cpu']:.2f}]  target <= 3.0  "
+        f"({b['total'] / 3.0:.0%} of target)"
+    )
     for name, sec in b["views"].items():
         print(f"    {name:<12} {sec:.3f}")
     c = report["bundled_cli"]
     cc = report["bundled_cli_cpu"]
-    print(f"  `stacks build --only diagrams --only docs --no-cache` (process, imports included): "
-          f"{c['diagrams_cold']:.2f} [cpu {cc['build --only diagrams --only docs --no-cache']:.2f}]")
+    print(
+        f"  `stacks build --only diagrams --only docs --no-cache` (process, imports included): "
+        f"{c['diagrams_cold']:.2f} [cpu {cc['build --only diagrams --only docs --no-cache']:.2f}]"
+    )
     print(f"  `stacks build --no-cache` every generator, from nothing: {c['build_all_cold']:.2f}")
-    print(f"  `stacks build` no-op: {c['build_noop']:.2f} [cpu {cc['build']:.2f}]  target <= 0.5  "
-          f"({c['build_noop'] / 0.5:.0%} of target)")
-    print(f"  `stacks check`: {c['check']:.2f}   `stacks validate` (baseline: process start + model): "
-          f"{c['validate']:.2f}  -> no-op build = {c['build_noop'] / c['validate']:.2f}x validate")
+    print(
+        f"  `stacks build` no-op: {c['build_noop']:.2f} [cpu {cc['build']:.2f}]  target <= 0.5  "
+        f"({c['build_noop'] / 0.5:.0%} of target)"
+    )
+    print(
+        f"  `stacks check`: {c['check']:.2f}   `stacks validate` (baseline: process start + model): "
+        f"{c['validate']:.2f}  -> no-op build = {c['build_noop'] / c['validate']:.2f}x validate"
+    )
     base = sizes[0]
     views = list(report["synthetic"][base]["views"])
     print(f"\nSynthetic models, the 5 logical views: seconds per view (growth vs {base} components in brackets)")

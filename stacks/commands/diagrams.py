@@ -19,8 +19,12 @@ def diagrams(
     file: FileOption = None,
     view: Annotated[list[str] | None, typer.Option("--view", help="Render only this view (repeatable).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="Comma-separated formats: png, svg.")] = "png,svg",
-    force: Annotated[bool, typer.Option("--force", help="Run Graphviz even when a file's source key "
-                                                      "matches (e.g. after upgrading Graphviz).")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Run Graphviz even when a file's source key matches (e.g. after upgrading Graphviz)."
+        ),
+    ] = False,
     list_views: Annotated[bool, typer.Option("--list", help="List the views and exit.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -43,8 +47,9 @@ def _list(file, as_json: bool) -> None:
 
     project = load_project(file)
     chosen = set(included(project))
-    rows = [{"view": v.name, "title": v.title, "included": v.name in chosen, "summary": v.summary}
-            for v in VIEWS.values()]
+    rows = [
+        {"view": v.name, "title": v.title, "included": v.name in chosen, "summary": v.summary} for v in VIEWS.values()
+    ]
     if as_json:
         out.print_json(json.dumps({"ok": True, "views": rows}))
         return
@@ -70,11 +75,17 @@ def _write(file, view, formats, force: bool, as_json: bool) -> None:
         raise StacksError("--format names no format", hint="Use png, svg or png,svg.")
     project = load_project(file)
     names = check_names(view) or included(project)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
-                  transient=True, disable=as_json) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True, disable=as_json
+    ) as bar:
         task = bar.add_task("rendering views", total=len(names))
-        result = write_diagrams(project, names, formats, force=force,
-                                on_done=lambda r: bar.update(task, advance=1, description=f"rendered {r.name}"))
+        result = write_diagrams(
+            project,
+            names,
+            formats,
+            force=force,
+            on_done=lambda r: bar.update(task, advance=1, description=f"rendered {r.name}"),
+        )
     if as_json:
         out.print_json(json.dumps({"ok": True, **result.to_dict()}))
         return

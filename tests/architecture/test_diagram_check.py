@@ -39,8 +39,9 @@ def test_committed_diagrams_and_page_match_the_model(project):
     for view in VIEWS:
         for fmt in ("png", "svg"):
             assert (ROOT / DIAGRAMS / f"{view}.{fmt}").is_file()
-    tracked = subprocess.run(["git", "ls-files", "docs/architecture"], cwd=ROOT, capture_output=True, text=True,
-                             check=False).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files", "docs/architecture"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.split()
     assert "docs/architecture/README.md" in tracked and f"{DIAGRAMS}/containers.svg" in tracked
 
 
@@ -56,8 +57,12 @@ def test_check_fails_after_a_model_change_and_passes_after_build(project_copy):
     edit(project_copy / "stacks.yaml", change)
     proc = run(project_copy, "check")
     assert proc.returncode == 1
-    for path in (f"{DIAGRAMS}/containers.png", f"{DIAGRAMS}/containers.svg", f"{DIAGRAMS}/system.svg",
-                 "docs/architecture/README.md"):
+    for path in (
+        f"{DIAGRAMS}/containers.png",
+        f"{DIAGRAMS}/containers.svg",
+        f"{DIAGRAMS}/system.svg",
+        "docs/architecture/README.md",
+    ):
         assert f"stale: {path}" in proc.stderr, proc.stderr
     # the dataflow view has no request connections: the label change leaves it alone
     assert f"{DIAGRAMS}/dataflow.png" not in proc.stderr
@@ -94,8 +99,11 @@ def test_unexpected_and_dropped_views_are_reported_then_pruned(project_copy):
     edit(project_copy / "stacks.yaml", change)
     code, state = check_json(project_copy)
     assert code == 1
-    assert set(state["unexpected"]) >= {f"{DIAGRAMS}/old.png", f"{DIAGRAMS}/development.png",
-                                        f"{DIAGRAMS}/development.svg"}
+    assert set(state["unexpected"]) >= {
+        f"{DIAGRAMS}/old.png",
+        f"{DIAGRAMS}/development.png",
+        f"{DIAGRAMS}/development.svg",
+    }
     assert "docs/architecture/README.md" in state["stale"]
     proc = run(project_copy, "build")
     assert f"removed {DIAGRAMS}/old.png" in proc.stderr

@@ -23,7 +23,7 @@ def table(text: str, first_header: str) -> list[list[str]]:
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         rows.append([c.strip() for c in line.strip("|").split(" | ")])
@@ -48,8 +48,14 @@ def test_components_table_says_where_each_component_runs(text, project):
     assert set(rows) == set(project.model.components)
     header = next(line for line in text.splitlines() if line.startswith("| component |"))
     assert header == "| component | kind | technology | aws | compose | gcp | hybrid |"
-    assert rows["api"][1:] == ["service", "FastAPI", "ECS Fargate service", "container", "Cloud Run service",
-                               "AWS: ECS Fargate service"]
+    assert rows["api"][1:] == [
+        "service",
+        "FastAPI",
+        "ECS Fargate service",
+        "container",
+        "Cloud Run service",
+        "AWS: ECS Fargate service",
+    ]
     assert rows["seed"][3] == "ECS Fargate task (dev)"
     assert rows["seed"][6] == "—"  # not placed on the hybrid stack
     assert rows["warehouse"][6] == "GCP: BigQuery dataset"
@@ -74,13 +80,20 @@ def test_a_new_section_is_one_registry_entry(project, monkeypatch):
     import types
 
     module = types.ModuleType("extra_sections")
-    module.inventory = lambda ctx: f"{len(ctx.deployments['aws'])} aws deployables: " + ", ".join(
-        d.name for d in ctx.deployments["aws"])
+    module.inventory = lambda ctx: (
+        f"{len(ctx.deployments['aws'])} aws deployables: " + ", ".join(d.name for d in ctx.deployments["aws"])
+    )
     module.nothing = lambda ctx: None
     monkeypatch.setitem(sys.modules, "extra_sections", module)
-    monkeypatch.setattr(docs, "SECTIONS", [*docs.SECTIONS,
-                                           DocSection("inventory", "Cloud resources", 25, "extra_sections:inventory"),
-                                           DocSection("empty", "Never shown", 40, "extra_sections:nothing")])
+    monkeypatch.setattr(
+        docs,
+        "SECTIONS",
+        [
+            *docs.SECTIONS,
+            DocSection("inventory", "Cloud resources", 25, "extra_sections:inventory"),
+            DocSection("empty", "Never shown", 40, "extra_sections:nothing"),
+        ],
+    )
     out = page(project, "docs/architecture")
     assert "## Cloud resources\n\n3 aws deployables: aws-dev, aws-staging, aws-prod\n" in out
     assert "Never shown" not in out

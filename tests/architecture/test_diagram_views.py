@@ -72,8 +72,14 @@ def test_containers_view_groups_by_tier(project, specs):
 
 def test_dataflow_view_has_only_data_flows(specs):
     spec = specs["dataflow"]
-    assert set(edges(spec)) == {("storefront", "lake"), ("lake", "ingest"), ("ingest", "warehouse"),
-                                ("seed", "warehouse"), ("warehouse", "api"), ("api", "analyst")}
+    assert set(edges(spec)) == {
+        ("storefront", "lake"),
+        ("lake", "ingest"),
+        ("ingest", "warehouse"),
+        ("seed", "warehouse"),
+        ("warehouse", "api"),
+        ("api", "analyst"),
+    }
     assert ("analyst", "api") not in edges(spec) and ("api", "warehouse") not in edges(spec)
     assert edges(spec)[("storefront", "lake")].label == "CSV / Parquet exports\n(S3)"
     assert edges(spec)[("warehouse", "api")].label == "KPIs, cohorts, segments\n(SQL)"
@@ -101,8 +107,12 @@ def test_development_view_is_the_compose_dev_stack(specs):
 def test_deployment_view_puts_every_stack_side_by_side(specs):
     spec = specs["deployment"]
     groups = clusters(spec)
-    assert {cid for cid in groups if cid.startswith("stack-")} == {"stack-aws", "stack-compose", "stack-gcp",
-                                                                  "stack-hybrid"}
+    assert {cid for cid in groups if cid.startswith("stack-")} == {
+        "stack-aws",
+        "stack-compose",
+        "stack-gcp",
+        "stack-hybrid",
+    }
     assert groups["stack-aws"][1] == {f"aws--{c}" for c in ("api", "ingest", "lake", "seed", "warehouse")}
     assert groups["hybrid-aws"] == ("AWS eu-west-1", {"hybrid--api", "hybrid--ingest", "hybrid--lake"})
     assert groups["hybrid-gcp"] == ("GCP europe-west1", {"hybrid--warehouse"})
@@ -176,8 +186,12 @@ def test_views_with_nothing_to_draw_are_left_out(edited):
 
 def test_edge_tier_and_explicit_tiers(edited):
     def change(data):
-        data["components"]["web"] = {"kind": "frontend", "label": "Web", "technology": "React",
-                                     "build": {"context": "."}}
+        data["components"]["web"] = {
+            "kind": "frontend",
+            "label": "Web",
+            "technology": "React",
+            "build": {"context": "."},
+        }
         data["components"]["storefront"]["tier"] = "edge"
         data["connections"].append({"from": "web", "to": "api", "label": "calls", "protocol": "https"})
 
@@ -196,8 +210,13 @@ def test_unknown_view_name_is_a_clear_error(project):
 def test_every_table_entry_is_a_real_diagrams_class():
     paths = {entry.icon for table in KIND_TABLES.values() for entry in table.values()}
     paths |= {icon for table in (*RESOURCE_TABLES.values(), *MODULE_TABLES.values()) for icon in table.values()}
-    paths |= {"diagrams.generic.place.Datacenter", "diagrams.onprem.vcs.Git", "diagrams.onprem.client.User",
-              "diagrams.programming.language.Python", "diagrams.generic.storage.Storage"}
+    paths |= {
+        "diagrams.generic.place.Datacenter",
+        "diagrams.onprem.vcs.Git",
+        "diagrams.onprem.client.User",
+        "diagrams.programming.language.Python",
+        "diagrams.generic.storage.Storage",
+    }
     for path in sorted(paths):
         module, _, name = path.rpartition(".")
         cls = getattr(importlib.import_module(module), name)
@@ -213,7 +232,8 @@ def test_lookups_prefer_technology_then_kind():
     assert resource_icon("aws:ecs/service:Service") == "diagrams.aws.compute.ElasticContainerServiceService"
     assert resource_icon("aws:made/up:Thing") == "diagrams.aws.general.General"
     assert resource_icon("aws:s3/bucketNotification:BucketNotification") == (
-        "diagrams.aws.storage.SimpleStorageServiceS3Bucket")  # by service module
+        "diagrams.aws.storage.SimpleStorageServiceS3Bucket"
+    )  # by service module
     assert resource_icon("docker-build:index:Image") == "diagrams.onprem.container.Docker"
     with pytest.raises(StacksError):
         look("azure", svc)
@@ -225,8 +245,14 @@ def test_registry_entries_load():
 
 
 def test_spec_check_rejects_edges_to_nowhere():
-    spec = GraphSpec("x", "X", "", nodes=(Node("a", "A", "diagrams.generic.blank.Blank"),),
-                     clusters=(Cluster("c", "C"),), edges=(Edge("a", "c"),))
+    spec = GraphSpec(
+        "x",
+        "X",
+        "",
+        nodes=(Node("a", "A", "diagrams.generic.blank.Blank"),),
+        clusters=(Cluster("c", "C"),),
+        edges=(Edge("a", "c"),),
+    )
     with pytest.raises(StacksError, match="edges join nodes"):
         spec.normalized()
 
@@ -253,8 +279,14 @@ def test_cloud_resources_view_groups_resources_by_component(project):
         Res("gcp:bigquery/dataset:Dataset", "warehouse-ds", "warehouse"),
     ]
     ctx = context(project, "deployment")
-    spec = resources_view(ctx, resources, description="test", boundaries={"aws": "AWS eu-west-1"},
-                          anchors=("aws:ecs/service:Service",), cross_label="keyless").normalized()
+    spec = resources_view(
+        ctx,
+        resources,
+        description="test",
+        boundaries={"aws": "AWS eu-west-1"},
+        anchors=("aws:ecs/service:Service",),
+        cross_label="keyless",
+    ).normalized()
     groups = clusters(spec)
     assert groups["provider-aws"][0] == "AWS eu-west-1"
     assert groups["aws--component-api"] == ("Analytics API", {"aws--api-task", "aws--api-service"})
