@@ -296,3 +296,17 @@ def test_cloud_resources_view_groups_resources_by_component(project):
     # anchors: the ECS service for api; the first resource (AWS side) for warehouse
     assert ("aws--api-service", "aws--warehouse-wg") in found
     assert found[("aws--api-service", "aws--warehouse-wg")].label == "analytics queries"
+
+
+def test_yaml_order_does_not_change_a_single_byte_of_dot(project, edited):
+    """The build cache hashes the model with sorted keys, so the pictures must not depend on YAML order."""
+
+    def shuffle(data):
+        data["components"] = dict(reversed(list(data["components"].items())))
+        data["connections"] = list(reversed(data["connections"]))
+        data["stacks"] = dict(reversed(list(data["stacks"].items())))
+
+    shuffled = edited(shuffle)
+    assert list(shuffled.model.components) != list(project.model.components)
+    for a, b in zip(project_views(project, LOGICAL), project_views(shuffled, LOGICAL), strict=True):
+        assert dot_source(a) == dot_source(b), a.name
