@@ -13,6 +13,7 @@ import hmac
 import ipaddress
 import logging
 import os
+import shutil
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.security import APIKeyHeader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import logs, metrics, models, repository
@@ -197,12 +199,14 @@ def engine_of(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(engine_of)]
 
 
-def require_writer(request: Request, x_api_key: Annotated[str | None, Query(include_in_schema=False)] = None
-                   ) -> None:
+API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="The server's STACKS_APP_API_KEY; required by write endpoints.")
+
+
+def require_writer(request: Request, supplied: Annotated[str | None, Depends(API_KEY_HEADER)] = None) -> None:
     settings: Settings = request.app.state.settings
     if settings.read_only:
         raise AppError(403, "read_only", "this server is read-only (STACKS_APP_READ_ONLY)")
-    supplied = request.headers.get("x-api-key")
     if settings.api_key is not None:
         expected = settings.api_key.get_secret_value().encode()
         if supplied is None or not hmac.compare_digest(supplied.encode(), expected):
@@ -358,13 +362,15 @@ def _routes(app: FastAPI) -> None:
 
         settings: Settings = request.app.state.settings
         database = settings.database_path
-        upload = await receive_upload(request, database.parent / ".uploads")
+        # One directory per request: whatever happens (size limit, bad body, failed ingest), it goes.
+        workdir = database.parent / ".uploads" / uuid.uuid4().hex
         try:
+            upload = await receive_upload(request, workdir)
             result = await run_in_threadpool(run_ingest, database, {table.value: [(upload.path, upload.name)]},
                                              mode.value, source_label=f"upload {upload.name}",
                                              threads=settings.threads)
         finally:
-            upload.path.unlink(missing_ok=True)
+            shutil.rmtree(workdir, ignore_errors=True)
         log.info("ingested", extra={"fields": {"table": table.value, "rows": result.tables.get(table.value),
                                                "mode": mode.value, "version": result.version}})
         return result.to_dict()
@@ -388,7 +394,8 @@ class Upload:
 
 async def receive_upload(request: Request, directory) -> Upload:
     """Stream the multipart field ``file`` straight into a file under ``directory`` (never into memory
-    or /tmp); the size limit is enforced by the middleware while the bytes arrive."""
+    or /tmp); the size limit is enforced by the middleware while the bytes arrive. The caller removes
+    ``directory``."""
     from pathlib import Path as FsPath
 
     from python_multipart import FormParser
@@ -404,37 +411,22 @@ async def receive_upload(request: Request, directory) -> Upload:
         "UPLOAD_DIR": str(directory), "MAX_MEMORY_FILE_SIZE": 0, "UPLOAD_DELETE_TMP": False,
         "UPLOAD_KEEP_FILENAME": False, "UPLOAD_KEEP_EXTENSIONS": False})
 
-    def cleanup() -> None:
-        for f in files:
-            f.close()
-            if f.actual_file_name:
-                FsPath(os.fsdecode(f.actual_file_name)).unlink(missing_ok=True)
-
     try:
         async for chunk in request.stream():
             parser.write(chunk)
         parser.finalize()
     except FormParserError as exc:
-        cleanup()
         raise AppError(400, "bad_upload", f"malformed multipart body: {exc}") from None
-    except BaseException:
-        cleanup()
-        raise
     chosen = [f for f in files if f.field_name == b"file"]
     if len(chosen) != 1:
-        cleanup()
         raise AppError(400, "bad_upload", "the multipart body needs exactly one file field named 'file'")
     upload = chosen[0]
     upload.flush_to_disk()  # an empty part never reached the disk
     upload.file_object.flush()
-    for f in files:
-        if f is not upload:
-            f.close()
-            if f.actual_file_name:
-                FsPath(os.fsdecode(f.actual_file_name)).unlink(missing_ok=True)
     name = os.path.basename((upload.file_name or b"upload").decode("utf-8", "replace")) or "upload"
     path = FsPath(os.fsdecode(upload.actual_file_name))
-    upload.close()
+    for f in files:
+        f.close()
     return Upload(path, name)
 
 
