@@ -48,6 +48,13 @@ def plan_offline(project, stack: str) -> PlanRun:
     return PlanRun(plan, recording, time.perf_counter() - started)
 
 
+BASELINE_LABELS = {
+    "aws": "(network, key, alerting, logs, cluster)",
+    "gcp": "(APIs, logs, alerting, image registry)",
+    "hybrid": "(AWS network, key, cluster; GCP APIs, logs, alerting; workload identity pool)",
+}
+
+
 def plan_tree(run: PlanRun):
     """A Rich tree: the stack, then each component (baseline first) with its resources."""
     from rich.markup import escape
@@ -62,7 +69,7 @@ def plan_tree(run: PlanRun):
         groups.setdefault(res.component, []).append(res)
     for component in sorted(groups, key=lambda c: (c is not None, c or "")):
         label = (f"[cyan]{component}[/] ({plan.components.get(component, '')})" if component
-                 else "[cyan]baseline[/] (network, key, alerting, logs, cluster)")
+                 else "[cyan]baseline[/] " + BASELINE_LABELS.get(plan.target, BASELINE_LABELS["aws"]))
         branch = tree.add(f"{label}: {len(groups[component])} resources")
         for res in groups[component]:
             branch.add(f"{escape(res.type)} [dim]{escape(res.name)}[/]")
