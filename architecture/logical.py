@@ -220,6 +220,18 @@ def _compose_deployment(ctx: ViewContext):
     return None
 
 
+def _warehouse_mount(ctx: ViewContext, warehouse: str) -> str:
+    linked = sorted(
+        {c.to for c in ctx.model.connections if c.from_ == warehouse}
+        | {c.from_ for c in ctx.model.connections if c.to == warehouse}
+    )
+    for cid in linked:
+        data_dir = getattr(ctx.model.components[cid], "data_dir", None)
+        if data_dir:
+            return data_dir
+    return "/data"
+
+
 def development_view(ctx: ViewContext) -> GraphSpec | None:
     dep = _compose_deployment(ctx)
     if dep is None:
@@ -240,8 +252,17 @@ def development_view(ctx: ViewContext) -> GraphSpec | None:
         if c.kind == "job":
             detail = f"{tech} one-shot job" if tech else "one-shot job"
         host_nodes.append(component_node(ctx, c.id, detail=detail))
+    # As the compose stack runs it: a warehouse is DuckDB on a named volume, mounted by every
+    # connected workload at the first data_dir among them (default /data).
+    mounts = {c.id: _warehouse_mount(ctx, c.id) for c in data if c.kind == "warehouse"}
     data_nodes = [
-        component_node(ctx, c.id, target="compose", detail=look("compose", c.component).product) for c in data
+        component_node(
+            ctx,
+            c.id,
+            target="compose",
+            detail=look("compose", c.component).product + (f" at {mounts[c.id]}" if c.id in mounts else ""),
+        )
+        for c in data
     ]
     helper_nodes: list[Node] = []
     edges: list[Edge] = []
@@ -260,7 +281,7 @@ def development_view(ctx: ViewContext) -> GraphSpec | None:
             )
     for c in workloads:
         data_dir = getattr(c.component, "data_dir", None)
-        if data_dir:
+        if data_dir and data_dir not in mounts.values():  # a warehouse mount is drawn as the warehouse
             vol = f"dev--volume-{c.id}"
             helper_nodes.append(
                 Node(vol, f"{c.id}-data volume", "diagrams.generic.storage.Storage", detail=f"mounted at {data_dir}")

@@ -91,16 +91,17 @@ def test_development_view_is_the_compose_dev_stack(specs):
     groups = clusters(spec)
     label, members = groups["compose-compose"]
     assert "docker compose --profile dev up" in label and "compose-dev" in label
-    assert members == {"api", "ingest", "seed", "lake", "warehouse", "dev--source", "dev--volume-api"}
+    # api's data_dir is where the warehouse volume is mounted: drawn once, as the warehouse
+    assert members == {"api", "ingest", "seed", "lake", "warehouse", "dev--source"}
     assert {n.id for n in spec.nodes} == {"dev--developer", "dev--tests"}
     found = edges(spec)
     assert found[("dev--source", "api")].label == "hot reload"
-    assert found[("api", "dev--volume-api")].label == "mounts"
     assert "completes before" in found[("seed", "api")].label  # seed.before: [api]
     assert found[("dev--developer", "api")].label == "http://localhost:8000"
     assert found[("dev--tests", "api")].label == "http://127.0.0.1:8000"
     by_id = {n.id: n for n in spec.all_nodes()}
-    assert by_id["warehouse"].detail == "DuckDB file on a named volume"
+    assert by_id["warehouse"].detail == "DuckDB on a named volume at /data"
+    assert by_id["lake"].detail == "MinIO (S3 API)"
     assert by_id["lake"].icon == "diagrams.generic.storage.Storage"
 
 
@@ -310,3 +311,17 @@ def test_yaml_order_does_not_change_a_single_byte_of_dot(project, edited):
     assert list(shuffled.model.components) != list(project.model.components)
     for a, b in zip(project_views(project, LOGICAL), project_views(shuffled, LOGICAL), strict=True):
         assert dot_source(a) == dot_source(b), a.name
+
+
+def test_development_view_draws_a_volume_for_a_data_dir_outside_the_warehouse(edited):
+    def change(data):
+        data["components"]["wiki"] = {"kind": "service", "label": "Wiki", "image": "ghcr.io/example/wiki:1",
+                                      "port": 8080, "data_dir": "/srv/wiki"}
+
+    spec = project_views(edited(change), ["development"])[0]
+    by_id = {n.id: n for n in spec.all_nodes()}
+    assert by_id["dev--volume-wiki"].detail == "mounted at /srv/wiki"
+    assert edges(spec)[("wiki", "dev--volume-wiki")].label == "mounts"
+    assert edges(spec)[("dev--tests", "wiki")].label == "http://127.0.0.1:8080"
+    assert "dev--source" not in {e.source for e in spec.edges if e.target == "wiki"}  # an image, not built
+    assert "dev--volume-api" not in by_id
