@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from .gcp_support import ALL_STACKS, plan, recording
+from .gcp_support import ALL_STACKS, ROOT, plan, recording
 
 
 def camel(key: str) -> str:
@@ -157,3 +157,20 @@ def test_hybrid_cross_cloud_wiring_reaches_the_engine():
     assert env["STACKS_APP_BIGQUERY_DATASET"] == "shop_hybrid_warehouse_prod"
     assert env["STACKS_APP_LAKE_URI"] == "s3://shop-hybrid-lake-prod/tables/"
     assert env["STACKS_APP_GCP_SERVICE_ACCOUNT"] == "api-hybrid-prod@shop-analytics-prod.iam.gserviceaccount.com"
+
+
+@pytest.mark.parametrize("stack", ["gcp-staging", "hybrid-staging"])
+def test_the_pulumi_project_runs_the_gcp_and_hybrid_stacks(monkeypatch, stack):
+    """deploy/__main__.py's program: the Pulumi stack name selects the deployable; it realizes that plan."""
+    import importlib
+
+    from deploy.offline import AwsMocks, record
+    from deploy.offline_gcp import cloud_mocks
+
+    monkeypatch.setenv("STACKS_FILE", str(ROOT / "stacks.yaml"))
+    program = importlib.import_module("deploy.program")
+    p = plan(stack)
+    rec = record(stack, "eu-west-1", program.main, cloud_mocks(p, AwsMocks("eu-west-1")))
+    assert {(r.type, r.name) for r in rec.resources} == {(r.type, r.name) for r in p.for_engine("pulumi")}
+    images = [r for r in rec.resources if r.type == "docker-build:index:Image"]
+    assert images and all(i.inputs["tags"][0].rsplit(":", 1)[1].startswith("ctx-") for i in images)
