@@ -95,15 +95,28 @@ def _grid(cluster: Cluster, width: int = 2) -> list[Edge]:
     return edges
 
 
-def _connection_edges(ctx: ViewContext, ends: dict[str, str], skip: set[tuple[str, str]] = frozenset()) -> list[Edge]:
+def _connection_edges(ctx: ViewContext, ends: dict[str, str], skip: set[tuple[str, str]] = frozenset(),
+                      entries: dict[str, str] | None = None) -> list[Edge]:
+    """The model's connections between drawn ends; requests from people and outside systems reach a
+    component through its entry (the load balancer's forwarding rule) when it has one."""
     edges = []
+    outside = {cid for cid, c in ctx.model.components.items() if c.kind in ("user", "external")}
     for conn in ctx.connections:
         if (conn.from_, conn.to) in skip or (conn.to, conn.from_) in skip:
             continue
         if conn.from_ in ends and conn.to in ends and conn.from_ != conn.to:
-            edges.append(Edge(ends[conn.from_], ends[conn.to], conn.label or conn.protocol,
+            target = ends[conn.to]
+            if entries and conn.from_ in outside and conn.to in entries and conn.flow == "request":
+                target = entries[conn.to]
+            edges.append(Edge(ends[conn.from_], target, conn.label or conn.protocol,
                               style="dashed" if conn.flow == "data" else "solid"))
     return edges
+
+
+def _entries(resources: list) -> dict[str, str]:
+    """Component -> its HTTPS forwarding rule node, for components behind the load balancer."""
+    return {r.component: f"gcp--{r.name}" for r in resources
+            if r.type == "gcp:compute/globalForwardingRule:GlobalForwardingRule" and r.name.endswith("-https")}
 
 
 def gcp_spec(ctx: ViewContext, plan) -> GraphSpec:
@@ -113,7 +126,10 @@ def gcp_spec(ctx: ViewContext, plan) -> GraphSpec:
     anchor = _anchors(resources, plan.components, "gcp", GCP_ANCHORS)
     outside = _actors(ctx, anchor)
     ends = {**anchor, **{n.component: n.id for n in outside}}
-    edges = _grid(project_cluster) + _connection_edges(ctx, ends)
+    entries = _entries(resources)
+    edges = _grid(project_cluster) + _connection_edges(ctx, ends, entries=entries)
+    edges += [Edge(entry, anchor[cid], "serverless NEG (Cloud Armor checked)") for cid, entry in entries.items()
+              if cid in anchor]
     return GraphSpec(
         name=ctx.name, title=f"{ctx.title} ({plan.stack})",
         description=(f"Every resource of the {plan.stack} plan ({len(resources)} resources: the same list the "

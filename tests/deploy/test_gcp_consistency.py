@@ -47,7 +47,10 @@ def test_gcp_diagram_places_resources_where_gcp_scopes_them():
     assert where["gcp--gcp-api-run"] == "gcp-project--baseline"
     assert where["gcp--warehouse-table-orders"] == "gcp-region--warehouse"
     visible = {(e.source, e.target) for e in spec.edges if e.style != "invis"}
-    assert ("actor--analyst", "gcp--api-service") in visible
+    assert ("actor--analyst", "gcp--api-https") in visible  # requests enter through the load balancer
+    assert ("gcp--api-https", "gcp--api-service") in visible
+    dev = {(e.source, e.target) for e in _spec("gcp", "gcp-dev").edges if e.style != "invis"}
+    assert ("actor--analyst", "gcp--api-service") in dev  # no domain in dev: straight to the run.app URL
     assert ("gcp--api-service", "gcp--warehouse-dataset") in visible
 
 
