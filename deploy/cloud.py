@@ -34,9 +34,12 @@ class PlanRun:
                 "outputs": self.recording.outputs}
 
     def summary(self) -> str:
+        from stacks.plan.policies import POLICIES
+
         comps = {r.component for r in self.recording.resources}
         return (f"{self.plan.stack}: {len(self.recording.resources)} resources in {len(comps)} groups "
-                f"(Pulumi program run offline under mocks) in {self.seconds:.2f}s")
+                f"(Pulumi program run offline under mocks), {len(POLICIES)} security policies passed, "
+                f"in {self.seconds:.2f}s")
 
 
 def plan_offline(project, stack: str) -> PlanRun:
