@@ -58,6 +58,24 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                sum(units)::BIGINT AS units, sum(revenue)::DECIMAL(18,2) AS revenue
         FROM product_daily GROUP BY ALL ORDER BY week, product_id
     """),
+    # Sales before each month boundary, for every product and every boundary from the first month
+    # of data to the month after the last: whole months of any range are two rows per product.
+    ("product_cumulative", """
+        CREATE TABLE product_cumulative AS
+        WITH bounds AS (SELECT min(month) AS lo, max(month) + INTERVAL 1 MONTH AS hi FROM product_monthly),
+        grid AS (
+            SELECT CAST(m.month AS DATE) AS month, p.product_id
+            FROM bounds, generate_series(bounds.lo, bounds.hi, INTERVAL 1 MONTH) AS m(month),
+                 (SELECT DISTINCT product_id FROM product_monthly) AS p
+        )
+        SELECT g.month, g.product_id,
+               coalesce(sum(pm.orders) OVER w - pm.orders, sum(pm.orders) OVER w, 0)::BIGINT AS orders,
+               coalesce(sum(pm.units) OVER w - pm.units, sum(pm.units) OVER w, 0)::BIGINT AS units,
+               coalesce(sum(pm.revenue) OVER w - pm.revenue, sum(pm.revenue) OVER w, 0)::DECIMAL(18,2) AS revenue
+        FROM grid g LEFT JOIN product_monthly pm ON pm.product_id = g.product_id AND pm.month = g.month
+        WINDOW w AS (PARTITION BY g.product_id ORDER BY g.month)
+        ORDER BY g.month, g.product_id
+    """),
     ("product_summary", """
         CREATE TABLE product_summary AS
         SELECT product_id, sum(orders)::BIGINT AS orders, sum(units)::BIGINT AS units,
@@ -148,7 +166,7 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
 )
 
 DERIVED_TABLES = ("daily_sales", "daily_totals", "product_daily", "product_weekly", "product_monthly",
-                  "product_summary",
+                  "product_cumulative", "product_summary",
                   "activity_pairs", "activity_days", "customer_summary", "segment_counts", "cohorts")
 
 LOG_DDL = """
@@ -188,5 +206,7 @@ def write_meta(con: duckdb.DuckDBPyConnection, version: str, previous_log: bool,
         SELECT $version AS version, $built::TIMESTAMP AS built_at,
                (SELECT min(order_date) FROM orders) AS first_date,
                (SELECT max(order_date) FROM orders) AS as_of,
-               coalesce((SELECT max(countries) FROM customer_summary), 0) <= 1 AS country_activity_exact
+               coalesce((SELECT max(countries) FROM customer_summary), 0) <= 1 AS country_activity_exact,
+               (SELECT min(month) FROM product_cumulative) AS cumulative_first,
+               (SELECT max(month) FROM product_cumulative) AS cumulative_last
     """, {"version": version, "built": finished})

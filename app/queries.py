@@ -34,7 +34,10 @@ WHITELISTS: dict[str, dict[str, str]] = {
 }
 
 QUERIES: dict[str, str] = {
-    "meta": "SELECT version, built_at, first_date, as_of, country_activity_exact FROM dataset_meta",
+    "meta": """
+        SELECT version, built_at, first_date, as_of, country_activity_exact, cumulative_first, cumulative_last
+        FROM dataset_meta
+    """,
     "table_rows": """
         SELECT 'customers' AS table_name, 'base' AS kind, count(*) AS row_count FROM customers
         UNION ALL SELECT 'products', 'base', count(*) FROM products
@@ -44,6 +47,7 @@ QUERIES: dict[str, str] = {
         UNION ALL SELECT 'product_daily', 'derived', count(*) FROM product_daily
         UNION ALL SELECT 'product_weekly', 'derived', count(*) FROM product_weekly
         UNION ALL SELECT 'product_monthly', 'derived', count(*) FROM product_monthly
+        UNION ALL SELECT 'product_cumulative', 'derived', count(*) FROM product_cumulative
         UNION ALL SELECT 'product_summary', 'derived', count(*) FROM product_summary
         UNION ALL SELECT 'customer_summary', 'derived', count(*) FROM customer_summary
         UNION ALL SELECT 'activity_pairs', 'derived', count(*) FROM activity_pairs
@@ -100,12 +104,17 @@ QUERIES: dict[str, str] = {
           AND ($country IS NULL OR country = $country) AND ($category IS NULL OR category = $category)
         GROUP BY ALL ORDER BY period
     """,
-    # Whole months come from product_monthly, whole weeks of the partial months at both ends from
+    # Whole months are the difference of two month boundaries of product_cumulative (two rows per
+    # product, whatever the length), whole weeks of the partial months at both ends come from
     # product_weekly, and the remaining days (at most six at each end of each part) from product_daily.
     "top_products": """
         WITH parts AS (
-            SELECT product_id, orders, units, revenue FROM product_monthly
-            WHERE month >= $full_start AND month < $full_end
+            SELECT product_id,
+                   CASE WHEN month = $cum_end THEN orders ELSE -orders END AS orders,
+                   CASE WHEN month = $cum_end THEN units ELSE -units END AS units,
+                   CASE WHEN month = $cum_end THEN revenue ELSE -revenue END AS revenue
+            FROM product_cumulative
+            WHERE $cum_start < $cum_end AND (month = $cum_start OR month = $cum_end)
             UNION ALL
             SELECT product_id, orders, units, revenue FROM product_weekly
             WHERE (week >= $lead_start AND week < $lead_end) OR (week >= $trail_start AND week < $trail_end)
@@ -117,7 +126,7 @@ QUERIES: dict[str, str] = {
               AND NOT (order_date >= $trail_start AND order_date < $trail_end)
         ), ranked AS (
             SELECT product_id, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue
-            FROM parts GROUP BY product_id
+            FROM parts GROUP BY product_id HAVING sum(orders) <> 0
         )
         SELECT r.product_id, p.name, p.category, r.orders, r.units, r.revenue
         FROM ranked r LEFT JOIN products p ON p.product_id = r.product_id

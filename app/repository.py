@@ -131,9 +131,20 @@ def range_parts(start: dt.date, end: dt.date) -> dict[str, dt.date]:
 
 def top_products(engine: Engine, start, end, by: str, category: str | None, limit: int) -> dict:
     with engine.session() as s:
-        start, end = resolve_range(meta(s), start, end, 30)
-        rows = s.fetch(render("top_products", rank=by),
-                       {**range_parts(start, end), "category": category, "limit": limit})
+        m = meta(s)
+        start, end = resolve_range(m, start, end, 30)
+        parts = range_parts(start, end)
+        # The cumulative grid spans the months with sales: boundaries outside it hold the same totals.
+        lo, hi = m.get("cumulative_first"), m.get("cumulative_last")
+        if lo is None or hi is None:
+            cum_start = cum_end = parts["full_start"]
+        else:
+            cum_start = min(max(parts["full_start"], lo), hi)
+            cum_end = min(max(parts["full_end"], lo), hi)
+        if parts["full_start"] == parts["full_end"]:
+            cum_start = cum_end
+        rows = s.fetch(render("top_products", rank=by), {**parts, "cum_start": cum_start, "cum_end": cum_end,
+                                                         "category": category, "limit": limit})
     return {"period": {"start": start, "end": end}, "by": by, "category": category, "products": rows}
 
 
@@ -279,7 +290,8 @@ def datasets(engine: Engine) -> dict:
         tables.append({"table": r["table_name"], "kind": r["kind"], "rows": r["row_count"],
                        "last_ingest": entry.get("finished_at"), "last_mode": entry.get("mode"),
                        "last_source": entry.get("source")})
-    return {"engine": engine.name, **m, "tables": tables}
+    shown = ("version", "built_at", "first_date", "as_of", "country_activity_exact")
+    return {"engine": engine.name, **{k: m.get(k) for k in shown}, "tables": tables}
 
 
 def ingests(engine: Engine, page: int, page_size: int) -> dict:
