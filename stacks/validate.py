@@ -390,6 +390,9 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
                 )
             if settings.cdn and not settings.domain and stack.target != "compose":
                 yield doc.diagnostic((*epath, "cdn"), "a CDN needs a domain", "set 'domain' for this environment")
+            elif settings.cdn and not settings.dns_zone and stack.target == "aws":
+                yield doc.diagnostic((*epath, "cdn"), "CloudFront on aws needs dns_zone",
+                                     "its us-east-1 certificate is validated in the Route 53 zone: set 'dns_zone'")
         if stack.components is not None:
             for j, cid in enumerate(stack.components):
                 if cid not in model.components:

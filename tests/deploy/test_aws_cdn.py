@@ -48,13 +48,13 @@ def test_only_cloudfront_reaches_the_load_balancer(cdn_plan):
     assert "api-http-redirect" not in {r.name for r in cdn_plan.resources}
 
 
-def test_cdn_needs_a_zone():
+def test_cdn_needs_a_zone_located_at_validation():
     from stacks.errors import StacksError
-    from stacks.plan import build_plan
 
-    project = variant((ZONE, "        cdn: true\n"))
-    with pytest.raises(StacksError, match="cdn on aws needs dns_zone"):
-        build_plan(project, "aws-prod")
+    with pytest.raises(StacksError) as info:
+        variant((ZONE, "        cdn: true\n"))
+    [diag] = [d for d in info.value.diagnostics if "CloudFront" in d.message]
+    assert diag.path == "stacks.aws.environments.prod.cdn" and diag.line is not None
 
 
 def test_pulumi_terraform_and_diagram_agree(cdn_project, cdn_plan):
