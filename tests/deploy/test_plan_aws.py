@@ -208,3 +208,11 @@ def test_without_nat_tasks_reach_aws_through_interface_endpoints():
             "com.amazonaws.eu-west-1.s3"} <= endpoints
     rule = plan.resource("endpoints-in-https").inputs
     assert rule["cidr_ipv4"] == "10.0.0.0/16" and rule["from_port"] == 443
+
+
+def test_tasks_run_as_the_images_user():
+    """The task's uid is the one the generated Dockerfile creates and owns /data with."""
+    from deploy.compose.local import APP_UID
+    from stacks.plan.aws import TASK_USER
+
+    assert TASK_USER == f"{APP_UID}:{APP_UID}"
