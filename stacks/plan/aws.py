@@ -565,6 +565,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
             **({"target": build.target} if build.target else {}),
             "platforms": ["linux/amd64"],
             "push": True,
+            "build_on_preview": False,  # previews stay fast; `up` builds and pushes
             "registries": [{"address": Ref(repo, "repository_url"), "username": Ref(auth, "user_name"),
                             "password": Ref(auth, "password")}],
         }, cid, group=g, engines=("pulumi",), replaces_var=var)
