@@ -106,24 +106,33 @@ QUERIES: dict[str, str] = {
     """,
     # Whole months are the difference of two month boundaries of product_cumulative (two rows per
     # product, whatever the length), whole weeks of the partial months at both ends come from
-    # product_weekly, and the remaining days (at most six at each end of each part) from product_daily.
+    # product_weekly, and at most four runs of single days from product_daily. Every piece is a
+    # plain range on the table's sort column, so each scan reads only its own row groups.
     "top_products": """
         WITH parts AS (
-            SELECT product_id,
-                   CASE WHEN month = $cum_end THEN orders ELSE -orders END AS orders,
-                   CASE WHEN month = $cum_end THEN units ELSE -units END AS units,
-                   CASE WHEN month = $cum_end THEN revenue ELSE -revenue END AS revenue
-            FROM product_cumulative
-            WHERE $cum_start < $cum_end AND (month = $cum_start OR month = $cum_end)
+            SELECT product_id, orders, units, revenue FROM product_cumulative
+            WHERE month = $cum_end AND $cum_start < $cum_end
+            UNION ALL
+            SELECT product_id, -orders, -units, -revenue FROM product_cumulative
+            WHERE month = $cum_start AND $cum_start < $cum_end
             UNION ALL
             SELECT product_id, orders, units, revenue FROM product_weekly
-            WHERE (week >= $lead_start AND week < $lead_end) OR (week >= $trail_start AND week < $trail_end)
+            WHERE week >= $lead_start AND week < $lead_end
+            UNION ALL
+            SELECT product_id, orders, units, revenue FROM product_weekly
+            WHERE week >= $trail_start AND week < $trail_end
             UNION ALL
             SELECT product_id, orders, units, revenue FROM product_daily
-            WHERE order_date BETWEEN $start AND $end
-              AND NOT (order_date >= $full_start AND order_date < $full_end)
-              AND NOT (order_date >= $lead_start AND order_date < $lead_end)
-              AND NOT (order_date >= $trail_start AND order_date < $trail_end)
+            WHERE order_date >= $d1_lo AND order_date < $d1_hi
+            UNION ALL
+            SELECT product_id, orders, units, revenue FROM product_daily
+            WHERE order_date >= $d2_lo AND order_date < $d2_hi
+            UNION ALL
+            SELECT product_id, orders, units, revenue FROM product_daily
+            WHERE order_date >= $d3_lo AND order_date < $d3_hi
+            UNION ALL
+            SELECT product_id, orders, units, revenue FROM product_daily
+            WHERE order_date >= $d4_lo AND order_date < $d4_hi
         ), ranked AS (
             SELECT product_id, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue
             FROM parts GROUP BY product_id HAVING sum(orders) <> 0

@@ -116,17 +116,21 @@ def full_weeks(start: dt.date, stop: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def range_parts(start: dt.date, end: dt.date) -> dict[str, dt.date]:
-    """Split [start, end] into whole months, whole weeks of the partial months around them, and days."""
-    full_start, full_end = full_months(start, end)
+    """Split [start, end] into half-open pieces: whole months [full_start, full_end), whole weeks
+    [lead_start, lead_end) before them and [trail_start, trail_end) after them, and four runs of
+    single days d1..d4 (six days at most, twelve when no whole week fits; empty pieces have lo == hi)."""
     after = end + dt.timedelta(days=1)
+    full_start, full_end = full_months(start, end)
     if full_start == full_end:  # no whole month: weeks of the whole range
-        lead = full_weeks(start, after)
-        trail = (start, start)
-    else:
-        lead = full_weeks(start, full_start)
-        trail = full_weeks(full_end, after)
+        full_start = full_end = after
+    lead = full_weeks(start, full_start)
+    trail = full_weeks(full_end, after)
+    if trail[0] == trail[1]:
+        trail = (full_end, full_end)
     return {"start": start, "end": end, "full_start": full_start, "full_end": full_end,
-            "lead_start": lead[0], "lead_end": lead[1], "trail_start": trail[0], "trail_end": trail[1]}
+            "lead_start": lead[0], "lead_end": lead[1], "trail_start": trail[0], "trail_end": trail[1],
+            "d1_lo": start, "d1_hi": lead[0], "d2_lo": lead[1], "d2_hi": full_start,
+            "d3_lo": full_end, "d3_hi": trail[0], "d4_lo": trail[1], "d4_hi": after}
 
 
 def top_products(engine: Engine, start, end, by: str, category: str | None, limit: int) -> dict:
@@ -143,7 +147,8 @@ def top_products(engine: Engine, start, end, by: str, category: str | None, limi
             cum_end = min(max(parts["full_end"], lo), hi)
         if parts["full_start"] == parts["full_end"]:
             cum_start = cum_end
-        rows = s.fetch(render("top_products", rank=by), {**parts, "cum_start": cum_start, "cum_end": cum_end,
+        pieces = {k: v for k, v in parts.items() if k not in ("start", "end", "full_start", "full_end")}
+        rows = s.fetch(render("top_products", rank=by), {**pieces, "cum_start": cum_start, "cum_end": cum_end,
                                                          "category": category, "limit": limit})
     return {"period": {"start": start, "end": end}, "by": by, "category": category, "products": rows}
 

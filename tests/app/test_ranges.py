@@ -16,18 +16,16 @@ NET = "status IN ('delivered', 'shipped', 'processing')"
 
 def covered(parts: dict) -> list[dt.date]:
     days = []
-    for lo, hi in ((parts["full_start"], parts["full_end"]), (parts["lead_start"], parts["lead_end"]),
-                   (parts["trail_start"], parts["trail_end"])):
+    for key in ("full", "lead", "trail", "d1", "d2", "d3", "d4"):
+        lo, hi = (parts[f"{key}_start"], parts[f"{key}_end"]) if key in ("full", "lead", "trail") else (
+            parts[f"{key}_lo"], parts[f"{key}_hi"])
+        assert lo <= hi, (key, parts)
+        if key.startswith("d"):
+            assert (hi - lo).days <= 12, (key, parts)  # no whole week fits in 13 days from a Tuesday
         d = lo
         while d < hi:
             days.append(d)
             d += dt.timedelta(days=1)
-    in_parts = set(days)
-    d = parts["start"]
-    while d <= parts["end"]:
-        if d not in in_parts:
-            days.append(d)  # answered from the daily table
-        d += dt.timedelta(days=1)
     return days
 
 
