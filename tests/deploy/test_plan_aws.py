@@ -215,4 +215,4 @@ def test_tasks_run_as_the_images_user():
     from deploy.compose.local import APP_UID
     from stacks.plan.aws import TASK_USER
 
-    assert TASK_USER == f"{APP_UID}:{APP_UID}"
+    assert f"{APP_UID}:{APP_UID}" == TASK_USER
