@@ -125,6 +125,7 @@ NAME_RULES: dict[str, NameRule] = {
     "alb": NameRule("load balancer", _max_len(32, "ALB and target group")),
     "ecs": NameRule("ECS service", _max_len(255, "ECS")),
     "iam_role": NameRule("IAM role", _max_len(64, "IAM role")),
+    "sqs": NameRule("SQS queue", _max_len(80, "SQS queue")),
     "cloud_run": NameRule("Cloud Run service", _cloud_run),
     "gcp_service_account": NameRule("service account", _gcp_service_account),
     "artifact_registry": NameRule("Artifact Registry repository", _max_len(63, "Artifact Registry")),

@@ -493,6 +493,8 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
     if cloud == "aws":
         if comp.kind == "bucket":
             checks.append(("s3_bucket", name))
+        if comp.kind == "queue":  # the longest: its dead-letter queue, plus .fifo for FIFO queues
+            checks.append(("sqs", resource_name(model.system.name, cid, env, "dlq") + (".fifo" if comp.fifo else "")))
         if comp.kind == "warehouse":  # its Athena query-results bucket (stacks.plan.aws)
             checks.append(("s3_bucket", resource_name(model.system.name, cid, env, "results")))
         if comp.kind in ("service", "frontend"):

@@ -151,3 +151,18 @@ def test_bad_input_is_a_located_validation_error(edit, where, message):
     hits = [d for d in info.value.diagnostics if message in d.message]
     assert hits, [d.format() for d in info.value.diagnostics]
     assert hits[0].line is not None and hits[0].path.startswith(where), hits[0].format()
+
+
+def test_too_long_queue_name_is_located():
+    from stacks.errors import StacksError
+
+    long_system = "system:\n  name: shop-analytics-platform-data-engineering\n"
+    queue = "  events-from-the-storefront-x:\n    kind: queue\n    fifo: true\n\n  lake:\n"
+    text = (ROOT / "stacks.yaml").read_text().replace("system:\n  name: shop\n", long_system, 1)
+    text = text.replace("  lake:\n", queue, 1)
+    from stacks.project import project_from_text
+
+    with pytest.raises(StacksError) as info:
+        project_from_text(text, root=ROOT)
+    [hit] = [d for d in info.value.diagnostics if "SQS queue" in d.message and "aws-dev" in d.message]
+    assert hit.path == "components.events-from-the-storefront-x" and "at most 80" in hit.message
