@@ -3,7 +3,8 @@
 - ``daily_sales``: orders, units, revenue per day x country x category x status; ``daily_totals``
   the same without category (what KPIs and order paging read).
 - ``product_daily`` / ``product_weekly`` / ``product_monthly``: net sales per product per day,
-  ISO week and month; a date range is answered from its whole months, then whole weeks, then days.
+  ISO week and month; ``product_cumulative``: sales before each week boundary, so a date range is
+  two boundary rows per product plus at most six single days at each end.
 - ``customer_summary``: one row per customer: first/last order, frequency, monetary, RFM
   scores and segment, churn risk; ``segment_counts`` rolls it up per country and segment.
 - ``activity_pairs``: (country, d, p, n): n customer-days on day d whose previous active day was p.
@@ -58,23 +59,23 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                sum(units)::BIGINT AS units, sum(revenue)::DECIMAL(18,2) AS revenue
         FROM product_daily GROUP BY ALL ORDER BY week, product_id
     """),
-    # Sales before each month boundary, for every product and every boundary from the first month
-    # of data to the month after the last: whole months of any range are two rows per product.
+    # Sales before each week boundary (Mondays), for every product and every boundary from the first
+    # week with sales to the week after the last: the whole weeks of any range are two rows per product.
     ("product_cumulative", """
         CREATE TABLE product_cumulative AS
-        WITH bounds AS (SELECT min(month) AS lo, max(month) + INTERVAL 1 MONTH AS hi FROM product_monthly),
+        WITH bounds AS (SELECT min(week) AS lo, max(week) + INTERVAL 7 DAY AS hi FROM product_weekly),
         grid AS (
-            SELECT CAST(m.month AS DATE) AS month, p.product_id
-            FROM bounds, generate_series(bounds.lo, bounds.hi, INTERVAL 1 MONTH) AS m(month),
-                 (SELECT DISTINCT product_id FROM product_monthly) AS p
+            SELECT CAST(w.week AS DATE) AS week, p.product_id
+            FROM bounds, generate_series(bounds.lo, bounds.hi, INTERVAL 7 DAY) AS w(week),
+                 (SELECT DISTINCT product_id FROM product_weekly) AS p
         )
-        SELECT g.month, g.product_id,
-               coalesce(sum(pm.orders) OVER w - pm.orders, sum(pm.orders) OVER w, 0)::BIGINT AS orders,
-               coalesce(sum(pm.units) OVER w - pm.units, sum(pm.units) OVER w, 0)::BIGINT AS units,
-               coalesce(sum(pm.revenue) OVER w - pm.revenue, sum(pm.revenue) OVER w, 0)::DECIMAL(18,2) AS revenue
-        FROM grid g LEFT JOIN product_monthly pm ON pm.product_id = g.product_id AND pm.month = g.month
-        WINDOW w AS (PARTITION BY g.product_id ORDER BY g.month)
-        ORDER BY g.month, g.product_id
+        SELECT g.week, g.product_id,
+               coalesce(sum(pw.orders) OVER w - pw.orders, sum(pw.orders) OVER w, 0)::BIGINT AS orders,
+               coalesce(sum(pw.units) OVER w - pw.units, sum(pw.units) OVER w, 0)::BIGINT AS units,
+               coalesce(sum(pw.revenue) OVER w - pw.revenue, sum(pw.revenue) OVER w, 0)::DECIMAL(18,2) AS revenue
+        FROM grid g LEFT JOIN product_weekly pw ON pw.product_id = g.product_id AND pw.week = g.week
+        WINDOW w AS (PARTITION BY g.product_id ORDER BY g.week)
+        ORDER BY g.week, g.product_id
     """),
     ("product_summary", """
         CREATE TABLE product_summary AS
@@ -207,6 +208,6 @@ def write_meta(con: duckdb.DuckDBPyConnection, version: str, previous_log: bool,
                (SELECT min(order_date) FROM orders) AS first_date,
                (SELECT max(order_date) FROM orders) AS as_of,
                coalesce((SELECT max(countries) FROM customer_summary), 0) <= 1 AS country_activity_exact,
-               (SELECT min(month) FROM product_cumulative) AS cumulative_first,
-               (SELECT max(month) FROM product_cumulative) AS cumulative_last
+               (SELECT min(week) FROM product_cumulative) AS cumulative_first,
+               (SELECT max(week) FROM product_cumulative) AS cumulative_last
     """, {"version": version, "built": finished})

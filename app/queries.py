@@ -104,35 +104,22 @@ QUERIES: dict[str, str] = {
           AND ($country IS NULL OR country = $country) AND ($category IS NULL OR category = $category)
         GROUP BY ALL ORDER BY period
     """,
-    # Whole months are the difference of two month boundaries of product_cumulative (two rows per
-    # product, whatever the length), whole weeks of the partial months at both ends come from
-    # product_weekly, and at most four runs of single days from product_daily. Every piece is a
-    # plain range on the table's sort column, so each scan reads only its own row groups.
+    # Whole weeks are the difference of two week boundaries of product_cumulative (two rows per
+    # product, whatever the length); the days before the first and after the last whole week come
+    # from product_daily. Each piece is a plain range on its table's sort column: few row groups.
     "top_products": """
         WITH parts AS (
             SELECT product_id, orders, units, revenue FROM product_cumulative
-            WHERE month = $cum_end AND $cum_start < $cum_end
+            WHERE week = $cum_end AND $cum_start < $cum_end
             UNION ALL
             SELECT product_id, -orders, -units, -revenue FROM product_cumulative
-            WHERE month = $cum_start AND $cum_start < $cum_end
-            UNION ALL
-            SELECT product_id, orders, units, revenue FROM product_weekly
-            WHERE week >= $lead_start AND week < $lead_end
-            UNION ALL
-            SELECT product_id, orders, units, revenue FROM product_weekly
-            WHERE week >= $trail_start AND week < $trail_end
+            WHERE week = $cum_start AND $cum_start < $cum_end
             UNION ALL
             SELECT product_id, orders, units, revenue FROM product_daily
             WHERE order_date >= $d1_lo AND order_date < $d1_hi
             UNION ALL
             SELECT product_id, orders, units, revenue FROM product_daily
             WHERE order_date >= $d2_lo AND order_date < $d2_hi
-            UNION ALL
-            SELECT product_id, orders, units, revenue FROM product_daily
-            WHERE order_date >= $d3_lo AND order_date < $d3_hi
-            UNION ALL
-            SELECT product_id, orders, units, revenue FROM product_daily
-            WHERE order_date >= $d4_lo AND order_date < $d4_hi
         ), ranked AS (
             SELECT product_id, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue
             FROM parts GROUP BY product_id HAVING sum(orders) <> 0

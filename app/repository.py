@@ -98,16 +98,6 @@ def revenue(engine: Engine, start, end, granularity: str, statuses: list[str] | 
             "country": country, "category": category, "points": rows}
 
 
-def full_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """[full_start, full_end): the whole calendar months inside [start, end] (empty when none)."""
-    full_start = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    after = end + dt.timedelta(days=1)
-    full_end = after.replace(day=1)
-    if full_start >= full_end:
-        return start, start
-    return full_start, full_end
-
-
 def full_weeks(start: dt.date, stop: dt.date) -> tuple[dt.date, dt.date]:
     """[week_start, week_end): the whole ISO weeks (Monday to Sunday) inside [start, stop)."""
     first = start + dt.timedelta(days=(7 - start.weekday()) % 7)
@@ -116,21 +106,15 @@ def full_weeks(start: dt.date, stop: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def range_parts(start: dt.date, end: dt.date) -> dict[str, dt.date]:
-    """Split [start, end] into half-open pieces: whole months [full_start, full_end), whole weeks
-    [lead_start, lead_end) before them and [trail_start, trail_end) after them, and four runs of
-    single days d1..d4 (six days at most, twelve when no whole week fits; empty pieces have lo == hi)."""
+    """Split [start, end] into half-open pieces: whole ISO weeks [weeks_start, weeks_end) and the
+    single days before (d1) and after (d2) them; empty pieces have lo == hi."""
     after = end + dt.timedelta(days=1)
-    full_start, full_end = full_months(start, end)
-    if full_start == full_end:  # no whole month: weeks of the whole range
-        full_start = full_end = after
-    lead = full_weeks(start, full_start)
-    trail = full_weeks(full_end, after)
-    if trail[0] == trail[1]:
-        trail = (full_end, full_end)
-    return {"start": start, "end": end, "full_start": full_start, "full_end": full_end,
-            "lead_start": lead[0], "lead_end": lead[1], "trail_start": trail[0], "trail_end": trail[1],
-            "d1_lo": start, "d1_hi": lead[0], "d2_lo": lead[1], "d2_hi": full_start,
-            "d3_lo": full_end, "d3_hi": trail[0], "d4_lo": trail[1], "d4_hi": after}
+    weeks_start, weeks_end = full_weeks(start, after)
+    if weeks_start == weeks_end:
+        return {"weeks_start": after, "weeks_end": after, "d1_lo": start, "d1_hi": after,
+                "d2_lo": after, "d2_hi": after}
+    return {"weeks_start": weeks_start, "weeks_end": weeks_end, "d1_lo": start, "d1_hi": weeks_start,
+            "d2_lo": weeks_end, "d2_hi": after}
 
 
 def top_products(engine: Engine, start, end, by: str, category: str | None, limit: int) -> dict:
@@ -138,17 +122,14 @@ def top_products(engine: Engine, start, end, by: str, category: str | None, limi
         m = meta(s)
         start, end = resolve_range(m, start, end, 30)
         parts = range_parts(start, end)
-        # The cumulative grid spans the months with sales: boundaries outside it hold the same totals.
+        # The cumulative grid spans the weeks with sales: boundaries outside it hold the same totals.
         lo, hi = m.get("cumulative_first"), m.get("cumulative_last")
-        if lo is None or hi is None:
-            cum_start = cum_end = parts["full_start"]
-        else:
-            cum_start = min(max(parts["full_start"], lo), hi)
-            cum_end = min(max(parts["full_end"], lo), hi)
-        if parts["full_start"] == parts["full_end"]:
+        cum_start, cum_end = parts.pop("weeks_start"), parts.pop("weeks_end")
+        if lo is None or hi is None or cum_start == cum_end:
             cum_start = cum_end
-        pieces = {k: v for k, v in parts.items() if k not in ("start", "end", "full_start", "full_end")}
-        rows = s.fetch(render("top_products", rank=by), {**pieces, "cum_start": cum_start, "cum_end": cum_end,
+        else:
+            cum_start, cum_end = min(max(cum_start, lo), hi), min(max(cum_end, lo), hi)
+        rows = s.fetch(render("top_products", rank=by), {**parts, "cum_start": cum_start, "cum_end": cum_end,
                                                          "category": category, "limit": limit})
     return {"period": {"start": start, "end": end}, "by": by, "category": category, "products": rows}
 
