@@ -26,42 +26,59 @@ from app.schema import NET_STATUSES
 NET = "(" + ", ".join(f"'{s}'" for s in NET_STATUSES) + ")"
 
 DERIVED_SQL: tuple[tuple[str, str], ...] = (
-    ("daily_sales", """
+    (
+        "daily_sales",
+        """
         CREATE TABLE daily_sales AS
         SELECT o.order_date, o.country, p.category, o.status,
                count(*)::BIGINT AS orders, sum(o.quantity)::BIGINT AS units,
                sum(o.quantity * o.unit_price)::DECIMAL(18,2) AS revenue
         FROM orders o LEFT JOIN products p USING (product_id)
         GROUP BY ALL ORDER BY order_date, country, category, status
-    """),
-    ("daily_totals", """
+    """,
+    ),
+    (
+        "daily_totals",
+        """
         CREATE TABLE daily_totals AS
         SELECT order_date, country, status, sum(orders)::BIGINT AS orders, sum(units)::BIGINT AS units,
                sum(revenue)::DECIMAL(18,2) AS revenue
         FROM daily_sales GROUP BY ALL ORDER BY order_date, country, status
-    """),
-    ("product_daily", f"""
+    """,
+    ),
+    (
+        "product_daily",
+        f"""
         CREATE TABLE product_daily AS
         SELECT order_date, product_id, count(*)::BIGINT AS orders, sum(quantity)::BIGINT AS units,
                sum(quantity * unit_price)::DECIMAL(18,2) AS revenue
         FROM orders WHERE status IN {NET}
         GROUP BY ALL ORDER BY order_date, product_id
-    """),
-    ("product_monthly", """
+    """,
+    ),
+    (
+        "product_monthly",
+        """
         CREATE TABLE product_monthly AS
         SELECT date_trunc('month', order_date)::DATE AS month, product_id, sum(orders)::BIGINT AS orders,
                sum(units)::BIGINT AS units, sum(revenue)::DECIMAL(18,2) AS revenue
         FROM product_daily GROUP BY ALL ORDER BY product_id, month
-    """),
-    ("product_weekly", """
+    """,
+    ),
+    (
+        "product_weekly",
+        """
         CREATE TABLE product_weekly AS
         SELECT date_trunc('week', order_date)::DATE AS week, product_id, sum(orders)::BIGINT AS orders,
                sum(units)::BIGINT AS units, sum(revenue)::DECIMAL(18,2) AS revenue
         FROM product_daily GROUP BY ALL ORDER BY week, product_id
-    """),
+    """,
+    ),
     # Sales before each week boundary (Mondays), for every product and every boundary from the first
     # week with sales to the week after the last: the whole weeks of any range are two rows per product.
-    ("product_cumulative", """
+    (
+        "product_cumulative",
+        """
         CREATE TABLE product_cumulative AS
         WITH bounds AS (SELECT min(week) AS lo, max(week) + INTERVAL 7 DAY AS hi FROM product_weekly),
         grid AS (
@@ -76,22 +93,31 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
         FROM grid g LEFT JOIN product_weekly pw ON pw.product_id = g.product_id AND pw.week = g.week
         WINDOW w AS (PARTITION BY g.product_id ORDER BY g.week)
         ORDER BY g.week, g.product_id
-    """),
-    ("product_summary", """
+    """,
+    ),
+    (
+        "product_summary",
+        """
         CREATE TABLE product_summary AS
         SELECT product_id, sum(orders)::BIGINT AS orders, sum(units)::BIGINT AS units,
                sum(revenue)::DECIMAL(18,2) AS revenue, min(month) AS first_month, max(month) AS last_month
         FROM product_monthly GROUP BY product_id ORDER BY product_id
-    """),
-    ("customer_days", f"""
+    """,
+    ),
+    (
+        "customer_days",
+        f"""
         CREATE TEMP TABLE customer_days AS
         SELECT customer_id, country, order_date, count(*)::BIGINT AS orders,
                sum(quantity * unit_price)::DECIMAL(18,2) AS revenue
         FROM orders WHERE status IN {NET} GROUP BY ALL
-    """),
+    """,
+    ),
     # p is the previous active day in any country. When every customer buys from one country
     # (customer_summary.countries <= 1), it is also the previous day in that country.
-    ("activity_pairs", """
+    (
+        "activity_pairs",
+        """
         CREATE TABLE activity_pairs AS
         SELECT country, d, p, switched, count(*)::BIGINT AS n FROM (
             SELECT country, order_date AS d, lag(order_date) OVER w AS p,
@@ -99,12 +125,18 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                             false) AS switched
             FROM customer_days WINDOW w AS (PARTITION BY customer_id ORDER BY order_date, country))
         GROUP BY ALL ORDER BY d, p, country
-    """),
-    ("activity_days", """
+    """,
+    ),
+    (
+        "activity_days",
+        """
         CREATE TABLE activity_days AS
         SELECT d, p, sum(n)::BIGINT AS n FROM activity_pairs GROUP BY ALL ORDER BY d, p
-    """),
-    ("customer_summary", f"""
+    """,
+    ),
+    (
+        "customer_summary",
+        f"""
         CREATE TABLE customer_summary AS
         WITH agg AS (
             SELECT customer_id, sum(orders)::BIGINT AS orders, sum(revenue)::DECIMAL(18,2) AS revenue,
@@ -145,14 +177,20 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
             CASE WHEN orders >= 2 THEN round(days_since_last / greatest(avg_gap_days, 1), 2) END::DOUBLE
                 AS churn_score
         FROM scored ORDER BY customer_id
-    """),
-    ("segment_counts", """
+    """,
+    ),
+    (
+        "segment_counts",
+        """
         CREATE TABLE segment_counts AS
         SELECT country, segment, count(*)::BIGINT AS customers, sum(revenue)::DECIMAL(18,2) AS revenue,
                sum(days_since_last)::BIGINT AS recency_days, sum(orders)::BIGINT AS orders
         FROM customer_summary GROUP BY ALL ORDER BY country, segment
-    """),
-    ("cohorts", """
+    """,
+    ),
+    (
+        "cohorts",
+        """
         CREATE TABLE cohorts AS
         WITH cm AS (
             SELECT customer_id, date_trunc('month', order_date)::DATE AS month, sum(revenue) AS revenue
@@ -162,13 +200,25 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                count(*)::BIGINT AS customers, sum(cm.revenue)::DECIMAL(18,2) AS revenue
         FROM cm JOIN first f USING (customer_id)
         GROUP BY ALL ORDER BY cohort_month, month_offset
-    """),
+    """,
+    ),
     ("drop_customer_days", "DROP TABLE customer_days"),
 )
 
-DERIVED_TABLES = ("daily_sales", "daily_totals", "product_daily", "product_weekly", "product_monthly",
-                  "product_cumulative", "product_summary",
-                  "activity_pairs", "activity_days", "customer_summary", "segment_counts", "cohorts")
+DERIVED_TABLES = (
+    "daily_sales",
+    "daily_totals",
+    "product_daily",
+    "product_weekly",
+    "product_monthly",
+    "product_cumulative",
+    "product_summary",
+    "activity_pairs",
+    "activity_days",
+    "customer_summary",
+    "segment_counts",
+    "cohorts",
+)
 
 LOG_DDL = """
     CREATE TABLE ingest_log (ingest_id BIGINT, table_name VARCHAR, mode VARCHAR, rows BIGINT,
@@ -188,8 +238,7 @@ def build_derived(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     return timings
 
 
-def write_meta(con: duckdb.DuckDBPyConnection, version: str, previous_log: bool,
-               entries: list[dict]) -> None:
+def write_meta(con: duckdb.DuckDBPyConnection, version: str, previous_log: bool, entries: list[dict]) -> None:
     """Carry the ingest history over from the previous version and append ``entries``."""
     con.execute(LOG_DDL)
     if previous_log:
@@ -199,10 +248,18 @@ def write_meta(con: duckdb.DuckDBPyConnection, version: str, previous_log: bool,
     for offset, entry in enumerate(entries):
         con.execute(
             "INSERT INTO ingest_log VALUES ($id, $table, $mode, $rows, $source, $started, $finished)",
-            {"id": next_id + offset, "table": entry["table"], "mode": entry["mode"], "rows": entry["rows"],
-             "source": entry["source"], "started": entry["started_at"], "finished": finished},
+            {
+                "id": next_id + offset,
+                "table": entry["table"],
+                "mode": entry["mode"],
+                "rows": entry["rows"],
+                "source": entry["source"],
+                "started": entry["started_at"],
+                "finished": finished,
+            },
         )
-    con.execute("""
+    con.execute(
+        """
         CREATE TABLE dataset_meta AS
         SELECT $version AS version, $built::TIMESTAMP AS built_at,
                (SELECT min(order_date) FROM orders) AS first_date,
@@ -210,4 +267,6 @@ def write_meta(con: duckdb.DuckDBPyConnection, version: str, previous_log: bool,
                coalesce((SELECT max(countries) FROM customer_summary), 0) <= 1 AS country_activity_exact,
                (SELECT min(week) FROM product_cumulative) AS cumulative_first,
                (SELECT max(week) FROM product_cumulative) AS cumulative_last
-    """, {"version": version, "built": finished})
+    """,
+        {"version": version, "built": finished},
+    )

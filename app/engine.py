@@ -86,8 +86,9 @@ class DuckDBEngine:
     def _connection(self) -> duckdb.DuckDBPyConnection:
         key = file_key(self.database)
         if key is None:
-            raise AppError(503, "not_loaded",
-                           f"no database at {self.database}: run `python -m app.seed` or ingest data first")
+            raise AppError(
+                503, "not_loaded", f"no database at {self.database}: run `python -m app.seed` or ingest data first"
+            )
         if key == self._key and self._con is not None:
             return self._con
         with self._lock:

@@ -6,8 +6,14 @@ from __future__ import annotations
 class AppError(Exception):
     """Raised for anything the caller can fix; rendered as JSON ``{error, message, problems}``."""
 
-    def __init__(self, status: int, code: str, message: str, problems: list[dict] | None = None,
-                 total_problems: int | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        problems: list[dict] | None = None,
+        total_problems: int | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code

@@ -44,8 +44,13 @@ class IngestResult:
     steps: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"version": self.version, "mode": self.mode, "loaded": self.tables, "rows": self.totals,
-                "seconds": round(self.seconds, 3)}
+        return {
+            "version": self.version,
+            "mode": self.mode,
+            "loaded": self.tables,
+            "rows": self.totals,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def detect_format(path: Path, hint: str | None = None) -> str:
@@ -85,14 +90,19 @@ def _stage_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: st
     if fmt == "parquet":
         try:
             # A view: Parquet is typed and columnar, so validating and loading read it directly.
-            columns = [r[0].lower() for r in con.execute(
-                "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
+            columns = [
+                r[0].lower()
+                for r in con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
+            ]
         except duckdb.Error as exc:
-            raise AppError(422, "invalid_file",
-                           f"{label}: not a readable Parquet file: {_first_line(exc, path, label)}") from None
+            raise AppError(
+                422, "invalid_file", f"{label}: not a readable Parquet file: {_first_line(exc, path, label)}"
+            ) from None
         _check_columns(table, columns, label)
-        con.execute(f"CREATE TEMP VIEW raw AS SELECT *, file_row_number + 1 AS _row "
-                    f"FROM read_parquet('{_sql_str(path)}', file_row_number = true)")
+        con.execute(
+            f"CREATE TEMP VIEW raw AS SELECT *, file_row_number + 1 AS _row "
+            f"FROM read_parquet('{_sql_str(path)}', file_row_number = true)"
+        )
         return False
     header = _csv_header(path, label)
     dupes = sorted({h for h in header if header.count(h) > 1})
@@ -111,18 +121,33 @@ def _stage_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: st
             {"path": str(path)},
         )
     except duckdb.Error as exc:
-        raise AppError(422, "invalid_file",
-                       f"{label}: not a readable CSV file: {_first_line(exc, path, label)}") from None
+        raise AppError(
+            422, "invalid_file", f"{label}: not a readable CSV file: {_first_line(exc, path, label)}"
+        ) from None
     # One problem per bad line (a short line is reported once, not once per missing column).
     rejects = con.execute(
         "SELECT line, arg_min(column_name, column_idx), any_value(csv_line), arg_min(error_message, column_idx), "
-        "count(*) OVER () FROM reject_errors GROUP BY line ORDER BY line LIMIT $n", {"n": MAX_PROBLEMS}).fetchall()
+        "count(*) OVER () FROM reject_errors GROUP BY line ORDER BY line LIMIT $n",
+        {"n": MAX_PROBLEMS},
+    ).fetchall()
     if rejects:
-        problems = [_problem(label, f"malformed CSV row: {msg}", line=int(line), column=col,
-                             value=(text or "").rstrip("\r\n")[:200] or None)
-                    for line, col, text, msg, _ in rejects]
-        raise AppError(422, "invalid_rows", f"{label}: {rejects[0][4]} malformed CSV row(s)", problems,
-                       total_problems=int(rejects[0][4]))
+        problems = [
+            _problem(
+                label,
+                f"malformed CSV row: {msg}",
+                line=int(line),
+                column=col,
+                value=(text or "").rstrip("\r\n")[:200] or None,
+            )
+            for line, col, text, msg, _ in rejects
+        ]
+        raise AppError(
+            422,
+            "invalid_rows",
+            f"{label}: {rejects[0][4]} malformed CSV row(s)",
+            problems,
+            total_problems=int(rejects[0][4]),
+        )
     # rowid follows insertion order, which is file order (preserve_insertion_order).
     con.execute("CREATE TEMP VIEW raw AS SELECT *, rowid + 1 AS _row FROM raw_csv")
     return True
@@ -139,38 +164,61 @@ def _check_columns(table: Table, columns: list[str], label: str) -> None:
     problems = [_problem(label, "missing column", column=c) for c in missing]
     problems += [_problem(label, "unexpected column", column=c) for c in extra]
     if problems:
-        raise AppError(422, "invalid_columns",
-                       f"{label}: columns do not match table {table.name} (expected {', '.join(expected)})",
-                       problems)
+        raise AppError(
+            422,
+            "invalid_columns",
+            f"{label}: columns do not match table {table.name} (expected {', '.join(expected)})",
+            problems,
+        )
 
 
 def _validate_rows(con: duckdb.DuckDBPyConnection, table: Table, label: str, is_csv: bool) -> int:
     """Check types, required values and row rules of ``raw``; return its row count."""
     # Identifiers come from the declared schema, never from the file; values stay in the data.
-    casts = ", ".join(f'"{c.name}" AS "r_{c.name}", TRY_CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"'
-                      for c in table.columns)
+    casts = ", ".join(
+        f'"{c.name}" AS "r_{c.name}", TRY_CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"' for c in table.columns
+    )
     checks = []
     for c in table.columns:
-        checks.append(f"SELECT _row, '{c.name}' AS col, CAST(\"r_{c.name}\" AS VARCHAR) AS value, "
-                      f"'not a valid {c.sql_type}' AS message FROM v "
-                      f"WHERE \"r_{c.name}\" IS NOT NULL AND \"{c.name}\" IS NULL")
+        checks.append(
+            f"SELECT _row, '{c.name}' AS col, CAST(\"r_{c.name}\" AS VARCHAR) AS value, "
+            f"'not a valid {c.sql_type}' AS message FROM v "
+            f'WHERE "r_{c.name}" IS NOT NULL AND "{c.name}" IS NULL'
+        )
         if not c.nullable:
             checks.append(f"SELECT _row, '{c.name}', NULL, 'is required' FROM v WHERE \"r_{c.name}\" IS NULL")
     for rule_table, column, predicate, message in ROW_RULES:
         if rule_table == table.name:
-            checks.append(f"SELECT _row, '{column}', CAST(\"r_{column}\" AS VARCHAR), '{message}' FROM v "
-                          f"WHERE \"{column}\" IS NOT NULL AND NOT ({predicate})")
-    sql = (f"WITH v AS (SELECT _row, {casts} FROM raw) "
-           f"SELECT *, count(*) OVER () AS total FROM ({' UNION ALL '.join(checks)}) "
-           f"ORDER BY _row, col LIMIT {MAX_PROBLEMS}")
+            checks.append(
+                f"SELECT _row, '{column}', CAST(\"r_{column}\" AS VARCHAR), '{message}' FROM v "
+                f'WHERE "{column}" IS NOT NULL AND NOT ({predicate})'
+            )
+    sql = (
+        f"WITH v AS (SELECT _row, {casts} FROM raw) "
+        f"SELECT *, count(*) OVER () AS total FROM ({' UNION ALL '.join(checks)}) "
+        f"ORDER BY _row, col LIMIT {MAX_PROBLEMS}"
+    )
     rows = con.execute(sql).fetchall()
     if rows:
-        problems = [_problem(label, message, row=int(row), line=int(row) + 1 if is_csv else None, column=col,
-                             value=None if value is None else str(value)[:200])
-                    for row, col, value, message, _ in rows]
+        problems = [
+            _problem(
+                label,
+                message,
+                row=int(row),
+                line=int(row) + 1 if is_csv else None,
+                column=col,
+                value=None if value is None else str(value)[:200],
+            )
+            for row, col, value, message, _ in rows
+        ]
         total = int(rows[0][4])
-        raise AppError(422, "invalid_rows", f"{label}: {total} invalid value(s) in table {table.name}", problems,
-                       total_problems=total)
+        raise AppError(
+            422,
+            "invalid_rows",
+            f"{label}: {total} invalid value(s) in table {table.name}",
+            problems,
+            total_problems=total,
+        )
     return int(con.execute("SELECT count(*) FROM raw").fetchone()[0])
 
 
@@ -208,8 +256,9 @@ def _in_order(con: duckdb.DuckDBPyConnection, name: str, columns: list[str], str
         op = ">" if (strict or not last) else ">="
         terms.append(" AND ".join([*eq, f"{c} {op} prev_{c}"]))
     ok = " OR ".join(f"({t})" for t in terms)
-    bad = con.execute(f"SELECT count(*) FROM (SELECT {lags} FROM {name}) "
-                      f"WHERE prev_{columns[0]} IS NOT NULL AND NOT ({ok})").fetchone()[0]
+    bad = con.execute(
+        f"SELECT count(*) FROM (SELECT {lags} FROM {name}) WHERE prev_{columns[0]} IS NOT NULL AND NOT ({ok})"
+    ).fetchone()[0]
     return bad == 0
 
 
@@ -219,13 +268,18 @@ def _check_keys(con: duckdb.DuckDBPyConnection, table: Table, mode: str) -> None
         return  # strictly increasing keys are unique: no hash aggregate over every row
     dupes = con.execute(
         f"SELECT {keys}, count(*) AS n, count(*) OVER () FROM {table.name} GROUP BY {keys} "
-        f"HAVING count(*) > 1 ORDER BY {keys} LIMIT {MAX_PROBLEMS}").fetchall()
+        f"HAVING count(*) > 1 ORDER BY {keys} LIMIT {MAX_PROBLEMS}"
+    ).fetchall()
     if dupes:
-        problems = [{"column": keys, "value": str(r[0]), "message": f"duplicate key ({r[-2]} rows)"}
-                    for r in dupes]
+        problems = [{"column": keys, "value": str(r[0]), "message": f"duplicate key ({r[-2]} rows)"} for r in dupes]
         where = "after appending to the current data" if mode == "append" else "in the upload"
-        raise AppError(422, "duplicate_keys", f"table {table.name}: {dupes[0][-1]} duplicate {keys} value(s) {where}",
-                       problems, total_problems=int(dupes[0][-1]))
+        raise AppError(
+            422,
+            "duplicate_keys",
+            f"table {table.name}: {dupes[0][-1]} duplicate {keys} value(s) {where}",
+            problems,
+            total_problems=int(dupes[0][-1]),
+        )
 
 
 def _sort(con: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -237,9 +291,15 @@ def _sort(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     con.execute(f"ALTER TABLE sorted_{table.name} RENAME TO {table.name}")
 
 
-def ingest(database: Path, sources: dict[str, list[tuple[Path, str]]], mode: str = "replace", *,
-           source_label: str | None = None, threads: int | None = None, memory_limit: str | None = None
-           ) -> IngestResult:
+def ingest(
+    database: Path,
+    sources: dict[str, list[tuple[Path, str]]],
+    mode: str = "replace",
+    *,
+    source_label: str | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> IngestResult:
     """Build and publish a new version from ``sources``: ``{table: [(file, label), ...]}``."""
     if mode not in MODES:
         raise AppError(422, "invalid_mode", f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -262,19 +322,25 @@ def ingest(database: Path, sources: dict[str, list[tuple[Path, str]]], mode: str
                 con.execute(create_table_sql(table))
                 files = sources.get(name) or []
                 if previous and (not files or mode == "append"):
-                    con.execute(f"INSERT INTO {name} SELECT {', '.join(table.column_names)} "
-                                f"FROM previous.main.{name}")
+                    con.execute(f"INSERT INTO {name} SELECT {', '.join(table.column_names)} FROM previous.main.{name}")
                 if files:
-                    loaded[name] = sum(_load_file(con, table, path, detect_format(path), label)
-                                       for path, label in files)
+                    loaded[name] = sum(
+                        _load_file(con, table, path, detect_format(path), label) for path, label in files
+                    )
                     _check_keys(con, table, mode)
                     _sort(con, table)
                 steps[f"load {name}"] = time.perf_counter() - t0
             steps.update(build_derived(con))
             label = source_label or ", ".join(lbl for files in sources.values() for _, lbl in files)
-            write_meta(con, version, previous, [
-                {"table": name, "mode": mode, "rows": rows, "source": label, "started_at": started_at}
-                for name, rows in loaded.items()])
+            write_meta(
+                con,
+                version,
+                previous,
+                [
+                    {"table": name, "mode": mode, "rows": rows, "source": label, "started_at": started_at}
+                    for name, rows in loaded.items()
+                ],
+            )
             totals = {name: int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]) for name in TABLES}
     except StoreError as exc:
         raise AppError(503, "busy", str(exc)) from None
@@ -284,9 +350,11 @@ def ingest(database: Path, sources: dict[str, list[tuple[Path, str]]], mode: str
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = $n",
-        {"n": name}).fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = $n", {"n": name}
+        ).fetchone()[0]
+    )
 
 
 def _first_line(exc: Exception, path: Path | None = None, label: str | None = None) -> str:
@@ -303,8 +371,9 @@ def find_sources(directory: Path) -> dict[str, list[tuple[Path, str]]]:
     found: dict[str, list[tuple[Path, str]]] = {}
     for name in TABLES:
         candidates = [*directory.glob(f"{name}*"), *directory.glob(f"{name}/*")]
-        files = sorted(p for p in candidates if p.is_file() and p.name.lower().endswith(
-            (".csv", ".csv.gz", ".parquet", ".pq")))
+        files = sorted(
+            p for p in candidates if p.is_file() and p.name.lower().endswith((".csv", ".csv.gz", ".parquet", ".pq"))
+        )
         if files:
             found[name] = [(p, str(p)) for p in files]
     if not found:
@@ -324,8 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     database = (args.database or settings.database_path).absolute()
     try:
-        result = ingest(database, find_sources(args.source), args.mode, source_label=str(args.source),
-                        threads=settings.threads)
+        result = ingest(
+            database, find_sources(args.source), args.mode, source_label=str(args.source), threads=settings.threads
+        )
     except AppError as exc:
         if args.json:
             print(json.dumps({"ok": False, **exc.to_dict()}))

@@ -37,8 +37,15 @@ READ_ERRORS = {code: {"model": models.Error} for code in (404, 422, 503)}
 
 DateQ = Annotated[dt.date | None, Query(description="First day (YYYY-MM-DD). Default depends on the endpoint.")]
 EndQ = Annotated[dt.date | None, Query(description="Last day, inclusive (default: the last order date).")]
-CountryQ = Annotated[str | None, Query(min_length=2, max_length=64, pattern=r"^[A-Za-z][A-Za-z .'-]*$",
-                                       description="Country code as stored in the orders (e.g. US).")]
+CountryQ = Annotated[
+    str | None,
+    Query(
+        min_length=2,
+        max_length=64,
+        pattern=r"^[A-Za-z][A-Za-z .'-]*$",
+        description="Country code as stored in the orders (e.g. US).",
+    ),
+]
 CategoryQ = Annotated[str | None, Query(min_length=1, max_length=64, description="Product category.")]
 PageQ = Annotated[int, Query(ge=1, le=100_000, description="1-based page number.")]
 PageSizeQ = Annotated[int, Query(ge=1, le=1000, description="Rows per page (at most 1000).")]
@@ -112,13 +119,25 @@ class AppMiddleware:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
         metrics.observe(scope["method"], route, code, elapsed)
         if log.isEnabledFor(logging.INFO):
-            log.info("request", extra={"fields": {"method": scope["method"], "path": scope["path"], "route": route,
-                                                  "status": code, "ms": round(elapsed * 1000, 2)}})
+            log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "route": route,
+                        "status": code,
+                        "ms": round(elapsed * 1000, 2),
+                    }
+                },
+            )
 
 
 def _too_large(limit: int) -> dict:
-    return {"error": "too_large", "message": f"the upload is larger than the limit of {limit:,} bytes "
-                                             "(STACKS_APP_MAX_UPLOAD_BYTES)"}
+    return {
+        "error": "too_large",
+        "message": f"the upload is larger than the limit of {limit:,} bytes (STACKS_APP_MAX_UPLOAD_BYTES)",
+    }
 
 
 async def _send_json(send, status: int, body: dict, rid: str) -> None:
@@ -141,7 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Shop Analytics API",
         version="1.0.0",
         description="E-commerce analytics over DuckDB: KPIs, revenue, products, customers, RFM segments, "
-                    "cohort retention, churn risk, orders, and atomic CSV/Parquet ingestion.",
+        "cohort retention, churn risk, orders, and atomic CSV/Parquet ingestion.",
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -151,8 +170,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["X-API-Key", "Content-Type", "X-Request-ID"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-API-Key", "Content-Type", "X-Request-ID"],
+        )
     app.add_middleware(AppMiddleware, settings=settings)
     _handlers(app)
     _routes(app)
@@ -169,27 +192,41 @@ def _handlers(app: FastAPI) -> None:
         problems = []
         for e in exc.errors():
             loc = [str(p) for p in e.get("loc", ())]
-            problems.append({"column": ".".join(loc[1:]) or ".".join(loc), "where": loc[0] if loc else None,
-                             "message": e.get("msg", "invalid")})
+            problems.append(
+                {
+                    "column": ".".join(loc[1:]) or ".".join(loc),
+                    "where": loc[0] if loc else None,
+                    "message": e.get("msg", "invalid"),
+                }
+            )
         first = problems[0] if problems else {"column": "", "message": "invalid request"}
-        return JSONResponse({"error": "invalid_request",
-                             "message": f"{first['column']}: {first['message']}" if first["column"]
-                             else first["message"], "problems": problems, "total_problems": len(problems)},
-                            status_code=422)
+        return JSONResponse(
+            {
+                "error": "invalid_request",
+                "message": f"{first['column']}: {first['message']}" if first["column"] else first["message"],
+                "problems": problems,
+                "total_problems": len(problems),
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         if request.scope.get("state", {}).get("body_too_large"):
             return JSONResponse(_too_large(request.app.state.settings.max_upload_bytes), status_code=413)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse({"error": code, "message": str(exc.detail)}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            {"error": code, "message": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):
         log.exception("unhandled error")
-        return JSONResponse({"error": "internal", "message": f"internal error (request id {logs.request_id.get()})"},
-                            status_code=500)
+        return JSONResponse(
+            {"error": "internal", "message": f"internal error (request id {logs.request_id.get()})"}, status_code=500
+        )
 
 
 def engine_of(request: Request) -> Engine:
@@ -199,8 +236,9 @@ def engine_of(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(engine_of)]
 
 
-API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False,
-                              description="The server's STACKS_APP_API_KEY; required by write endpoints.")
+API_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="The server's STACKS_APP_API_KEY; required by write endpoints."
+)
 
 
 def require_writer(request: Request, supplied: Annotated[str | None, Depends(API_KEY_HEADER)] = None) -> None:
@@ -218,8 +256,12 @@ def require_writer(request: Request, supplied: Annotated[str | None, Depends(API
     except ValueError:
         loopback = False
     if not loopback:
-        raise AppError(401, "unauthorized", "writes need STACKS_APP_API_KEY on the server and X-API-Key "
-                                            "in the request (without a key only loopback clients may write)")
+        raise AppError(
+            401,
+            "unauthorized",
+            "writes need STACKS_APP_API_KEY on the server and X-API-Key "
+            "in the request (without a key only loopback clients may write)",
+        )
 
 
 def _routes(app: FastAPI) -> None:
@@ -251,31 +293,53 @@ def _routes(app: FastAPI) -> None:
         return repository.kpis(engine, start, end, country)
 
     @app.get(f"{v1}/revenue", response_model=models.RevenueSeries, tags=["analytics"], responses=READ_ERRORS)
-    def revenue(engine: EngineDep, start: DateQ = None, end: EndQ = None,
-                granularity: models.Granularity = models.Granularity.day,
-                status: Annotated[list[models.Status] | None, Query(
-                    description="Order statuses to count (repeatable; default delivered, shipped, processing).",
-                    max_length=5)] = None,
-                country: CountryQ = None, category: CategoryQ = None):
+    def revenue(
+        engine: EngineDep,
+        start: DateQ = None,
+        end: EndQ = None,
+        granularity: models.Granularity = models.Granularity.day,
+        status: Annotated[
+            list[models.Status] | None,
+            Query(
+                description="Order statuses to count (repeatable; default delivered, shipped, processing).",
+                max_length=5,
+            ),
+        ] = None,
+        country: CountryQ = None,
+        category: CategoryQ = None,
+    ):
         """Revenue, orders and units per day, week or month (default: the last 365 days of data)."""
-        return repository.revenue(engine, start, end, granularity.value,
-                                  [s.value for s in status] if status else None, country, category)
+        return repository.revenue(
+            engine, start, end, granularity.value, [s.value for s in status] if status else None, country, category
+        )
 
     @app.get(f"{v1}/products/top", response_model=models.TopProducts, tags=["products"], responses=READ_ERRORS)
-    def top_products(engine: EngineDep, start: DateQ = None, end: EndQ = None,
-                     by: models.Rank = models.Rank.revenue, category: CategoryQ = None, limit: LimitQ = 10):
+    def top_products(
+        engine: EngineDep,
+        start: DateQ = None,
+        end: EndQ = None,
+        by: models.Rank = models.Rank.revenue,
+        category: CategoryQ = None,
+        limit: LimitQ = 10,
+    ):
         """Best-selling products by revenue, units or orders in a period (default: last 30 days)."""
         return repository.top_products(engine, start, end, by.value, category, limit)
 
     @app.get(f"{v1}/products", response_model=models.ProductPage, tags=["products"], responses=READ_ERRORS)
-    def products(engine: EngineDep, category: CategoryQ = None,
-                 sort: models.ProductSort = models.ProductSort.revenue,
-                 order: models.Direction = models.Direction.desc, page: PageQ = 1, page_size: PageSizeQ = 50):
+    def products(
+        engine: EngineDep,
+        category: CategoryQ = None,
+        sort: models.ProductSort = models.ProductSort.revenue,
+        order: models.Direction = models.Direction.desc,
+        page: PageQ = 1,
+        page_size: PageSizeQ = 50,
+    ):
         """The catalogue with all-time sales, paginated and sortable."""
         return repository.products(engine, category, sort.value, order.value, page, page_size)
 
-    @app.get(f"{v1}/products/{{product_id}}", response_model=models.ProductDetail, tags=["products"],
-             responses=READ_ERRORS)
+    @app.get(
+        f"{v1}/products/{{product_id}}", response_model=models.ProductDetail, tags=["products"], responses=READ_ERRORS
+    )
     def product(engine: EngineDep, product_id: IdPath):
         """One product with its all-time sales and monthly history."""
         return repository.product(engine, product_id)
@@ -291,15 +355,26 @@ def _routes(app: FastAPI) -> None:
         return repository.countries(engine, start, end)
 
     @app.get(f"{v1}/customers", response_model=models.CustomerPage, tags=["customers"], responses=READ_ERRORS)
-    def customers(engine: EngineDep, country: CountryQ = None, segment: models.Segment | None = None,
-                  sort: models.CustomerSort = models.CustomerSort.revenue,
-                  order: models.Direction = models.Direction.desc, page: PageQ = 1, page_size: PageSizeQ = 50):
+    def customers(
+        engine: EngineDep,
+        country: CountryQ = None,
+        segment: models.Segment | None = None,
+        sort: models.CustomerSort = models.CustomerSort.revenue,
+        order: models.Direction = models.Direction.desc,
+        page: PageQ = 1,
+        page_size: PageSizeQ = 50,
+    ):
         """Customers with their order totals and RFM segment, paginated, sortable by a whitelist."""
-        return repository.customers(engine, country, segment.value if segment else None, sort.value,
-                                    order.value, page, page_size)
+        return repository.customers(
+            engine, country, segment.value if segment else None, sort.value, order.value, page, page_size
+        )
 
-    @app.get(f"{v1}/customers/{{customer_id}}", response_model=models.CustomerDetail, tags=["customers"],
-             responses=READ_ERRORS)
+    @app.get(
+        f"{v1}/customers/{{customer_id}}",
+        response_model=models.CustomerDetail,
+        tags=["customers"],
+        responses=READ_ERRORS,
+    )
     def customer(engine: EngineDep, customer_id: IdPath, orders: LimitQ = 20):
         """One customer: totals, RFM scores, churn risk and the most recent orders."""
         return repository.customer(engine, customer_id, orders)
@@ -310,33 +385,56 @@ def _routes(app: FastAPI) -> None:
         return repository.rfm(engine, country)
 
     @app.get(f"{v1}/cohorts", response_model=models.Cohorts, tags=["customers"], responses=READ_ERRORS)
-    def cohorts(engine: EngineDep,
-                start: Annotated[dt.date | None, Query(description="First cohort month (default: 12 months "
-                                                                   "before the last order).")] = None,
-                end: Annotated[dt.date | None, Query(description="Last cohort month.")] = None,
-                months: Annotated[int, Query(ge=0, le=120, description="Months after the first order.")] = 12):
+    def cohorts(
+        engine: EngineDep,
+        start: Annotated[
+            dt.date | None, Query(description="First cohort month (default: 12 months before the last order).")
+        ] = None,
+        end: Annotated[dt.date | None, Query(description="Last cohort month.")] = None,
+        months: Annotated[int, Query(ge=0, le=120, description="Months after the first order.")] = 12,
+    ):
         """Monthly cohort retention: customers by first-order month, active again N months later."""
         return repository.cohorts(engine, start, end, months)
 
     @app.get(f"{v1}/churn-risk", response_model=models.ChurnRisk, tags=["customers"], responses=READ_ERRORS)
-    def churn_risk(engine: EngineDep, country: CountryQ = None,
-                   min_orders: Annotated[int, Query(ge=2, le=10_000)] = 2, limit: LimitQ = 100):
+    def churn_risk(
+        engine: EngineDep,
+        country: CountryQ = None,
+        min_orders: Annotated[int, Query(ge=2, le=10_000)] = 2,
+        limit: LimitQ = 100,
+    ):
         """Repeat customers whose silence exceeds twice their usual gap between orders (and 30 days),
         most valuable first."""
         return repository.churn_risk(engine, country, min_orders, limit)
 
     @app.get(f"{v1}/orders", response_model=models.OrderPage, tags=["orders"], responses=READ_ERRORS)
-    def orders(engine: EngineDep, start: DateQ = None, end: EndQ = None, status: models.Status | None = None,
-               country: CountryQ = None,
-               customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-               product_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-               order: models.Direction = models.Direction.desc, page: PageQ = 1, page_size: PageSizeQ = 50):
+    def orders(
+        engine: EngineDep,
+        start: DateQ = None,
+        end: EndQ = None,
+        status: models.Status | None = None,
+        country: CountryQ = None,
+        customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+        product_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+        order: models.Direction = models.Direction.desc,
+        page: PageQ = 1,
+        page_size: PageSizeQ = 50,
+    ):
         """Orders, newest first by default, filtered and paginated."""
-        return repository.orders(engine, start, end, status.value if status else None, country, customer_id,
-                                 product_id, order.value, page, page_size)
+        return repository.orders(
+            engine,
+            start,
+            end,
+            status.value if status else None,
+            country,
+            customer_id,
+            product_id,
+            order.value,
+            page,
+            page_size,
+        )
 
-    @app.get(f"{v1}/orders/{{order_id}}", response_model=models.OrderDetail, tags=["orders"],
-             responses=READ_ERRORS)
+    @app.get(f"{v1}/orders/{{order_id}}", response_model=models.OrderDetail, tags=["orders"], responses=READ_ERRORS)
     def order(engine: EngineDep, order_id: IdPath):
         """One order with its customer and product names."""
         return repository.order(engine, order_id)
@@ -351,8 +449,14 @@ def _routes(app: FastAPI) -> None:
         """The ingest history, newest first."""
         return repository.ingests(engine, page, page_size)
 
-    @app.post(f"{v1}/ingest/{{table}}", response_model=models.IngestResult, tags=["data"], responses=ERRORS,
-              dependencies=[Depends(require_writer)], openapi_extra={"requestBody": UPLOAD_BODY})
+    @app.post(
+        f"{v1}/ingest/{{table}}",
+        response_model=models.IngestResult,
+        tags=["data"],
+        responses=ERRORS,
+        dependencies=[Depends(require_writer)],
+        openapi_extra={"requestBody": UPLOAD_BODY},
+    )
     async def ingest(request: Request, table: models.TableName, mode: models.IngestMode = models.IngestMode.replace):
         """Load a CSV or Parquet upload (multipart field `file`) into a table, replace or append, rebuild
         the derived tables and publish the new version atomically. Needs X-API-Key when the server has a key."""
@@ -366,23 +470,47 @@ def _routes(app: FastAPI) -> None:
         workdir = database.parent / ".uploads" / uuid.uuid4().hex
         try:
             upload = await receive_upload(request, workdir)
-            result = await run_in_threadpool(run_ingest, database, {table.value: [(upload.path, upload.name)]},
-                                             mode.value, source_label=f"upload {upload.name}",
-                                             threads=settings.threads)
+            result = await run_in_threadpool(
+                run_ingest,
+                database,
+                {table.value: [(upload.path, upload.name)]},
+                mode.value,
+                source_label=f"upload {upload.name}",
+                threads=settings.threads,
+            )
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        log.info("ingested", extra={"fields": {"table": table.value, "rows": result.tables.get(table.value),
-                                               "mode": mode.value, "version": result.version}})
+        log.info(
+            "ingested",
+            extra={
+                "fields": {
+                    "table": table.value,
+                    "rows": result.tables.get(table.value),
+                    "mode": mode.value,
+                    "version": result.version,
+                }
+            },
+        )
         return result.to_dict()
 
 
 UPLOAD_BODY = {
     "required": True,
-    "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": ["file"],
-        "properties": {"file": {"type": "string", "format": "binary",
-                                "description": "A CSV file with a header row, or a Parquet file."}},
-    }}},
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "A CSV file with a header row, or a Parquet file.",
+                    }
+                },
+            }
+        }
+    },
 }
 
 
@@ -407,9 +535,19 @@ async def receive_upload(request: Request, directory) -> Upload:
         raise AppError(400, "bad_upload", "send the file as multipart/form-data in a field named 'file'")
     directory.mkdir(parents=True, exist_ok=True)
     files = []
-    parser = FormParser("multipart/form-data", None, files.append, boundary=options[b"boundary"], config={
-        "UPLOAD_DIR": str(directory), "MAX_MEMORY_FILE_SIZE": 0, "UPLOAD_DELETE_TMP": False,
-        "UPLOAD_KEEP_FILENAME": False, "UPLOAD_KEEP_EXTENSIONS": False})
+    parser = FormParser(
+        "multipart/form-data",
+        None,
+        files.append,
+        boundary=options[b"boundary"],
+        config={
+            "UPLOAD_DIR": str(directory),
+            "MAX_MEMORY_FILE_SIZE": 0,
+            "UPLOAD_DELETE_TMP": False,
+            "UPLOAD_KEEP_FILENAME": False,
+            "UPLOAD_KEEP_EXTENSIONS": False,
+        },
+    )
 
     try:
         async for chunk in request.stream():

@@ -12,8 +12,12 @@ import os
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 REQUESTS = Counter("app_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("app_request_duration_seconds", "HTTP request latency", ["route"],
-                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
+LATENCY = Histogram(
+    "app_request_duration_seconds",
+    "HTTP request latency",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
+)
 
 
 def observe(method: str, route: str, status: int, seconds: float) -> None:

@@ -347,8 +347,10 @@ class Datasets(Model):
     first_date: dt.date | None
     as_of: dt.date | None
     country_activity_exact: bool | None = Field(
-        None, description="Whether active customers per country come from the rollup (every customer buys "
-                          "from one country) rather than a scan.")
+        None,
+        description="Whether active customers per country come from the rollup (every customer buys "
+        "from one country) rather than a scan.",
+    )
     tables: list[TableInfo]
 
 

@@ -23,13 +23,24 @@ WHITELISTS: dict[str, dict[str, str]] = {
     "rank": {"revenue": "revenue DESC", "units": "units DESC", "orders": "orders DESC"},
     "direction": {"asc": "ASC", "desc": "DESC"},
     "customer_sort": {
-        "customer_id": "customer_id", "name": "name", "country": "country", "signup_date": "signup_date",
-        "orders": "orders", "revenue": "revenue", "first_order": "first_order", "last_order": "last_order",
+        "customer_id": "customer_id",
+        "name": "name",
+        "country": "country",
+        "signup_date": "signup_date",
+        "orders": "orders",
+        "revenue": "revenue",
+        "first_order": "first_order",
+        "last_order": "last_order",
         "days_since_last": "days_since_last",
     },
     "product_sort": {
-        "product_id": "product_id", "name": "name", "category": "category", "unit_price": "unit_price",
-        "orders": "orders", "units": "units", "revenue": "revenue",
+        "product_id": "product_id",
+        "name": "name",
+        "category": "category",
+        "unit_price": "unit_price",
+        "orders": "orders",
+        "units": "units",
+        "revenue": "revenue",
     },
 }
 

@@ -92,10 +92,18 @@ def revenue(engine: Engine, start, end, granularity: str, statuses: list[str] | 
     statuses = sorted(set(statuses)) if statuses else list(NET_STATUSES)
     with engine.session() as s:
         start, end = resolve_range(meta(s), start, end, 365)
-        rows = s.fetch(render("revenue_series", bucket=granularity),
-                       {"start": start, "end": end, "statuses": statuses, "country": country, "category": category})
-    return {"granularity": granularity, "period": {"start": start, "end": end}, "statuses": statuses,
-            "country": country, "category": category, "points": rows}
+        rows = s.fetch(
+            render("revenue_series", bucket=granularity),
+            {"start": start, "end": end, "statuses": statuses, "country": country, "category": category},
+        )
+    return {
+        "granularity": granularity,
+        "period": {"start": start, "end": end},
+        "statuses": statuses,
+        "country": country,
+        "category": category,
+        "points": rows,
+    }
 
 
 def full_weeks(start: dt.date, stop: dt.date) -> tuple[dt.date, dt.date]:
@@ -111,10 +119,22 @@ def range_parts(start: dt.date, end: dt.date) -> dict[str, dt.date]:
     after = end + dt.timedelta(days=1)
     weeks_start, weeks_end = full_weeks(start, after)
     if weeks_start == weeks_end:
-        return {"weeks_start": after, "weeks_end": after, "d1_lo": start, "d1_hi": after,
-                "d2_lo": after, "d2_hi": after}
-    return {"weeks_start": weeks_start, "weeks_end": weeks_end, "d1_lo": start, "d1_hi": weeks_start,
-            "d2_lo": weeks_end, "d2_hi": after}
+        return {
+            "weeks_start": after,
+            "weeks_end": after,
+            "d1_lo": start,
+            "d1_hi": after,
+            "d2_lo": after,
+            "d2_hi": after,
+        }
+    return {
+        "weeks_start": weeks_start,
+        "weeks_end": weeks_end,
+        "d1_lo": start,
+        "d1_hi": weeks_start,
+        "d2_lo": weeks_end,
+        "d2_hi": after,
+    }
 
 
 def top_products(engine: Engine, start, end, by: str, category: str | None, limit: int) -> dict:
@@ -129,15 +149,19 @@ def top_products(engine: Engine, start, end, by: str, category: str | None, limi
             cum_start = cum_end
         else:
             cum_start, cum_end = min(max(cum_start, lo), hi), min(max(cum_end, lo), hi)
-        rows = s.fetch(render("top_products", rank=by), {**parts, "cum_start": cum_start, "cum_end": cum_end,
-                                                         "category": category, "limit": limit})
+        rows = s.fetch(
+            render("top_products", rank=by),
+            {**parts, "cum_start": cum_start, "cum_end": cum_end, "category": category, "limit": limit},
+        )
     return {"period": {"start": start, "end": end}, "by": by, "category": category, "products": rows}
 
 
 def products(engine: Engine, category, sort: str, direction: str, page: int, page_size: int) -> dict:
     with engine.session() as s:
-        rows = s.fetch(render("products", sort=f"product_sort:{sort}", direction=direction),
-                       {"category": category, "limit": page_size, "offset": (page - 1) * page_size})
+        rows = s.fetch(
+            render("products", sort=f"product_sort:{sort}", direction=direction),
+            {"category": category, "limit": page_size, "offset": (page - 1) * page_size},
+        )
         total = s.fetch(render("products_count"), {"category": category})[0]["total"]
     return {"page": page, "page_size": page_size, "total": total, "items": rows}
 
@@ -168,8 +192,10 @@ def countries(engine: Engine, start, end) -> dict:
 def customers(engine: Engine, country, segment, sort: str, direction: str, page: int, page_size: int) -> dict:
     params = {"country": country, "segment": segment}
     with engine.session() as s:
-        rows = s.fetch(render("customers", sort=f"customer_sort:{sort}", direction=direction),
-                       {**params, "limit": page_size, "offset": (page - 1) * page_size})
+        rows = s.fetch(
+            render("customers", sort=f"customer_sort:{sort}", direction=direction),
+            {**params, "limit": page_size, "offset": (page - 1) * page_size},
+        )
         total = s.fetch(render("customers_count"), params)[0]["total"]
     return {"page": page, "page_size": page_size, "total": total, "items": rows}
 
@@ -189,14 +215,17 @@ def rfm(engine: Engine, country: str | None) -> dict:
         rows = s.fetch(render("rfm_segments"), {"country": country})
     total_customers = sum(r["customers"] for r in rows)
     total_revenue = sum(_num(r["revenue"]) for r in rows)
-    segments = [{
-        **r,
-        "share": round(r["customers"] / total_customers, 6) if total_customers else 0.0,
-        "revenue_share": round(_num(r["revenue"]) / total_revenue, 6) if total_revenue else 0.0,
-        "avg_recency_days": round(_num(r["avg_recency_days"]), 2),
-        "avg_orders": round(_num(r["avg_orders"]), 4),
-        "avg_revenue": round(_num(r["avg_revenue"]), 2),
-    } for r in rows]
+    segments = [
+        {
+            **r,
+            "share": round(r["customers"] / total_customers, 6) if total_customers else 0.0,
+            "revenue_share": round(_num(r["revenue"]) / total_revenue, 6) if total_revenue else 0.0,
+            "avg_recency_days": round(_num(r["avg_recency_days"]), 2),
+            "avg_orders": round(_num(r["avg_orders"]), 4),
+            "avg_revenue": round(_num(r["avg_revenue"]), 2),
+        }
+        for r in rows
+    ]
     return {"as_of": m["as_of"], "country": country, "segments": segments}
 
 
@@ -219,9 +248,14 @@ def cohorts(engine: Engine, start, end, max_offset: int) -> dict:
         if not out or out[-1]["cohort_month"] != r["cohort_month"]:
             out.append({"cohort_month": r["cohort_month"], "customers": r["cohort_size"], "months": []})
         size = r["cohort_size"] or 0
-        out[-1]["months"].append({"month_offset": r["month_offset"], "customers": r["customers"],
-                                  "retention": round(r["customers"] / size, 6) if size else 0.0,
-                                  "revenue": r["revenue"]})
+        out[-1]["months"].append(
+            {
+                "month_offset": r["month_offset"],
+                "customers": r["customers"],
+                "retention": round(r["customers"] / size, 6) if size else 0.0,
+                "revenue": r["revenue"],
+            }
+        )
     return {"cohorts": out}
 
 
@@ -232,8 +266,9 @@ def churn_risk(engine: Engine, country, min_orders: int, limit: int) -> dict:
     return {"as_of": m["as_of"], "customers": rows}
 
 
-def orders(engine: Engine, start, end, status, country, customer_id, product_id, direction: str,
-           page: int, page_size: int) -> dict:
+def orders(
+    engine: Engine, start, end, status, country, customer_id, product_id, direction: str, page: int, page_size: int
+) -> dict:
     with engine.session() as s:
         m = meta(s)
         _check_date("start", start)
@@ -242,12 +277,20 @@ def orders(engine: Engine, start, end, status, country, customer_id, product_id,
         end = end or m.get("as_of") or MAX_DATE
         if start > end:
             raise AppError(422, "invalid_range", f"start ({start}) is after end ({end})")
-        params = {"start": start, "end": end, "status": status, "country": country, "customer_id": customer_id,
-                  "product_id": product_id}
+        params = {
+            "start": start,
+            "end": end,
+            "status": status,
+            "country": country,
+            "customer_id": customer_id,
+            "product_id": product_id,
+        }
         offset = (page - 1) * page_size
         if customer_id is None and product_id is None:  # filters the daily rollup has: no full scan
-            window = s.fetch(render("orders_window"), {"start": start, "end": end, "status": status,
-                                                       "country": country, "need": offset + page_size})[0]
+            window = s.fetch(
+                render("orders_window"),
+                {"start": start, "end": end, "status": status, "country": country, "need": offset + page_size},
+            )[0]
             total = window["total"]
             narrowed = {**params, "start": window["lo"]} if direction == "desc" else {**params, "end": window["hi"]}
         else:
@@ -273,9 +316,16 @@ def datasets(engine: Engine) -> dict:
     tables = []
     for r in counts:
         entry = last.get(r["table_name"], {})
-        tables.append({"table": r["table_name"], "kind": r["kind"], "rows": r["row_count"],
-                       "last_ingest": entry.get("finished_at"), "last_mode": entry.get("mode"),
-                       "last_source": entry.get("source")})
+        tables.append(
+            {
+                "table": r["table_name"],
+                "kind": r["kind"],
+                "rows": r["row_count"],
+                "last_ingest": entry.get("finished_at"),
+                "last_mode": entry.get("mode"),
+                "last_source": entry.get("source"),
+            }
+        )
     shown = ("version", "built_at", "first_date", "as_of", "country_activity_exact")
     return {"engine": engine.name, **{k: m.get(k) for k in shown}, "tables": tables}
 

@@ -87,14 +87,16 @@ SORT_KEYS = {"customers": "customer_id", "products": "product_id", "orders": "or
 ROW_RULES: tuple[tuple[str, str, str, str], ...] = (
     ("orders", "quantity", "quantity > 0", "must be a positive integer"),
     ("orders", "unit_price", "unit_price >= 0", "must not be negative"),
-    ("orders", "status", "status IN ('delivered', 'shipped', 'processing', 'cancelled', 'returned')",
-     "must be one of " + ", ".join(STATUSES)),
+    (
+        "orders",
+        "status",
+        "status IN ('delivered', 'shipped', 'processing', 'cancelled', 'returned')",
+        "must be one of " + ", ".join(STATUSES),
+    ),
     ("products", "unit_price", "unit_price >= 0", "must not be negative"),
 )
 
 
 def create_table_sql(table: Table, name: str | None = None) -> str:
-    cols = ", ".join(
-        f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns
-    )
+    cols = ", ".join(f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns)
     return f"CREATE TABLE {name or table.name} ({cols})"

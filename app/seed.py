@@ -31,22 +31,80 @@ START = dt.date(2023, 1, 1)
 SPAN_DAYS = 1096  # 2023-01-01 .. 2025-12-31
 MAX_ORDERS = 200_000_000
 
-COUNTRIES = (("US", 30), ("GB", 12), ("DE", 11), ("FR", 9), ("CA", 7), ("AU", 6), ("NL", 5), ("ES", 5),
-             ("IT", 5), ("JP", 4), ("SE", 3), ("BR", 3))
+COUNTRIES = (
+    ("US", 30),
+    ("GB", 12),
+    ("DE", 11),
+    ("FR", 9),
+    ("CA", 7),
+    ("AU", 6),
+    ("NL", 5),
+    ("ES", 5),
+    ("IT", 5),
+    ("JP", 4),
+    ("SE", 3),
+    ("BR", 3),
+)
 CATEGORIES = ("electronics", "home", "garden", "toys", "books", "fashion", "sports", "beauty")
-FIRST = ("Ada", "Ben", "Chloe", "David", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kenji", "Lena",
-         "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wei", "Yara")
-LAST = ("Smith", "Garcia", "Muller", "Martin", "Rossi", "Tanaka", "Silva", "Jansen", "Novak", "Berg",
-        "Kowalski", "Dubois", "Okafor", "Khan", "Lopez", "Nielsen", "Costa", "Ivanova", "Murphy", "Chen")
+FIRST = (
+    "Ada",
+    "Ben",
+    "Chloe",
+    "David",
+    "Emma",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kenji",
+    "Lena",
+    "Mateo",
+    "Nora",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wei",
+    "Yara",
+)
+LAST = (
+    "Smith",
+    "Garcia",
+    "Muller",
+    "Martin",
+    "Rossi",
+    "Tanaka",
+    "Silva",
+    "Jansen",
+    "Novak",
+    "Berg",
+    "Kowalski",
+    "Dubois",
+    "Okafor",
+    "Khan",
+    "Lopez",
+    "Nielsen",
+    "Costa",
+    "Ivanova",
+    "Murphy",
+    "Chen",
+)
 ADJECTIVES = ("Smart", "Classic", "Compact", "Deluxe", "Eco", "Pro", "Ultra", "Mini", "Vintage", "Organic")
-NOUNS = {"electronics": ("Speaker", "Charger", "Headphones", "Camera", "Monitor"),
-         "home": ("Lamp", "Kettle", "Blanket", "Vase", "Clock"),
-         "garden": ("Hose", "Planter", "Shears", "Bench", "Seeds"),
-         "toys": ("Puzzle", "Robot", "Blocks", "Kite", "Doll"),
-         "books": ("Novel", "Cookbook", "Atlas", "Journal", "Guide"),
-         "fashion": ("Jacket", "Scarf", "Sneakers", "Backpack", "Watch"),
-         "sports": ("Racket", "Yoga Mat", "Bottle", "Helmet", "Ball"),
-         "beauty": ("Serum", "Perfume", "Brush", "Lotion", "Palette")}
+NOUNS = {
+    "electronics": ("Speaker", "Charger", "Headphones", "Camera", "Monitor"),
+    "home": ("Lamp", "Kettle", "Blanket", "Vase", "Clock"),
+    "garden": ("Hose", "Planter", "Shears", "Bench", "Seeds"),
+    "toys": ("Puzzle", "Robot", "Blocks", "Kite", "Doll"),
+    "books": ("Novel", "Cookbook", "Atlas", "Journal", "Guide"),
+    "fashion": ("Jacket", "Scarf", "Sneakers", "Backpack", "Watch"),
+    "sports": ("Racket", "Yoga Mat", "Bottle", "Helmet", "Ball"),
+    "beauty": ("Serum", "Perfume", "Brush", "Lotion", "Palette"),
+}
 
 
 def sizes(orders: int) -> tuple[int, int]:
@@ -68,8 +126,7 @@ def _macros(seed: int) -> list[str]:
         f"({_list(weighted)})[1 + (hash(c, {seed}, 20) % {len(weighted)})::INTEGER]",
         f"CREATE OR REPLACE TEMP MACRO product_category(p) AS "
         f"({_list(CATEGORIES)})[1 + (hash(p, {seed}, 30) % {len(CATEGORIES)})::INTEGER]",
-        "CREATE OR REPLACE TEMP MACRO product_price(p) AS "
-        "round(4.99 + 495 * pow(u(p, 31), 3), 2)::DECIMAL(18,2)",
+        "CREATE OR REPLACE TEMP MACRO product_price(p) AS round(4.99 + 495 * pow(u(p, 31), 3), 2)::DECIMAL(18,2)",
         f"CREATE OR REPLACE TEMP MACRO adjectives() AS {_list(ADJECTIVES)}",
         f"CREATE OR REPLACE TEMP MACRO nouns() AS {_list(nouns)}",
         f"CREATE OR REPLACE TEMP MACRO firsts() AS {_list(FIRST)}",
@@ -142,14 +199,17 @@ def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> list[Path
     written = []
     for name in TABLES:
         path = directory / f"{name}.parquet"
-        con.execute(f"COPY (SELECT * FROM {name}) TO '{str(path).replace(chr(39), chr(39) * 2)}' "
-                    "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
+        con.execute(
+            f"COPY (SELECT * FROM {name}) TO '{str(path).replace(chr(39), chr(39) * 2)}' "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+        )
         written.append(path)
     return written
 
 
-def seed(database: Path | None, orders: int, seed_value: int, *, parquet: Path | None = None,
-         threads: int | None = None) -> dict:
+def seed(
+    database: Path | None, orders: int, seed_value: int, *, parquet: Path | None = None, threads: int | None = None
+) -> dict:
     """Generate the dataset; publish it as a new version of ``database`` and/or write Parquet files."""
     if not 1 <= orders <= MAX_ORDERS:
         raise ValueError(f"--orders must be between 1 and {MAX_ORDERS:,}")
@@ -170,12 +230,21 @@ def seed(database: Path | None, orders: int, seed_value: int, *, parquet: Path |
             if parquet:
                 result["parquet"] = [str(p) for p in export_parquet(con, parquet)]
             build_derived(con)
-            previous = builder.has_previous and bool(con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' "
-                "AND table_name = 'ingest_log'").fetchone()[0])
-            write_meta(con, uuid.uuid4().hex[:12], previous, [
-                {"table": name, "mode": "replace", "rows": rows, "source": label, "started_at": started_at}
-                for name, rows in result["rows"].items()])
+            previous = builder.has_previous and bool(
+                con.execute(
+                    "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' "
+                    "AND table_name = 'ingest_log'"
+                ).fetchone()[0]
+            )
+            write_meta(
+                con,
+                uuid.uuid4().hex[:12],
+                previous,
+                [
+                    {"table": name, "mode": "replace", "rows": rows, "source": label, "started_at": started_at}
+                    for name, rows in result["rows"].items()
+                ],
+            )
         result["database"] = str(database)
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result

@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     api_key_file: Path | None = Field(None, description="Read api_key from this file (Docker secrets).")
     read_only: bool = Field(False, description="Refuse every write (ingest) request.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Origins allowed by CORS (JSON list or a,b).")
+        default_factory=list, description="Origins allowed by CORS (JSON list or a,b)."
+    )
     max_upload_bytes: int = Field(1024**3, ge=1, description="Largest accepted upload, in bytes.")
     threads: int | None = Field(None, ge=1, le=256, description="DuckDB threads per process (default: cores).")
     memory_limit: str = Field("1GB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$", description="DuckDB memory per process.")

@@ -27,8 +27,9 @@ class StoreError(Exception):
     """A problem with the database files themselves (missing directory, lock held too long)."""
 
 
-def connect(path: Path | str, *, read_only: bool, threads: int | None = None,
-            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str, *, read_only: bool, threads: int | None = None, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     config: dict = dict(BASE_CONFIG)
     if threads:
         config["threads"] = threads
@@ -109,8 +110,9 @@ def sql_path(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def new_version(database: Path, *, threads: int | None = None, memory_limit: str | None = None
-                ) -> Iterator[VersionBuilder]:
+def new_version(
+    database: Path, *, threads: int | None = None, memory_limit: str | None = None
+) -> Iterator[VersionBuilder]:
     """Lock, build, publish; on any exception discard the build and re-raise."""
     with writer_lock(database):
         builder = VersionBuilder(database, threads=threads, memory_limit=memory_limit)

@@ -48,12 +48,20 @@ ENDPOINTS = [
     ("kpis 1y", "/api/v1/kpis", {"start": "2025-01-01", "end": "2025-12-31"}, False),
     ("kpis 30d US", "/api/v1/kpis", {"country": "US"}, False),
     ("revenue monthly 1y", "/api/v1/revenue", {"granularity": "month"}, False),
-    ("revenue daily 90d DE home", "/api/v1/revenue",
-     {"start": "2025-10-03", "end": "2025-12-31", "country": "DE", "category": "home"}, False),
+    (
+        "revenue daily 90d DE home",
+        "/api/v1/revenue",
+        {"start": "2025-10-03", "end": "2025-12-31", "country": "DE", "category": "home"},
+        False,
+    ),
     # The naive approach reads only 30 days of date-sorted orders here: not a full scan, so not "heavy".
     ("top products 30d", "/api/v1/products/top", {}, False),
-    ("top products 1y units", "/api/v1/products/top",
-     {"start": "2025-01-15", "end": "2025-12-20", "by": "units", "limit": 20}, True),
+    (
+        "top products 1y units",
+        "/api/v1/products/top",
+        {"start": "2025-01-15", "end": "2025-12-20", "by": "units", "limit": 20},
+        True,
+    ),
     ("top products all time", "/api/v1/products/top", {"start": "2023-01-01", "end": "2025-12-31"}, True),
     ("products", "/api/v1/products", {"page_size": 50}, False),
     ("product detail", "/api/v1/products/42", {}, False),
@@ -211,8 +219,13 @@ def load(url: str, path: str, params: dict, requests: int, concurrency: int) -> 
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
-    return {"p50_ms": pct(latencies, 0.5) * 1000, "p95_ms": pct(latencies, 0.95) * 1000,
-            "rps": len(latencies) / wall, "errors": errors[0], "requests": len(latencies)}
+    return {
+        "p50_ms": pct(latencies, 0.5) * 1000,
+        "p95_ms": pct(latencies, 0.95) * 1000,
+        "rps": len(latencies) / wall,
+        "errors": errors[0],
+        "requests": len(latencies),
+    }
 
 
 def naive(db: Path, sql: str, repeat: int) -> dict:
@@ -246,8 +259,13 @@ def main() -> int:
     work = Path(tmp.name) if tmp else args.workdir
     work.mkdir(parents=True, exist_ok=True)
     db, parquet = work / "shop.duckdb", work / "parquet"
-    report: dict = {"orders": args.orders, "concurrency": args.concurrency, "requests": args.requests,
-                    "threads": args.threads, "load_average_at_start": os.getloadavg()[0]}
+    report: dict = {
+        "orders": args.orders,
+        "concurrency": args.concurrency,
+        "requests": args.requests,
+        "threads": args.threads,
+        "load_average_at_start": os.getloadavg()[0],
+    }
     if not args.reuse:
         db.unlink(missing_ok=True)
         prepare(args, work, db, parquet, report)
@@ -275,9 +293,10 @@ def prepare(args, work: Path, db: Path, parquet: Path, report: dict) -> None:
     report["seed_db_s"] = time.perf_counter() - start
     report["seed_generate_s"] = seeded["generate_seconds"]
     (work / "seeded.duckdb").unlink()
-    log(f"seeded {args.orders:,} orders straight into DuckDB in {report['seed_db_s']:.1f} s "
-        f"(generation {seeded['generate_seconds']:.1f} s, the rest derived tables)")
-
+    log(
+        f"seeded {args.orders:,} orders straight into DuckDB in {report['seed_db_s']:.1f} s "
+        f"(generation {seeded['generate_seconds']:.1f} s, the rest derived tables)"
+    )
 
 
 def serve_and_measure(args, db: Path, report: dict) -> None:
@@ -286,9 +305,29 @@ def serve_and_measure(args, db: Path, report: dict) -> None:
     if args.threads:
         env["STACKS_APP_THREADS"] = str(args.threads)
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "2", "--loop", "uvloop", "--http", "httptools", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     rows = []
     peak_rss = 0
@@ -312,8 +351,10 @@ def serve_and_measure(args, db: Path, report: dict) -> None:
                 row["naive_p50_ms"] = base["p50_ms"]
                 row["speedup"] = base["p50_ms"] / stats["p50_ms"]
             rows.append(row)
-            log(f"{name:28} p50 {stats['p50_ms']:6.1f} ms  p95 {stats['p95_ms']:6.1f} ms  {stats['rps']:7.1f} req/s"
-                + (f"  naive {row['naive_p50_ms']:7.1f} ms  x{row['speedup']:.0f}" if "speedup" in row else ""))
+            log(
+                f"{name:28} p50 {stats['p50_ms']:6.1f} ms  p95 {stats['p95_ms']:6.1f} ms  {stats['rps']:7.1f} req/s"
+                + (f"  naive {row['naive_p50_ms']:7.1f} ms  x{row['speedup']:.0f}" if "speedup" in row else "")
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -328,8 +369,10 @@ def log(text: str) -> None:
 
 
 def print_table(report: dict) -> None:
-    print(f"\n{report['orders']:,} orders, 2 uvicorn workers, {report['concurrency']} concurrent clients, "
-          f"{report['requests']} requests per endpoint\n")
+    print(
+        f"\n{report['orders']:,} orders, 2 uvicorn workers, {report['concurrency']} concurrent clients, "
+        f"{report['requests']} requests per endpoint\n"
+    )
     print("| endpoint | p50 ms | p95 ms | req/s | naive p50 ms | speed-up |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for r in report["endpoints"]:
@@ -339,12 +382,15 @@ def print_table(report: dict) -> None:
         print(f"| {name} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['rps']:.0f} | {naive_ms} | {speedup} |")
     if "ingest_s" not in report:
         return
-    print(f"\nseed {report['orders']:,} orders: {report['seed_generate_s']:.1f} s generation "
-          f"({report['seed_db_s']:.1f} s into DuckDB with derived tables; {report['seed_parquet_s']:.1f} s to Parquet)")
+    print(
+        f"\nseed {report['orders']:,} orders: {report['seed_generate_s']:.1f} s generation "
+        f"({report['seed_db_s']:.1f} s into DuckDB with derived tables; {report['seed_parquet_s']:.1f} s to Parquet)"
+    )
     print(f"ingest {report['orders']:,} orders from Parquet incl. derived tables: {report['ingest_s']:.1f} s")
     print(f"server peak RSS (master + 2 workers): {report['server_peak_rss_mb']:.0f} MB")
-    print(f"max p95: {report['max_p95_ms']:.1f} ms; min speed-up on heavy endpoints: "
-          f"{report['min_heavy_speedup']:.0f}x")
+    print(
+        f"max p95: {report['max_p95_ms']:.1f} ms; min speed-up on heavy endpoints: {report['min_heavy_speedup']:.0f}x"
+    )
 
 
 if __name__ == "__main__":

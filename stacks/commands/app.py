@@ -16,9 +16,15 @@ import typer
 from stacks.cli import JsonOption, command, err, out
 from stacks.errors import StacksError
 
-DatabaseOption = Annotated[Path | None, typer.Option(
-    "--database", "-d", help="The DuckDB database file (default: $STACKS_APP_DATABASE or data/shop.duckdb).",
-    show_default=False)]
+DatabaseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--database",
+        "-d",
+        help="The DuckDB database file (default: $STACKS_APP_DATABASE or data/shop.duckdb).",
+        show_default=False,
+    ),
+]
 
 group = typer.Typer(name="app", help="Seed, ingest into and serve the bundled analytics app.", no_args_is_help=True)
 
@@ -57,12 +63,12 @@ class _Null:
 
 @command
 def seed(
-    orders: Annotated[int, typer.Option("--orders", "-n", min=1, max=200_000_000, help="Orders to generate.")]
-    = 100_000,
+    orders: Annotated[
+        int, typer.Option("--orders", "-n", min=1, max=200_000_000, help="Orders to generate.")
+    ] = 100_000,
     seed_value: Annotated[int, typer.Option("--seed", "-s", min=0, help="Random seed.")] = 42,
     database: DatabaseOption = None,
-    parquet: Annotated[Path | None, typer.Option("--parquet", help="Also write <table>.parquet files here.")]
-    = None,
+    parquet: Annotated[Path | None, typer.Option("--parquet", help="Also write <table>.parquet files here.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Generate a deterministic dataset (same seed, same data) and publish it into the database."""
@@ -75,14 +81,17 @@ def seed(
         out.print_json(json.dumps({"ok": True, **result}))
         return
     rows = result["rows"]
-    out.print(f"[green]ok[/] seeded {rows['orders']:,} orders, {rows['customers']:,} customers, "
-              f"{rows['products']:,} products into {path} in {result['seconds']:.1f} s")
+    out.print(
+        f"[green]ok[/] seeded {rows['orders']:,} orders, {rows['customers']:,} customers, "
+        f"{rows['products']:,} products into {path} in {result['seconds']:.1f} s"
+    )
 
 
 @command
 def ingest(
-    source: Annotated[Path, typer.Option("--source", help="Directory with customers/products/orders .csv or "
-                                                          ".parquet files.")],
+    source: Annotated[
+        Path, typer.Option("--source", help="Directory with customers/products/orders .csv or .parquet files.")
+    ],
     mode: Annotated[str, typer.Option("--mode", help="replace or append.")] = "replace",
     database: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -122,5 +131,14 @@ def serve(
     # Settings are read from the environment by every worker process.
     os.environ["STACKS_APP_DATABASE"] = str(path)
     out.print(f"serving {path} on http://{host}:{port} (docs at /docs)")
-    uvicorn.run("app.main:app", host=host, port=port, workers=None if reload else workers, reload=reload,
-                loop="uvloop", http="httptools", log_level="info", access_log=False)
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        loop="uvloop",
+        http="httptools",
+        log_level="info",
+        access_log=False,
+    )

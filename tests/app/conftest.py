@@ -24,8 +24,13 @@ ROOT_DIR = Path(__file__).resolve().parents[2]
 def make_settings(database: Path, **overrides):
     from app.settings import Settings
 
-    values = {"database": database, "api_key": API_KEY, "log_level": "warning", "threads": 2,
-              "max_upload_bytes": 2_000_000}
+    values = {
+        "database": database,
+        "api_key": API_KEY,
+        "log_level": "warning",
+        "threads": 2,
+        "max_upload_bytes": 2_000_000,
+    }
     values.update(overrides)
     return Settings(**values)
 
@@ -84,13 +89,37 @@ class Server:
     def __init__(self, database: Path, workers: int = 2, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        environ = {**os.environ, "STACKS_APP_DATABASE": str(database), "STACKS_APP_API_KEY": API_KEY,
-                   "STACKS_APP_LOG_LEVEL": "warning", **(env or {})}
+        environ = {
+            **os.environ,
+            "STACKS_APP_DATABASE": str(database),
+            "STACKS_APP_API_KEY": API_KEY,
+            "STACKS_APP_LOG_LEVEL": "warning",
+            **(env or {}),
+        }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning"],
-            env=environ, cwd=Path(__file__).resolve().parents[2], stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--log-level",
+                "warning",
+            ],
+            env=environ,
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -30,29 +30,50 @@ def snapshot(client) -> tuple:
 
 
 def upload(client, table: str, content: bytes, name: str = "upload.csv", mode: str = "replace", headers=KEY):
-    return client.post(f"/api/v1/ingest/{table}", params={"mode": mode}, headers=headers,
-                       files={"file": (name, io.BytesIO(content), "application/octet-stream")})
+    return client.post(
+        f"/api/v1/ingest/{table}",
+        params={"mode": mode},
+        headers=headers,
+        files={"file": (name, io.BytesIO(content), "application/octet-stream")},
+    )
 
 
 BAD_UPLOADS = {
-    "corrupt CSV": (ORDERS_HEADER + "900001,2025-01-02,1,1,1,9.99,delivered,US\n"
-                    "900002,2025-01-02,1,1\n900003,\"2025-01-03,1,1,1,9.99,delivered,US\n",
-                    [{"line": 3}]),
-    "wrong types": (ORDERS_HEADER + "900001,2025-01-02,1,1,1,9.99,delivered,US\n"
-                    "900002,not-a-date,1,1,1,9.99,delivered,US\n900003,2025-01-03,1,1,many,9.99,delivered,US\n",
-                    [{"row": 2, "line": 3, "column": "order_date", "value": "not-a-date"},
-                     {"row": 3, "line": 4, "column": "quantity", "value": "many"}]),
-    "rule violations": (ORDERS_HEADER + "900001,2025-01-02,1,1,0,9.99,lost,US\n900002,2025-01-02,,1,1,9.99,"
-                        "delivered,US\n", [{"row": 1, "column": "quantity"}, {"row": 1, "column": "status"},
-                                           {"row": 2, "column": "customer_id", "message": "is required"}]),
-    "missing columns": ("order_id,order_date,customer_id\n1,2025-01-01,1\n",
-                        [{"column": "product_id", "message": "missing column"}]),
-    "unexpected column": (ORDERS_HEADER.strip() + ",coupon\n1,2025-01-01,1,1,1,1.00,delivered,US,X\n",
-                          [{"column": "coupon", "message": "unexpected column"}]),
+    "corrupt CSV": (
+        ORDERS_HEADER + "900001,2025-01-02,1,1,1,9.99,delivered,US\n"
+        '900002,2025-01-02,1,1\n900003,"2025-01-03,1,1,1,9.99,delivered,US\n',
+        [{"line": 3}],
+    ),
+    "wrong types": (
+        ORDERS_HEADER + "900001,2025-01-02,1,1,1,9.99,delivered,US\n"
+        "900002,not-a-date,1,1,1,9.99,delivered,US\n900003,2025-01-03,1,1,many,9.99,delivered,US\n",
+        [
+            {"row": 2, "line": 3, "column": "order_date", "value": "not-a-date"},
+            {"row": 3, "line": 4, "column": "quantity", "value": "many"},
+        ],
+    ),
+    "rule violations": (
+        ORDERS_HEADER + "900001,2025-01-02,1,1,0,9.99,lost,US\n900002,2025-01-02,,1,1,9.99,delivered,US\n",
+        [
+            {"row": 1, "column": "quantity"},
+            {"row": 1, "column": "status"},
+            {"row": 2, "column": "customer_id", "message": "is required"},
+        ],
+    ),
+    "missing columns": (
+        "order_id,order_date,customer_id\n1,2025-01-01,1\n",
+        [{"column": "product_id", "message": "missing column"}],
+    ),
+    "unexpected column": (
+        ORDERS_HEADER.strip() + ",coupon\n1,2025-01-01,1,1,1,1.00,delivered,US,X\n",
+        [{"column": "coupon", "message": "unexpected column"}],
+    ),
     "empty file": ("", []),
     "header only": (ORDERS_HEADER, []),
-    "duplicate keys": (ORDERS_HEADER + "7,2025-01-02,1,1,1,9.99,delivered,US\n7,2025-01-03,1,1,1,9.99,delivered,US\n",
-                       [{"column": "order_id", "value": "7"}]),
+    "duplicate keys": (
+        ORDERS_HEADER + "7,2025-01-02,1,1,1,9.99,delivered,US\n7,2025-01-03,1,1,1,9.99,delivered,US\n",
+        [{"column": "order_id", "value": "7"}],
+    ),
     "not parquet": ("PAR1 this is not parquet", []),
 }
 
@@ -75,8 +96,9 @@ def test_bad_upload_is_rejected_with_detail_and_changes_nothing(writable, case):
 
 def test_append_duplicates_against_existing_rows(writable):
     before = snapshot(writable)
-    response = upload(writable, "orders", (ORDERS_HEADER + "1,2025-01-02,1,1,1,9.99,delivered,US\n").encode(),
-                      mode="append")
+    response = upload(
+        writable, "orders", (ORDERS_HEADER + "1,2025-01-02,1,1,1,9.99,delivered,US\n").encode(), mode="append"
+    )
     assert response.status_code == 422 and response.json()["error"] == "duplicate_keys"
     assert "after appending" in response.json()["message"]
     assert snapshot(writable) == before
@@ -112,9 +134,11 @@ def test_append_and_replace_publish_new_versions(writable, sql):
     assert revenue2 == pytest.approx(revenue + 25.5)
     # Replace customers with a Parquet file: orders are kept, the summary follows the new customers.
     parquet = Path(writable.app.state.settings.database_path).parent / "customers.parquet"
-    duckdb.sql(f"COPY (SELECT * FROM (VALUES (1::BIGINT, 'A', 'a@x', 'US', DATE '2023-01-01'), "
-               f"(2, 'B', 'b@x', 'GB', DATE '2023-01-02')) t(customer_id, name, email, country, signup_date)) "
-               f"TO '{parquet}' (FORMAT parquet)")
+    duckdb.sql(
+        f"COPY (SELECT * FROM (VALUES (1::BIGINT, 'A', 'a@x', 'US', DATE '2023-01-01'), "
+        f"(2, 'B', 'b@x', 'GB', DATE '2023-01-02')) t(customer_id, name, email, country, signup_date)) "
+        f"TO '{parquet}' (FORMAT parquet)"
+    )
     response = upload(writable, "customers", parquet.read_bytes(), name="customers.parquet")
     assert response.status_code == 200, response.text
     _, rows3, _ = snapshot(writable)

@@ -16,8 +16,11 @@ NET = "status IN ('delivered', 'shipped', 'processing')"
 
 def covered(parts: dict) -> list[dt.date]:
     days = []
-    for lo, hi in ((parts["weeks_start"], parts["weeks_end"]), (parts["d1_lo"], parts["d1_hi"]),
-                   (parts["d2_lo"], parts["d2_hi"])):
+    for lo, hi in (
+        (parts["weeks_start"], parts["weeks_end"]),
+        (parts["d1_lo"], parts["d1_hi"]),
+        (parts["d2_lo"], parts["d2_hi"]),
+    ):
         assert lo <= hi, parts
         d = lo
         while d < hi:
@@ -41,12 +44,14 @@ def test_parts_cover_the_range_exactly_once(a, b):
 @given(a=DAYS, b=DAYS, by=st.sampled_from(["revenue", "units", "orders"]))
 def test_top_products_match_a_full_scan_for_any_range(client, small_db, a, b, by):
     start, end = min(a, b), max(a, b)
-    body = client.get("/api/v1/products/top", params={"start": str(start), "end": str(end), "by": by,
-                                                      "limit": 8}).json()
+    body = client.get(
+        "/api/v1/products/top", params={"start": str(start), "end": str(end), "by": by, "limit": 8}
+    ).json()
     con = duckdb.connect(str(small_db), read_only=True)
     expected = con.execute(
         f"SELECT product_id, count(*) AS orders, sum(quantity) AS units, sum(quantity * unit_price) AS revenue "
         f"FROM orders WHERE {NET} AND order_date BETWEEN $s AND $e GROUP BY 1 ORDER BY {by} DESC, 1 LIMIT 8",
-        {"s": start, "e": end}).fetchall()
+        {"s": start, "e": end},
+    ).fetchall()
     con.close()
     assert [(p["product_id"], p["orders"], p["units"]) for p in body["products"]] == [r[:3] for r in expected]

@@ -13,10 +13,12 @@ from app.seed import seed
 
 def test_declared_tables_equal_the_warehouse_tables_in_stacks_yaml(project):
     warehouse = project.model.components["warehouse"]
-    declared = {t.name: ([(c.name, c.type, c.nullable) for c in t.columns], list(t.primary_key))
-                for t in TABLES.values()}
-    in_yaml = {t.name: ([(c.name, c.type, c.nullable) for c in t.columns], list(t.primary_key))
-               for t in warehouse.tables}
+    declared = {
+        t.name: ([(c.name, c.type, c.nullable) for c in t.columns], list(t.primary_key)) for t in TABLES.values()
+    }
+    in_yaml = {
+        t.name: ([(c.name, c.type, c.nullable) for c in t.columns], list(t.primary_key)) for t in warehouse.tables
+    }
     assert declared == in_yaml
     assert SQL_TYPES == {"DECIMAL": "DECIMAL(18,2)"}
 
@@ -24,8 +26,11 @@ def test_declared_tables_equal_the_warehouse_tables_in_stacks_yaml(project):
 def test_stored_column_types_match_the_declaration(small_db):
     con = duckdb.connect(str(small_db), read_only=True)
     for table in TABLES.values():
-        stored = con.execute("SELECT column_name, data_type, is_nullable FROM information_schema.columns "
-                             "WHERE table_name = $t ORDER BY ordinal_position", {"t": table.name}).fetchall()
+        stored = con.execute(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+            "WHERE table_name = $t ORDER BY ordinal_position",
+            {"t": table.name},
+        ).fetchall()
         assert stored == [(c.name, c.sql_type, "YES" if c.nullable else "NO") for c in table.columns]
     con.close()
 
@@ -57,8 +62,13 @@ def test_the_data_is_skewed_growing_and_has_every_status(small_db):
     products = [r[0] for r in con.execute("SELECT count(*) FROM orders GROUP BY product_id ORDER BY 1 DESC").fetchall()]
     assert products[0] > 3 * products[len(products) // 2]
     # Every order is placed on or after its customer's signup and in the customer's country.
-    assert con.execute("SELECT count(*) FROM orders o JOIN customers c USING (customer_id) "
-                       "WHERE o.order_date < c.signup_date OR o.country <> c.country").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM orders o JOIN customers c USING (customer_id) "
+            "WHERE o.order_date < c.signup_date OR o.country <> c.country"
+        ).fetchone()[0]
+        == 0
+    )
     con.close()
 
 

@@ -27,8 +27,9 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 def runner(operation, mode: GenerationMode, count: int, sent: dict, failures: list[str]):
     """A Hypothesis test that sends ``count`` generated requests to one operation."""
 
-    @settings(max_examples=count, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
         response = case.call()

@@ -49,7 +49,7 @@ def test_streamed_upload_over_the_limit_is_cut_off(db_copy, server_factory):
     server = server_factory(db_copy, workers=1, env={"STACKS_APP_MAX_UPLOAD_BYTES": "50000"})
 
     def body():  # chunked: no Content-Length, so the limit is enforced while the bytes arrive
-        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"orders.csv\"\r\n\r\n"
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="orders.csv"\r\n\r\n'
         yield ORDERS.encode()
         for i in range(5000):
             yield f"{i + 1},2025-01-01,1,1,1,1.00,delivered,US\n".encode()
@@ -57,8 +57,11 @@ def test_streamed_upload_over_the_limit_is_cut_off(db_copy, server_factory):
 
     with httpx.Client(base_url=server.url, timeout=30) as http:
         before = http.get("/api/v1/datasets").json()["version"]
-        response = http.post("/api/v1/ingest/orders", content=body(),
-                             headers={"X-API-Key": API_KEY, "Content-Type": "multipart/form-data; boundary=b"})
+        response = http.post(
+            "/api/v1/ingest/orders",
+            content=body(),
+            headers={"X-API-Key": API_KEY, "Content-Type": "multipart/form-data; boundary=b"},
+        )
         assert response.status_code == 413, response.text
         assert response.json()["error"] == "too_large"
         assert http.get("/api/v1/datasets").json()["version"] == before
@@ -69,8 +72,12 @@ def test_ingest_over_http_is_seen_by_every_worker(db_copy, server_factory):
     server = server_factory(db_copy, workers=2)
     with httpx.Client(base_url=server.url, timeout=30) as http:
         rows = ORDERS + "".join(f"{900000 + i},2025-12-31,1,1,1,2.00,delivered,US\n" for i in range(10))
-        response = http.post("/api/v1/ingest/orders", params={"mode": "append"}, headers={"X-API-Key": API_KEY},
-                             files={"file": ("more.csv", rows.encode(), "text/csv")})
+        response = http.post(
+            "/api/v1/ingest/orders",
+            params={"mode": "append"},
+            headers={"X-API-Key": API_KEY},
+            files={"file": ("more.csv", rows.encode(), "text/csv")},
+        )
         assert response.status_code == 200, response.text
         total = response.json()["rows"]["orders"]
         for _ in range(8):
@@ -80,13 +87,21 @@ def test_ingest_over_http_is_seen_by_every_worker(db_copy, server_factory):
 def test_stacks_app_seed_and_serve(tmp_path):
     db = tmp_path / "data" / "shop.duckdb"
     stacks = os.path.join(os.path.dirname(sys.executable), "stacks")
-    seeded = subprocess.run([stacks, "app", "seed", "--orders", "2000", "--seed", "1", "-d", str(db), "--json"],
-                            capture_output=True, text=True, cwd=ROOT_DIR)
+    seeded = subprocess.run(
+        [stacks, "app", "seed", "--orders", "2000", "--seed", "1", "-d", str(db), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT_DIR,
+    )
     assert seeded.returncode == 0, seeded.stderr
     assert json.loads(seeded.stdout)["rows"]["orders"] == 2000
     port = free_port()
-    proc = subprocess.Popen([stacks, "app", "serve", "--port", str(port), "-d", str(db)], cwd=ROOT_DIR,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [stacks, "app", "serve", "--port", str(port), "-d", str(db)],
+        cwd=ROOT_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -100,15 +115,22 @@ def test_stacks_app_seed_and_serve(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
-    bad = subprocess.run([stacks, "app", "ingest", "--source", str(tmp_path / "missing"), "-d", str(db)],
-                         capture_output=True, text=True, cwd=ROOT_DIR)
+    bad = subprocess.run(
+        [stacks, "app", "ingest", "--source", str(tmp_path / "missing"), "-d", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT_DIR,
+    )
     assert bad.returncode == 1 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_testclient_and_uvicorn_agree_on_every_read_endpoint(small_db, server_factory, client):
     server = server_factory(small_db, workers=1)
-    paths = [route.path for route in make_client(small_db).app.routes
-             if getattr(route, "methods", None) == {"GET"} and route.path.startswith("/api/v1/")]
+    paths = [
+        route.path
+        for route in make_client(small_db).app.routes
+        if getattr(route, "methods", None) == {"GET"} and route.path.startswith("/api/v1/")
+    ]
     with httpx.Client(base_url=server.url, timeout=10) as http:
         for path in paths:
             url = path.replace("{product_id}", "2").replace("{customer_id}", "3").replace("{order_id}", "4")

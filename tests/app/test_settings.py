@@ -25,11 +25,14 @@ def test_environment_and_secret_file(monkeypatch, tmp_path):
     assert s.database_path == tmp_path / "x.duckdb"
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("STACKS_APP_API_KEY_FILE", "/nonexistent/key", "cannot read"),
-    ("STACKS_APP_ENGINE", "oracle", "engine"),
-    ("STACKS_APP_MAX_UPLOAD_BYTES", "0", "max_upload_bytes"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("STACKS_APP_API_KEY_FILE", "/nonexistent/key", "cannot read"),
+        ("STACKS_APP_ENGINE", "oracle", "engine"),
+        ("STACKS_APP_MAX_UPLOAD_BYTES", "0", "max_upload_bytes"),
+    ],
+)
 def test_bad_settings_are_reported(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):
