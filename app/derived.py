@@ -141,7 +141,7 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
         WITH agg AS (
             SELECT customer_id, sum(orders)::BIGINT AS orders, sum(revenue)::DECIMAL(18,2) AS revenue,
                    min(order_date) AS first_order, max(order_date) AS last_order,
-                   CASE WHEN min(coalesce(country, '')) = max(coalesce(country, '')) THEN 1 ELSE 2 END AS countries
+                   CASE WHEN min(hash(country)) = max(hash(country)) THEN 1 ELSE 2 END AS countries
             FROM customer_days GROUP BY customer_id
         ), snapshot AS (SELECT max(order_date) AS as_of FROM orders WHERE status IN {NET}),
         base AS (
