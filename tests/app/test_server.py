@@ -135,3 +135,16 @@ def test_testclient_and_uvicorn_agree_on_every_read_endpoint(small_db, server_fa
         for path in paths:
             url = path.replace("{product_id}", "2").replace("{customer_id}", "3").replace("{order_id}", "4")
             assert http.get(url).json() == client.get(url).json(), url
+
+
+def test_metrics_aggregate_every_worker_in_multiprocess_mode(small_db, server_factory, tmp_path):
+    metrics_dir = tmp_path / "prom"
+    metrics_dir.mkdir()
+    server = server_factory(small_db, workers=2, env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)})
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        for _ in range(20):  # new connections spread over both workers
+            httpx.get(server.url + "/api/v1/datasets", timeout=10)
+        text = http.get("/metrics").text
+    line = next(x for x in text.splitlines() if x.startswith("app_requests_total{") and 'route="/api/v1/datasets"' in x)
+    assert float(line.split()[-1]) == 20
+    assert len(list(metrics_dir.iterdir())) >= 2  # one file per worker process
