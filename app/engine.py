@@ -1,4 +1,7 @@
-"""The query engine interface the repository talks to, and its DuckDB implementation.
+"""The query engine interface the repository talks to, its DuckDB implementation and the factory.
+
+Other engines: ``app.lake.LakeEngine`` (DuckDB over the lake's Parquet), ``app.engine_athena`` and
+``app.engine_bigquery`` (the same queries transpiled by ``app.dialects``).
 
 ``Engine.fetch(sql, params)`` runs one query and returns rows as dicts. The DuckDB
 engine holds one read-only connection per process and opens a cursor per
@@ -39,12 +42,13 @@ class Session(Protocol):
 class DuckDBSession:
     """Several queries against one database version (one cursor)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, memo: dict):
+    def __init__(self, con: duckdb.DuckDBPyConnection, memo: dict, use: str | None = "shop"):
         # Holding the parent connection keeps its (possibly superseded) version open until we finish.
         self._parent = con
         self._memo = memo
         self._cursor = con.cursor()
-        self._cursor.execute("USE shop")
+        if use:
+            self._cursor.execute(f"USE {use}")
 
     def memo(self, name: str, load):
         """A value computed once per database version (versions are immutable)."""
@@ -150,6 +154,19 @@ class DuckDBEngine:
 
 
 def create_engine(settings) -> Engine:
+    """The engine ``settings.engine`` names; the cloud ones import their client libraries lazily."""
     if settings.engine == "duckdb":
         return DuckDBEngine(settings.database_path, threads=settings.threads, memory_limit=settings.memory_limit)
+    if settings.engine == "lake":
+        from app.lake import LakeEngine
+
+        return LakeEngine(settings)
+    if settings.engine == "athena":
+        from app.engine_athena import AthenaEngine
+
+        return AthenaEngine(settings)
+    if settings.engine == "bigquery":
+        from app.engine_bigquery import BigQueryEngine
+
+        return BigQueryEngine(settings)
     raise AppError(500, "engine", f"engine {settings.engine!r} is not available")  # pragma: no cover

@@ -113,7 +113,7 @@ QUERIES: dict[str, str] = {
         FROM daily_sales
         WHERE order_date BETWEEN $start AND $end AND list_contains($statuses, status)
           AND ($country IS NULL OR country = $country) AND ($category IS NULL OR category = $category)
-        GROUP BY ALL ORDER BY period
+        GROUP BY 1 ORDER BY period
     """,
     # Whole weeks are the difference of two week boundaries of product_cumulative (two rows per
     # product, whatever the length); the days before the first and after the last whole week come
@@ -213,8 +213,9 @@ QUERIES: dict[str, str] = {
         FROM segment_counts
         WHERE segment IS NOT NULL AND ($country IS NULL OR country = $country)
         GROUP BY segment
-        ORDER BY list_position(['champions', 'loyal', 'new', 'promising', 'cant_lose', 'at_risk',
-                                'hibernating', 'lost'], segment)
+        ORDER BY CASE segment WHEN 'champions' THEN 1 WHEN 'loyal' THEN 2 WHEN 'new' THEN 3
+                 WHEN 'promising' THEN 4 WHEN 'cant_lose' THEN 5 WHEN 'at_risk' THEN 6
+                 WHEN 'hibernating' THEN 7 ELSE 8 END
     """,
     "cohorts": """
         SELECT cohort_month, month_offset, customers, revenue,
@@ -255,7 +256,7 @@ QUERIES: dict[str, str] = {
             GROUP BY order_date
         ), running AS (
             SELECT order_date, sum(n) OVER (ORDER BY order_date DESC) AS from_end,
-                   sum(n) OVER (ORDER BY order_date) AS from_start
+                   sum(n) OVER (ORDER BY order_date NULLS FIRST) AS from_start
             FROM days
         )
         SELECT coalesce(max(order_date) FILTER (WHERE from_end >= $need), $start) AS lo,

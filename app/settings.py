@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -17,9 +17,27 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STACKS_APP_", extra="ignore")
 
     database: Path = Field(Path("data/shop.duckdb"), description="The published DuckDB database file.")
-    engine: Literal["duckdb"] = Field(
-        "duckdb", description="Query engine. Reserved: 'lake', 'athena' and 'bigquery' come later."
+    engine: Literal["duckdb", "lake", "athena", "bigquery"] = Field(
+        "duckdb",
+        description="Query engine: 'duckdb' (local file), 'lake' (DuckDB over the lake's Parquet), "
+        "'athena' (Glue tables) or 'bigquery'. Every engine but duckdb is read-only: the ingest job writes.",
     )
+    lake_uri: str | None = Field(
+        None, pattern=r"^(s3|gs)://[a-z0-9][a-z0-9._-]{1,62}/([^\s]*/)?$", description="Lake root: s3://b/tables/"
+    )
+    lake_refresh_seconds: float = Field(5.0, ge=0, le=3600, description="How often the lake manifest is re-read.")
+    s3_endpoint: str | None = Field(None, description="host:port of an S3-compatible server (MinIO, tests).")
+    s3_use_ssl: bool = Field(True, description="HTTPS to s3_endpoint.")
+    s3_access_key_id: SecretStr | None = Field(None, description="Static S3/GCS HMAC key id (else the AWS chain).")
+    s3_secret_access_key: SecretStr | None = Field(None, description="Static S3/GCS HMAC secret.")
+    aws_region: str = Field("us-east-1", validation_alias=AliasChoices("AWS_REGION", "aws_region"), description="AWS region (AWS_REGION).")
+    athena_workgroup: str | None = Field(None, description="Athena workgroup (the aws stack sets it).")
+    glue_database: str | None = Field(None, description="Glue database holding the lake's tables.")
+    athena_output_uri: str | None = Field(None, description="Athena query results location.")
+    bigquery_project: str | None = Field(None, description="GCP project of the BigQuery dataset.")
+    bigquery_dataset: str | None = Field(None, description="BigQuery dataset holding the lake's tables.")
+    bigquery_location: str | None = Field(None, description="BigQuery location (EU, US, europe-west1, ...).")
+    gcp_credential_parameter: str | None = Field(None, description="SSM parameter with the WIF credential config.")
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     api_key: SecretStr | None = Field(None, description="Required in X-API-Key by write endpoints when set.")
     api_key_file: Path | None = Field(None, description="Read api_key from this file (Docker secrets).")
@@ -42,6 +60,21 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip().startswith("["):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _engine_needs(self):
+        needs = {
+            "lake": ("lake_uri",),
+            "athena": ("lake_uri", "athena_workgroup", "glue_database"),
+            "bigquery": ("lake_uri", "bigquery_project", "bigquery_dataset"),
+        }.get(self.engine, ())
+        missing = [f"STACKS_APP_{n.upper()}" for n in needs if getattr(self, n) is None]
+        if missing:
+            raise ValueError(f"STACKS_APP_ENGINE={self.engine} needs {', '.join(missing)}")
+        if self.engine != "duckdb":
+            # The lake is written by the ingest job only: the API serves reads.
+            self.read_only = True
+        return self
 
     @model_validator(mode="after")
     def _read_secret_file(self):

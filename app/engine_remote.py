@@ -1,0 +1,57 @@
+"""What the Athena and BigQuery engines share: sessions over a remote engine, memos with a time limit.
+
+A remote engine has no local version to pin; ``meta`` (the dataset's version and date span) is
+memoised for ``lake_refresh_seconds`` so a request costs one remote query per question, not two.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+class RemoteSession:
+    def __init__(self, fetch: Callable[[str, Mapping[str, Any] | None], list[dict[str, Any]]], memo: dict):
+        self.fetch = fetch
+        self._memo = memo
+
+    def memo(self, name: str, load):
+        if name not in self._memo:
+            self._memo[name] = load()
+        return self._memo[name]
+
+    def __enter__(self) -> RemoteSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+class RemoteEngine:
+    name = "remote"
+
+    def __init__(self, settings):
+        self.settings = settings
+        self._memo: dict = {}
+        self._memo_at = 0.0
+        self._lock = threading.Lock()
+
+    def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def session(self) -> RemoteSession:
+        with self._lock:
+            if time.monotonic() - self._memo_at > self.settings.lake_refresh_seconds:
+                self._memo, self._memo_at = {}, time.monotonic()
+            return RemoteSession(self.fetch, self._memo)
+
+    def ready(self) -> tuple[bool, str]:
+        from app.errors import AppError
+
+        try:
+            rows = self.fetch("SELECT version FROM dataset_meta")
+        except AppError as exc:
+            return False, exc.message
+        return (True, rows[0]["version"]) if rows else (False, "dataset_meta is empty")

@@ -1,0 +1,92 @@
+"""Fixtures for the engine tests: a seeded database, a real moto S3 server on 127.0.0.1, the lake."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+import pytest
+
+API_KEY = "test-key-0123456789"
+ORDERS = 3000
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def small_db(tmp_path_factory) -> Path:
+    from app.seed import seed
+
+    path = tmp_path_factory.mktemp("engines") / "shop.duckdb"
+    seed(path, ORDERS, SEED)
+    return path
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API (moto's server) on loopback; DuckDB's httpfs talks HTTP to it."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"{host}:{port}"
+    server.stop()
+
+
+def lake_settings(endpoint: str, lake_uri: str, database: Path | None = None, **overrides):
+    from app.settings import Settings
+
+    values = {
+        "engine": "lake",
+        "lake_uri": lake_uri,
+        "s3_endpoint": endpoint,
+        "s3_use_ssl": False,
+        "s3_access_key_id": "testing",
+        "s3_secret_access_key": "testing",
+        "aws_region": "us-east-1",
+        "lake_refresh_seconds": 0,
+        "log_level": "warning",
+        "threads": 2,
+        "database": database or Path("/nonexistent/shop.duckdb"),
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture()
+def bucket(s3_server) -> str:
+    """A fresh bucket per test: s3://<name>/tables/ is the lake root."""
+    import boto3
+
+    name = "lake-" + uuid.uuid4().hex[:12]
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://{s3_server}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def published_lake(s3_server, small_db, tmp_path_factory):
+    """The small database published to a lake bucket once: (settings, manifest)."""
+    import boto3
+
+    from app.lake import publish_database
+
+    name = "lake-shared"
+    boto3.client(
+        "s3",
+        endpoint_url=f"http://{s3_server}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=name)
+    settings = lake_settings(s3_server, f"s3://{name}/tables/")
+    manifest = publish_database(small_db, settings)
+    return settings, manifest
