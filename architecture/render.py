@@ -80,6 +80,8 @@ NODE_ATTRS = {"fontname": "DejaVu Sans", "fontsize": "12"}
 # longer run over the icon or into the neighbours, because the node is as big as its text.
 NODE_OVERRIDES = {"shape": "plain", "image": "", "fixedsize": "false", "width": "0", "height": "0", "margin": "0"}
 ICON_PX = 72
+LIST_POINT = 10  # the text of a node's list (``Node.rows``)
+LIST_ICON = "diagrams.generic.blank.Blank"  # the class behind a node drawn without an icon
 EDGE_ATTRS = {"color": "#5D6D7E", "arrowsize": "0.8"}
 EDGE_FONT = {"fontname": "DejaVu Sans", "fontsize": "11", "fontcolor": "#2D3436"}
 CLUSTER_ATTRS = {"fontname": "DejaVu Sans", "fontsize": "14", "margin": "18", "style": "rounded,filled"}
@@ -138,15 +140,35 @@ def _lines(text: str, width: int) -> str:
     return "<BR/>".join(_escape(line) for line in textwrap.wrap(text, width=width, break_on_hyphens=False) or [""])
 
 
+def _cell(text: str, bold: bool = False) -> str:
+    body = '<BR ALIGN="LEFT"/>'.join(_escape(line) for line in text.split("\n"))
+    body = f"<B>{body}</B>" if bold else body
+    tail = '<BR ALIGN="LEFT"/>' if "\n" in text else ""
+    return f'<TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{LIST_POINT}" COLOR="#334155">{body}{tail}</FONT></TD>'
+
+
+def _list_table(node: Node) -> str:
+    """``heading`` and ``rows`` as a white box of small left-aligned text: what the node stands for."""
+    lines = [("<TR>" + "".join(_cell(h, bold=True) for h in node.heading) + "</TR>")] if node.heading else []
+    lines += ["<TR>" + "".join(_cell(c) for c in row) + "</TR>" for row in node.rows]
+    return (f'<TR><TD><TABLE BORDER="1" COLOR="#CBD5E1" BGCOLOR="#FFFFFF" STYLE="rounded" CELLBORDER="0" '
+            f'CELLSPACING="0" CELLPADDING="3">{"".join(lines)}</TABLE></TD></TR>')
+
+
 def html_label(node: Node, icon: str) -> str:
-    """Icon on top, name below, detail in small grey type: the node grows to fit its text."""
-    rows = [
-        f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{ICON_PX}" HEIGHT="{ICON_PX}">'
-        f'<IMG SRC="{_escape(icon)}" SCALE="TRUE"/></TD></TR>',
-        f"<TR><TD>{_lines(node.label, 22)}</TD></TR>",
-    ]
+    """Icon on top, name below, detail in small grey type: the node grows to fit its text.
+
+    A node without an icon (``icon=""``) is a titled list; ``heading``/``rows`` add the list below.
+    """
+    rows = []
+    if node.icon:
+        rows.append(f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{ICON_PX}" HEIGHT="{ICON_PX}">'
+                    f'<IMG SRC="{_escape(icon)}" SCALE="TRUE"/></TD></TR>')
+    rows.append(f"<TR><TD>{_lines(node.label, 22)}</TD></TR>")
     if node.detail:
         rows.append(f'<TR><TD><FONT POINT-SIZE="10" COLOR="#52606D">{_lines(node.detail, 28)}</FONT></TD></TR>')
+    if node.heading or node.rows:
+        rows.append(_list_table(node))
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(rows)}</TABLE>>'
 
 
@@ -178,7 +200,7 @@ def build_dot(spec: GraphSpec):
         made: dict[str, object] = {}
 
         def add_node(node: Node) -> None:
-            cls = _node_class(node.icon)
+            cls = _node_class(node.icon or LIST_ICON)
             attrs = {**NODE_OVERRIDES, **_pairs(node.attrs)}
             if node.tooltip:
                 attrs["tooltip"] = node.tooltip

@@ -26,6 +26,13 @@ class Node:
     component: str | None = None  # the model component this node stands for, if any
     tooltip: str = ""
     attrs: tuple[tuple[str, str], ...] = ()
+    # A small table under the label (one tuple of cells per line, ``heading`` in bold above it):
+    # how one node lists what it stands for, e.g. a bucket's policy and lifecycle, or subnets per AZ.
+    heading: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    # The things this node stands for when it is more than itself (a cloud view's plan resources):
+    # views drawn from plans put every resource in exactly one node's ``members``.
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

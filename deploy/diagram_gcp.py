@@ -1,14 +1,18 @@
 """The ``gcp`` and ``hybrid`` diagram views and the per-target parity table, all drawn from plans.
 
-The gcp view nests a GCP plan's resources the way GCP scopes them: the project
-(APIs, IAM, monitoring), the region (Cloud Run, buckets, BigQuery) and the
-global edge (the HTTPS load balancer, Cloud Armor, the certificate, DNS), with a
-cluster per model component inside each place. The hybrid view draws both clouds
-as boundaries: the AWS side is the ``aws`` view's own drawing of the plan's AWS
-resources, the GCP side this module's, and every cross-cloud connection is an
-edge labelled with the mechanism and the identity that secures it
-(``stacks.plan.hybrid.cross_cloud_links``). Every plan resource is a node exactly
-once (tested against the plan, the Pulumi recording and the Terraform JSON).
+The gcp view nests a GCP plan's resources the way GCP scopes them: the global
+edge (the HTTPS load balancer with Cloud Armor, the certificate and DNS), the
+region (Cloud Run, buckets, BigQuery, a cluster per model component) and the
+project (APIs, service accounts, monitoring, logs). As in the aws view
+(``deploy.diagram``), a main resource (``MAIN``) is an icon and every supporting
+resource (IAM bindings, proxies, URL maps, tables) is listed under the main
+resource it belongs to; ``Node.members`` records what each node stands for. The
+hybrid view draws both clouds as boundaries: the AWS side is the aws view's own
+drawing of the plan's AWS resources, the GCP side this module's, on shared levels
+top to bottom, and every cross-cloud connection is a bold edge labelled with the
+mechanism and the identity that secures it (``stacks.plan.hybrid.cross_cloud_links``).
+Every plan resource is in exactly one node (tested against the plan, the Pulumi
+recording and the Terraform JSON).
 
 ``parity_section`` is the docs page's table of what each target gives each
 component (autoscaling, HTTPS, health checks, secrets, logs) and what it drops,
@@ -17,126 +21,193 @@ computed from the model and the kind registries of each target.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import itertools
 
+from architecture.cloud import compact, list_node, merged_node, resource_node
+from architecture.logical import wrap
 from architecture.nodes import resource_icon
 from architecture.registry import ViewContext
 from architecture.spec import Cluster, Edge, GraphSpec, Node
+from deploy.diagram import GRAPH_ATTRS, actors, connection_edges, refs_of
 from stacks.plan import build_plan
 
 GCP_ANCHORS = ("gcp:cloudrunv2/service:Service", "gcp:cloudrunv2/job:Job", "gcp:bigquery/dataset:Dataset",
                "gcp:storage/bucket:Bucket", "gcp:pubsub/topic:Topic")
 PLACES = (  # plan group -> (cluster id suffix, label)
-    ("edge", "edge", "global HTTPS load balancer: Cloud Armor, certificate, CDN"),
-    ("global", "dns", "Cloud DNS"),
+    ("edge", "edge", "global edge: HTTPS load balancer, Cloud Armor, DNS"),
     ("region", "region", "region {region}"),
-    ("project", "project", "project-wide: APIs, service accounts, IAM, monitoring, logs"),
+    ("project", "project", "project-wide: APIs, service accounts, monitoring, logs"),
 )
 CROSS_COLOR = "#7B3FA0"
+CROSS_WIDTH = 34  # characters per line of a cross-cloud edge's label
+
+# Drawn as an icon each, with the product name a reader knows; everything else is listed under one.
+MAIN: dict[str, str] = {
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": "HTTPS load balancer",
+    "gcp:cloudrunv2/service:Service": "Cloud Run service",
+    "gcp:cloudrunv2/job:Job": "Cloud Run job",
+    "gcp:artifactregistry/repository:Repository": "Artifact Registry",
+    "gcp:storage/bucket:Bucket": "Cloud Storage bucket",
+    "gcp:storage/transferJob:TransferJob": "Storage Transfer job",
+    "gcp:bigquery/dataset:Dataset": "BigQuery dataset",
+    "gcp:serviceaccount/account:Account": "service account",
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": "Workload Identity pool",
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig": "Cloud Logging bucket",
+    "gcp:monitoring/notificationChannel:NotificationChannel": "alert notifications",
+    "gcp:secretmanager/secret:Secret": "Secret Manager secret",
+    "gcp:pubsub/topic:Topic": "Pub/Sub topic",
+    "gcp:sql/databaseInstance:DatabaseInstance": "Cloud SQL",
+    "gcp:redis/instance:Instance": "Memorystore",
+    "gcp:cloudscheduler/job:Job": "Cloud Scheduler job",
+    "gcp:kms/cryptoKey:CryptoKey": "Cloud KMS key",
+}
+MERGED = {"gcp:serviceaccount/account:Account": "service accounts"}
+# A serverless NEG names the Cloud Run service it routes to; it belongs to the load balancer.
+USES = ("gcp:cloudrunv2/service:Service", "gcp:kms/cryptoKey:CryptoKey")
+# Shared supporting resources of one type with no main resource: one titled list each.
+LISTS = {"gcp:projects/service:Service": ("enabled APIs", "gcp-api-")}
+# Top to bottom, as in the aws view: the entry and the lake, what runs, the warehouse, project-wide.
+COLUMNS = {
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": 1,
+    "gcp:cloudrunv2/service:Service": 2, "gcp:cloudrunv2/job:Job": 2, "gcp:storage/transferJob:TransferJob": 2,
+    "gcp:cloudscheduler/job:Job": 2, "gcp:pubsub/topic:Topic": 2,
+    "gcp:bigquery/dataset:Dataset": 3, "gcp:sql/databaseInstance:DatabaseInstance": 3,
+    "gcp:redis/instance:Instance": 3,
+    "gcp:artifactregistry/repository:Repository": 2, "gcp:serviceaccount/account:Account": 4,
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": 4,
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig": 4,
+    "gcp:monitoring/notificationChannel:NotificationChannel": 4, "gcp:secretmanager/secret:Secret": 4,
+    "gcp:kms/cryptoKey:CryptoKey": 4,
+}
+KIND_COLUMNS = {"bucket": 1, "warehouse": 3, None: 3}  # buckets, by their component's kind
+# Beside another cloud (hybrid), the project-wide resources stand in a column next to the region
+# rather than in a row under it: the picture is already two clouds wide.
+SPREAD = {"gcp:projects/service:Service": 1, "gcp:serviceaccount/account:Account": 2,
+          "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": 3}
 
 
-def _short(type_token: str) -> str:
-    module = type_token.split(":")[1].split("/")[0]
-    return f"{module} {type_token.rsplit(':', 1)[1]}"
+def _place(res) -> str:
+    return res.group if res.group in {p[0] for p in PLACES} else "edge" if res.group == "global" else "region"
 
 
-def _node(res) -> Node:
-    return Node(f"gcp--{res.name}", res.name, resource_icon(res.type), detail=_short(res.type),
-                component=res.component, tooltip=res.type)
+class GcpParts:
+    """The GCP project as a cluster (a place per scope, a cluster per component inside the region), node
+    ids by main resource, and the level of each node."""
 
+    def __init__(self, ctx: ViewContext, resources: list, project: str, region: str, *, spread: bool = False):
+        self.ctx, self.spread = ctx, spread
+        parts = compact(resources, lambda r: r.type in MAIN, refs_of, anchors=GCP_ANCHORS, uses=USES)
+        self.node_of: dict[str, str] = {}
+        self.columns: dict[int, list[str]] = {}
+        by_place: dict[str, list[Node]] = {}
+        merged: dict[tuple[str, str], list] = {}
+        for res in parts.mains:
+            if res.type in MERGED:
+                merged.setdefault((_place(res), res.type), []).append(res)
+                continue
+            node = resource_node(f"gcp--{res.name}", res, parts.taken[res.name], detail=MAIN[res.type])
+            by_place.setdefault(_place(res), []).append(node)
+            self._level(res, node.id)
+        for (place, type_), mains in merged.items():
+            node_id = f"gcp--{place}-{type_.rsplit(':', 1)[1].lower()}s"
+            by_place.setdefault(place, []).append(merged_node(
+                node_id, MERGED[type_], resource_icon(type_), [(m, parts.taken[m.name]) for m in mains],
+                detail=f"{len(mains)}, with their IAM bindings"))
+            for res in mains:
+                self.node_of[res.name] = node_id
+            self.columns.setdefault(self._column_of(type_, COLUMNS[type_]), []).append(node_id)
+        loose: dict[tuple[str, str], list] = {}
+        for res in parts.loose:
+            loose.setdefault((_place(res), res.type if res.type in LISTS else ""), []).append(res)
+        for (place, type_), members in sorted(loose.items()):
+            title, strip = LISTS.get(type_, (f"{place}: shared", ""))
+            node = list_node(f"gcp--{place}-{type_.rsplit(':', 1)[-1].lower() or 'shared'}-list",
+                             f"{title} ({len(members)})", members, icon=resource_icon(members[0].type),
+                             strip=strip)
+            by_place.setdefault(place, []).append(node)
+            self.columns.setdefault(self._column_of(type_, 4), []).append(node.id)
+        inner = []
+        for group, cid, label in PLACES:
+            nodes = by_place.get(group, [])
+            if not nodes:
+                continue
+            if group == "region":
+                inner.append(Cluster(f"gcp-{cid}", label.format(region=region), tone="gcp",
+                                     clusters=self._component_clusters(cid, nodes)))
+            else:
+                inner.append(Cluster(f"gcp-{cid}", label, tone="gcp", nodes=tuple(nodes)))
+        self.cluster = Cluster("gcp-cloud", f"GCP project {project}", clusters=tuple(inner), tone="gcp")
 
-def _by_component(ctx: ViewContext, place: str, members: list, baseline_label: str) -> tuple[Cluster, ...]:
-    groups: dict[str | None, list] = {}
-    for res in members:
-        groups.setdefault(res.component, []).append(_node(res))
-    return tuple(
-        Cluster(f"gcp-{place}--{comp or 'baseline'}", ctx.label(comp) if comp else baseline_label,
-                nodes=tuple(nodes), tone="compute" if comp else "neutral")
-        for comp, nodes in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
-    )
+    def _column_of(self, type_: str, default: int) -> int:
+        return SPREAD.get(type_, default) if self.spread else default
 
+    def _level(self, res, node_id: str) -> None:
+        self.node_of[res.name] = node_id
+        col = self._column_of(res.type, COLUMNS[res.type]) if res.type in COLUMNS else None
+        if res.type == "gcp:storage/bucket:Bucket":
+            col = KIND_COLUMNS.get(self.ctx.model.components[res.component].kind if res.component else None, 4)
+        if col is not None:
+            self.columns.setdefault(col, []).append(node_id)
 
-def gcp_clusters(ctx: ViewContext, resources: list, project: str, region: str) -> Cluster:
-    """The GCP project as a cluster: each place holds a cluster per component."""
-    places: dict[str, list] = {}
-    for res in resources:
-        places.setdefault(res.group if res.group in {p[0] for p in PLACES} else "region", []).append(res)
-    inner = tuple(
-        Cluster(f"gcp-{cid}", label.format(region=region), tone="gcp",
-                clusters=_by_component(ctx, cid, places[group], "shared"))
-        for group, cid, label in PLACES if places.get(group)
-    )
-    return Cluster("gcp-cloud", f"GCP project {project}", clusters=inner, tone="gcp")
+    def _component_clusters(self, place: str, nodes: list[Node]) -> tuple[Cluster, ...]:
+        groups: dict[str | None, list[Node]] = {}
+        for node in nodes:
+            groups.setdefault(node.component, []).append(node)
+        out = []
+        for comp, members in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")):
+            kind = self.ctx.model.components[comp].kind if comp else ""
+            tone = "neutral" if comp is None else "data" if kind in ("bucket", "warehouse") else "compute"
+            out.append(Cluster(f"gcp-{place}--{comp or 'baseline'}", self.ctx.label(comp) if comp else "shared",
+                               nodes=tuple(members), tone=tone))
+        return tuple(out)
 
 
 def _anchors(resources: list, components, prefix: str, anchors: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for comp in components:
-        mine = [r for r in resources if r.component == comp]
+        mine = [r for r in resources if r.component == comp and r.type in MAIN and r.type not in MERGED]
         chosen = next((r for t in anchors for r in mine if r.type == t), mine[0] if mine else None)
         if chosen is not None:
             out[comp] = f"{prefix}--{chosen.name}"
     return out
 
 
-def _actors(ctx: ViewContext, anchored: dict[str, str]) -> list[Node]:
-    return [Node(f"actor--{cid}", ctx.label(cid), "diagrams.onprem.client.Users"
-                 if ctx.model.components[cid].kind == "user" else "diagrams.generic.blank.Blank",
-                 detail=ctx.model.components[cid].kind, component=cid)
-            for cid in ctx.components if cid not in anchored and ctx.model.components[cid].kind in ("user", "external")
-            and any(cid in (c.from_, c.to) for c in ctx.connections)]
-
-
-def _grid(cluster: Cluster, width: int = 2) -> list[Edge]:
-    edges = []
-    for inner, _depth in cluster.walk():
-        ids = [n.id for n in inner.nodes]
-        edges += [Edge(ids[i], ids[i + width], style="invis") for i in range(len(ids) - width)]
-    return edges
-
-
-def _connection_edges(ctx: ViewContext, ends: dict[str, str], skip: set[tuple[str, str]] = frozenset(),
-                      entries: dict[str, str] | None = None) -> list[Edge]:
-    """The model's connections between drawn ends; requests from people and outside systems reach a
-    component through its entry (the load balancer's forwarding rule) when it has one."""
-    edges = []
-    outside = {cid for cid, c in ctx.model.components.items() if c.kind in ("user", "external")}
-    for conn in ctx.connections:
-        if (conn.from_, conn.to) in skip or (conn.to, conn.from_) in skip:
-            continue
-        if conn.from_ in ends and conn.to in ends and conn.from_ != conn.to:
-            target = ends[conn.to]
-            if entries and conn.from_ in outside and conn.to in entries and conn.flow == "request":
-                target = entries[conn.to]
-            edges.append(Edge(ends[conn.from_], target, conn.label or conn.protocol,
-                              style="dashed" if conn.flow == "data" else "solid"))
-    return edges
-
-
-def _entries(resources: list) -> dict[str, str]:
+def _entries(resources: list) -> dict[str, list[str]]:
     """Component -> its HTTPS forwarding rule node, for components behind the load balancer."""
-    return {r.component: f"gcp--{r.name}" for r in resources
+    return {r.component: [f"gcp--{r.name}"] for r in resources
             if r.type == "gcp:compute/globalForwardingRule:GlobalForwardingRule" and r.name.endswith("-https")}
+
+
+def levels(*column_maps: dict[int, list[str]]) -> tuple[tuple[tuple[str, ...], ...], list[Edge]]:
+    """Rank groups from the level maps of each side (aligned: level k of both clouds on one rank), and
+    invisible edges from each level to the next so that a level no edge reaches stays in order."""
+    merged: dict[int, list[str]] = {}
+    for columns in column_maps:
+        for col, ids in columns.items():
+            merged.setdefault(col, []).extend(ids)
+    ranks = tuple(tuple(ids) for _col, ids in sorted(merged.items()))
+    return ranks, [Edge(a[0], b[0], style="invis") for a, b in itertools.pairwise(ranks)]
 
 
 def gcp_spec(ctx: ViewContext, plan) -> GraphSpec:
     resources = [r for r in plan.resources if r.component is None or r.component not in ctx.exclude]
     gcp = plan.providers["gcp"]
-    project_cluster = gcp_clusters(ctx, resources, gcp["project"], gcp["region"])
+    parts = GcpParts(ctx, resources, gcp["project"], gcp["region"])
     anchor = _anchors(resources, plan.components, "gcp", GCP_ANCHORS)
-    outside = _actors(ctx, anchor)
-    ends = {**anchor, **{n.component: n.id for n in outside}}
+    outside = actors(ctx, anchor)
     entries = _entries(resources)
-    edges = _grid(project_cluster) + _connection_edges(ctx, ends, entries=entries)
-    edges += [Edge(entry, anchor[cid], "serverless NEG (Cloud Armor checked)") for cid, entry in entries.items()
-              if cid in anchor]
+    edges = connection_edges(ctx, anchor, entries, outside)
+    edges += [Edge(entry[0], anchor[cid], "serverless NEG\n(Cloud Armor checked)")
+              for cid, entry in sorted(entries.items()) if cid in anchor]
+    ranks, level_edges = levels(parts.columns)
     return GraphSpec(
         name=ctx.name, title=f"{ctx.title} ({plan.stack})",
-        description=(f"Every resource of the {plan.stack} plan ({len(resources)} resources: the same list the "
-                     "Pulumi program registers and main.tf.json declares), placed where GCP scopes it and grouped "
-                     "by component. Solid edges are requests, dashed edges data flows."),
-        direction=ctx.direction, nodes=tuple(outside), clusters=(project_cluster,), edges=tuple(edges),
-        legend=(("solid", "request"), ("dashed", "data flow")),
+        description=(f"The {plan.stack} plan ({len(resources)} resources: the same list the Pulumi program "
+                     "registers and main.tf.json declares), placed where GCP scopes it. Main resources are "
+                     "icons; the supporting resources each one needs (IAM bindings, proxies, URL maps, tables) "
+                     "are listed under it. Solid edges are requests, dashed edges data flows."),
+        direction=ctx.direction, nodes=tuple(outside), clusters=(parts.cluster,), edges=tuple(edges + level_edges),
+        legend=(("solid", "request"), ("dashed", "data flow")), attrs=GRAPH_ATTRS, ranks=ranks,
     )
 
 
@@ -149,7 +220,7 @@ def resource_cloud(plan, res) -> str:
 
 
 def hybrid_spec(ctx: ViewContext, plan) -> GraphSpec:
-    from deploy.diagram import aws_spec
+    from deploy.diagram import AwsParts, ends
     from stacks.plan.hybrid import cross_cloud_links
 
     deployment = ctx.project.deployment(plan.stack)
@@ -157,46 +228,47 @@ def hybrid_spec(ctx: ViewContext, plan) -> GraphSpec:
     resources = [r for r in plan.resources if r.component is None or r.component not in ctx.exclude]
     on_aws = [r for r in resources if resource_cloud(plan, r) == "aws"]
     on_gcp = [r for r in resources if resource_cloud(plan, r) == "gcp"]
-    aws_components = {c.id: c.kind for c in deployment.on("aws")}
-    aws_plan = replace(plan, resources=tuple(on_aws), components=aws_components,
-                       providers={"aws": plan.providers["aws"]})
-    aws_part = aws_spec(ctx, aws_plan)
-    aws_boundary = Cluster("aws-cloud", f"AWS {plan.providers['aws']['region']}", tone="aws",
-                           clusters=aws_part.clusters)
+    aws_side = AwsParts(ctx, on_aws, plan.providers["aws"]["region"])
+    aws_boundary = Cluster("aws-cloud", "AWS account", tone="aws",
+                           clusters=aws_side.clusters)
     gcp = plan.providers["gcp"]
-    gcp_boundary = gcp_clusters(ctx, on_gcp, gcp["project"], gcp["region"])
-    from deploy.diagram import ANCHORS as AWS_ANCHORS
-
-    aws_anchor = _anchors(on_aws, aws_components, "aws", AWS_ANCHORS)  # the anchors aws_spec chose
+    gcp_side = GcpParts(ctx, on_gcp, gcp["project"], gcp["region"])
+    aws_components = [c.id for c in deployment.on("aws")]
     gcp_components = [c.id for c in deployment.on("gcp")]
+    aws_anchor, aws_entry = ends(on_aws, aws_components)
     gcp_anchor = _anchors([r for r in on_gcp if r.component in gcp_components], gcp_components, "gcp", GCP_ANCHORS)
-    actors = list(aws_part.nodes)
-    ends = {**aws_anchor, **gcp_anchor, **{n.component: n.id for n in actors}}
-    edges = list(aws_part.edges) + _grid(gcp_boundary)
+    anchor = {**aws_anchor, **gcp_anchor}
+    outside = actors(ctx, anchor)
     covered = {(link.source, link.target) for link in links if link.path in ("data", "query")}
-    aws_ends = set(aws_anchor) | {n.component for n in actors}
-    drawn_by_aws = {(a, b) for a in aws_ends for b in aws_ends}
-    edges += _connection_edges(ctx, ends, skip=covered | drawn_by_aws)
+    answered = {(b, a) for a, b in covered if any((c.from_, c.to) == (b, a) for c in ctx.connections)}
+    edges = connection_edges(ctx, anchor, aws_entry, outside, skip=covered | answered)
+    from deploy.diagram import entry_edges
+
+    edges += entry_edges(on_aws, aws_anchor, aws_entry)
     for link in links:
+        label = wrap(f"{link.mechanism}: {link.identity}", CROSS_WIDTH)
         if link.path == "data":
-            job = f"gcp--{link.source}-transfer"
-            mirror = f"gcp--{link.source}-mirror"
-            edges.append(Edge(ends[link.source], job, f"{link.mechanism}\n{link.identity}", style="bold",
-                              color=CROSS_COLOR))
-            edges.append(Edge(job, mirror, "copies tables/ (Parquet)", style="dashed", color=CROSS_COLOR))
-            edges.append(Edge(mirror, ends[link.target], "BigLake tables read it", style="dashed"))
-        elif link.path == "query":
-            edges.append(Edge(ends[link.source], ends[link.target], f"{link.mechanism}\n{link.identity}",
-                              style="bold", color=CROSS_COLOR))
-        elif link.source in ends and link.target in ends:
-            edges.append(Edge(ends[link.source], ends[link.target], f"{link.mechanism}", style="solid",
-                              color=CROSS_COLOR))
+            job = gcp_side.node_of[f"{link.source}-transfer"]
+            mirror = gcp_side.node_of[f"{link.source}-mirror"]
+            edges.append(Edge(anchor[link.source], job, label, style="bold", color=CROSS_COLOR))
+            edges.append(Edge(job, mirror, "copies tables/\n(Parquet)", style="dashed", color=CROSS_COLOR))
+            edges.append(Edge(mirror, anchor[link.target], "BigLake tables\nread it", style="dashed"))
+        elif link.path == "query":  # the results come back the same way: one edge, a head at each end
+            edges.append(Edge(anchor[link.source], anchor[link.target], label, style="bold", color=CROSS_COLOR,
+                              both=(link.target, link.source) in answered))
+        elif link.source in anchor and link.target in anchor:
+            edges.append(Edge(anchor[link.source], anchor[link.target], link.mechanism, color=CROSS_COLOR))
+    # AWS above GCP: side by side, two clouds would be twice as wide and their text half as big.
+    below = max(aws_side.columns, default=0) + 1
+    ranks, level_edges = levels(aws_side.columns, {col + below: ids for col, ids in gcp_side.columns.items()})
     return GraphSpec(
         name=ctx.name, title=f"{ctx.title} ({plan.stack})",
         description=(f"The {plan.stack} plan on both clouds ({len(resources)} resources: {len(on_aws)} on AWS, "
-                     f"{len(on_gcp)} on GCP). Bold purple edges cross clouds, each labelled with what carries it "
-                     "and the identity that secures it: no access key or key file anywhere."),
-        direction=ctx.direction, nodes=tuple(actors), clusters=(aws_boundary, gcp_boundary), edges=tuple(edges),
+                     f"{len(on_gcp)} on GCP), main resources as icons with their supporting resources listed "
+                     "under them. Bold purple edges cross clouds, each labelled with what carries it and the "
+                     "identity that secures it: no access key or key file anywhere."),
+        direction=ctx.direction, nodes=tuple(outside), clusters=(aws_boundary, gcp_side.cluster),
+        edges=tuple(edges + level_edges), attrs=GRAPH_ATTRS, ranks=ranks,
         legend=(("solid", "request"), ("dashed", "data flow"), ("bold", "cross-cloud, keyless identity")),
     )
 

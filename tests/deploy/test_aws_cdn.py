@@ -74,11 +74,15 @@ def test_pulumi_terraform_and_diagram_agree(cdn_project, cdn_plan):
     assert [p.get("alias") for p in tf["provider"]["aws"]] == [None, "us_east_1"]
     in_tf = {(k, n) for k, block in tf["resource"].items() for n in block}
     assert in_tf == {(tf_type(r.type), r.name) for r in cdn_plan.for_engine("terraform")}
+    from architecture.cloud import drawn as drawn_in
+
     spec = aws_spec(context(cdn_project, "aws"), cdn_plan).normalized()
-    drawn = {n.id.removeprefix("aws--") for n in spec.all_nodes() if n.id.startswith("aws--")}
-    assert drawn == {r.name for r in cdn_plan.resources}
-    edge = next(c for c in spec.clusters if c.id == "place-edge")
-    assert {n.label for inner, _depth in edge.walk() for n in inner.nodes} == {"api-cdn", "api-cdn-headers"}
+    drawn = drawn_in(spec)  # resource -> clusters around its node, then the node; raises if drawn twice
+    assert set(drawn) == {r.name for r in cdn_plan.resources}
+    assert drawn["api-cdn"] == ["place-edge", "aws--api-cdn"]
+    assert drawn["api-cdn-headers"] == ["place-edge", "aws--api-cdn"]  # the CDN's headers policy, listed with it
+    visible = {(e.source, e.target) for e in spec.edges if e.style != "invis"}
+    assert ("actor--analyst", "aws--api-cdn") in visible and ("aws--api-cdn", "aws--api-alb") in visible
 
 
 @pytest.mark.slow
