@@ -491,6 +491,7 @@ def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
             [p.arn("glue", "catalog"), p.arn("glue", f"database/{wh['db_name']}"),
              p.arn("glue", f"table/{wh['db_name']}/*")], sid="GlueCatalog"))
         env.update({
+            "STACKS_APP_ENGINE": "athena",  # the app's engine setting: queries run in this workgroup
             "STACKS_APP_ATHENA_WORKGROUP": Ref(wh["workgroup"], "name"),
             "STACKS_APP_GLUE_DATABASE": Ref(wh["database"], "name"),
             "STACKS_APP_LAKE_URI": concat("s3://", Ref(wh["lake"], "bucket"), "/tables/"),

@@ -436,6 +436,7 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
         if lake_access:
             bucket_grants[wh["lake"]] = "lake"
         env.update({
+            "STACKS_APP_ENGINE": "bigquery",  # the app's engine setting: queries run on this dataset
             "STACKS_APP_BIGQUERY_PROJECT": p.gcp_project,
             "STACKS_APP_BIGQUERY_DATASET": Ref(wh["dataset"], "dataset_id"),
             "STACKS_APP_BIGQUERY_LOCATION": p.region,

@@ -266,6 +266,7 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
                                             [concat(Ref(s3, "arn"), "/*")], sid="LakeObjects"))
             env["STACKS_APP_LAKE_URI"] = concat("s3://", Ref(s3, "bucket"), "/tables/")
         env.update({
+            "STACKS_APP_ENGINE": "bigquery",  # from ECS on AWS, through the federation above
             "STACKS_APP_GCP_CREDENTIAL_PARAMETER": parameter_name,
             "STACKS_APP_GCP_WORKLOAD_AUDIENCE": audience,
             "STACKS_APP_GCP_SERVICE_ACCOUNT": Ref(account, "email"),

@@ -43,6 +43,7 @@ ENDPOINTS: tuple[str, ...] = (
     "/ready",
 )
 
+
 # Answers that legitimately differ between engines: the engine's own name.
 def comparable(path: str, body: dict) -> dict:
     if path.endswith("/datasets"):

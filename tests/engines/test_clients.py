@@ -55,7 +55,14 @@ def moto_athena(monkeypatch):
             header = {"Data": [{"VarCharValue": name} for name, _ in columns]}
             data = [{"Data": [{"VarCharValue": v} if v is not None else {} for v in row]} for row in rows]
             info = [
-                {"Name": n, "Type": t, "Label": n, "Nullable": "UNKNOWN", "Precision": 18, "Scale": 2 if t == "decimal" else 0}
+                {
+                    "Name": n,
+                    "Type": t,
+                    "Label": n,
+                    "Nullable": "UNKNOWN",
+                    "Precision": 18,
+                    "Scale": 2 if t == "decimal" else 0,
+                }
                 for n, t in columns
             ]
             backend.query_results_queue.append(QueryResults(rows=[header, *data], column_info=info))
@@ -68,8 +75,14 @@ def test_athena_sends_trino_text_workgroup_and_typed_parameters(moto_athena):
 
     backend, queue = moto_athena
     queue(
-        [("segment", "varchar"), ("customers", "bigint"), ("revenue", "decimal"), ("avg_recency_days", "double"),
-         ("avg_orders", "double"), ("avg_revenue", "double")],
+        [
+            ("segment", "varchar"),
+            ("customers", "bigint"),
+            ("revenue", "decimal"),
+            ("avg_recency_days", "double"),
+            ("avg_orders", "double"),
+            ("avg_revenue", "double"),
+        ],
         [["champions", "12", "1234.50", "3.5", "7.25", "102.875"], ["lost", "3", "10.00", "400.0", "1.0", None]],
     )
     engine = AthenaEngine(athena_settings())
@@ -81,10 +94,22 @@ def test_athena_sends_trino_text_workgroup_and_typed_parameters(moto_athena):
     assert execution.context == {"Database": "shop_warehouse"} or execution.context["Database"] == "shop_warehouse"
     assert execution.execution_parameters == ["'O''Brien'", "'O''Brien'"]
     assert rows == [
-        {"segment": "champions", "customers": 12, "revenue": decimal.Decimal("1234.50"), "avg_recency_days": 3.5,
-         "avg_orders": 7.25, "avg_revenue": 102.875},
-        {"segment": "lost", "customers": 3, "revenue": decimal.Decimal("10.00"), "avg_recency_days": 400.0,
-         "avg_orders": 1.0, "avg_revenue": None},
+        {
+            "segment": "champions",
+            "customers": 12,
+            "revenue": decimal.Decimal("1234.50"),
+            "avg_recency_days": 3.5,
+            "avg_orders": 7.25,
+            "avg_revenue": 102.875,
+        },
+        {
+            "segment": "lost",
+            "customers": 3,
+            "revenue": decimal.Decimal("10.00"),
+            "avg_recency_days": 400.0,
+            "avg_orders": 1.0,
+            "avg_revenue": None,
+        },
     ]
 
 
@@ -92,15 +117,30 @@ def test_athena_dates_and_nulls_as_parameters(moto_athena):
     from app.engine_athena import AthenaEngine
 
     backend, queue = moto_athena
-    queue([("cohort_month", "date"), ("month_offset", "integer"), ("customers", "bigint"), ("revenue", "decimal"),
-           ("cohort_size", "bigint")], [["2024-01-01", "0", "5", "99.90", "5"]])
+    queue(
+        [
+            ("cohort_month", "date"),
+            ("month_offset", "integer"),
+            ("customers", "bigint"),
+            ("revenue", "decimal"),
+            ("cohort_size", "bigint"),
+        ],
+        [["2024-01-01", "0", "5", "99.90", "5"]],
+    )
     engine = AthenaEngine(athena_settings())
     params = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 12, 1), "max_offset": 12}
     rows = engine.fetch(render("cohorts"), params)
     execution = next(iter(backend.executions.values()))
     assert execution.execution_parameters == ["DATE '2024-01-01'", "DATE '2024-12-01'", "12"]
-    assert rows == [{"cohort_month": dt.date(2024, 1, 1), "month_offset": 0, "customers": 5,
-                     "revenue": decimal.Decimal("99.90"), "cohort_size": 5}]
+    assert rows == [
+        {
+            "cohort_month": dt.date(2024, 1, 1),
+            "month_offset": 0,
+            "customers": 5,
+            "revenue": decimal.Decimal("99.90"),
+            "cohort_size": 5,
+        }
+    ]
     queue([("total", "bigint")], [["7"]])
     engine.fetch(render("customers_count"), {"country": None, "segment": "lost"})
     last = list(backend.executions.values())[-1]
@@ -159,8 +199,13 @@ def test_bigquery_sends_named_typed_parameters_and_the_dataset():
 
     client = FakeClient([{"period": dt.date(2024, 1, 1), "orders": 3, "units": 4, "revenue": decimal.Decimal("9.5")}])
     engine = BigQueryEngine(bq_settings(), client=client)
-    params = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 3, 31), "statuses": ["shipped"],
-              "country": None, "category": "Books"}
+    params = {
+        "start": dt.date(2024, 1, 1),
+        "end": dt.date(2024, 3, 31),
+        "statuses": ["shipped"],
+        "country": None,
+        "category": "Books",
+    }
     rows = engine.fetch(render("revenue_series", bucket="week"), params)
     assert rows == client.rows
     sql, config, location = client.calls[0]
@@ -185,9 +230,20 @@ def test_bigquery_engine_serves_the_api_through_the_repository():
     from app.engine_bigquery import BigQueryEngine
     from app.main import create_app
 
-    client = FakeClient([{"product_id": 3, "name": "Lamp", "category": "Home", "unit_price": decimal.Decimal("9.99"),
-                          "orders": 2, "units": 5, "revenue": decimal.Decimal("49.95")}],
-                        [{"month": dt.date(2024, 5, 1), "orders": 2, "units": 5, "revenue": decimal.Decimal("49.95")}])
+    client = FakeClient(
+        [
+            {
+                "product_id": 3,
+                "name": "Lamp",
+                "category": "Home",
+                "unit_price": decimal.Decimal("9.99"),
+                "orders": 2,
+                "units": 5,
+                "revenue": decimal.Decimal("49.95"),
+            }
+        ],
+        [{"month": dt.date(2024, 5, 1), "orders": 2, "units": 5, "revenue": decimal.Decimal("49.95")}],
+    )
     app = create_app(bq_settings())
     with TestClient(app) as c:
         app.state.engine = BigQueryEngine(bq_settings(), client=client)

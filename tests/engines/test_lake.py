@@ -65,8 +65,11 @@ def test_layout_is_hive_partitioned_by_day_under_a_version_prefix(published_lake
 
     settings, manifest = published_lake
     s3 = boto3.client(
-        "s3", endpoint_url=f"http://{s3_server}", region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "s3",
+        endpoint_url=f"http://{s3_server}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
     keys = [
         o["Key"]
