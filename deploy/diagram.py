@@ -79,7 +79,7 @@ COLUMNS = {
     "aws:iam/role:Role": 0,
     "aws:lb/loadBalancer:LoadBalancer": 1,
     "aws:ecs/service:Service": 2, "aws:ecs/taskDefinition:TaskDefinition": 2,
-    "aws:ssm/parameter:Parameter": 2, "aws:scheduler/schedule:Schedule": 2,
+    "aws:ssm/parameter:Parameter": 3, "aws:scheduler/schedule:Schedule": 2,
     "aws:athena/workgroup:Workgroup": 3, "aws:glue/catalogDatabase:CatalogDatabase": 3, "aws:ec2/vpc:Vpc": 3,
     "aws:kms/key:Key": 4, "aws:ecs/cluster:Cluster": 4, "aws:sns/topic:Topic": 4,
 }

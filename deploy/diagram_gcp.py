@@ -232,7 +232,7 @@ def hybrid_spec(ctx: ViewContext, plan) -> GraphSpec:
     aws_boundary = Cluster("aws-cloud", "AWS account", tone="aws",
                            clusters=aws_side.clusters)
     gcp = plan.providers["gcp"]
-    gcp_side = GcpParts(ctx, on_gcp, gcp["project"], gcp["region"])
+    gcp_side = GcpParts(ctx, on_gcp, gcp["project"], gcp["region"], spread=True)
     aws_components = [c.id for c in deployment.on("aws")]
     gcp_components = [c.id for c in deployment.on("gcp")]
     aws_anchor, aws_entry = ends(on_aws, aws_components)
