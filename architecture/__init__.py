@@ -10,7 +10,13 @@ Modules:
 - ``logical``: the five logical views (system, containers, dataflow, development,
   deployment).
 - ``cloud``: ``resources_view``, a ready projection for views drawn from cloud
-  plans (resources grouped by model component).
+  plans (resources grouped by model component), and the compact drawing the
+  aws/gcp/hybrid views use: ``owners``/``compact`` give each supporting resource
+  to the main resource it belongs to (through the plan's references),
+  ``resource_node``/``merged_node``/``list_node``/``table_node`` draw them (an
+  icon with a list under it: ``Node.rows``/``Node.heading``; the resources a node
+  stands for: ``Node.members``), ``drawn(spec)`` maps each resource to its node
+  and raises if one is drawn twice or not shown.
 - ``nodes``: one table per target (``KIND_TABLES``: logical, compose, aws, gcp)
   from ``(kind, technology)`` to a ``diagrams`` node class and product name, and
   ``RESOURCE_TABLES`` from cloud resource types (Pulumi type tokens) to node classes.
