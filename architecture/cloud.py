@@ -198,9 +198,16 @@ def shown_name(name: str, owner: str = "", component: str | None = None) -> str:
 
 def grouped_rows(resources: Sequence, owner: str = "", width: int = ROW_WIDTH) -> tuple[tuple[str], ...]:
     """Supporting resources as a few wrapped lines, alike ones together (by type, in plan order)."""
+    short = {r.name: shown_name(r.name, owner, getattr(r, "component", None)) for r in resources}
+    for res in resources:  # two resources must never read the same: fall back to a longer name
+        if list(short.values()).count(short[res.name]) > 1:
+            short[res.name] = shown_name(res.name, "", getattr(res, "component", None))
+    for res in resources:
+        if list(short.values()).count(short[res.name]) > 1:
+            short[res.name] = res.name
     by_type: dict[str, list[str]] = {}
     for res in resources:
-        by_type.setdefault(res.type, []).append(shown_name(res.name, owner, getattr(res, "component", None)))
+        by_type.setdefault(res.type, []).append(short[res.name])
     return name_rows([name for names in by_type.values() for name in names], width)
 
 
