@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -97,7 +98,7 @@ def compile(sql: str, dialect: str, tables: tuple[tuple[str, str], ...] = ()) ->
     # becomes one ``?`` (found with Trino's own tokenizer, so a ':' inside a string literal is left alone).
     tokens = sqlglot.Dialect.get_or_raise("trino").tokenize(text)
     out, names, pos = [], [], 0
-    for colon, var in zip(tokens, tokens[1:], strict=False):
+    for colon, var in itertools.pairwise(tokens):
         if (
             colon.token_type == sqlglot.TokenType.COLON
             and var.start == colon.end + 1

@@ -18,9 +18,10 @@ from app.errors import AppError
 
 class AthenaEngine(RemoteEngine):
     name = "athena"
+    catalog = "glue"
 
-    def __init__(self, settings, connect=None):
-        super().__init__(settings)
+    def __init__(self, settings, connect=None, manifest_loader=None):
+        super().__init__(settings, manifest_loader)
         self._connect = connect or self._default_connect
         self._conn = None
 
@@ -43,7 +44,7 @@ class AthenaEngine(RemoteEngine):
         from pyathena.error import Error as AthenaError
 
         try:
-            compiled = compile(sql, "trino")
+            compiled = compile(sql, "trino", self.tables())
             parameters = trino_parameters(compiled, params)
         except DialectError as exc:
             raise AppError(500, "query", str(exc)) from None

@@ -48,9 +48,10 @@ def aws_federated_credentials(config: dict, region: str):
 
 class BigQueryEngine(RemoteEngine):
     name = "bigquery"
+    catalog = "bigquery"
 
-    def __init__(self, settings, client=None):
-        super().__init__(settings)
+    def __init__(self, settings, client=None, manifest_loader=None):
+        super().__init__(settings, manifest_loader)
         self._client = client
 
     def _credentials(self):
@@ -78,7 +79,7 @@ class BigQueryEngine(RemoteEngine):
         from google.cloud import bigquery
 
         try:
-            compiled = compile(sql, "bigquery")
+            compiled = compile(sql, "bigquery", self.tables())
             config = bigquery.QueryJobConfig(
                 default_dataset=f"{self.settings.bigquery_project}.{self.settings.bigquery_dataset}",
                 query_parameters=bigquery_parameters(compiled, params),

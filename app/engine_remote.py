@@ -31,12 +31,42 @@ class RemoteSession:
 
 class RemoteEngine:
     name = "remote"
+    catalog = "remote"  # the manifest's catalog entry naming this engine's tables
 
-    def __init__(self, settings):
+    def __init__(self, settings, manifest_loader: Callable[[], dict | None] | None = None):
         self.settings = settings
         self._memo: dict = {}
         self._memo_at = 0.0
         self._lock = threading.Lock()
+        self._load_manifest = manifest_loader or self._default_manifest
+        self._tables: tuple[tuple[str, str], ...] = ()
+        self._tables_at = float("-inf")
+        self.version: str | None = None
+
+    def _default_manifest(self) -> dict | None:
+        from app.catalog import fetch_manifest
+
+        return fetch_manifest(self.settings)
+
+    def tables(self) -> tuple[tuple[str, str], ...]:
+        """Logical -> physical table names of the published version (re-read every refresh period).
+
+        Without a manifest naming this engine's tables, the logical names are queried as they are
+        (tables the stack defines)."""
+        from app.errors import AppError
+
+        if time.monotonic() - self._tables_at < self.settings.lake_refresh_seconds:
+            return self._tables
+        try:
+            manifest = self._load_manifest()
+        except Exception as exc:  # noqa: BLE001 - any client error: the lake is unreachable
+            raise AppError(503, "lake", f"cannot read the lake manifest: {str(exc).splitlines()[0]}") from None
+        mapping = ((manifest or {}).get("catalog") or {}).get(self.catalog, {}).get("tables", {})
+        with self._lock:
+            self._tables = tuple(sorted(mapping.items()))
+            self._tables_at = time.monotonic()
+            self.version = manifest.get("version") if manifest else None
+        return self._tables
 
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:  # pragma: no cover
         raise NotImplementedError

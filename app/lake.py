@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -154,9 +154,17 @@ def read_source(table: str, entry: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------- writing
 
 
-def export(con: duckdb.DuckDBPyConnection, lake_root: str, *, schema: str = "main", version: str | None = None) -> dict:
+def export(
+    con: duckdb.DuckDBPyConnection,
+    lake_root: str,
+    *,
+    schema: str = "main",
+    version: str | None = None,
+    register: Callable[[dict], dict] | None = None,
+) -> dict:
     """Write every table of ``schema`` in ``con`` (a configured connection) under a new version prefix,
-    then publish it by replacing the manifest. Returns the manifest."""
+    register it in the catalogs (``register(manifest)`` -> the manifest's ``catalog``), then publish
+    it by replacing the manifest. Returns the manifest."""
     meta = con.execute(f"SELECT version FROM {schema}.dataset_meta").fetchall()
     version = version or (meta[0][0] if meta and meta[0][0] else uuid.uuid4().hex[:12])
     if not VERSION_RE.match(version):
@@ -164,7 +172,8 @@ def export(con: duckdb.DuckDBPyConnection, lake_root: str, *, schema: str = "mai
     tables: dict[str, dict] = {}
     for name in LAKE_TABLES:
         prefix = table_prefix(lake_root, name, version)
-        columns = [r[0] for r in con.execute(f"DESCRIBE {schema}.{name}").fetchall()]
+        described = con.execute(f"DESCRIBE {schema}.{name}").fetchall()
+        columns, types = [r[0] for r in described], [r[1] for r in described]
         part = PARTITION_BY.get(name)
         if part:
             con.execute(
@@ -177,13 +186,21 @@ def export(con: duckdb.DuckDBPyConnection, lake_root: str, *, schema: str = "mai
                 "COMPRESSION snappy)"
             )
         rows = con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
-        tables[name] = {"location": prefix, "partition_by": part, "columns": columns, "rows": int(rows)}
+        tables[name] = {
+            "location": prefix,
+            "partition_by": part,
+            "columns": columns,
+            "types": types,
+            "rows": int(rows),
+        }
     manifest = {
         "format": 1,
         "version": version,
         "published_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "tables": tables,
     }
+    if register is not None:
+        manifest["catalog"] = register(manifest)
     publish(con, lake_root, manifest)
     return manifest
 
@@ -200,13 +217,18 @@ def publish(con: duckdb.DuckDBPyConnection, lake_root: str, manifest: dict) -> N
         )
 
 
-def publish_database(database: Path, settings) -> dict:
-    """Export a local DuckDB database file (a seed or an ingest) to the lake and publish it."""
+def publish_database(database: Path, settings, register: Callable[[dict], dict] | None = None) -> dict:
+    """Export a local DuckDB database file (a seed or an ingest) to the lake, register it in the
+    catalogs the settings name (Glue, BigQuery) and publish it."""
+    from app import catalog
+
     con = duckdb.connect(":memory:")
     try:
         configure(con, settings)
         con.execute(f"ATTACH '{_q(str(database))}' AS shop (READ_ONLY)")
-        return export(con, settings.lake_uri, schema="shop")
+        return export(
+            con, settings.lake_uri, schema="shop", register=register or (lambda m: catalog.register(m, settings))
+        )
     finally:
         con.close()
 
@@ -247,7 +269,7 @@ def _download_sources(con: duckdb.DuckDBPyConnection, source: str, directory: Pa
     return found
 
 
-def ingest(source: str, mode: str, settings) -> dict:
+def ingest(source: str, mode: str, settings, register: Callable[[dict], dict] | None = None) -> dict:
     """The cloud ingest job: current lake version + the files under ``source`` -> a new published version.
 
     Runs the app's own ingest (validation, keys, derived tables) on a scratch DuckDB file, then exports
@@ -269,7 +291,7 @@ def ingest(source: str, mode: str, settings) -> dict:
         finally:
             con.close()
         result = run_ingest(database, sources, mode, source_label=source, threads=settings.threads)
-        published = publish_database(database, settings)
+        published = publish_database(database, settings, register)
     return {
         "version": published["version"],
         "previous": manifest["version"] if manifest else None,

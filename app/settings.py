@@ -30,13 +30,16 @@ class Settings(BaseSettings):
     s3_use_ssl: bool = Field(True, description="HTTPS to s3_endpoint.")
     s3_access_key_id: SecretStr | None = Field(None, description="Static S3/GCS HMAC key id (else the AWS chain).")
     s3_secret_access_key: SecretStr | None = Field(None, description="Static S3/GCS HMAC secret.")
-    aws_region: str = Field("us-east-1", validation_alias=AliasChoices("AWS_REGION", "aws_region"), description="AWS region (AWS_REGION).")
+    aws_region: str = Field(
+        "us-east-1", validation_alias=AliasChoices("AWS_REGION", "aws_region"), description="AWS region (AWS_REGION)."
+    )
     athena_workgroup: str | None = Field(None, description="Athena workgroup (the aws stack sets it).")
     glue_database: str | None = Field(None, description="Glue database holding the lake's tables.")
     athena_output_uri: str | None = Field(None, description="Athena query results location.")
     bigquery_project: str | None = Field(None, description="GCP project of the BigQuery dataset.")
     bigquery_dataset: str | None = Field(None, description="BigQuery dataset holding the lake's tables.")
     bigquery_location: str | None = Field(None, description="BigQuery location (EU, US, europe-west1, ...).")
+    bigquery_connection: str | None = Field(None, description="BigLake connection for the ingest's external tables.")
     gcp_credential_parameter: str | None = Field(None, description="SSM parameter with the WIF credential config.")
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     api_key: SecretStr | None = Field(None, description="Required in X-API-Key by write endpoints when set.")

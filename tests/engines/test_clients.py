@@ -85,7 +85,7 @@ def test_athena_sends_trino_text_workgroup_and_typed_parameters(moto_athena):
         ],
         [["champions", "12", "1234.50", "3.5", "7.25", "102.875"], ["lost", "3", "10.00", "400.0", "1.0", None]],
     )
-    engine = AthenaEngine(athena_settings())
+    engine = AthenaEngine(athena_settings(), manifest_loader=lambda: None)
     rows = engine.fetch(render("rfm_segments"), {"country": "O'Brien"})
     execution = next(iter(backend.executions.values()))
     assert execution.query == compile(render("rfm_segments"), "trino").sql
@@ -127,7 +127,7 @@ def test_athena_dates_and_nulls_as_parameters(moto_athena):
         ],
         [["2024-01-01", "0", "5", "99.90", "5"]],
     )
-    engine = AthenaEngine(athena_settings())
+    engine = AthenaEngine(athena_settings(), manifest_loader=lambda: None)
     params = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 12, 1), "max_offset": 12}
     rows = engine.fetch(render("cohorts"), params)
     execution = next(iter(backend.executions.values()))
@@ -152,7 +152,7 @@ def test_athena_refuses_an_untyped_value_before_sending(moto_athena):
 
     backend, _ = moto_athena
     with pytest.raises(AppError) as err:
-        AthenaEngine(athena_settings()).fetch(render("order"), {"order_id": "1 OR 1=1"})
+        AthenaEngine(athena_settings(), manifest_loader=lambda: None).fetch(render("order"), {"order_id": "1 OR 1=1"})
     assert err.value.status == 500 and not backend.executions
 
 
@@ -198,7 +198,7 @@ def test_bigquery_sends_named_typed_parameters_and_the_dataset():
     from app.engine_bigquery import BigQueryEngine
 
     client = FakeClient([{"period": dt.date(2024, 1, 1), "orders": 3, "units": 4, "revenue": decimal.Decimal("9.5")}])
-    engine = BigQueryEngine(bq_settings(), client=client)
+    engine = BigQueryEngine(bq_settings(), client=client, manifest_loader=lambda: None)
     params = {
         "start": dt.date(2024, 1, 1),
         "end": dt.date(2024, 3, 31),
@@ -246,7 +246,7 @@ def test_bigquery_engine_serves_the_api_through_the_repository():
     )
     app = create_app(bq_settings())
     with TestClient(app) as c:
-        app.state.engine = BigQueryEngine(bq_settings(), client=client)
+        app.state.engine = BigQueryEngine(bq_settings(), client=client, manifest_loader=lambda: None)
         r = c.get("/api/v1/products/3")
         assert r.status_code == 200, r.text
         assert r.json()["name"] == "Lamp"

@@ -55,7 +55,10 @@ def renderings():
             wl = {"sort": "customer_sort" if name.startswith("customer") else "product_sort"}.get(f, f)
             lists.append([f"{wl}:{k}" for k in WHITELISTS[wl]])
         for combo in itertools.product(*lists):
-            yield f"{name}[{','.join(c.rpartition(':')[2] for c in combo)}]", render(name, **dict(zip(fields, combo)))
+            yield (
+                f"{name}[{','.join(c.rpartition(':')[2] for c in combo)}]",
+                render(name, **dict(zip(fields, combo, strict=True))),
+            )
 
 
 CASES = list(renderings())

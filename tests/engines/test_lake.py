@@ -31,7 +31,7 @@ def local_answers(small_db):
 
 @pytest.mark.parametrize("memory_rows", [200_000, 0], ids=["small-tables-in-memory", "all-from-parquet"])
 def test_every_endpoint_answers_the_same_on_the_lake(published_lake, local_answers, memory_rows):
-    settings, manifest = published_lake
+    settings, _ = published_lake
     from app import lake
 
     engine = lake.LakeEngine(settings, memory_rows=memory_rows)
@@ -63,7 +63,7 @@ def test_engine_lake_from_settings_serves_the_api(published_lake):
 def test_layout_is_hive_partitioned_by_day_under_a_version_prefix(published_lake, s3_server):
     import boto3
 
-    settings, manifest = published_lake
+    _, manifest = published_lake
     s3 = boto3.client(
         "s3",
         endpoint_url=f"http://{s3_server}",
