@@ -59,7 +59,7 @@ class RemoteEngine:
             return self._tables
         try:
             manifest = self._load_manifest()
-        except Exception as exc:  # noqa: BLE001 - any client error: the lake is unreachable
+        except Exception as exc:  # any client error: the lake cannot be read
             raise AppError(503, "lake", f"cannot read the lake manifest: {str(exc).splitlines()[0]}") from None
         mapping = ((manifest or {}).get("catalog") or {}).get(self.catalog, {}).get("tables", {})
         with self._lock:

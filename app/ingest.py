@@ -385,12 +385,34 @@ def main(argv: list[str] | None = None) -> int:
     from app.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="python -m app.ingest", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", required=True, type=Path, help="directory with <table>.csv/.parquet files")
+    parser.add_argument(
+        "--source",
+        required=True,
+        help="directory with <table>.csv/.parquet files, or s3://bucket/prefix/ | gs://... to ingest into the lake",
+    )
     parser.add_argument("--mode", choices=MODES, default="replace")
     parser.add_argument("--database", type=Path, help="default: STACKS_APP_DATABASE")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     settings = get_settings()
+    if args.source.startswith(("s3://", "gs://")):
+        # Objects in the lake bucket: the cloud ingest job (app.lake) builds and publishes a lake version.
+        from app.lake import ingest as lake_ingest
+
+        if not settings.lake_uri:
+            print("error: ingesting from a bucket needs STACKS_APP_LAKE_URI", file=sys.stderr)
+            return 1
+        try:
+            out = lake_ingest(args.source, args.mode, settings)
+        except AppError as exc:
+            print(
+                json.dumps({"ok": False, **exc.to_dict()}) if args.json else f"error: {exc.format()}",
+                file=sys.stdout if args.json else sys.stderr,
+            )
+            return 1
+        print(json.dumps({"ok": True, "lake": settings.lake_uri, **out}, default=str))
+        return 0
+    args.source = Path(args.source)
     database = (args.database or settings.database_path).absolute()
     try:
         result = ingest(

@@ -76,3 +76,45 @@ def test_a_reader_switches_versions_only_when_the_manifest_changes(s3_server, bu
     )
     out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
     assert engine.ready() == (True, out["version"]) and engine.reopens == 2
+
+
+def test_the_ingest_command_takes_a_bucket_source(s3_server, bucket, small_db):
+    """`python -m app.ingest --source s3://...` (the job's command) ingests into the lake."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from app import lake
+
+    settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
+    first = lake.publish_database(small_db, settings)
+    _s3(s3_server).put_object(
+        Bucket=bucket,
+        Key="incoming/customers.csv",
+        Body=b"customer_id,name,email,country,signup_date\n900001,Ada,a@x.io,GB,2025-01-02\n",
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("STACKS_APP_")},
+        "STACKS_APP_ENGINE": "lake",
+        "STACKS_APP_LAKE_URI": f"s3://{bucket}/tables/",
+        "STACKS_APP_S3_ENDPOINT": s3_server,
+        "STACKS_APP_S3_USE_SSL": "false",
+        "STACKS_APP_S3_ACCESS_KEY_ID": "testing",
+        "STACKS_APP_S3_SECRET_ACCESS_KEY": "testing",
+        "STACKS_APP_LOG_LEVEL": "warning",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app.ingest", "--source", f"s3://{bucket}/incoming/", "--mode", "append", "--json"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["ok"] and out["previous"] == first["version"] and out["tables"] == {"customers": 1}
+    assert out["totals"]["customers"] == first["tables"]["customers"]["rows"] + 1
