@@ -48,6 +48,7 @@ META_TABLES = ("dataset_meta", "ingest_log")
 LAKE_TABLES: tuple[str, ...] = (*TABLES, *DERIVED_TABLES, *META_TABLES)
 VERSION_RE = re.compile(r"^[0-9a-z]{6,40}$")
 SOURCE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+CREDENTIALS_REFRESH_SECONDS = 600.0
 
 
 def root(uri: str) -> str:
@@ -316,6 +317,7 @@ class LakeEngine:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._version: str | None = None
         self._checked = 0.0
+        self._configured = 0.0
         self._memo: dict = {}
         self._lock = threading.Lock()
         self.reopens = 0
@@ -334,6 +336,10 @@ class LakeEngine:
             if self._con is not None and time.monotonic() - self._checked < self.settings.lake_refresh_seconds:
                 return self._con
             probe = self._con or self._probe()
+            if self._con is not None and time.monotonic() - self._configured > CREDENTIALS_REFRESH_SECONDS:
+                # Task-role credentials expire (hours): hand httpfs fresh ones well before that.
+                configure(self._con, self.settings)
+                self._configured = time.monotonic()
             manifest = read_manifest(probe, self.settings.lake_uri)
             if manifest is None:
                 if self._con is None:
@@ -347,6 +353,7 @@ class LakeEngine:
                 probe.close()
             # Sessions in flight keep the superseded connection (and its version) until they finish.
             self._con, self._version, self._memo = con, manifest["version"], {}
+            self._configured = time.monotonic()
             self.reopens += 1
             log.info("lake version opened", extra={"fields": {"version": manifest["version"]}})
             return con

@@ -92,3 +92,23 @@ def test_nothing_published_is_not_ready(s3_server, bucket):
         assert r.status_code == 503
         assert "nothing published" in r.text
         assert c.get("/api/v1/kpis").status_code == 503
+
+
+def test_credentials_from_the_aws_chain_and_refreshed(published_lake, monkeypatch):
+    """No static keys: httpfs gets the AWS chain's credentials (the Fargate task role's in the cloud),
+    and a live engine re-reads them periodically without losing its version."""
+    from app import lake
+
+    settings, manifest = published_lake
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session")
+    chain = settings.model_copy(update={"s3_access_key_id": None, "s3_secret_access_key": None})
+    engine = lake.LakeEngine(chain)
+    assert engine.ready() == (True, manifest["version"])
+    monkeypatch.setattr(lake, "CREDENTIALS_REFRESH_SECONDS", 0.0)
+    assert engine.ready() == (True, manifest["version"])
+    assert engine.reopens == 1
+    secret = engine._con.execute("SELECT secret_string FROM duckdb_secrets() WHERE name = 'lake'").fetchone()[0]
+    # The chain's session token reached httpfs (and DuckDB never shows secret values).
+    assert "key_id=testing" in secret and "session_token=redacted" in secret and "secret=redacted" in secret
