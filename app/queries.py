@@ -2,9 +2,10 @@
 
 Values always travel as parameters. The few parts SQL cannot parameterise (a sort
 column, a sort direction, a time bucket) are ``{placeholders}`` filled only from
-the whitelists below by ``render()``, never from request text. A later engine can
-transpile these strings (sqlglot, DuckDB -> Trino / BigQuery) without touching
-the routers or the repository.
+the whitelists below by ``render()``, never from request text. ``app.dialects``
+transpiles these strings (sqlglot, DuckDB -> Trino for Athena, BigQuery) without
+touching the routers or the repository, so the SQL stays portable: no ``GROUP BY
+ALL``, no DuckDB-only list functions, no ``NULLS LAST`` in window orderings.
 """
 
 from __future__ import annotations
