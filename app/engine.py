@@ -160,7 +160,7 @@ def create_engine(settings) -> Engine:
     if settings.engine == "lake":
         from app.lake import LakeEngine
 
-        return LakeEngine(settings)
+        return LakeEngine(settings, memory_rows=settings.lake_memory_rows)
     if settings.engine == "athena":
         from app.engine_athena import AthenaEngine
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
         None, pattern=r"^(s3|gs)://[a-z0-9][a-z0-9._-]{1,62}/([^\s]*/)?$", description="Lake root: s3://b/tables/"
     )
     lake_refresh_seconds: float = Field(5.0, ge=0, le=3600, description="How often the lake manifest is re-read.")
+    lake_memory_rows: int = Field(
+        200_000, ge=0, description="lake: tables with at most this many rows are loaded into memory per version."
+    )
     s3_endpoint: str | None = Field(None, description="host:port of an S3-compatible server (MinIO, tests).")
     s3_use_ssl: bool = Field(True, description="HTTPS to s3_endpoint.")
     s3_access_key_id: SecretStr | None = Field(None, description="Static S3/GCS HMAC key id (else the AWS chain).")

@@ -31,21 +31,17 @@ def local_answers(small_db):
 
 @pytest.mark.parametrize("memory_rows", [200_000, 0], ids=["small-tables-in-memory", "all-from-parquet"])
 def test_every_endpoint_answers_the_same_on_the_lake(published_lake, local_answers, memory_rows):
+    """STACKS_APP_ENGINE=lake: the app built from settings alone serves every endpoint from the lake."""
     settings, _ = published_lake
-    from app import lake
-
-    engine = lake.LakeEngine(settings, memory_rows=memory_rows)
-    from app.main import create_app
-
-    app = create_app(settings)
-    with TestClient(app) as c:
-        app.state.engine = engine
+    settings = settings.model_copy(update={"lake_memory_rows": memory_rows})
+    with _client(settings) as c:
         for path in ENDPOINTS:
             r = c.get(path)
             assert r.status_code == 200, (path, r.text)
             assert comparable(path, r.json()) == local_answers[path], path
         assert c.get("/api/v1/datasets").json()["engine"] == "lake"
-    assert engine.reopens == 1
+        assert c.app.state.engine.reopens == 1
+        assert c.app.state.engine.memory_rows == memory_rows
 
 
 def test_engine_lake_from_settings_serves_the_api(published_lake):
