@@ -146,6 +146,7 @@ class Frontend(Workload):
     kind: Literal["frontend"]
     port: Port = 8080
     health: str = Field("/", pattern=r"^/[^\s]*$")
+    ready: str | None = Field(None, pattern=r"^/[^\s]*$", description="Readiness path (defaults to health).")
     public: bool = True
     scale: Scale = Scale()
 
