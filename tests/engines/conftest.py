@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from pathlib import Path
 
@@ -24,15 +23,36 @@ def small_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def s3_server():
-    """A real S3 API (moto's server) on loopback; DuckDB's httpfs talks HTTP to it."""
-    from moto.server import ThreadedMotoServer
+    """A real S3 API (moto's server) on loopback; DuckDB's httpfs talks HTTP to it. Its own process:
+    moto's in-process backends are reset by every ``mock_aws`` test (the Athena and Glue ones)."""
+    import socket
+    import subprocess
+    import sys
+    import time
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"{host}:{port}"
-    server.stop()
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
+            break
+        except httpx.HTTPError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("moto server did not start: pip install 'moto[server]'") from None
+            time.sleep(0.1)
+    yield f"127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
 
 
 def lake_settings(endpoint: str, lake_uri: str, database: Path | None = None, **overrides):
