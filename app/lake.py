@@ -142,7 +142,7 @@ def read_manifest(con: duckdb.DuckDBPyConnection, lake_root: str) -> dict | None
 def read_source(table: str, entry: Mapping[str, Any]) -> str:
     """A DuckDB table expression over one published table's Parquet, columns in their declared order."""
     location = entry["location"]
-    cols = ", ".join(f'"{c}"' for c in entry["columns"])
+    cols = ", ".join('"' + c.replace('"', '""') + '"' for c in entry["columns"])
     part = entry.get("partition_by")
     if part:
         return (
@@ -238,11 +238,8 @@ def materialise(con: duckdb.DuckDBPyConnection, manifest: dict, database: Path) 
     """Copy the published base tables and ingest log into a local DuckDB file (the ingest job's start)."""
     con.execute(f"ATTACH '{_q(str(database))}' AS work")
     try:
-        for name in (*TABLES, *META_TABLES):
-            con.execute(f"CREATE TABLE work.{name} AS SELECT * FROM {read_source(name, manifest['tables'][name])}")
-        # The previous version's derived tables are rebuilt by the ingest: copy them too so the file is
-        # a complete version the local ingest can treat as "previous".
-        for name in DERIVED_TABLES:
+        # What the local ingest reads from its "previous" version; the derived tables are rebuilt.
+        for name in (*TABLES, "ingest_log"):
             con.execute(f"CREATE TABLE work.{name} AS SELECT * FROM {read_source(name, manifest['tables'][name])}")
     finally:
         con.execute("DETACH work")
