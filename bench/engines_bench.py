@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from app.lake import LakeEngine, publish_database  # noqa: E402
+from app.lake import publish_database  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.seed import seed  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -64,22 +64,27 @@ def main() -> int:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"{host}:{port}"
-    boto3.client("s3", endpoint_url=f"http://{endpoint}", region_name="us-east-1", aws_access_key_id="testing",
-                 aws_secret_access_key="testing").create_bucket(Bucket="bench-lake")
+    boto3.client(
+        "s3",
+        endpoint_url=f"http://{endpoint}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket="bench-lake")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "shop.duckdb"
             seed(db, args.orders, 7)
-            settings = lake_settings(endpoint, "s3://bench-lake/tables/", lake_refresh_seconds=3600)
+            settings = lake_settings(
+                endpoint, "s3://bench-lake/tables/", lake_refresh_seconds=3600, lake_memory_rows=args.memory_rows
+            )
             t0 = time.perf_counter()
             publish_database(db, settings)
             publish_s = time.perf_counter() - t0
             local = Settings(database=db, log_level="warning", threads=2)
             with TestClient(create_app(local)) as c:
                 local_times, local_answers = timed_calls(c, args.repeat)
-            app = create_app(settings)
-            with TestClient(app) as c:
-                app.state.engine = LakeEngine(settings, memory_rows=args.memory_rows)
+            with TestClient(create_app(settings)) as c:  # STACKS_APP_ENGINE=lake, from settings alone
                 t0 = time.perf_counter()
                 c.get("/ready")
                 open_s = time.perf_counter() - t0
@@ -88,13 +93,22 @@ def main() -> int:
         server.stop()
     same = sum(local_answers[p] == lake_answers[p] for p in ENDPOINTS)
     rows = [
-        {"endpoint": p, "duckdb_ms": round(local_times[p] * 1000, 2), "lake_ms": round(lake_times[p] * 1000, 2),
-         "ratio": round(lake_times[p] / local_times[p], 2)}
+        {
+            "endpoint": p,
+            "duckdb_ms": round(local_times[p] * 1000, 2),
+            "lake_ms": round(lake_times[p] * 1000, 2),
+            "ratio": round(lake_times[p] / local_times[p], 2),
+        }
         for p in ENDPOINTS
     ]
-    summary = {"orders": args.orders, "memory_rows": args.memory_rows, "publish_s": round(publish_s, 2),
-               "lake_open_s": round(open_s, 2), "same_answers": f"{same}/{len(ENDPOINTS)}",
-               "median_ratio": round(statistics.median(r["ratio"] for r in rows), 2)}
+    summary = {
+        "orders": args.orders,
+        "memory_rows": args.memory_rows,
+        "publish_s": round(publish_s, 2),
+        "lake_open_s": round(open_s, 2),
+        "same_answers": f"{same}/{len(ENDPOINTS)}",
+        "median_ratio": round(statistics.median(r["ratio"] for r in rows), 2),
+    }
     if args.json:
         print(json.dumps({"summary": summary, "endpoints": rows}))
     else:
