@@ -408,6 +408,16 @@ def linked(project: Project, cid: str) -> set[str]:
     return out
 
 
+def ingests(project: Project, cid: str, warehouse: str, lakes: set[str]) -> bool:
+    """Whether job ``cid`` is the warehouse's ingest: files flow to it from the lake and data from it to
+    the warehouse. Only that job writes table definitions; everything else reads."""
+    comp = project.model.components.get(cid)
+    if comp is None or comp.kind != "job":
+        return False
+    flows = {(c.from_, c.to) for c in project.model.connections if c.flow == "data"}
+    return (cid, warehouse) in flows and any((lake, cid) in flows for lake in lakes)
+
+
 def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> dict[str, Any]:
     """IAM for the data components a workload is connected to; returns the env vars that point at them.
 
@@ -423,10 +433,17 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
         lake_ids = {b for b, logical in buckets.items() if logical == wh["lake"]}
         if wid not in near and not (near & lake_ids):
             continue
-        p.add("gcp:bigquery/datasetIamMember:DatasetIamMember", f"{cid}-reads-{wid}", {
-            "project": p.gcp_project, "dataset_id": Ref(wh["dataset"], "dataset_id"),
-            "role": "roles/bigquery.dataViewer", "member": member,
-        }, cid, group="region")
+        if ingests(p.project, cid, wid, lake_ids):
+            # The ingest job registers the tables it publishes: dataEditor on this dataset only, never project.
+            p.add("gcp:bigquery/datasetIamMember:DatasetIamMember", f"{cid}-edits-{wid}", {
+                "project": p.gcp_project, "dataset_id": Ref(wh["dataset"], "dataset_id"),
+                "role": "roles/bigquery.dataEditor", "member": member,
+            }, cid, group="region")
+        else:
+            p.add("gcp:bigquery/datasetIamMember:DatasetIamMember", f"{cid}-reads-{wid}", {
+                "project": p.gcp_project, "dataset_id": Ref(wh["dataset"], "dataset_id"),
+                "role": "roles/bigquery.dataViewer", "member": member,
+            }, cid, group="region")
         if not p.facts.setdefault("job_users", set()) & {account}:
             p.facts["job_users"].add(account)
             p.add("gcp:projects/iAMMember:IAMMember", f"{cid}-bigquery-jobs", {

@@ -264,3 +264,21 @@ def test_adding_a_kind_is_one_registry_entry(monkeypatch):
     p = build_plan(proj, "gcp-prod")
     assert p.resource("db-instance").component == "db"
     assert "sqladmin.googleapis.com" in {r.inputs.get("service") for r in p.resources}  # its API, enabled first
+
+
+def test_only_the_ingest_job_may_edit_the_dataset_and_only_that_dataset():
+    """The ingest job registers the tables it publishes (dataEditor); the API and everyone else only read."""
+    for name in ("gcp-dev", "gcp-prod"):
+        p = plan(name)
+        grants = {r.name: r.inputs for r in p.by_type("gcp:bigquery/datasetIamMember:DatasetIamMember")}
+        editors = {n: g for n, g in grants.items() if g["role"] == "roles/bigquery.dataEditor"}
+        assert set(editors) == {"ingest-edits-warehouse"}, name
+        edit = editors["ingest-edits-warehouse"]
+        assert edit["dataset_id"] == Ref("warehouse-dataset", "dataset_id")
+        assert "ingest-account.email" in json.dumps(to_json(edit["member"]))
+        assert grants["api-reads-warehouse"]["role"] == "roles/bigquery.dataViewer"
+        project_roles = {r.inputs["role"] for r in p.by_type("gcp:projects/iAMMember:IAMMember")}
+        assert "roles/bigquery.dataEditor" not in project_roles  # dataset-level, never the project
+    seed = {r.inputs["role"] for r in plan("gcp-dev").of_component("seed")
+            if r.type == "gcp:bigquery/datasetIamMember:DatasetIamMember"}
+    assert seed <= {"roles/bigquery.dataViewer"}
