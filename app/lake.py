@@ -13,7 +13,8 @@ never touches the manifest, so the published tables stay as they were; supersede
 for a lifecycle rule (readers in flight may still read them).
 
 Also: ``LakeEngine`` (DuckDB + httpfs reading the published version, for a container with no local
-state) and the cloud ingest job, ``python -m app.lake ingest --source s3://.../incoming/``.
+state) and the cloud ingest job, ``python -m app.lake ingest --source s3://.../incoming/`` (on gs://
+the job is keyless: ``app.gcs`` moves the objects with google-cloud-storage, DuckDB writes locally).
 """
 
 from __future__ import annotations
@@ -155,6 +156,64 @@ def read_source(table: str, entry: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------- writing
 
 
+def write_version(
+    con: duckdb.DuckDBPyConnection,
+    lake_root: str,
+    version: str,
+    *,
+    schema: str = "main",
+    local_root: Path | None = None,
+) -> dict[str, dict]:
+    """Write every table of ``schema`` as Parquet under ``version``'s prefixes; returns the manifest's
+    ``tables``. With ``local_root`` the files go to the same layout under that directory (to be uploaded
+    by a storage client: the keyless GCS path) while the entries still name their lake locations."""
+    if not VERSION_RE.match(version):
+        raise AppError(500, "lake", f"bad version id {version!r}")
+    tables: dict[str, dict] = {}
+    for name in LAKE_TABLES:
+        prefix = table_prefix(lake_root, name, version)
+        target = prefix
+        if local_root is not None:
+            target = str(local_root / prefix[len(root(lake_root)) :]) + "/"
+            Path(target).mkdir(parents=True, exist_ok=True)
+        described = con.execute(f"DESCRIBE {schema}.{name}").fetchall()
+        columns, types = [r[0] for r in described], [r[1] for r in described]
+        part = PARTITION_BY.get(name)
+        if part:
+            con.execute(
+                f"COPY (SELECT * FROM {schema}.{name}) TO '{_q(target)}' "
+                f"(FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({part}), OVERWRITE_OR_IGNORE true)"
+            )
+        else:
+            con.execute(
+                f"COPY (SELECT * FROM {schema}.{name}) TO '{_q(target)}data_0.parquet' (FORMAT parquet, "
+                "COMPRESSION snappy)"
+            )
+        rows = con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
+        tables[name] = {
+            "location": prefix,
+            "partition_by": part,
+            "columns": columns,
+            "types": types,
+            "rows": int(rows),
+        }
+    return tables
+
+
+def version_of(con: duckdb.DuckDBPyConnection, schema: str, version: str | None = None) -> str:
+    meta = con.execute(f"SELECT version FROM {schema}.dataset_meta").fetchall()
+    return version or (meta[0][0] if meta and meta[0][0] else uuid.uuid4().hex[:12])
+
+
+def new_manifest(version: str, tables: dict[str, dict]) -> dict:
+    return {
+        "format": 1,
+        "version": version,
+        "published_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "tables": tables,
+    }
+
+
 def export(
     con: duckdb.DuckDBPyConnection,
     lake_root: str,
@@ -166,40 +225,8 @@ def export(
     """Write every table of ``schema`` in ``con`` (a configured connection) under a new version prefix,
     register it in the catalogs (``register(manifest)`` -> the manifest's ``catalog``), then publish
     it by replacing the manifest. Returns the manifest."""
-    meta = con.execute(f"SELECT version FROM {schema}.dataset_meta").fetchall()
-    version = version or (meta[0][0] if meta and meta[0][0] else uuid.uuid4().hex[:12])
-    if not VERSION_RE.match(version):
-        raise AppError(500, "lake", f"bad version id {version!r}")
-    tables: dict[str, dict] = {}
-    for name in LAKE_TABLES:
-        prefix = table_prefix(lake_root, name, version)
-        described = con.execute(f"DESCRIBE {schema}.{name}").fetchall()
-        columns, types = [r[0] for r in described], [r[1] for r in described]
-        part = PARTITION_BY.get(name)
-        if part:
-            con.execute(
-                f"COPY (SELECT * FROM {schema}.{name}) TO '{_q(prefix)}' "
-                f"(FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({part}), OVERWRITE_OR_IGNORE true)"
-            )
-        else:
-            con.execute(
-                f"COPY (SELECT * FROM {schema}.{name}) TO '{_q(prefix)}data_0.parquet' (FORMAT parquet, "
-                "COMPRESSION snappy)"
-            )
-        rows = con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
-        tables[name] = {
-            "location": prefix,
-            "partition_by": part,
-            "columns": columns,
-            "types": types,
-            "rows": int(rows),
-        }
-    manifest = {
-        "format": 1,
-        "version": version,
-        "published_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "tables": tables,
-    }
+    version = version_of(con, schema, version)
+    manifest = new_manifest(version, write_version(con, lake_root, version, schema=schema))
     if register is not None:
         manifest["catalog"] = register(manifest)
     publish(con, lake_root, manifest)
@@ -223,6 +250,10 @@ def publish_database(database: Path, settings, register: Callable[[dict], dict] 
     catalogs the settings name (Glue, BigQuery) and publish it."""
     from app import catalog
 
+    if root(settings.lake_uri).startswith("gs://"):
+        from app import gcs  # keyless: Application Default Credentials, no HMAC key
+
+        return gcs.publish_database(database, settings, register)
     con = duckdb.connect(":memory:")
     try:
         configure(con, settings)
@@ -274,6 +305,10 @@ def ingest(source: str, mode: str, settings, register: Callable[[dict], dict] | 
     it. Any failure before the final manifest PUT leaves the published version as it was."""
     from app.ingest import ingest as run_ingest
 
+    if root(settings.lake_uri).startswith("gs://"):
+        from app import gcs  # keyless: Application Default Credentials, no HMAC key
+
+        return gcs.ingest(source, mode, settings, register)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lake-ingest-") as tmp:
         work = Path(tmp)
