@@ -141,6 +141,8 @@ def _lines(text: str, width: int) -> str:
 
 
 def _cell(text: str, bold: bool = False) -> str:
+    if not text:
+        return "<TD></TD>"  # Graphviz rejects an empty <FONT></FONT> (a merged line with nothing beside it)
     body = '<BR ALIGN="LEFT"/>'.join(_escape(line) for line in text.split("\n"))
     body = f"<B>{body}</B>" if bold else body
     tail = '<BR ALIGN="LEFT"/>' if "\n" in text else ""

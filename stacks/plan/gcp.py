@@ -110,6 +110,8 @@ class GcpPlanner:
     data: list[DataSource] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    # Builders that refer to resources of components built after them (a caller's service account) run last.
+    later: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def system(self) -> str:
@@ -163,7 +165,9 @@ class GcpPlanner:
         return concat("serviceAccount:", Ref(account, "email"))
 
     def finish(self) -> None:
-        """Enable the APIs the plan's GCP resources need, before the first resource that needs one."""
+        """Run the deferred builders, then enable the APIs the plan's GCP resources need, before their first user."""
+        while self.later:
+            self.later.pop(0)()
         apis = sorted({api for r in self.resources for api in [api_of(r.type)] if api})
         if not apis:
             return
@@ -371,7 +375,8 @@ def build_warehouse(p: GcpPlanner, comp: DeployedComponent) -> None:
               if not p.prod_like else {"CKV_GCP_80": WAIVE_CMEK})
     p.facts.setdefault("warehouses", {})[cid] = {"dataset": dataset, "dataset_id": dataset_id, "lake": lake,
                                                  "connection": connection}
-    p.output("dataset", Ref(dataset, "dataset_id"), "BigQuery dataset")
+    first = not any(o.name in ("workgroup", "dataset") for o in p.outputs)  # else named after the warehouse
+    p.output("dataset" if first else f"{cid.replace('-', '_')}_dataset", Ref(dataset, "dataset_id"), "BigQuery dataset")
 
 
 def build_queue(p: GcpPlanner, comp: DeployedComponent) -> None:
@@ -602,11 +607,7 @@ def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
             "public-invoker": f"components.{cid}.public is true in stacks.yaml: anyone may call it"
                               + (" (through the load balancer and Cloud Armor only: ingress is internal-and-LB)"
                                  if lb else "")})
-    for caller in sorted(_callers(p, cid)):
-        p.add("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", f"{cid}-invoked-by-{caller}", {
-            "project": p.gcp_project, "location": p.region, "name": Ref(service, "name"),
-            "role": "roles/run.invoker", "member": p.member(f"{caller}-account"),
-        }, cid, group="region")
+    p.later.append(lambda: _invokers(p, cid, service))
     p.output(f"{cid.replace('-', '_')}_service_name", Ref(service, "name"), f"Cloud Run service of {cid}")
     run_host = concat(name, "-", p.project_number(), f".{p.region}.run.app")
     if lb:
@@ -616,11 +617,19 @@ def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
     else:
         url = Ref(service, "uri")
         host = run_host
-    if public or not p.facts.get("url_taken"):
-        key = "url" if not p.facts.get("url_taken") else f"{cid.replace('-', '_')}_url"
-        p.output(key, url, f"URL of {cid}")
-        p.facts["url_taken"] = True
+    taken = any(o.name == "url" for o in p.outputs)  # shared with the AWS planner in a hybrid stack
+    if public or not taken:
+        p.output(f"{cid.replace('-', '_')}_url" if taken else "url", url, f"URL of {cid}")
     _monitoring(p, comp, name, host if public and port else None)
+
+
+def _invokers(p: GcpPlanner, cid: str, service: str) -> None:
+    """Let the workloads that call ``cid`` invoke it (deferred: a caller may be built after ``cid``)."""
+    for caller in sorted(_callers(p, cid)):
+        p.add("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", f"{cid}-invoked-by-{caller}", {
+            "project": p.gcp_project, "location": p.region, "name": Ref(service, "name"),
+            "role": "roles/run.invoker", "member": p.member(f"{caller}-account"),
+        }, cid, group="region")
 
 
 def _callers(p: GcpPlanner, cid: str) -> set[str]:
@@ -773,11 +782,43 @@ def _monitoring(p: GcpPlanner, comp: DeployedComponent, service_name: str, host:
     }, cid, group="project")
 
 
+INGEST_SCHEDULE = "*/15 * * * *"  # an ingest job with no schedule of its own picks up incoming/ this often
+
+
+def _ingest_lake(p: GcpPlanner, cid: str) -> str | None:
+    """The logical lake bucket ``cid`` ingests from on this stack (see ``ingests``), if any."""
+    buckets = p.facts.get("buckets", {})
+    for wid, wh in sorted(p.facts.get("warehouses", {}).items()):
+        lake_ids = {b for b, logical in buckets.items() if logical == wh["lake"]}
+        if ingests(p.project, cid, wid, lake_ids):
+            return wh["lake"]
+    return None
+
+
+def _with_source(args: list[Any], source: Any) -> list[Any]:
+    """The command with its ``--source`` value replaced (added when it has none)."""
+    out = list(args)
+    if "--source" in out and out.index("--source") + 1 < len(out):
+        out[out.index("--source") + 1] = source
+    else:
+        out += ["--source", source]
+    if "--mode" not in out:
+        out += ["--mode", "append"]  # new files add to the published tables (replace is for full exports)
+    return out
+
+
 def build_job(p: GcpPlanner, comp: DeployedComponent) -> None:
     """A Cloud Run job, run on demand (once per deploy) or on its cron schedule by Cloud Scheduler."""
     cid, model = comp.id, comp.component
     w = _workload(p, comp)
     container = dict(w["container"])
+    lake = _ingest_lake(p, cid)
+    schedule = model.schedule  # type: ignore[attr-defined]
+    if lake is not None:
+        # Files dropped under incoming/ are ingested by the next run: the job reads the lake, not its disk.
+        container["args"] = _with_source(container.get("args") or [], concat("gs://", Ref(lake, "name"),
+                                                                              "/incoming/"))
+        schedule = schedule or INGEST_SCHEDULE
     template: dict[str, Any] = {"service_account": Ref(w["account"], "email"), "max_retries": 1,
                                 "timeout": "3600s", "execution_environment": "EXECUTION_ENVIRONMENT_GEN2",
                                 "containers": [container]}
@@ -790,13 +831,13 @@ def build_job(p: GcpPlanner, comp: DeployedComponent) -> None:
         "template": {"task_count": 1, "parallelism": 1, "template": template},
     }, cid, group="region", depends_on=w["waits"])
     p.output(f"{cid.replace('-', '_')}_job_name", Ref(job, "name"), f"Cloud Run job of {cid}")
-    schedule = model.schedule  # type: ignore[attr-defined]
     if not schedule:
         return
     invoker = f"{cid}-scheduler-account"
     p.add("gcp:serviceaccount/account:Account", invoker, {
         "project": p.gcp_project, "account_id": p.account_id(cid, "sched"),
         "display_name": f"starts {cid} on its schedule ({p.deployment.name})",
+        "description": f"Cloud Scheduler runs {cid} as this account: run.invoker on that job only",
     }, cid, group="project")
     p.add("gcp:cloudrunv2/jobIamMember:JobIamMember", f"{cid}-scheduler-runs-job", {
         "project": p.gcp_project, "location": p.region, "name": Ref(job, "name"),
