@@ -96,7 +96,11 @@ class AwsMocks(pmocks.Mocks):
             "ref": f"{ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/{args.name}@sha256:{'0' * 64}",
             "serviceNamespace": inputs.get("serviceNamespace", "ecs"),
             "scalableDimension": inputs.get("scalableDimension", "ecs:service:DesiredCount"),
-            "resourceId": inputs.get("resourceId", "service/cluster/service"),
+            "resourceId": inputs.get("resourceId", f"db-{zlib.crc32(args.name.encode()):08X}" if module == "rds"
+                                     else "service/cluster/service"),
+            "address": f"{name}.c0ffee.{self.region}.rds.amazonaws.com",  # RDS endpoint
+            "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:rds!{name}",
+                                   "kmsKeyId": "0a1b2c3d", "secretStatus": "active"}],
         }
         return f"{args.name}-id", {**state, **inputs}
 

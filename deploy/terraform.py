@@ -75,6 +75,9 @@ TF_TYPES: dict[str, str] = {
     "aws:sns/topic:Topic": "aws_sns_topic",
     "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
     "aws:sqs/queue:Queue": "aws_sqs_queue",
+    "aws:rds/instance:Instance": "aws_db_instance",
+    "aws:rds/subnetGroup:SubnetGroup": "aws_db_subnet_group",
+    "aws:rds/parameterGroup:ParameterGroup": "aws_db_parameter_group",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
 }
@@ -93,6 +96,7 @@ TF_BLOCKS: dict[str, dict[str, str]] = {
     "aws:ecs/service:Service": {"load_balancers": "load_balancer"},
     "aws:ecs/cluster:Cluster": {"settings": "setting"},
     "aws:ecs/taskDefinition:TaskDefinition": {"volumes": "volume"},
+    "aws:rds/parameterGroup:ParameterGroup": {"parameters": "parameter"},
     "aws:ecr/repository:Repository": {"encryption_configurations": "encryption_configuration"},
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {"rules": "rule"},
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {"rules": "rule"},

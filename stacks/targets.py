@@ -107,13 +107,33 @@ CLOUD_RUN_CPU_MEMORY: dict[float, tuple[int, int]] = {
     8: (4096, 32768),
 }
 
-# Which component kinds each target deploys. Users and external systems are never deployed.
-HOSTED_KINDS: dict[str, frozenset[str]] = {
-    "compose": frozenset({"frontend", "service", "worker", "job", "bucket", "warehouse", "database", "cache", "queue"}),
-    "aws": frozenset({"frontend", "service", "worker", "job", "bucket", "warehouse", "database", "cache", "queue"}),
-    "gcp": frozenset({"frontend", "service", "worker", "job", "bucket", "warehouse", "database", "cache", "queue"}),
-}
-HOSTED_KINDS["hybrid"] = HOSTED_KINDS["aws"] | HOSTED_KINDS["gcp"]
+# What compose stands each deployable kind in with (deploy/compose/local.py LOCAL; tests/compose checks they agree).
+COMPOSE_KINDS = frozenset({"frontend", "service", "worker", "job", "bucket", "warehouse", "database", "cache", "queue"})
+
+
+def hosted_kinds(cloud: str) -> frozenset[str]:
+    """The component kinds ``cloud`` (compose, aws, gcp) deploys.
+
+    For the clouds this is the key set of the planner's registry (``KINDS`` in
+    stacks/plan/aws.py and gcp.py), so validation cannot accept a kind the plan
+    then fails on. Imported lazily: the registries import the project model.
+    """
+    if cloud == "compose":
+        return COMPOSE_KINDS
+    if cloud == "aws":
+        from stacks.plan.aws import KINDS
+    elif cloud == "gcp":
+        from stacks.plan.gcp import KINDS
+    else:
+        return hosted_kinds("aws") | hosted_kinds("gcp")
+    return frozenset(KINDS)
+
+
+def __getattr__(name: str):
+    # HOSTED_KINDS by target, derived on first use (see hosted_kinds).
+    if name == "HOSTED_KINDS":
+        return {target: hosted_kinds(target) for target in ("compose", "aws", "gcp", "hybrid")}
+    raise AttributeError(name)
 
 # Technologies that only exist on one cloud: (kind, lowercased technology) -> the clouds that run it.
 TECHNOLOGY_CLOUDS: dict[tuple[str, str], frozenset[str]] = {

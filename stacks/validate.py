@@ -408,6 +408,7 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
                 if cid not in model.components:
                     yield _unknown_id(doc, (*base, "placement", cid), cid, ids)
         yield from _check_hosting(doc, model, sid, stack)
+        yield from _check_plannable(doc, model, sid, stack)
 
 
 def _check_region(doc: Document, path: PathKey, region: str, known: tuple[str, ...], cloud: str):
@@ -426,7 +427,7 @@ def _cloud_of(stack, cid: str) -> str:
 
 def _check_hosting(doc: Document, model: StacksFile, sid: str, stack) -> Iterator[Diagnostic]:
     base = ("stacks", sid)
-    hosted = targets.HOSTED_KINDS[stack.target]
+    hosted = targets.COMPOSE_KINDS | targets.hosted_kinds("hybrid")  # what some target deploys
     for cid in _deployed(model, stack):
         comp = model.components.get(cid)
         if comp is None:
@@ -440,6 +441,9 @@ def _check_hosting(doc: Document, model: StacksFile, sid: str, stack) -> Iterato
             )
             continue
         cloud = _cloud_of(stack, cid)
+        if comp.kind not in targets.hosted_kinds(cloud):
+            yield _not_hosted(doc, sid, stack, cid, comp.kind, cloud, path)
+            continue
         tech = (comp.technology or "").lower()
         allowed = targets.TECHNOLOGY_CLOUDS.get((comp.kind, tech))
         if allowed is not None and cloud not in allowed:
@@ -453,6 +457,61 @@ def _check_hosting(doc: Document, model: StacksFile, sid: str, stack) -> Iterato
                 continue
             yield from _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud)
             yield from _check_names(doc, model, sid, env, cid, comp, cloud)
+
+
+def _check_plannable(doc: Document, model: StacksFile, sid: str, stack) -> Iterator[Diagnostic]:
+    """What the cloud planners need beyond hosting each kind, refused here with a location instead of at plan time."""
+    if stack.target not in ("gcp", "hybrid"):
+        return
+    deployed = {cid for cid in _deployed(model, stack) if cid in model.components}
+    for cid in sorted(deployed):
+        comp = model.components[cid]
+        if comp.kind == "warehouse" and _cloud_of(stack, cid) == "gcp" and comp.lake not in deployed:
+            yield doc.diagnostic(
+                ("components", cid, "lake") if comp.lake else ("components", cid),
+                f"warehouse '{cid}' runs on BigQuery in stack '{sid}', which reads its tables from a lake bucket "
+                "the same stack deploys",
+                f"set components.{cid}.lake to a bucket that stack '{sid}' deploys",
+            )
+    if stack.target != "hybrid":
+        return
+    # The crossings stacks.plan.hybrid.cross_cloud_links carries; tests/deploy/test_random_models.py keeps them equal.
+    for index, conn in enumerate(model.connections):
+        a, b = conn.from_, conn.to
+        if a not in deployed or b not in deployed or _cloud_of(stack, a) == _cloud_of(stack, b):
+            continue
+        ca, cb = model.components[a], model.components[b]
+        pair = {a: ca, b: cb}
+        if any(c.kind == "warehouse" and _cloud_of(stack, x) == "gcp" and getattr(c, "lake", None) in pair
+               for x, c in pair.items()):
+            continue  # the lake is mirrored to GCS for the warehouse
+        workload = next((x for x in (a, b) if pair[x].kind in WORKLOAD_KINDS), None)
+        other = b if workload == a else a
+        if (workload and _cloud_of(stack, workload) == "aws" and pair[other].kind == "warehouse"
+                and _cloud_of(stack, other) == "gcp"):
+            continue  # Workload Identity Federation
+        if conn.flow == "request" and cb.kind in ("service", "frontend") and getattr(cb, "public", False):
+            continue  # the callee's public URL
+        yield doc.diagnostic(
+            ("connections", index),
+            f"the connection {a} -> {b} crosses from {_cloud_of(stack, a)} to {_cloud_of(stack, b)} in stack "
+            f"'{sid}', and the hybrid plan has no keyless way to carry it",
+            "hybrid stacks carry an AWS lake feeding a GCP warehouse, AWS workloads querying a GCP warehouse and "
+            f"requests to public services; place both ends on one cloud (stacks.{sid}.placement)",
+        )
+
+
+def _not_hosted(doc: Document, sid: str, stack, cid: str, kind: str, cloud: str, path: PathKey) -> Diagnostic:
+    """A kind the model accepts but ``cloud``'s plan registry has no builder for."""
+    elsewhere = sorted(c for c in ("aws", "gcp") if c != cloud and kind in targets.hosted_kinds(c))
+    if stack.target == "hybrid" and elsewhere:
+        hint = f"place '{cid}' on {' or '.join(elsewhere)} in stacks.{sid}.placement"
+    else:
+        where = f"deploy it with a {' or '.join(elsewhere)} stack, or " if elsewhere else ""
+        listing = "placement" if stack.target == "hybrid" else "components"
+        hint = f"{where}leave '{cid}' out of stacks.{sid}.{listing} (compose runs {kind}s locally)"
+    at = path if stack.target == "hybrid" or stack.components is not None else ("components", cid, "kind")
+    return doc.diagnostic(at, f"'{cid}' is a {kind}, which stack '{sid}' cannot deploy on {cloud} yet", hint)
 
 
 def _effective(comp, override, field: str):

@@ -436,8 +436,11 @@ def build_warehouse(p: AwsPlanner, comp: DeployedComponent) -> None:
     p.facts.setdefault("warehouses", {})[comp.id] = {
         "workgroup": workgroup, "database": database, "results": results, "lake": lake, "db_name": db_name,
     }
-    p.output("workgroup", Ref(workgroup, "name"), "Athena workgroup")
-    p.output("glue_database", Ref(database, "name"), "Glue database")
+    # A second warehouse (or a GCP one in a hybrid stack) names its outputs after itself.
+    first = not any(o.name in ("workgroup", "glue_database", "dataset") for o in p.outputs)
+    own = "" if first else f"{comp.id.replace('-', '_')}_"
+    p.output(f"{own}workgroup", Ref(workgroup, "name"), "Athena workgroup")
+    p.output(f"{own}glue_database", Ref(database, "name"), "Glue database")
 
 
 def build_queue(p: AwsPlanner, comp: DeployedComponent) -> None:
@@ -454,6 +457,106 @@ def build_queue(p: AwsPlanner, comp: DeployedComponent) -> None:
         "redrive_policy": Json({"deadLetterTargetArn": Ref(f"{comp.id}-dlq", "arn"), "maxReceiveCount": 5}),
     }, comp.id, group="region")
     p.facts.setdefault("queues", {})[comp.id] = f"{comp.id}-queue"
+
+
+DB_PORTS = {"postgres": 5432, "mysql": 3306}
+DB_LOGS = {"postgres": ["postgresql", "upgrade"], "mysql": ["audit", "error", "general", "slowquery"]}
+DB_USER = "app"
+
+
+def _db_class(storage_gb: int) -> str:
+    # Graviton burstable classes; bigger databases get general-purpose memory.
+    return "db.t4g.micro" if storage_gb <= 20 else "db.t4g.medium" if storage_gb <= 200 else "db.m7g.large"
+
+
+def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
+    """RDS in the private subnets: KMS-encrypted, IAM auth, RDS-managed master secret, reachable only from its users.
+
+    The master password never appears in any file: RDS creates it in Secrets Manager
+    (``manage_master_user_password``) and connecting workloads get the secret's ARN.
+    The ingress rules are added by each connecting workload (``_store_access``),
+    whose security group is built after this one.
+    """
+    cid, model = comp.id, comp.component
+    engine = model.engine  # type: ignore[attr-defined]
+    port = DB_PORTS[engine]
+    prod = p.prod_like
+    p.add("aws:rds/subnetGroup:SubnetGroup", f"{cid}-subnets", {
+        "name": p.name(cid), "description": f"private subnets of {cid}",
+        "subnet_ids": [Ref(s) for s in p.facts["private_subnets"]],
+    }, cid, group="vpc")
+    p.add("aws:ec2/securityGroup:SecurityGroup", f"{cid}-sg", {
+        "name": p.name(cid, "db"), "description": f"{cid}: only the workloads that connect to it, on {port}",
+        "vpc_id": Ref("vpc"),
+    }, cid, group="vpc")
+    family = f"postgres{model.version.split('.')[0]}" if engine == "postgres" else (  # type: ignore[attr-defined]
+        f"mysql{'.'.join(model.version.split('.')[:2])}")  # type: ignore[attr-defined]
+    tls = {"postgres": [("rds.force_ssl", "1"), ("log_statement", "ddl"), ("log_min_duration_statement", "1000")],
+           "mysql": [("require_secure_transport", "1")]}[engine]
+    p.add("aws:rds/parameterGroup:ParameterGroup", f"{cid}-parameters", {
+        "name": p.name(cid), "family": family, "description": f"{cid}: TLS only, slow statements logged",
+        "parameters": [{"name": k, "value": v, "apply_method": "pending-reboot"} for k, v in tls],
+    }, cid, group="region")
+    waivers = {} if prod else {
+        "CKV_AWS_157": "multi-AZ only where the environment sets deletion_protection (a dev database is disposable)",
+        "CKV_AWS_293": "deletion protection follows the environment's deletion_protection setting",
+    }
+    waivers["CKV_AWS_118"] = "enhanced monitoring needs an extra IAM role; Performance Insights covers it"
+    p.add("aws:rds/instance:Instance", f"{cid}-db", {
+        "identifier": p.name(cid), "engine": engine, "engine_version": model.version,  # type: ignore[attr-defined]
+        "instance_class": _db_class(model.storage_gb),  # type: ignore[attr-defined]
+        "allocated_storage": model.storage_gb, "storage_type": "gp3",  # type: ignore[attr-defined]
+        "storage_encrypted": True, "kms_key_id": Ref("key", "arn"),
+        "db_name": sql_identifier(cid), "username": DB_USER,
+        "manage_master_user_password": True, "master_user_secret_kms_key_id": Ref("key", "arn"),
+        "iam_database_authentication_enabled": True,
+        "db_subnet_group_name": Ref(f"{cid}-subnets", "name"), "vpc_security_group_ids": [Ref(f"{cid}-sg")],
+        "parameter_group_name": Ref(f"{cid}-parameters", "name"), "port": port,
+        "publicly_accessible": False, "multi_az": prod, "deletion_protection": prod,
+        "backup_retention_period": 14 if prod else 7, "copy_tags_to_snapshot": True,
+        "skip_final_snapshot": not prod,
+        **({"final_snapshot_identifier": p.name(cid, "final")} if prod else {}),
+        "auto_minor_version_upgrade": True, "enabled_cloudwatch_logs_exports": DB_LOGS[engine],
+        "performance_insights_enabled": True, "performance_insights_kms_key_id": Ref("key", "arn"),
+        "performance_insights_retention_period": 7,
+    }, cid, group="private", protect=prod, waivers=waivers)
+    p.facts.setdefault("stores", {})[cid] = {"kind": "database", "sg": f"{cid}-sg", "port": port, "engine": engine}
+    p.output(f"{cid.replace('-', '_')}_endpoint", Ref(f"{cid}-db", "address"), f"RDS endpoint of {cid}")
+
+
+def _store_env(p: AwsPlanner, cid: str, linked: set[str]) -> tuple[list[dict], dict[str, Any]]:
+    """Env vars (endpoint, port, name, secret ARN by reference) and IAM for the databases ``cid`` connects to."""
+    statements: list[dict] = []
+    env: dict[str, Any] = {}
+    for sid, store in sorted(p.facts.get("stores", {}).items()):
+        if sid not in linked or store["kind"] != "database":
+            continue
+        key = f"STACKS_APP_{sid.upper().replace('-', '_')}"
+        db = f"{sid}-db"
+        env.update({f"{key}_HOST": Ref(db, "address"), f"{key}_PORT": str(store["port"]),
+                    f"{key}_NAME": sql_identifier(sid), f"{key}_USER": DB_USER,
+                    f"{key}_CREDENTIALS_ARN": Ref(db, "master_user_secrets[0].secret_arn")})
+        statements.append(allow(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+                                [Ref(db, "master_user_secrets[0].secret_arn")]))
+        statements.append(allow(["rds-db:connect"], [concat(p.arn("rds-db", "dbuser:"), Ref(db, "resource_id"),
+                                                            f"/{DB_USER}")]))
+    return statements, env
+
+
+def _store_access(p: AwsPlanner, cid: str, sg: str) -> None:
+    """Open each store ``cid`` connects to for ``cid``'s tasks only, on the store's port, both ways."""
+    for sid, store in sorted(p.facts.get("stores", {}).items()):
+        if sid not in _linked(p, cid):
+            continue
+        port = store["port"]
+        p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{sid}-from-{cid}", {
+            "security_group_id": Ref(store["sg"]), "description": f"{cid} connects on {port}",
+            "ip_protocol": "tcp", "from_port": port, "to_port": port, "referenced_security_group_id": Ref(sg),
+        }, sid, group="vpc")
+        p.add("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", f"{cid}-to-{sid}", {
+            "security_group_id": Ref(sg), "description": f"to {sid} on {port}",
+            "ip_protocol": "tcp", "from_port": port, "to_port": port, "referenced_security_group_id": Ref(store["sg"]),
+        }, cid, group="vpc")
 
 
 # ---------------------------------------------------------------- workloads
@@ -512,6 +615,9 @@ def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
             statements.append(allow(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                                      "sqs:ReceiveMessage", "sqs:SendMessage"], [Ref(logical, "arn")]))
             env[f"STACKS_APP_{qid.upper().replace('-', '_')}_QUEUE_URL"] = Ref(logical, "url")
+    store_statements, store_env = _store_env(p, cid, linked)
+    statements.extend(store_statements)
+    env.update(store_env)
     # Access another planner grants this workload (the hybrid stack's cross-cloud paths): statements + env.
     extra = p.facts.get("extra_access", {}).get(cid, {})
     statements.extend(extra.get("statements", ()))
@@ -653,6 +759,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         "security_group_id": Ref(sg), "description": "HTTPS to AWS APIs (ECR, SSM, Athena, S3) via NAT/endpoint",
         "ip_protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": "0.0.0.0/0",
     }, cid, group="vpc")
+    _store_access(p, cid, sg)
     return {"task": td, "sg": sg, "port": port, "image": image}
 
 
@@ -855,8 +962,9 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         }, cid, group="public", waivers={"CKV_AWS_2": reason, "CKV_AWS_103": reason})
         listeners.append(f"{cid}-http")
         url = concat("http://", Ref(alb, "dns_name"))
-    p.output("url" if not p.facts.get("url_taken") else f"{cid.replace('-', '_')}_url", url, f"URL of {cid}")
-    p.facts["url_taken"] = True
+    # The outputs may be shared with a GCP planner (hybrid): the first public URL is "url" on either cloud.
+    taken = any(o.name == "url" for o in p.outputs)
+    p.output(f"{cid.replace('-', '_')}_url" if taken else "url", url, f"URL of {cid}")
     lb_dims = {"LoadBalancer": Ref(alb, "arn_suffix"), "TargetGroup": Ref(f"{cid}-tg", "arn_suffix")}
     _alarm(p, cid, f"{cid}-alarm-5xx", {
         "alarm_description": f"{cid}: more than 5% of requests answered 5xx for 10 minutes",
@@ -994,6 +1102,7 @@ class KindRule:
 KINDS: dict[str, KindRule] = {
     "bucket": KindRule(build_bucket, 0),
     "queue": KindRule(build_queue, 0),
+    "database": KindRule(build_database, 0),
     "warehouse": KindRule(build_warehouse, 1),
     "service": KindRule(build_service, 2),
     "frontend": KindRule(build_service, 2),
