@@ -1,0 +1,109 @@
+"""A database component on AWS: RDS in the private subnets, encrypted, IAM auth, no password in any file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from stacks.plan.core import Ref, to_json
+
+from .conftest import ROOT
+
+
+def _project(engine: str = "postgres"):
+    from stacks.project import project_from_text
+
+    doc = yaml.safe_load((ROOT / "stacks.yaml").read_text())
+    doc["components"]["orders"] = {"kind": "database", "engine": engine,
+                                   "version": "16" if engine == "postgres" else "8.0", "storage_gb": 50}
+    doc["connections"].append({"from": "api", "to": "orders", "protocol": "postgres"})
+    doc["stacks"] = {"aws": doc["stacks"]["aws"]}
+    return project_from_text(yaml.safe_dump(doc, sort_keys=False), root=ROOT)
+
+
+@pytest.fixture(scope="module")
+def plans():
+    from stacks.plan import build_plan
+
+    project = _project()
+    return {name: build_plan(project, name) for name in ("aws-dev", "aws-prod")}
+
+
+def test_rds_is_private_encrypted_and_follows_deletion_protection(plans):
+    for name, prod in (("aws-dev", False), ("aws-prod", True)):
+        db = plans[name].resource("orders-db")
+        i = db.inputs
+        assert i["storage_encrypted"] is True and i["kms_key_id"] == Ref("key", "arn")
+        assert i["performance_insights_kms_key_id"] == Ref("key", "arn")
+        assert i["publicly_accessible"] is False and i["iam_database_authentication_enabled"] is True
+        assert i["manage_master_user_password"] is True and "password" not in i
+        assert i["multi_az"] is prod and i["deletion_protection"] is prod and db.protect is prod
+        assert i["backup_retention_period"] >= 7
+        subnets = plans[name].resource("orders-subnets").inputs["subnet_ids"]
+        assert subnets and all(ref.name.startswith("private") for ref in subnets)
+
+
+def test_only_connecting_workloads_reach_it_on_its_port(plans):
+    plan = plans["aws-prod"]
+    ingress = [r for r in plan.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+               if r.inputs["security_group_id"] == Ref("orders-sg")]
+    assert [(r.inputs["referenced_security_group_id"], r.inputs["from_port"], r.inputs["to_port"])
+            for r in ingress] == [(Ref("api-sg"), 5432, 5432)]
+    assert all("cidr_ipv4" not in r.inputs for r in ingress)
+    egress = plan.resource("api-to-orders").inputs
+    assert egress["referenced_security_group_id"] == Ref("orders-sg") and egress["from_port"] == 5432
+
+
+def test_the_workload_gets_the_endpoint_and_the_secret_by_reference(plans):
+    plan = plans["aws-prod"]
+    container = plan.resource("api-task").inputs["container_definitions"].value[0]
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env["STACKS_APP_ORDERS_HOST"] == Ref("orders-db", "address")
+    assert env["STACKS_APP_ORDERS_PORT"] == "5432" and env["STACKS_APP_ORDERS_NAME"] == "orders"
+    assert env["STACKS_APP_ORDERS_CREDENTIALS_ARN"] == Ref("orders-db", "master_user_secrets[0].secret_arn")
+    grants = json.dumps(to_json(plan.resource("api-task-policy").inputs["policy"]))
+    assert "secretsmanager:GetSecretValue" in grants and "rds-db:connect" in grants
+    ingest = {e["name"] for e in plan.resource("ingest-task").inputs["container_definitions"].value[0]["environment"]}
+    assert not any("ORDERS" in n for n in ingest)  # not connected in the model: no address, no grant
+
+
+def test_mysql_uses_its_port_and_tls_parameter():
+    from stacks.plan import build_plan
+
+    plan = build_plan(_project("mysql"), "aws-prod")
+    assert plan.resource("orders-db").inputs["port"] == 3306
+    params = plan.resource("orders-parameters").inputs
+    assert params["family"] == "mysql8.0"
+    assert {"name": "require_secure_transport", "value": "1", "apply_method": "pending-reboot"} in params["parameters"]
+
+
+def test_checkov_passes_the_database(plans, tmp_path):
+    from deploy.checkov import run_checkov, waivers_in
+    from deploy.terraform import render_plan
+
+    for name, plan in plans.items():
+        tf = render_plan(plan)
+        path = tmp_path / name / "main.tf.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps(tf, indent=2))
+        result = run_checkov(path, ROOT)
+        assert not result.parsing_errors, result.parsing_errors
+        assert result.failed == [], "\n".join(f"{f['check']} {f['resource']}: {f['name']}" for f in result.failed)
+        mine = {c for addr, checks in waivers_in(tf).items() if "orders" in addr for c in checks}
+        used = {w["check"] for w in result.waived if "orders" in w["resource"]}
+        assert mine == used, f"unused waivers on the database: {mine - used}"
+        assert all(len(reason) > 30 for addr, checks in waivers_in(tf).items() if "orders" in addr
+                   for reason in checks.values())
+
+
+def test_the_pulumi_program_registers_the_database(plans):
+    from deploy.offline import run_offline
+
+    recorded = {r.name: r.inputs for r in run_offline(plans["aws-prod"]).resources}
+    db = recorded["orders-db"]
+    assert db["manageMasterUserPassword"] is True and db["storageEncrypted"] is True
+    env = {e["name"]: e["value"] for e in json.loads(recorded["api-task"]["containerDefinitions"])[0]["environment"]}
+    assert env["STACKS_APP_ORDERS_HOST"].endswith(".rds.amazonaws.com")
+    assert env["STACKS_APP_ORDERS_CREDENTIALS_ARN"].startswith("arn:aws:secretsmanager:")
