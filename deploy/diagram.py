@@ -57,6 +57,7 @@ MAIN: dict[str, str] = {
     "aws:elasticache/replicationGroup:ReplicationGroup": "ElastiCache",
     "aws:secretsmanager/secret:Secret": "Secrets Manager secret",
     "aws:scheduler/schedule:Schedule": "EventBridge schedule",
+    "aws:cloudwatch/eventRule:EventRule": "EventBridge rule",
 }
 # Mains of these types in one place are one icon with a line each (five IAM roles, one box).
 MERGED = {"aws:iam/role:Role": "IAM roles"}
@@ -80,6 +81,7 @@ COLUMNS = {
     "aws:lb/loadBalancer:LoadBalancer": 1,
     "aws:ecs/service:Service": 2, "aws:ecs/taskDefinition:TaskDefinition": 2,
     "aws:ssm/parameter:Parameter": 3, "aws:scheduler/schedule:Schedule": 2,
+    "aws:cloudwatch/eventRule:EventRule": 2,
     "aws:athena/workgroup:Workgroup": 3, "aws:glue/catalogDatabase:CatalogDatabase": 3, "aws:ec2/vpc:Vpc": 3,
     "aws:kms/key:Key": 4, "aws:ecs/cluster:Cluster": 4, "aws:sns/topic:Topic": 4,
 }

@@ -1052,18 +1052,88 @@ def build_service(p: AwsPlanner, comp: DeployedComponent) -> None:
     _service(p, comp)
 
 
+INCOMING = "incoming/"  # files dropped under this prefix of the lake bucket start the ingest job
+
+
+def _ingest_lake(p: AwsPlanner, cid: str) -> str | None:
+    """The logical lake bucket job ``cid`` ingests from: files flow to it from a bucket on this stack and
+    data flows from it to a warehouse (the model's connections)."""
+    comps = p.project.model.components
+    if comps[cid].kind != "job":
+        return None
+    flows = {(c.from_, c.to) for c in p.project.model.connections if c.flow == "data"}
+    if not any(a == cid and comps[b].kind == "warehouse" for a, b in flows):
+        return None
+    return next((logical for bid, logical in sorted(p.facts.get("buckets", {}).items()) if (bid, cid) in flows),
+                None)
+
+
+def _incoming_trigger(p: AwsPlanner, comp: DeployedComponent, w: dict[str, Any], lake: str) -> None:
+    """S3 -> EventBridge -> ECS RunTask: an object created under incoming/ runs the ingest job on it."""
+    cid = comp.id
+    p.add("aws:s3/bucketNotification:BucketNotification", f"{cid}-lake-events", {
+        "bucket": Ref(lake, "id"), "eventbridge": True,
+    }, cid, group="region")
+    bucket = p.resources[[r.name for r in p.resources].index(lake)]
+    bucket.waivers.pop("CKV2_AWS_62", None)  # object events now go to EventBridge
+    rule = f"{cid}-incoming"
+    p.add("aws:cloudwatch/eventRule:EventRule", rule, {
+        "name": p.name(cid, "incoming"),
+        "description": f"an object created under {INCOMING} in the lake runs {cid}",
+        "event_pattern": Json({
+            "source": ["aws.s3"], "detail-type": ["Object Created"],
+            "detail": {"bucket": {"name": [Ref(lake, "bucket")]}, "object": {"key": [{"prefix": INCOMING}]}},
+        }),
+    }, cid, group="region")
+    role = f"{cid}-events-role"
+    task_family = Ref(w["task"], "arn_without_revision")
+    p.add("aws:iam/role:Role", role, {
+        "name": p.name(cid, "events"), "assume_role_policy": assume_role("events.amazonaws.com"),
+        "description": f"EventBridge runs {cid}'s task definition, nothing else",
+    }, cid, group="global")
+    p.add("aws:iam/rolePolicy:RolePolicy", f"{cid}-events-policy", {
+        "role": Ref(role, "name"),
+        "policy": policy(
+            allow(["ecs:RunTask"], [task_family, concat(task_family, ":*")],
+                  Condition={"ArnEquals": {"ecs:cluster": Ref("cluster", "arn")}}),
+            allow(["iam:PassRole"], [Ref(f"{cid}-execution-role", "arn"), Ref(f"{cid}-task-role", "arn")]),
+        ),
+    }, cid, group="global")
+    command = list(comp.component.command or [])  # type: ignore[attr-defined]
+    source = concat("s3://", Ref(lake, "bucket"), "/" + INCOMING)
+    if "--source" in command[:-1]:
+        command[command.index("--source") + 1] = source
+    else:
+        command += ["--source", source]
+    if "--mode" not in command:
+        command += ["--mode", "append"]  # new files add to the published tables
+    p.add("aws:cloudwatch/eventTarget:EventTarget", f"{cid}-incoming-target", {
+        "rule": Ref(rule, "name"), "arn": Ref("cluster", "arn"), "role_arn": Ref(role, "arn"),
+        "ecs_target": {
+            "task_definition_arn": task_family, "launch_type": "FARGATE", "task_count": 1,
+            "network_configuration": {"subnets": [Ref(s) for s in p.facts["private_subnets"]],
+                                      "security_groups": [Ref(w["sg"])], "assign_public_ip": False},
+        },
+        "input": Json({"containerOverrides": [{"name": cid, "command": command}]}),
+    }, cid, group="region", depends_on=(f"{cid}-events-policy",))
+
+
 def build_job(p: AwsPlanner, comp: DeployedComponent) -> None:
     """A task definition run on demand (once per deploy) or on its cron schedule by EventBridge Scheduler."""
     w = _workload(p, comp)
     cid = comp.id
     p.output(f"{cid.replace('-', '_')}_task_definition", Ref(w["task"], "family"), f"task family of {cid}")
     schedule = comp.component.schedule  # type: ignore[attr-defined]
+    lake = _ingest_lake(p, cid)
+    if lake is not None:
+        _incoming_trigger(p, comp, w, lake)
     if not schedule:
         # Run on demand: `aws ecs run-task --network-configuration` takes these subnets and this group.
         p.output(f"{cid.replace('-', '_')}_security_group", Ref(w["sg"], "id"), f"security group for runs of {cid}")
-        sg = p.resources[[r.name for r in p.resources].index(w["sg"])]
-        sg.waivers["CKV2_AWS_5"] = (f"{cid} has no schedule: the group is attached by `aws ecs run-task` "
-                                    "(see the stack output) when the job runs")
+        if lake is None:  # the incoming/ rule's target attaches the group otherwise
+            sg = p.resources[[r.name for r in p.resources].index(w["sg"])]
+            sg.waivers["CKV2_AWS_5"] = (f"{cid} has no schedule: the group is attached by `aws ecs run-task` "
+                                        "(see the stack output) when the job runs")
         return
     p.add("aws:iam/role:Role", f"{cid}-scheduler-role", {
         "name": p.name(cid, "scheduler"), "assume_role_policy": assume_role("scheduler.amazonaws.com"),

@@ -73,7 +73,7 @@ def test_diagram_places_resources_where_they_run(bundled, plans):
     assert drawn["warehouse-table-orders"][-1] == "aws--warehouse-database"
     assert drawn["igw"][-1] == drawn["private-rt-2-nat"][-1] == "aws--vpc"
     assert drawn["cluster-exec-logs"][-1] == "aws--cluster"
-    assert drawn["ingest-sg"][-1] == "aws--ingest-task"  # no main uses it: its component's anchor
+    assert drawn["ingest-sg"][-1] == "aws--ingest-incoming"  # the incoming/ rule runs the tasks in it
 
 
 def test_diagram_edges_follow_the_model_connections(bundled, plans):
