@@ -28,8 +28,6 @@ from app import lake
 from app.errors import AppError
 from app.schema import TABLES
 
-PROCESSED = "processed/"
-
 
 def client(settings):
     """A storage client on Application Default Credentials (``STORAGE_EMULATOR_HOST`` for a local server)."""
@@ -154,13 +152,11 @@ def list_sources(gcs, source: str) -> list[Any]:
 def move_processed(gcs, source: str, consumed: list[dict], version: str) -> list[str]:
     """Move consumed objects from ``incoming/`` to ``processed/<version>/`` (copy, then delete the
     original only if it is still the generation that was ingested). Safe to repeat."""
-    bucket_name, prefix = split(source if source.endswith("/") else source + "/")
+    bucket_name = split(source if source.endswith("/") else source + "/")[0]
     bucket = gcs.bucket(bucket_name)
-    base = prefix[: -len("incoming/")] if prefix.endswith("incoming/") else prefix
     moved = []
     for item in consumed:
-        relative = item["name"][len(prefix) :]
-        target = f"{base}{PROCESSED}{version}/{relative}"
+        target = lake.processed_key(item["name"], version)
         blob = bucket.get_blob(item["name"])
         if blob is None:
             continue

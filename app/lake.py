@@ -221,12 +221,15 @@ def export(
     schema: str = "main",
     version: str | None = None,
     register: Callable[[dict], dict] | None = None,
+    sources: list[dict] | None = None,
 ) -> dict:
     """Write every table of ``schema`` in ``con`` (a configured connection) under a new version prefix,
     register it in the catalogs (``register(manifest)`` -> the manifest's ``catalog``), then publish
     it by replacing the manifest. Returns the manifest."""
     version = version_of(con, schema, version)
     manifest = new_manifest(version, write_version(con, lake_root, version, schema=schema))
+    if sources is not None:
+        manifest["sources"] = sources  # the objects this version consumed (see ``ingest``)
     if register is not None:
         manifest["catalog"] = register(manifest)
     publish(con, lake_root, manifest)
@@ -245,7 +248,9 @@ def publish(con: duckdb.DuckDBPyConnection, lake_root: str, manifest: dict) -> N
         )
 
 
-def publish_database(database: Path, settings, register: Callable[[dict], dict] | None = None) -> dict:
+def publish_database(
+    database: Path, settings, register: Callable[[dict], dict] | None = None, *, sources: list[dict] | None = None
+) -> dict:
     """Export a local DuckDB database file (a seed or an ingest) to the lake, register it in the
     catalogs the settings name (Glue, BigQuery) and publish it."""
     from app import catalog
@@ -253,13 +258,14 @@ def publish_database(database: Path, settings, register: Callable[[dict], dict] 
     if root(settings.lake_uri).startswith("gs://"):
         from app import gcs  # keyless: Application Default Credentials, no HMAC key
 
-        return gcs.publish_database(database, settings, register)
+        return gcs.publish_database(database, settings, register, sources=sources)
     con = duckdb.connect(":memory:")
     try:
         configure(con, settings)
         con.execute(f"ATTACH '{_q(str(database))}' AS shop (READ_ONLY)")
         return export(
-            con, settings.lake_uri, schema="shop", register=register or (lambda m: catalog.register(m, settings))
+            con, settings.lake_uri, schema="shop", register=register or (lambda m: catalog.register(m, settings)),
+            sources=sources,
         )
     finally:
         con.close()
@@ -276,10 +282,66 @@ def materialise(con: duckdb.DuckDBPyConnection, manifest: dict, database: Path) 
         con.execute("DETACH work")
 
 
-def _download_sources(con: duckdb.DuckDBPyConnection, source: str, directory: Path) -> dict:
+def s3_client(settings):
+    """boto3 S3 on the same endpoint and credentials httpfs uses (the task role's chain by default)."""
+    import boto3
+
+    kwargs: dict[str, Any] = {"region_name": settings.aws_region}
+    if settings.s3_endpoint:
+        kwargs["endpoint_url"] = ("https://" if settings.s3_use_ssl else "http://") + settings.s3_endpoint
+    if settings.s3_access_key_id and settings.s3_secret_access_key:
+        kwargs["aws_access_key_id"] = settings.s3_access_key_id.get_secret_value()
+        kwargs["aws_secret_access_key"] = settings.s3_secret_access_key.get_secret_value()
+    return boto3.client("s3", **kwargs)
+
+
+def _listed(s3, source: str) -> dict[str, str]:
+    """``{s3://bucket/key: etag}`` of the objects under ``source``."""
+    bucket, prefix = source[5:].split("/", 1)
+    out: dict[str, str] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for obj in page.get("Contents", []):
+            out[f"s3://{bucket}/{obj['Key']}"] = obj["ETag"]
+    return out
+
+
+def processed_key(key: str, version: str) -> str:
+    """Where a consumed object goes: ``a/incoming/b/x.csv`` -> ``a/processed/<version>/b/x.csv``."""
+    cut = key.find("incoming/")
+    if cut < 0:
+        return f"processed/{version}/{key}"
+    return f"{key[:cut]}processed/{version}/{key[cut + len('incoming/'):]}"
+
+
+def move_processed(s3, source: str, consumed: list[dict], version: str) -> list[str]:
+    """Move consumed objects out of ``.../incoming/`` to ``.../processed/<version>/`` (copy, then delete
+    the original only if it is still the object that was ingested). Safe to repeat."""
+    source = source if source.endswith("/") else source + "/"
+    bucket = source[5:].split("/", 1)[0]
+    moved = []
+    for item in consumed:
+        key = item["name"][len(f"s3://{bucket}/") :]
+        target = processed_key(key, version)
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+        except s3.exceptions.ClientError:
+            continue  # moved already
+        if head["ETag"] != item["etag"]:
+            continue  # a new file with the same name arrived: the next run ingests it
+        s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": key})
+        s3.delete_object(Bucket=bucket, Key=key)
+        moved.append(target)
+    return moved
+
+
+def _download_sources(
+    con: duckdb.DuckDBPyConnection, source: str, directory: Path, only: set[str] | None = None
+) -> dict:
     """Copy ``<source><table>*.csv|parquet`` objects next to the job, per table (read_blob over httpfs)."""
     source = source if source.endswith("/") else source + "/"
     files = [r[0] for r in con.execute("SELECT file FROM glob($p) ORDER BY file", {"p": source + "**"}).fetchall()]
+    if only is not None:
+        files = [f for f in files if f in only]
     found: dict[str, list[tuple[Path, str]]] = {}
     for uri in files:
         name = uri.rsplit("/", 1)[-1]
@@ -317,19 +379,38 @@ def ingest(source: str, mode: str, settings, register: Callable[[dict], dict] | 
         try:
             configure(con, settings)
             manifest = read_manifest(con, settings.lake_uri)
+            s3 = s3_client(settings) if source.startswith("s3://") else None
+            listed = _listed(s3, source if source.endswith("/") else source + "/") if s3 else None
+            done = {(x["name"], x.get("etag")) for x in (manifest or {}).get("sources", [])}
+            fresh = {uri for uri, etag in (listed or {}).items() if (uri, etag) not in done}
+            finished: list[str] = []
+            if s3 is not None and manifest is not None and len(fresh) < len(listed):
+                # Published already (a crash came between publish and move): finish that move first.
+                finished = move_processed(s3, source, manifest.get("sources", []), manifest["version"])
+            (work / "in").mkdir()
+            try:
+                sources = _download_sources(con, source, work / "in", fresh if s3 is not None else None)
+            except AppError:
+                if finished:
+                    return {"version": manifest["version"], "previous": manifest["version"], "tables": {},
+                            "totals": {}, "moved": len(finished),
+                            "seconds": round(time.perf_counter() - started, 3)}
+                raise
             if manifest is not None:
                 materialise(con, manifest, database)
-            (work / "in").mkdir()
-            sources = _download_sources(con, source, work / "in")
         finally:
             con.close()
         result = run_ingest(database, sources, mode, source_label=source, threads=settings.threads)
-        published = publish_database(database, settings, register)
+        consumed = [{"name": uri, "etag": listed[uri]} for files in sources.values() for _, uri in files] \
+            if listed is not None else None
+        published = publish_database(database, settings, register, sources=consumed)
+    moved = move_processed(s3, source, consumed, published["version"]) if s3 is not None else []
     return {
         "version": published["version"],
         "previous": manifest["version"] if manifest else None,
         "tables": result.tables,
         "totals": result.totals,
+        "moved": len(moved) + len(finished),
         "seconds": round(time.perf_counter() - started, 3),
     }
 
