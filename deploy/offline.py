@@ -99,6 +99,10 @@ class AwsMocks(pmocks.Mocks):
             "resourceId": inputs.get("resourceId", f"db-{zlib.crc32(args.name.encode()):08X}" if module == "rds"
                                      else "service/cluster/service"),
             "address": f"{name}.c0ffee.{self.region}.rds.amazonaws.com",  # RDS endpoint
+            "primaryEndpointAddress": f"master.{args.name}.c0ffee.euw1.cache.amazonaws.com",
+            "clusterAddress": f"{args.name}.c0ffee.cfg.euw1.cache.amazonaws.com",
+            "userId": inputs.get("userId", args.name),
+            "userGroupId": inputs.get("userGroupId", args.name),
             "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:rds!{name}",
                                    "kmsKeyId": "0a1b2c3d", "secretStatus": "active"}],
         }

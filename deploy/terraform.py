@@ -81,6 +81,11 @@ TF_TYPES: dict[str, str] = {
     "aws:rds/instance:Instance": "aws_db_instance",
     "aws:rds/subnetGroup:SubnetGroup": "aws_db_subnet_group",
     "aws:rds/parameterGroup:ParameterGroup": "aws_db_parameter_group",
+    "aws:elasticache/subnetGroup:SubnetGroup": "aws_elasticache_subnet_group",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "aws_elasticache_replication_group",
+    "aws:elasticache/cluster:Cluster": "aws_elasticache_cluster",
+    "aws:elasticache/user:User": "aws_elasticache_user",
+    "aws:elasticache/userGroup:UserGroup": "aws_elasticache_user_group",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
 }

@@ -524,12 +524,92 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
     p.output(f"{cid.replace('-', '_')}_endpoint", Ref(f"{cid}-db", "address"), f"RDS endpoint of {cid}")
 
 
+CACHE_PORTS = {"redis": 6379, "memcached": 11211}
+
+
+def _cache_node(memory_mib: int) -> str:
+    # The smallest Graviton node whose memory holds the model's `memory`.
+    for mib, node in ((512, "cache.t4g.micro"), (1400, "cache.t4g.small"), (3100, "cache.t4g.medium"),
+                      (6500, "cache.m7g.large"), (13000, "cache.r7g.large"), (26000, "cache.r7g.xlarge")):
+        if memory_mib <= mib:
+            return node
+    return "cache.r7g.2xlarge"
+
+
+def build_cache(p: AwsPlanner, comp: DeployedComponent) -> None:
+    """ElastiCache in the private subnets, reachable only from its users.
+
+    Redis: a replication group encrypted at rest (stack key) and in transit, whose users
+    authenticate with IAM (RBAC user group: no AUTH token or password anywhere).
+    Memcached: a TLS cluster (memcached has neither users nor at-rest encryption).
+    """
+    cid, model = comp.id, comp.component
+    engine = model.engine  # type: ignore[attr-defined]
+    port = CACHE_PORTS[engine]
+    prod = p.prod_like
+    node = _cache_node(model.memory)  # type: ignore[attr-defined]
+    p.add("aws:elasticache/subnetGroup:SubnetGroup", f"{cid}-subnets", {
+        "name": p.name(cid), "description": f"private subnets of {cid}",
+        "subnet_ids": [Ref(s) for s in p.facts["private_subnets"]],
+    }, cid, group="vpc")
+    p.add("aws:ec2/securityGroup:SecurityGroup", f"{cid}-sg", {
+        "name": p.name(cid, "cache"), "description": f"{cid}: only the workloads that connect to it, on {port}",
+        "vpc_id": Ref("vpc"),
+    }, cid, group="vpc")
+    common = {"subnet_group_name": Ref(f"{cid}-subnets", "name"), "security_group_ids": [Ref(f"{cid}-sg")],
+              "port": port, "node_type": node}
+    if engine == "memcached":
+        p.add("aws:elasticache/cluster:Cluster", f"{cid}-cache", {
+            "cluster_id": p.name(cid), "engine": "memcached", "engine_version": "1.6.22",
+            "num_cache_nodes": 2 if prod else 1, "az_mode": "cross-az" if prod else "single-az",
+            "transit_encryption_enabled": True, **common,
+        }, cid, group="private")
+        address = Ref(f"{cid}-cache", "cluster_address")  # the configuration endpoint's host name
+    else:
+        user = p.name(cid, "app")
+        p.add("aws:elasticache/user:User", f"{cid}-default-user", {
+            "user_id": p.name(cid, "default"), "user_name": "default", "engine": "redis",
+            "access_string": "off -@all", "authentication_mode": {"type": "no-password-required"},
+        }, cid, group="region")
+        p.add("aws:elasticache/user:User", f"{cid}-user", {
+            "user_id": user, "user_name": user, "engine": "redis",
+            "access_string": "on ~* +@all -@dangerous", "authentication_mode": {"type": "iam"},
+        }, cid, group="region")
+        p.add("aws:elasticache/userGroup:UserGroup", f"{cid}-users", {
+            "user_group_id": p.name(cid), "engine": "redis",
+            "user_ids": [Ref(f"{cid}-default-user", "user_id"), Ref(f"{cid}-user", "user_id")],
+        }, cid, group="region")
+        p.add("aws:elasticache/replicationGroup:ReplicationGroup", f"{cid}-cache", {
+            "replication_group_id": p.name(cid), "description": f"{cid} ({engine})",
+            "engine": "redis", "engine_version": "7.1",
+            "num_cache_clusters": 2 if prod else 1,
+            "automatic_failover_enabled": prod, "multi_az_enabled": prod,
+            "at_rest_encryption_enabled": True, "kms_key_id": Ref("key", "arn"),
+            "transit_encryption_enabled": True, "user_group_ids": [Ref(f"{cid}-users", "user_group_id")],
+            "snapshot_retention_limit": 7 if prod else 1, "auto_minor_version_upgrade": True, **common,
+        }, cid, group="private", waivers={} if prod else {
+            "CKV2_AWS_50": "multi-AZ failover only where the environment sets deletion_protection (dev is disposable)",
+        })
+        address = Ref(f"{cid}-cache", "primary_endpoint_address")
+    p.facts.setdefault("stores", {})[cid] = {"kind": "cache", "sg": f"{cid}-sg", "port": port, "engine": engine,
+                                             "address": address}
+    p.output(f"{cid.replace('-', '_')}_endpoint", address, f"ElastiCache endpoint of {cid}")
+
+
 def _store_env(p: AwsPlanner, cid: str, linked: set[str]) -> tuple[list[dict], dict[str, Any]]:
     """Env vars (endpoint, port, name, secret ARN by reference) and IAM for the databases ``cid`` connects to."""
     statements: list[dict] = []
     env: dict[str, Any] = {}
     for sid, store in sorted(p.facts.get("stores", {}).items()):
-        if sid not in linked or store["kind"] != "database":
+        if sid not in linked:
+            continue
+        if store["kind"] == "cache":
+            key = f"STACKS_APP_{sid.upper().replace('-', '_')}"
+            env.update({f"{key}_HOST": store["address"], f"{key}_PORT": str(store["port"]), f"{key}_TLS": "true"})
+            if store["engine"] == "redis":
+                env[f"{key}_USER"] = p.name(sid, "app")
+                statements.append(allow(["elasticache:Connect"], [Ref(f"{sid}-cache", "arn"),
+                                                                  Ref(f"{sid}-user", "arn")]))
             continue
         key = f"STACKS_APP_{sid.upper().replace('-', '_')}"
         db = f"{sid}-db"
@@ -1173,6 +1253,7 @@ KINDS: dict[str, KindRule] = {
     "bucket": KindRule(build_bucket, 0),
     "queue": KindRule(build_queue, 0),
     "database": KindRule(build_database, 0),
+    "cache": KindRule(build_cache, 0),
     "warehouse": KindRule(build_warehouse, 1),
     "service": KindRule(build_service, 2),
     "frontend": KindRule(build_service, 2),

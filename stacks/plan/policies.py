@@ -74,6 +74,8 @@ ENCRYPTION: dict[str, Callable[[Plan, Resource], bool]] = {
     "aws:cloudwatch/logGroup:LogGroup": lambda plan, r: bool(r.inputs.get("kms_key_id")),
     "aws:sns/topic:Topic": lambda plan, r: bool(r.inputs.get("kms_master_key_id")),
     "aws:sqs/queue:Queue": lambda plan, r: bool(r.inputs.get("kms_master_key_id")),
+    "aws:elasticache/replicationGroup:ReplicationGroup": lambda plan, r: r.inputs.get(
+        "at_rest_encryption_enabled") is True and r.inputs.get("transit_encryption_enabled") is True,
     "aws:rds/instance:Instance": lambda plan, r: r.inputs.get("storage_encrypted") is True and bool(
         r.inputs.get("kms_key_id")) and r.inputs.get("publicly_accessible") is False,
     "aws:ecr/repository:Repository": lambda plan, r: any(

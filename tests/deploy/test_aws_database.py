@@ -107,3 +107,49 @@ def test_the_pulumi_program_registers_the_database(plans):
     env = {e["name"]: e["value"] for e in json.loads(recorded["api-task"]["containerDefinitions"])[0]["environment"]}
     assert env["STACKS_APP_ORDERS_HOST"].endswith(".rds.amazonaws.com")
     assert env["STACKS_APP_ORDERS_CREDENTIALS_ARN"].startswith("arn:aws:secretsmanager:")
+
+
+def _cache_project():
+    from stacks.project import project_from_text
+
+    doc = yaml.safe_load((ROOT / "stacks.yaml").read_text())
+    doc["components"]["sessions"] = {"kind": "cache", "engine": "redis", "memory": 1024}
+    doc["components"]["tiles"] = {"kind": "cache", "engine": "memcached"}
+    doc["connections"] += [{"from": "api", "to": "sessions", "protocol": "redis"},
+                           {"from": "api", "to": "tiles", "protocol": "tcp"}]
+    doc["stacks"] = {"aws": doc["stacks"]["aws"]}
+    return project_from_text(yaml.safe_dump(doc, sort_keys=False), root=ROOT)
+
+
+def test_redis_is_encrypted_with_iam_users_and_memcached_uses_tls(tmp_path):
+    from deploy.checkov import run_checkov
+    from deploy.offline import run_offline
+    from deploy.terraform import render_plan
+    from stacks.plan import build_plan
+
+    project = _cache_project()
+    for name, prod in (("aws-dev", False), ("aws-prod", True)):
+        plan = build_plan(project, name)
+        rg = plan.resource("sessions-cache").inputs
+        assert rg["at_rest_encryption_enabled"] and rg["transit_encryption_enabled"]
+        assert rg["kms_key_id"] == Ref("key", "arn") and rg["node_type"] == "cache.t4g.small"
+        assert rg["multi_az_enabled"] is prod and rg["num_cache_clusters"] == (2 if prod else 1)
+        assert "auth_token" not in rg and rg["user_group_ids"] == [Ref("sessions-users", "user_group_id")]
+        assert plan.resource("sessions-user").inputs["authentication_mode"] == {"type": "iam"}
+        assert plan.resource("sessions-default-user").inputs["access_string"].startswith("off")
+        assert plan.resource("tiles-cache").inputs["transit_encryption_enabled"] is True
+        for store, port in (("sessions", 6379), ("tiles", 11211)):
+            ingress = [r.inputs for r in plan.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                       if r.inputs["security_group_id"] == Ref(f"{store}-sg")]
+            assert [(i["referenced_security_group_id"], i["from_port"]) for i in ingress] == [(Ref("api-sg"), port)]
+        grants = json.dumps(to_json(plan.resource("api-task-policy").inputs["policy"]))
+        assert "elasticache:Connect" in grants
+        path = tmp_path / name / "main.tf.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps(render_plan(plan), indent=2))
+        result = run_checkov(path, ROOT)
+        assert result.failed == [], "\n".join(f"{f['check']} {f['resource']}: {f['name']}" for f in result.failed)
+    recorded = {r.name: r.inputs for r in run_offline(plan).resources}
+    env = {e["name"]: e["value"] for e in json.loads(recorded["api-task"]["containerDefinitions"])[0]["environment"]}
+    assert env["STACKS_APP_SESSIONS_HOST"].endswith(".cache.amazonaws.com") and env["STACKS_APP_SESSIONS_TLS"] == "true"
+    assert env["STACKS_APP_TILES_PORT"] == "11211" and ":" not in env["STACKS_APP_TILES_HOST"]
