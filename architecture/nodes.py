@@ -158,6 +158,7 @@ AWS_RESOURCES: dict[str, str] = {
     "aws:sqs/queue:Queue": D + "aws.integration.SimpleQueueServiceSqsQueue",
     "aws:rds/instance:Instance": D + "aws.database.RDSInstance",
     "aws:elasticache/replicationGroup:ReplicationGroup": D + "aws.database.ElasticacheForRedis",
+    "aws:elasticache/cluster:Cluster": D + "aws.database.ElasticacheForMemcached",
     "aws:scheduler/schedule:Schedule": D + "aws.integration.EventbridgeScheduler",
     "aws:cloudwatch/eventRule:EventRule": D + "aws.integration.EventbridgeRule",
     "aws:cloudwatch/eventTarget:EventTarget": D + "aws.integration.EventbridgeRule",

@@ -55,6 +55,7 @@ MAIN: dict[str, str] = {
     "aws:sqs/queue:Queue": "SQS queue",
     "aws:rds/instance:Instance": "RDS instance",
     "aws:elasticache/replicationGroup:ReplicationGroup": "ElastiCache",
+    "aws:elasticache/cluster:Cluster": "ElastiCache (memcached)",
     "aws:secretsmanager/secret:Secret": "Secrets Manager secret",
     "aws:scheduler/schedule:Schedule": "EventBridge schedule",
     "aws:cloudwatch/eventRule:EventRule": "EventBridge rule",
@@ -87,7 +88,7 @@ COLUMNS = {
 }
 KIND_COLUMNS = {"bucket": 1, "queue": 2, "warehouse": 3, "database": 3, "cache": 3, None: 4}  # stores, by kind
 STORES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:sqs/queue:Queue", "aws:rds/instance:Instance",
-          "aws:elasticache/replicationGroup:ReplicationGroup")
+          "aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/cluster:Cluster")
 TABLE_COLUMNS = {"public": 1, "private": 2}
 # Left to right, an edge label takes a column of its own: short lines keep those columns narrow.
 LABEL_WIDTH = 14

@@ -153,3 +153,17 @@ def test_redis_is_encrypted_with_iam_users_and_memcached_uses_tls(tmp_path):
     env = {e["name"]: e["value"] for e in json.loads(recorded["api-task"]["containerDefinitions"])[0]["environment"]}
     assert env["STACKS_APP_SESSIONS_HOST"].endswith(".cache.amazonaws.com") and env["STACKS_APP_SESSIONS_TLS"] == "true"
     assert env["STACKS_APP_TILES_PORT"] == "11211" and ":" not in env["STACKS_APP_TILES_HOST"]
+
+
+def test_the_aws_diagram_draws_the_stores():
+    from architecture.cloud import drawn
+    from architecture.registry import context
+    from deploy.diagram import MAIN, aws_spec
+    from stacks.plan import build_plan
+
+    project = _cache_project()
+    plan = build_plan(project, "aws-prod")
+    spec = aws_spec(context(project, "aws"), plan).normalized()
+    assert set(drawn(spec)) == {r.name for r in plan.resources}  # every resource in exactly one node
+    for type_ in ("aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/cluster:Cluster"):
+        assert type_ in MAIN and plan.by_type(type_)
