@@ -10,6 +10,7 @@ A failed registration leaves the manifest, and so every engine, on the previous 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Mapping
@@ -153,6 +154,28 @@ def register(manifest: dict, settings) -> dict:
             manifest, settings.bigquery_project, settings.bigquery_dataset, client, settings.bigquery_connection
         )
     return catalog
+
+
+def drop_versions(versions: list[str], settings) -> None:
+    """Delete the catalog tables of superseded versions (Glue and/or BigQuery, as ``register`` made them)."""
+    from app.lake import LAKE_TABLES
+
+    if settings.glue_database:
+        import boto3
+
+        glue = boto3.client("glue", region_name=settings.aws_region)
+        for version in versions:
+            for name in LAKE_TABLES:
+                with contextlib.suppress(glue.exceptions.EntityNotFoundException):  # dropped already
+                    glue.delete_table(DatabaseName=settings.glue_database, Name=physical_name(name, version))
+    if settings.bigquery_dataset and (settings.lake_uri or "").startswith("gs://"):
+        from google.cloud import bigquery
+
+        client = bigquery.Client(project=settings.bigquery_project, location=settings.bigquery_location)
+        for version in versions:
+            for name in LAKE_TABLES:
+                client.delete_table(f"{settings.bigquery_project}.{settings.bigquery_dataset}."
+                                    f"{physical_name(name, version)}", not_found_ok=True)
 
 
 def fetch_manifest(settings) -> dict | None:

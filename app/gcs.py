@@ -92,6 +92,7 @@ def publish_database(
     gcs=None,
     *,
     sources: list[dict] | None = None,
+    history: list[str] | None = None,
 ) -> dict:
     """Export a local DuckDB file: Parquet written locally, uploaded, registered, then the manifest."""
     from app import catalog
@@ -110,6 +111,8 @@ def publish_database(
     manifest = lake.new_manifest(version, tables)
     if sources is not None:
         manifest["sources"] = sources
+    if history is not None:
+        manifest["history"] = [version, *[v for v in history if v != version]]  # newest first
     manifest["catalog"] = register(manifest)
     put_manifest(gcs, settings.lake_uri, manifest)
     return manifest
@@ -147,6 +150,14 @@ def list_sources(gcs, source: str) -> list[Any]:
             blob = gcs.bucket(bucket_name).get_blob(blob.name) or blob
         out.append(blob)
     return sorted(out, key=lambda b: b.name)
+
+
+def _delete_prefix(gcs, uri: str) -> int:
+    bucket_name, prefix = split(uri)
+    blobs = list(gcs.list_blobs(bucket_name, prefix=prefix))
+    for blob in blobs:
+        blob.delete()
+    return len(blobs)
 
 
 def move_processed(gcs, source: str, consumed: list[dict], version: str) -> list[str]:
@@ -213,8 +224,10 @@ def ingest(
             blob.download_to_filename(str(path))
             found.setdefault(table, []).append((path, f"gs://{blob.bucket.name}/{blob.name}"))
         result = run_ingest(database, found, mode, source_label=source, threads=settings.threads)
-        published = publish_database(database, settings, register, gcs, sources=consumed)
+        published = publish_database(database, settings, register, gcs, sources=consumed,
+                                     history=lake.history_of(manifest))
     moved = move_processed(gcs, source, consumed, published["version"])
+    lake.prune(published, settings, lambda prefix: _delete_prefix(gcs, prefix))
     return {
         "version": published["version"],
         "previous": manifest["version"] if manifest else None,

@@ -222,6 +222,7 @@ def export(
     version: str | None = None,
     register: Callable[[dict], dict] | None = None,
     sources: list[dict] | None = None,
+    history: list[str] | None = None,
 ) -> dict:
     """Write every table of ``schema`` in ``con`` (a configured connection) under a new version prefix,
     register it in the catalogs (``register(manifest)`` -> the manifest's ``catalog``), then publish
@@ -230,6 +231,8 @@ def export(
     manifest = new_manifest(version, write_version(con, lake_root, version, schema=schema))
     if sources is not None:
         manifest["sources"] = sources  # the objects this version consumed (see ``ingest``)
+    if history is not None:
+        manifest["history"] = [version, *[v for v in history if v != version]]  # newest first
     if register is not None:
         manifest["catalog"] = register(manifest)
     publish(con, lake_root, manifest)
@@ -249,7 +252,12 @@ def publish(con: duckdb.DuckDBPyConnection, lake_root: str, manifest: dict) -> N
 
 
 def publish_database(
-    database: Path, settings, register: Callable[[dict], dict] | None = None, *, sources: list[dict] | None = None
+    database: Path,
+    settings,
+    register: Callable[[dict], dict] | None = None,
+    *,
+    sources: list[dict] | None = None,
+    history: list[str] | None = None,
 ) -> dict:
     """Export a local DuckDB database file (a seed or an ingest) to the lake, register it in the
     catalogs the settings name (Glue, BigQuery) and publish it."""
@@ -258,7 +266,7 @@ def publish_database(
     if root(settings.lake_uri).startswith("gs://"):
         from app import gcs  # keyless: Application Default Credentials, no HMAC key
 
-        return gcs.publish_database(database, settings, register, sources=sources)
+        return gcs.publish_database(database, settings, register, sources=sources, history=history)
     con = duckdb.connect(":memory:")
     try:
         configure(con, settings)
@@ -266,6 +274,7 @@ def publish_database(
         return export(
             con, settings.lake_uri, schema="shop", register=register or (lambda m: catalog.register(m, settings)),
             sources=sources,
+            history=history,
         )
     finally:
         con.close()
@@ -303,6 +312,41 @@ def _listed(s3, source: str) -> dict[str, str]:
         for obj in page.get("Contents", []):
             out[f"s3://{bucket}/{obj['Key']}"] = obj["ETag"]
     return out
+
+
+def history_of(manifest: dict | None) -> list[str]:
+    """Published versions, newest first, as the manifest knows them (older manifests: the version)."""
+    if manifest is None:
+        return []
+    return list(manifest.get("history") or [manifest["version"]])
+
+
+def prune(manifest: dict, settings, delete_prefix: Callable[[str], int]) -> list[str]:
+    """After a successful publish, delete the versions beyond the newest ``lake_keep_versions``: their
+    table prefixes and their catalog tables. Never the published version or the one before it."""
+    keep = max(2, settings.lake_keep_versions)
+    history = manifest.get("history") or []
+    old = [v for v in history[keep:] if v not in history[:2] and VERSION_RE.match(v)]
+    for version in old:
+        for name in LAKE_TABLES:
+            delete_prefix(table_prefix(settings.lake_uri, name, version))
+    if old:
+        from app import catalog
+
+        catalog.drop_versions(old, settings)
+        log.info("lake versions pruned", extra={"fields": {"versions": old}})
+    return old
+
+
+def _delete_prefix(s3, uri: str) -> int:
+    bucket, prefix = uri[5:].split("/", 1)
+    count = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            count += len(keys)
+    return count
 
 
 def processed_key(key: str, version: str) -> str:
@@ -403,8 +447,10 @@ def ingest(source: str, mode: str, settings, register: Callable[[dict], dict] | 
         result = run_ingest(database, sources, mode, source_label=source, threads=settings.threads)
         consumed = [{"name": uri, "etag": listed[uri]} for files in sources.values() for _, uri in files] \
             if listed is not None else None
-        published = publish_database(database, settings, register, sources=consumed)
+        published = publish_database(database, settings, register, sources=consumed, history=history_of(manifest))
     moved = move_processed(s3, source, consumed, published["version"]) if s3 is not None else []
+    if s3 is not None:
+        prune(published, settings, lambda prefix: _delete_prefix(s3, prefix))
     return {
         "version": published["version"],
         "previous": manifest["version"] if manifest else None,

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     lake_memory_rows: int = Field(
         200_000, ge=0, description="lake: tables with at most this many rows are loaded into memory per version."
     )
+    lake_keep_versions: int = Field(
+        3, ge=2, le=1000, description="The ingest job keeps this many published versions (files and catalog tables)."
+    )
     s3_endpoint: str | None = Field(None, description="host:port of an S3-compatible server (MinIO, tests).")
     s3_use_ssl: bool = Field(True, description="HTTPS to s3_endpoint.")
     s3_access_key_id: SecretStr | None = Field(None, description="Static S3/GCS HMAC key id (else the AWS chain).")

@@ -79,3 +79,58 @@ def test_a_crash_between_publish_and_move_is_finished_by_the_next_run(s3_server,
     assert _manifest(s3, bucket)["version"] == published["version"]  # not ingested twice
     assert _keys(s3, bucket, "incoming/") == []
     assert _keys(s3, bucket, "processed/") == [f"processed/{published['version']}/products.csv"]
+
+
+def test_retention_keeps_the_last_versions_and_never_the_published_or_previous(s3_server, bucket, small_db):
+    from app import lake
+
+    settings = lake_settings(s3_server, f"s3://{bucket}/tables/", lake_keep_versions=2)
+    first = lake.publish_database(small_db, settings)
+    s3 = _s3(s3_server)
+    source = f"s3://{bucket}/incoming/"
+    versions = [first["version"]]
+    for i in range(3):
+        s3.put_object(Bucket=bucket, Key=f"incoming/products-{i}.csv",
+                      Body=f"product_id,name,category,unit_price\n{9301 + i},Item {i},Home,1.00\n".encode())
+        versions.append(lake.ingest(source, "append", settings)["version"])
+    manifest = _manifest(s3, bucket)
+    assert manifest["history"][:2] == [versions[-1], versions[-2]]
+    on_disk = {k.split("version=")[1].split("/")[0] for k in _keys(s3, bucket, "tables/") if "version=" in k}
+    assert on_disk == {versions[-1], versions[-2]}  # the published one and the one before it
+    for table in lake.LAKE_TABLES:  # every table of the kept versions is whole
+        for v in versions[-2:]:
+            assert _keys(s3, bucket, f"tables/{table}/version={v}/"), (table, v)
+    # The published version still serves every row.
+    engine = lake.LakeEngine(settings)
+    assert engine.fetch("SELECT count(*) AS n FROM products WHERE product_id >= 9301")[0]["n"] == 3
+
+
+def test_retention_setting_is_validated():
+    from pydantic import ValidationError
+
+    from app.settings import Settings
+
+    with pytest.raises(ValidationError, match="lake_keep_versions"):
+        Settings(lake_keep_versions=1)
+
+
+def test_pruned_versions_lose_their_glue_tables_and_kept_ones_stay(published_lake, monkeypatch):
+    """``catalog.drop_versions`` against moto's Glue: a pruned version's tables go, others stay."""
+    from moto import mock_aws
+
+    from app.catalog import drop_versions, physical_name, register_glue
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings, manifest = published_lake
+    with mock_aws():
+        glue = boto3.client("glue", region_name=settings.aws_region)
+        glue.create_database(DatabaseInput={"Name": "shop_warehouse"})
+        old = json.loads(json.dumps(manifest))
+        kept = {**json.loads(json.dumps(manifest)), "version": "keptversion1"}
+        register_glue(old, "shop_warehouse", glue)
+        register_glue(kept, "shop_warehouse", glue)
+        drop_versions([old["version"]], settings.model_copy(update={"glue_database": "shop_warehouse"}))
+        names = {t["Name"] for t in glue.get_tables(DatabaseName="shop_warehouse")["TableList"]}
+        assert names == {physical_name(t, "keptversion1") for t in manifest["tables"]}
+        drop_versions([old["version"]], settings.model_copy(update={"glue_database": "shop_warehouse"}))  # again: ok
