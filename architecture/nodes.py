@@ -162,7 +162,6 @@ AWS_RESOURCES: dict[str, str] = {
     "aws:scheduler/schedule:Schedule": D + "aws.integration.EventbridgeScheduler",
     "aws:cloudwatch/eventRule:EventRule": D + "aws.integration.EventbridgeRule",
     "aws:cloudwatch/eventTarget:EventTarget": D + "aws.integration.EventbridgeRule",
-    "aws:s3/bucketNotification:BucketNotification": D + "aws.integration.EventbridgeEvent",
     "aws:acm/certificateValidation:CertificateValidation": D + "aws.security.CertificateManager",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": D + "aws.network.Nacl",
     "aws:ec2/route:Route": D + "aws.network.RouteTable",
