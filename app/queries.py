@@ -70,7 +70,7 @@ QUERIES: dict[str, str] = {
     "last_ingests": """
         SELECT table_name, max(finished_at) AS finished_at, arg_max(rows, ingest_id) AS rows,
                arg_max(mode, ingest_id) AS mode, arg_max(source, ingest_id) AS source
-        FROM ingest_log GROUP BY table_name
+        FROM ingest_log GROUP BY table_name ORDER BY table_name
     """,
     "ingests": """
         SELECT ingest_id, table_name, mode, rows, source, started_at, finished_at
