@@ -23,7 +23,7 @@ from typing import Any
 from stacks.errors import StacksError
 from stacks.model import WORKLOAD_KINDS
 from stacks.naming import resource_name, sql_identifier
-from stacks.plan.core import Concat, DataSource, Json, Output, Plan, Ref, Resource, Var, check_plan, concat
+from stacks.plan.core import Concat, DataSource, Json, Output, Plan, PlannerBase, Ref, Resource, Var, check_plan, concat
 from stacks.project import DeployedComponent, Deployment, Project
 
 VPC_CIDR = "10.0.0.0/16"
@@ -47,7 +47,7 @@ WAIVE_WAF = ("WAF is an account-level choice with per-request cost; the ALB drop
 
 
 @dataclass
-class AwsPlanner:
+class AwsPlanner(PlannerBase):
     """Collects the resources of one aws deployable while builders run."""
 
     project: Project
@@ -59,36 +59,12 @@ class AwsPlanner:
     facts: dict[str, Any] = field(default_factory=dict)  # what later builders need from earlier ones
     aliases: dict[str, tuple[str, dict]] = field(default_factory=dict)  # extra provider configurations
 
-    @property
-    def system(self) -> str:
-        return self.project.model.system.name
-
-    @property
-    def env(self) -> str:
-        return self.deployment.environment
-
-    @property
-    def settings(self):
-        return self.deployment.settings
-
-    @property
-    def prod_like(self) -> bool:
-        return self.settings.deletion_protection
-
     def name(self, component: str = "", suffix: str = "") -> str:
         return resource_name(self.system, component, self.env, suffix)
 
     def add(self, type_: str, name: str, inputs: dict, component: str | None = None, **options: Any) -> Ref:
         self.resources.append(Resource(type_, name, inputs, component, **options))
         return Ref(name, "id")
-
-    def lookup(self, type_: str, name: str, args: dict | None = None, **options: Any) -> str:
-        if not any(d.name == name for d in self.data):
-            self.data.append(DataSource(type_, name, args or {}, **options))
-        return name
-
-    def output(self, name: str, value: Any, description: str = "") -> None:
-        self.outputs.append(Output(name, value, description))
 
     def account(self) -> Ref:
         return Ref(self.lookup("aws:index/getCallerIdentity:getCallerIdentity", "caller"), "account_id")

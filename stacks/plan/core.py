@@ -245,3 +245,42 @@ def check_plan(plan: Plan) -> None:
             if ref not in seen and ref not in data:
                 raise ValueError(f"plan {plan.stack}: {res.name} refers to '{ref}', not defined before it")
         seen.add(res.name)
+
+
+class PlannerBase:
+    """What every target's planner shares (mixed into the AwsPlanner and GcpPlanner dataclasses).
+
+    Subclasses provide the ``project``, ``deployment``, ``data`` and ``outputs`` fields.
+    """
+
+    project: Any
+    deployment: Any
+    data: list[DataSource]
+    outputs: list[Output]
+
+    @property
+    def system(self) -> str:
+        return self.project.model.system.name
+
+    @property
+    def env(self) -> str:
+        return self.deployment.environment
+
+    @property
+    def settings(self):
+        return self.deployment.settings
+
+    @property
+    def prod_like(self) -> bool:
+        return self.settings.deletion_protection
+
+    def lookup(self, type_: str, name: str, args: dict | None = None, **options: Any) -> str:
+        if not any(d.name == name for d in self.data):
+            self.data.append(DataSource(type_, name, args or {}, **options))
+        return name
+
+    def output(self, name: str, value: Any, description: str = "") -> None:
+        # Planners may share one output list (the hybrid stack): a name set twice is a planner bug.
+        if any(o.name == name for o in self.outputs):
+            raise ValueError(f"plan {self.deployment.name}: output '{name}' is set twice")
+        self.outputs.append(Output(name, value, description))

@@ -39,7 +39,7 @@ from stacks.naming import (
     sql_identifier,
     system_prefix,
 )
-from stacks.plan.core import Concat, DataSource, Json, Output, Plan, Ref, Resource, Var, check_plan, concat
+from stacks.plan.core import Concat, DataSource, Json, Output, Plan, PlannerBase, Ref, Resource, Var, check_plan, concat
 from stacks.project import DeployedComponent, Deployment, Project
 
 BIGQUERY_TYPES = {
@@ -94,7 +94,7 @@ def api_resource_name(api: str) -> str:
 
 
 @dataclass
-class GcpPlanner:
+class GcpPlanner(PlannerBase):
     """Collects the GCP resources of one deployable while builders run.
 
     ``resources``, ``data`` and ``outputs`` may be shared with an ``AwsPlanner``
@@ -114,24 +114,8 @@ class GcpPlanner:
     later: list[Callable[[], None]] = field(default_factory=list)
 
     @property
-    def system(self) -> str:
-        return self.project.model.system.name
-
-    @property
     def prefix(self) -> str:
         return system_prefix(self.system, self.deployment.stack_id, self.deployment.target)
-
-    @property
-    def env(self) -> str:
-        return self.deployment.environment
-
-    @property
-    def settings(self):
-        return self.deployment.settings
-
-    @property
-    def prod_like(self) -> bool:
-        return self.settings.deletion_protection
 
     def name(self, component: str = "", suffix: str = "") -> str:
         return resource_name(self.prefix, component, self.env, suffix)
@@ -145,16 +129,6 @@ class GcpPlanner:
             options["depends_on"] = (*options.get("depends_on", ()), api_resource_name(api))
         self.resources.append(Resource(type_, name, inputs, component, **options))
         return Ref(name, "id")
-
-    def lookup(self, type_: str, name: str, args: dict | None = None, **options: Any) -> str:
-        if not any(d.name == name for d in self.data):
-            self.data.append(DataSource(type_, name, args or {}, **options))
-        return name
-
-    def output(self, name: str, value: Any, description: str = "") -> None:
-        if any(o.name == name for o in self.outputs):
-            raise ValueError(f"plan {self.deployment.name}: output '{name}' is set twice")
-        self.outputs.append(Output(name, value, description))
 
     def project_number(self) -> Ref:
         return Ref(self.lookup("gcp:organizations/getProject:getProject", "gcp-project",
