@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     bigquery_dataset: str | None = Field(None, description="BigQuery dataset holding the lake's tables.")
     bigquery_location: str | None = Field(None, description="BigQuery location (EU, US, europe-west1, ...).")
     bigquery_connection: str | None = Field(None, description="BigLake connection for the ingest's external tables.")
+    bigquery_lake_uri: str | None = Field(
+        None, pattern=r"^gs://[a-z0-9][a-z0-9._-]{1,62}/([^\s]*/)?$",
+        description="Where BigQuery reads an s3:// lake: its GCS mirror's root (the hybrid stack's transfer).",
+    )
+    bigquery_verify_seconds: float = Field(
+        60.0, ge=0, le=86400, description="bigquery on a mirror: how often a version not yet complete is re-checked."
+    )
     gcp_credential_parameter: str | None = Field(None, description="SSM parameter with the WIF credential config.")
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     api_key: SecretStr | None = Field(None, description="Required in X-API-Key by write endpoints when set.")
