@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     lake_keep_versions: int = Field(
         3, ge=2, le=1000, description="The ingest job keeps this many published versions (files and catalog tables)."
     )
+    lake_ingest_attempts: int = Field(
+        5, ge=1, le=50, description="Attempts of an ingest job whose manifest publish lost a race to another job."
+    )
     s3_endpoint: str | None = Field(None, description="host:port of an S3-compatible server (MinIO, tests).")
     s3_use_ssl: bool = Field(True, description="HTTPS to s3_endpoint.")
     s3_access_key_id: SecretStr | None = Field(None, description="Static S3/GCS HMAC key id (else the AWS chain).")
