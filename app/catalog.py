@@ -6,6 +6,11 @@ Nothing reads those tables until the manifest names them, so the switch stays on
 ``athena`` and ``bigquery`` engines read the manifest and map the queries' logical table names to
 the published physical ones (``app.dialects.compile(..., tables=...)``, on the syntax tree).
 A failed registration leaves the manifest, and so every engine, on the previous version.
+
+An s3 lake read by BigQuery (the hybrid stack) is registered over its GCS mirror
+(``STACKS_APP_BIGQUERY_LAKE_URI``). The mirror is copied hourly in no particular order, so the
+manifest's ``catalog.bigquery`` also carries each servable version's row counts: the ``bigquery``
+engine serves the newest version whose mirrored tables hold exactly those rows.
 """
 
 from __future__ import annotations
@@ -129,7 +134,7 @@ def bigquery_table(table: str, entry: Mapping[str, Any], version: str, project: 
 def register_bigquery(manifest: dict, project: str, dataset: str, client, connection: str | None = None) -> dict:
     """Create the version's external tables in the dataset; returns the manifest's ``catalog.bigquery``."""
     if not manifest["tables"]["customers"]["location"].startswith("gs://"):
-        raise AppError(500, "catalog", "BigQuery external tables need the lake on gs://")
+        raise AppError(500, "catalog", "BigQuery external tables need the lake on gs:// (or its GCS mirror)")
     tables = {}
     for name, entry in manifest["tables"].items():
         table = bigquery_table(name, entry, manifest["version"], project, dataset, connection)
@@ -138,25 +143,75 @@ def register_bigquery(manifest: dict, project: str, dataset: str, client, connec
     return {"project": project, "dataset": dataset, "tables": tables}
 
 
-def register(manifest: dict, settings) -> dict:
-    """Register the version in the catalogs the settings name (Glue, BigQuery); {} when none."""
+def bigquery_root(settings) -> str | None:
+    """The gs:// root BigQuery reads the lake from: the lake itself, or its GCS mirror (an s3 lake)."""
+    from app.lake import root
+
+    if settings.bigquery_lake_uri:
+        return root(settings.bigquery_lake_uri)
+    if settings.lake_uri and settings.lake_uri.startswith("gs://"):
+        return root(settings.lake_uri)
+    return None
+
+
+def relocated(manifest: dict, lake_root: str, new_root: str) -> dict:
+    """The manifest with every table location moved from ``lake_root`` to ``new_root`` (same layout)."""
+    tables = {}
+    for name, entry in manifest["tables"].items():
+        location = entry["location"]
+        if not location.startswith(lake_root):
+            raise AppError(500, "catalog", f"{name}: {location} is not under the lake root {lake_root}")
+        tables[name] = {**entry, "location": new_root + location[len(lake_root):]}
+    return {**manifest, "tables": tables}
+
+
+def mirrored_rows(manifest: dict, previous: dict | None, keep: int) -> dict[str, dict[str, int]]:
+    """``{version: {table: rows}}`` for the versions BigQuery may serve from a mirror: this one and the
+    kept versions before it (carried over from the published manifest), so the engine can tell when
+    each has fully arrived."""
+    known = dict((((previous or {}).get("catalog") or {}).get("bigquery") or {}).get("rows") or {})
+    known[manifest["version"]] = {name: int(entry.get("rows", 0)) for name, entry in manifest["tables"].items()}
+    history = manifest.get("history") or [manifest["version"]]
+    return {v: known[v] for v in history[: max(2, keep)] if v in known}
+
+
+def _bigquery(settings):
+    from app.engine_bigquery import make_client  # the engine's credentials: ADC, or WIF from AWS
+
+    return make_client(settings)
+
+
+def register(manifest: dict, settings, bigquery_client=None) -> dict:
+    """Register the version in the catalogs the settings name (Glue, BigQuery); {} when none.
+
+    BigQuery registers when the lake is gs://, or over its GCS mirror when ``bigquery_lake_uri``
+    names one (the hybrid stack): the tables then point at the mirror, and the entry carries the
+    mirror root and every servable version's row counts (``rows``) for the ``bigquery`` engine's check."""
+    from app.lake import root
+
     catalog: dict = {}
     if settings.glue_database:
         import boto3
 
         glue = boto3.client("glue", region_name=settings.aws_region)
         catalog["glue"] = register_glue(manifest, settings.glue_database, glue)
-    if settings.bigquery_dataset and settings.lake_uri.startswith("gs://"):
-        from google.cloud import bigquery
-
-        client = bigquery.Client(project=settings.bigquery_project, location=settings.bigquery_location)
-        catalog["bigquery"] = register_bigquery(
-            manifest, settings.bigquery_project, settings.bigquery_dataset, client, settings.bigquery_connection
+    target = bigquery_root(settings)
+    if settings.bigquery_dataset and target:
+        client = bigquery_client or _bigquery(settings)
+        lake = root(settings.lake_uri)
+        source = manifest if target == lake else relocated(manifest, lake, target)
+        entry = register_bigquery(
+            source, settings.bigquery_project, settings.bigquery_dataset, client, settings.bigquery_connection
         )
+        if target != lake:
+            # The mirror lags the lake and copies objects in no order: say what complete looks like.
+            entry["lake"] = target
+            entry["rows"] = mirrored_rows(manifest, fetch_manifest(settings), settings.lake_keep_versions)
+        catalog["bigquery"] = entry
     return catalog
 
 
-def drop_versions(versions: list[str], settings) -> None:
+def drop_versions(versions: list[str], settings, bigquery_client=None) -> None:
     """Delete the catalog tables of superseded versions (Glue and/or BigQuery, as ``register`` made them)."""
     from app.lake import LAKE_TABLES
 
@@ -168,10 +223,8 @@ def drop_versions(versions: list[str], settings) -> None:
             for name in LAKE_TABLES:
                 with contextlib.suppress(glue.exceptions.EntityNotFoundException):  # dropped already
                     glue.delete_table(DatabaseName=settings.glue_database, Name=physical_name(name, version))
-    if settings.bigquery_dataset and (settings.lake_uri or "").startswith("gs://"):
-        from google.cloud import bigquery
-
-        client = bigquery.Client(project=settings.bigquery_project, location=settings.bigquery_location)
+    if settings.bigquery_dataset and bigquery_root(settings):
+        client = bigquery_client or _bigquery(settings)
         for version in versions:
             for name in LAKE_TABLES:
                 client.delete_table(f"{settings.bigquery_project}.{settings.bigquery_dataset}."
@@ -185,12 +238,9 @@ def fetch_manifest(settings) -> dict | None:
     uri = root(settings.lake_uri) + MANIFEST
     bucket, _, key = uri.split("://", 1)[1].partition("/")
     if uri.startswith("s3://"):
-        import boto3
+        from app.lake import s3_client
 
-        endpoint = None
-        if settings.s3_endpoint:
-            endpoint = ("https://" if settings.s3_use_ssl else "http://") + settings.s3_endpoint
-        s3 = boto3.client("s3", region_name=settings.aws_region, endpoint_url=endpoint)
+        s3 = s3_client(settings)  # the endpoint and keys httpfs uses (the task role's chain by default)
         try:
             body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         except s3.exceptions.NoSuchKey:

@@ -5,11 +5,19 @@ Every ``$name`` becomes an ``@name`` query parameter typed from ``app.dialects.P
 Credentials: Application Default Credentials on GCP; in the hybrid stack (ECS on AWS) the workload
 identity federation config stored in SSM (``STACKS_APP_GCP_CREDENTIAL_PARAMETER``) is fed the task
 role's credentials by ``aws_federated_credentials`` (Fargate has no EC2 metadata endpoint).
+
+Over a GCS *mirror* of an s3 lake (the manifest's ``catalog.bigquery`` has ``rows``) a published
+version is served only once BigQuery counts exactly the manifest's rows in every table of it: until
+then the engine keeps serving the newest complete version of the manifest's ``history``, and checks
+the new one again every ``STACKS_APP_BIGQUERY_VERIFY_SECONDS``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +26,9 @@ from app.engine_remote import RemoteEngine
 from app.errors import AppError
 
 SCOPES = ("https://www.googleapis.com/auth/bigquery",)
+IDENT = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
+
+log = logging.getLogger("app.engine_bigquery")
 
 
 def aws_federated_credentials(config: dict, region: str):
@@ -46,6 +57,27 @@ def aws_federated_credentials(config: dict, region: str):
     )
 
 
+def federated_credentials(settings):
+    """The WIF credentials of a workload on AWS (from the SSM parameter), or None for ADC."""
+    if not settings.gcp_credential_parameter:
+        return None  # Application Default Credentials (Cloud Run's service account)
+    import boto3
+
+    ssm = boto3.client("ssm", region_name=settings.aws_region)
+    value = ssm.get_parameter(Name=settings.gcp_credential_parameter, WithDecryption=True)
+    return aws_federated_credentials(json.loads(value["Parameter"]["Value"]), settings.aws_region)
+
+
+def make_client(settings):
+    """A ``bigquery.Client`` for the settings' project and location (the engine and the ingest's catalog)."""
+    from google.cloud import bigquery
+
+    return bigquery.Client(
+        project=settings.bigquery_project, credentials=federated_credentials(settings),
+        location=settings.bigquery_location,
+    )
+
+
 class BigQueryEngine(RemoteEngine):
     name = "bigquery"
     catalog = "bigquery"
@@ -53,26 +85,82 @@ class BigQueryEngine(RemoteEngine):
     def __init__(self, settings, client=None, manifest_loader=None):
         super().__init__(settings, manifest_loader)
         self._client = client
-
-    def _credentials(self):
-        if not self.settings.gcp_credential_parameter:
-            return None  # Application Default Credentials (Cloud Run's service account)
-        import boto3
-
-        ssm = boto3.client("ssm", region_name=self.settings.aws_region)
-        value = ssm.get_parameter(Name=self.settings.gcp_credential_parameter, WithDecryption=True)
-        return aws_federated_credentials(json.loads(value["Parameter"]["Value"]), self.settings.aws_region)
+        self._complete: set[str] = set()  # mirrored versions whose every table holds the manifest's rows
+        self._checked: dict[str, float] = {}  # version -> when it was last found incomplete
+        self.waiting: dict[str, str] = {}  # version -> why it is not served yet
 
     def client(self):
         if self._client is None:
-            from google.cloud import bigquery
-
-            self._client = bigquery.Client(
-                project=self.settings.bigquery_project,
-                credentials=self._credentials(),
-                location=self.settings.bigquery_location,
-            )
+            self._client = make_client(self.settings)
         return self._client
+
+    # ------------------------------------------------------------ which version to serve
+
+    def select(self, manifest: dict | None) -> tuple[str | None, Mapping[str, str]]:
+        version, mapping = super().select(manifest)
+        entry = ((manifest or {}).get("catalog") or {}).get(self.catalog) or {}
+        expected = entry.get("rows")
+        if not expected:
+            return version, mapping  # a gs:// lake: every file is written before the manifest names it
+        history = [v for v in (manifest.get("history") or [version]) if v in expected]
+        for v in history:
+            if v not in self._complete:
+                if time.monotonic() - self._checked.get(v, float("-inf")) < self.settings.bigquery_verify_seconds:
+                    continue  # found incomplete recently: the mirror runs hourly, checks cost bytes
+                why = self.verify(entry, v, expected[v], manifest)
+                if why:
+                    self._checked[v] = time.monotonic()
+                    if self.waiting.get(v) != why:
+                        log.info("lake version not fully mirrored yet", extra={"fields": {"version": v, "why": why}})
+                    self.waiting[v] = why
+                    continue
+                self._complete.add(v)
+                self.waiting.pop(v, None)
+            if v != self.version:
+                log.info("bigquery serves lake version", extra={"fields": {
+                    "version": v, "published": version, "waiting": sorted(self.waiting)}})
+            return v, self.names(entry, v, expected[v])
+        from app.errors import AppError
+
+        detail = "; ".join(f"{v}: {self.waiting[v]}" for v in history if v in self.waiting) or "no version listed"
+        raise AppError(503, "lake", f"no lake version is complete in the GCS mirror yet ({detail})")
+
+    @staticmethod
+    def names(entry: Mapping[str, Any], version: str, tables: Mapping[str, int]) -> dict[str, str]:
+        """Logical -> physical names of one registered version (``<dataset>.<table>__<version>``)."""
+        from app.catalog import physical_name
+
+        dataset = entry["dataset"]
+        out = {}
+        for table in tables:
+            if not (IDENT.match(dataset) and IDENT.match(table) and IDENT.match(version)):
+                from app.errors import AppError
+
+                raise AppError(500, "catalog", f"bad BigQuery name {dataset}.{table}__{version} in the manifest")
+            out[table] = f"{dataset}.{physical_name(table, version)}"
+        return out
+
+    def verify(self, entry: Mapping[str, Any], version: str, expected: Mapping[str, int], manifest: dict) -> str:
+        """'' when every table of ``version`` holds the rows the manifest says, else what is missing.
+
+        One query counts every table (a partitioned table with no rows has no files to wait for)."""
+        from google.api_core import exceptions as gexc
+        from google.cloud import bigquery
+
+        layout = manifest.get("tables") or {}
+        wanted = {t: int(n) for t, n in expected.items() if n or not (layout.get(t) or {}).get("partition_by")}
+        names = self.names(entry, version, wanted)
+        sql = "\nUNION ALL\n".join(f"SELECT '{t}' AS table_name, COUNT(*) AS n FROM {names[t]}" for t in sorted(wanted))
+        config = bigquery.QueryJobConfig(use_legacy_sql=False)
+        try:
+            rows = self.client().query(sql, job_config=config, location=self.settings.bigquery_location).result()
+            got = {row["table_name"]: int(row["n"]) for row in rows}
+        except gexc.GoogleAPIError as exc:
+            return str(exc).splitlines()[0]
+        short = {t: f"{got.get(t)}/{n} rows" for t, n in sorted(wanted.items()) if got.get(t) != n}
+        return ", ".join(f"{t} {v}" for t, v in short.items())
+
+    # ------------------------------------------------------------ queries
 
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         from google.api_core import exceptions as gexc

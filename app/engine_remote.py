@@ -61,12 +61,17 @@ class RemoteEngine:
             manifest = self._load_manifest()
         except Exception as exc:  # any client error: the lake cannot be read
             raise AppError(503, "lake", f"cannot read the lake manifest: {str(exc).splitlines()[0]}") from None
-        mapping = ((manifest or {}).get("catalog") or {}).get(self.catalog, {}).get("tables", {})
+        version, mapping = self.select(manifest)
         with self._lock:
             self._tables = tuple(sorted(mapping.items()))
             self._tables_at = time.monotonic()
-            self.version = manifest.get("version") if manifest else None
+            self.version = version
         return self._tables
+
+    def select(self, manifest: dict | None) -> tuple[str | None, Mapping[str, str]]:
+        """The version to serve and its logical -> physical names: the manifest's, as published."""
+        mapping = ((manifest or {}).get("catalog") or {}).get(self.catalog, {}).get("tables", {})
+        return (manifest.get("version") if manifest else None), mapping
 
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:  # pragma: no cover
         raise NotImplementedError

@@ -1,0 +1,370 @@
+"""The hybrid stack's BigQuery path at its client boundaries: an S3 lake (moto server on 127.0.0.1),
+its GCS mirror (a local directory filled object by object, like the hourly Storage Transfer job) and
+a fake ``google.cloud.bigquery.Client`` that keeps the external tables the ingest registers and runs
+the engine's BigQuery SQL on DuckDB (transpiled back by sqlglot, parameters bound from the
+``QueryJobConfig``) over the mirror's files - so a table whose files have not all arrived counts
+fewer rows, and a table with no file yet is "not found", as on BigQuery.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.engines.conftest import API_KEY, ORDERS, lake_settings
+from tests.engines.endpoints import ENDPOINTS, comparable
+
+MIRROR = "gs://shop-mirror/tables/"
+DATASET = "shop_warehouse"
+CONNECTION = "projects/shop-analytics-prod/locations/europe-west1/connections/shop-hybrid-warehouse-lake-prod"
+
+
+class FakeRow(dict):
+    def items(self):  # google.cloud.bigquery.Row.items()
+        return list(super().items())
+
+
+class FakeJob:
+    def __init__(self, rows):
+        self._rows = rows
+
+    def result(self):
+        return iter(self._rows)
+
+
+class MirrorBigQuery:
+    """BigQuery as far as the app uses it, over a directory standing in for ``gs://shop-mirror/``."""
+
+    def __init__(self, mirror: Path):
+        self.mirror = mirror
+        self.tables: dict[str, object] = {}  # "dataset.table" -> the bigquery.Table registered
+        self.created: list[str] = []
+        self.deleted: list[str] = []
+        self.queries: list[str] = []
+
+    def create_table(self, table, exists_ok=False):
+        assert exists_ok, "the ingest registers idempotently"
+        key = f"{table.dataset_id}.{table.table_id}"
+        self.tables[key] = table
+        self.created.append(key)
+        return table
+
+    def delete_table(self, ref, not_found_ok=False):
+        key = ".".join(str(ref).split(".")[-2:])
+        self.deleted.append(key)
+        self.tables.pop(key, None)
+
+    def _local(self, uri: str) -> str:
+        assert uri.startswith("gs://shop-mirror/"), uri
+        return str(self.mirror / uri[len("gs://shop-mirror/"):])
+
+    def _views(self, con) -> None:
+        import duckdb
+
+        for key, table in sorted(self.tables.items()):
+            config = table.external_data_configuration
+            assert config.source_format == "PARQUET"
+            pattern = self._local(config.source_uris[0])
+            if not glob.glob(pattern):
+                continue  # BigQuery: "Not found: URI gs://..." when the table is queried
+            schema, name = key.split(".")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            hive = config.hive_partitioning
+            if hive is None:
+                source = f"read_parquet('{pattern}')"
+            else:
+                # Partition keys are the path segments after source_uri_prefix: here {order_date:DATE}.
+                column, kind = re.search(r"\{(\w+):(\w+)\}/$", hive.source_uri_prefix).groups()
+                source = (f"(SELECT * EXCLUDE (version) FROM read_parquet('{pattern}', hive_partitioning = true, "
+                          f"hive_types = {{'{column}': {kind}}}))")
+            try:
+                con.execute(f"CREATE VIEW {schema}.{name} AS SELECT * FROM {source}")
+            except duckdb.Error as exc:  # pragma: no cover - a broken fixture, not a missing file
+                raise AssertionError(f"cannot open {key}: {exc}") from None
+
+    def query(self, sql, job_config=None, location=None):
+        import duckdb
+        import sqlglot
+        from google.api_core import exceptions as gexc
+
+        assert location == "europe-west1"
+        self.queries.append(sql)
+        params = {}
+        for p in getattr(job_config, "query_parameters", None) or []:
+            params[p.name] = list(p.values) if hasattr(p, "values") else p.value
+        con = duckdb.connect()
+        try:
+            self._views(con)
+            text = sqlglot.transpile(sql, read="bigquery", write="duckdb")[0]
+            try:
+                cur = con.execute(text, params)
+                names = [d[0] for d in cur.description]
+                rows = [FakeRow(zip(names, r, strict=True)) for r in cur.fetchall()]
+            except duckdb.CatalogException as exc:
+                raise gexc.NotFound(f"Not found: {str(exc).splitlines()[0]}") from None
+            except duckdb.IOException as exc:
+                raise gexc.NotFound(f"Not found: URI {str(exc).splitlines()[0]}") from None
+        finally:
+            con.close()
+        return FakeJob(rows)
+
+
+def _s3(endpoint):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=f"http://{endpoint}", region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def transfer(s3, bucket: str, mirror: Path, keep=lambda key: True) -> list[str]:
+    """One Storage Transfer run: objects under tables/ copied to the mirror (those ``keep`` accepts),
+    objects gone from the lake deleted from it. Returns the keys copied."""
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="tables/")
+            for o in page.get("Contents", [])]
+    copied = []
+    for key in keys:
+        target = mirror / key
+        if keep(key) and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            s3.download_file(bucket, key, str(target))
+            copied.append(key)
+    present = {str(p.relative_to(mirror)) for p in mirror.rglob("*") if p.is_file()}
+    for gone in present - set(keys):
+        (mirror / gone).unlink()
+    return copied
+
+
+def ingest_settings(endpoint, bucket, **kw):
+    values = {"bigquery_project": "shop-analytics-prod", "bigquery_dataset": DATASET,
+              "bigquery_location": "europe-west1", "bigquery_lake_uri": MIRROR, "bigquery_connection": CONNECTION}
+    values.update(kw)
+    return lake_settings(endpoint, f"s3://{bucket}/tables/", **values)
+
+
+def api_settings(endpoint, bucket):
+    """What the hybrid plan gives the API on ECS (test_stack_engines checks the plan sets these)."""
+    return lake_settings(endpoint, f"s3://{bucket}/tables/", engine="bigquery", api_key=API_KEY,
+                         bigquery_project="shop-analytics-prod", bigquery_dataset=DATASET,
+                         bigquery_location="europe-west1", bigquery_verify_seconds=0)
+
+
+def publish(db, settings, client, previous=None):
+    from app import catalog
+    from app.lake import history_of, publish_database
+
+    return publish_database(db, settings, lambda m: catalog.register(m, settings, bigquery_client=client),
+                            history=history_of(previous))
+
+
+@pytest.fixture(scope="module")
+def second_db(tmp_path_factory) -> Path:
+    """Another dataset (other seed, more orders): the next published version."""
+    from app.seed import seed
+
+    path = tmp_path_factory.mktemp("hybrid") / "next.duckdb"
+    seed(path, ORDERS + 500, 11)
+    return path
+
+
+def _answers(settings, engine=None) -> dict:
+    from app.main import create_app
+
+    app = create_app(settings)
+    out = {}
+    with TestClient(app) as c:
+        if engine is not None:
+            app.state.engine = engine
+        for path in ENDPOINTS:
+            r = c.get(path)
+            assert r.status_code == 200, (path, r.text)
+            out[path] = comparable(path, r.json())
+    return out
+
+
+def _local(db):
+    from app.settings import Settings
+
+    return _answers(Settings(database=db, api_key=API_KEY, log_level="warning", threads=2))
+
+
+def test_ingest_registers_every_table_over_the_mirror_with_row_counts(s3_server, bucket, small_db, second_db,
+                                                                     tmp_path):
+    client = MirrorBigQuery(tmp_path)
+    settings = ingest_settings(s3_server, bucket)
+    first = publish(small_db, settings, client)
+    v1 = first["version"]
+    entry = first["catalog"]["bigquery"]
+    assert entry["lake"] == MIRROR and entry["dataset"] == DATASET
+    assert entry["tables"] == {t: f"{DATASET}.{t}__{v1}" for t in first["tables"]}
+    assert entry["rows"] == {v1: {t: e["rows"] for t, e in first["tables"].items()}}
+    assert entry["rows"][v1]["orders"] == ORDERS
+    # Every table, derived and meta included, points at the mirror's copy of its version prefix.
+    assert len(client.tables) == len(first["tables"]) >= 11
+    orders = client.tables[f"{DATASET}.orders__{v1}"].external_data_configuration
+    assert orders.source_uris == [f"{MIRROR}orders/version={v1}/*/*.parquet"]
+    assert orders.hive_partitioning.source_uri_prefix == f"{MIRROR}orders/version={v1}/{{order_date:DATE}}/"
+    assert orders.connection_id == CONNECTION  # BigLake: the connection reads the mirror, not the caller
+    summary = client.tables[f"{DATASET}.customer_summary__{v1}"].external_data_configuration
+    assert summary.source_uris == [f"{MIRROR}customer_summary/version={v1}/*"]
+    # The manifest itself keeps the lake's own locations: the lake engine and the next ingest read S3.
+    assert first["tables"]["orders"]["location"] == f"s3://{bucket}/tables/orders/version={v1}/"
+
+    second = publish(second_db, settings, client, previous=first)
+    v2 = second["version"]
+    assert v2 != v1 and second["history"] == [v2, v1]
+    # The published manifest's counts are carried over: the engine can check either version.
+    assert set(second["catalog"]["bigquery"]["rows"]) == {v1, v2}
+    assert second["catalog"]["bigquery"]["rows"][v1] == entry["rows"][v1]
+    assert second["catalog"]["bigquery"]["rows"][v2]["orders"] == ORDERS + 500
+
+
+def test_retention_drops_the_mirror_tables_of_pruned_versions(s3_server, bucket, tmp_path):
+    from app import catalog
+
+    client = MirrorBigQuery(tmp_path)
+    catalog.drop_versions(["abc123def456"], ingest_settings(s3_server, bucket), bigquery_client=client)
+    assert f"{DATASET}.orders__abc123def456" in client.deleted and f"{DATASET}.dataset_meta__abc123def456" in (
+        client.deleted)
+
+
+def test_a_lake_on_s3_without_a_mirror_registers_nothing_in_bigquery(s3_server, bucket, tmp_path):
+    from app import catalog
+
+    client = MirrorBigQuery(tmp_path)
+    settings = ingest_settings(s3_server, bucket, bigquery_lake_uri=None)
+    assert catalog.register({"version": "abc123def456", "tables": {}}, settings, bigquery_client=client) == {}
+    assert not client.created
+
+
+def test_the_engine_serves_the_previous_version_until_the_new_one_has_fully_arrived(
+    s3_server, bucket, small_db, second_db, tmp_path
+):
+    import logging
+
+    from app.engine_bigquery import BigQueryEngine
+    from app.main import create_app
+
+    s3 = _s3(s3_server)
+    client = MirrorBigQuery(tmp_path)
+    settings = ingest_settings(s3_server, bucket)
+    first = publish(small_db, settings, client)
+    v1 = first["version"]
+    engine = BigQueryEngine(api_settings(s3_server, bucket), client=client)
+
+    # Published on S3, nothing mirrored yet: no version can be served, and readiness says why.
+    app = create_app(api_settings(s3_server, bucket))
+    with TestClient(app) as c:
+        app.state.engine = engine
+        r = c.get("/ready")
+        assert r.status_code == 503 and "no lake version is complete in the GCS mirror" in r.text, r.text
+        assert v1 in r.text
+        assert c.get("/api/v1/kpis").status_code == 503
+
+        transfer(s3, bucket, tmp_path)
+        assert c.get("/ready").json()["version"] == v1
+
+        second = publish(second_db, settings, client, previous=first)
+        v2 = second["version"]
+        # The next transfer run copies half of the new orders partitions and not the customer summary yet.
+        new_days = sorted(k for k in (o["Key"] for o in s3.list_objects_v2(
+            Bucket=bucket, Prefix=f"tables/orders/version={v2}/", MaxKeys=1000)["Contents"]))
+        late = set(new_days[::2]) | {f"tables/customer_summary/version={v2}/data_0.parquet"}
+        transfer(s3, bucket, tmp_path, keep=lambda key: key not in late)
+        records: list[logging.LogRecord] = []
+        handler = logging.Handler()
+        handler.emit = records.append
+        logger = logging.getLogger("app.engine_bigquery")
+        logger.addHandler(handler)
+        logger.setLevel("INFO")
+        assert c.get("/ready").json()["version"] == v1
+        assert c.get("/api/v1/datasets").json()["version"] == v1
+        assert engine.version == v1 and v2 in engine.waiting
+        assert "customer_summary" in engine.waiting[v2]  # no file of it yet: BigQuery finds no table data
+        assert any(getattr(r, "fields", {}).get("version") == v2 for r in records
+                   if r.getMessage() == "lake version not fully mirrored yet")
+
+        # The next run brings the summary; half the days are still missing: the counts tell.
+        transfer(s3, bucket, tmp_path, keep=lambda key: key not in set(new_days[::2]))
+        assert c.get("/ready").json()["version"] == v1
+        assert re.fullmatch(r"orders \d+/\d+ rows", engine.waiting[v2]), engine.waiting[v2]
+
+        transfer(s3, bucket, tmp_path)  # the rest arrives
+        assert c.get("/ready").json()["version"] == v2
+        assert engine.version == v2 and not engine.waiting
+        served = [r for r in records if r.getMessage() == "bigquery serves lake version"]
+        assert served and served[-1].fields["version"] == v2
+        logger.removeHandler(handler)
+        assert c.get("/api/v1/kpis").json() == _local_kpis(second_db)
+
+
+def _local_kpis(db):
+    from app.main import create_app
+    from app.settings import Settings
+
+    with TestClient(create_app(Settings(database=db, api_key=API_KEY, log_level="warning", threads=2))) as c:
+        return c.get("/api/v1/kpis").json()
+
+
+def test_a_verified_version_is_not_counted_again_and_an_incomplete_one_waits_for_the_interval(
+    s3_server, bucket, small_db, second_db, tmp_path
+):
+    from app.engine_bigquery import BigQueryEngine
+
+    s3 = _s3(s3_server)
+    client = MirrorBigQuery(tmp_path)
+    settings = ingest_settings(s3_server, bucket)
+    first = publish(small_db, settings, client)
+    transfer(s3, bucket, tmp_path)
+    second = publish(second_db, settings, client, previous=first)
+    engine = BigQueryEngine(api_settings(s3_server, bucket).model_copy(update={"bigquery_verify_seconds": 3600}),
+                            client=client)
+    engine.tables()
+    counts = [q for q in client.queries if "COUNT(*)" in q]
+    assert engine.version == first["version"] and len(counts) == 2  # v2 incomplete, then v1 checked
+    transfer(s3, bucket, tmp_path)
+    engine.tables()
+    engine.tables()
+    # v1 stays verified; v2 was found incomplete less than an hour ago: no new count, still v1.
+    assert len([q for q in client.queries if "COUNT(*)" in q]) == 2
+    assert engine.version == first["version"]
+    engine._checked.clear()  # the interval has passed
+    engine.tables()
+    assert engine.version == second["version"]
+
+
+def test_every_endpoint_answers_the_same_on_the_hybrid_bigquery_engine(s3_server, bucket, small_db, tmp_path):
+    """STACKS_APP_ENGINE=bigquery as the hybrid API runs it: manifest from S3, tables over the mirror."""
+    from app.engine_bigquery import BigQueryEngine
+
+    client = MirrorBigQuery(tmp_path)
+    publish(small_db, ingest_settings(s3_server, bucket), client)
+    transfer(_s3(s3_server), bucket, tmp_path)
+    settings = api_settings(s3_server, bucket)
+    got = _answers(settings, BigQueryEngine(settings, client=client))
+    expected = _local(small_db)
+    for path in ENDPOINTS:
+        assert got[path] == expected[path], path
+    # Every query named a versioned table of the mirror, never a logical one.
+    reads = [q for q in client.queries if "COUNT(*)" not in q]
+    assert reads and all(re.search(r"\b" + DATASET + r"\.\w+__[0-9a-z]+", q) for q in reads)
+
+
+def test_the_fake_reports_a_missing_file_like_bigquery(tmp_path):
+    """The boundary the engine relies on: a table with none of its files is an API error, not 0 rows."""
+    from google.api_core import exceptions as gexc
+    from google.cloud import bigquery
+
+    client = MirrorBigQuery(tmp_path)
+    table = bigquery.Table("p.shop_warehouse.customers__abc123def456")
+    config = bigquery.ExternalConfig("PARQUET")
+    config.source_uris = [f"{MIRROR}customers/version=abc123def456/*"]
+    table.external_data_configuration = config
+    client.create_table(table, exists_ok=True)
+    with pytest.raises(gexc.NotFound):
+        client.query("SELECT COUNT(*) AS n FROM shop_warehouse.customers__abc123def456", location="europe-west1")
+    shutil.rmtree(tmp_path, ignore_errors=True)
