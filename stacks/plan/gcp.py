@@ -58,6 +58,8 @@ API_BY_TYPE = {
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": "sts.googleapis.com",
     "gcp:serviceaccount/iAMMember:IAMMember": "iamcredentials.googleapis.com",
     "gcp:projects/iAMMember:IAMMember": "cloudresourcemanager.googleapis.com",
+    "gcp:projects/iAMCustomRole:IAMCustomRole": "iam.googleapis.com",
+    "gcp:bigquery/connectionIamMember:ConnectionIamMember": "bigqueryconnection.googleapis.com",
 }
 API_BY_MODULE = {
     "artifactregistry": "artifactregistry.googleapis.com",
@@ -410,6 +412,8 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
     bucket_grants: dict[str, str] = {}
     for wid, wh in sorted(p.facts.get("warehouses", {}).items()):
         lake_ids = {b for b, logical in buckets.items() if logical == wh["lake"]}
+        # A warehouse over a mirror (hybrid) is fed from the mirrored lake: its ingest is that lake's.
+        lake_ids |= {src for src, mirror in p.facts.get("lake_mirrors", {}).items() if mirror == wh["lake"]}
         if wid not in near and not (near & lake_ids):
             continue
         if ingests(p.project, cid, wid, lake_ids):
