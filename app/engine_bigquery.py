@@ -100,8 +100,16 @@ class BigQueryEngine(RemoteEngine):
         version, mapping = super().select(manifest)
         entry = ((manifest or {}).get("catalog") or {}).get(self.catalog) or {}
         expected = entry.get("rows")
+        if manifest and not entry and (self.settings.lake_uri or "").startswith("s3://"):
+            from app.errors import AppError
+
+            # The stack's own tables over the mirror would read every version's files at once.
+            raise AppError(503, "lake", f"the lake manifest (version {version}) names no BigQuery tables: the "
+                                        "ingest job registers them over the GCS mirror when "
+                                        "STACKS_APP_BIGQUERY_LAKE_URI is set")
         if not expected:
             return version, mapping  # a gs:// lake: every file is written before the manifest names it
+        self._complete.intersection_update(expected)  # pruned versions are gone for good
         history = [v for v in (manifest.get("history") or [version]) if v in expected]
         for v in history:
             if v not in self._complete:

@@ -368,3 +368,20 @@ def test_the_fake_reports_a_missing_file_like_bigquery(tmp_path):
     with pytest.raises(gexc.NotFound):
         client.query("SELECT COUNT(*) AS n FROM shop_warehouse.customers__abc123def456", location="europe-west1")
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_manifest_without_bigquery_tables_is_refused_not_read_through_the_stack_tables(
+    s3_server, bucket, small_db, tmp_path
+):
+    """An s3 lake published without the mirror registration: the logical tables would mix every version."""
+    from app.engine_bigquery import BigQueryEngine
+    from app.errors import AppError
+
+    client = MirrorBigQuery(tmp_path)
+    manifest = publish(small_db, ingest_settings(s3_server, bucket, bigquery_lake_uri=None), client)
+    assert "bigquery" not in manifest["catalog"] and not client.created
+    engine = BigQueryEngine(api_settings(s3_server, bucket), client=client)
+    with pytest.raises(AppError) as err:
+        engine.tables()
+    assert err.value.status == 503 and "STACKS_APP_BIGQUERY_LAKE_URI" in err.value.message
+    assert not client.queries
