@@ -8,19 +8,18 @@ Same layout and the same atomicity as ``app.lake``: a version's files are upload
 reads yet, the catalog is registered, and the manifest is uploaded last (one object, replaced whole).
 Any failure before that leaves the published version as it was.
 
-The sources under ``incoming/`` that a published version consumed are recorded in its manifest
-(``sources``: object name and generation) and then moved to ``processed/<version>/``; a rerun after a
-crash between publish and move only finishes the move (it never ingests the same object twice).
+The sources under ``incoming/`` that recent versions consumed are recorded in the manifest
+(``sources``: object URI, generation, consuming version) and then moved to ``processed/<version>/``; a
+rerun after a crash between publish and move only finishes the move (it never ingests an object twice).
+Concurrent jobs are serialised like on S3 (``lake.run_job``): the manifest is read with its generation
+and uploaded with ``ifGenerationMatch`` (0: only if there is none); the loser retries.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -47,22 +46,29 @@ def split(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def read_manifest(gcs, lake_root: str) -> dict | None:
+def read_snapshot(gcs, lake_root: str) -> lake.Snapshot:
+    """The manifest and its generation (the download is pinned to that generation, so the two agree)."""
+    from google.api_core import exceptions
+
     bucket, key = split(lake.manifest_uri(lake_root))
-    blob = gcs.bucket(bucket).blob(key)
-    try:
-        data = blob.download_as_bytes()
-    except Exception as exc:
-        if type(exc).__name__ == "NotFound":
-            return None
-        raise AppError(503, "lake", f"cannot read gs://{bucket}/{key}: {str(exc).splitlines()[0]}") from None
-    try:
-        manifest = json.loads(data)
-    except ValueError:
-        raise AppError(503, "lake", f"gs://{bucket}/{key} is not JSON") from None
-    if not lake.VERSION_RE.match(str(manifest.get("version", ""))) or not isinstance(manifest.get("tables"), dict):
-        raise AppError(503, "lake", f"gs://{bucket}/{key} has no valid version and tables")
-    return manifest
+    uri = f"gs://{bucket}/{key}"
+    for _ in range(3):  # replaced between the metadata and the download: read the new one
+        try:
+            blob = gcs.bucket(bucket).get_blob(key)
+            if blob is None:
+                return lake.Snapshot(None, None)
+            generation = blob.generation  # before the download, which resets it from response headers
+            data = blob.download_as_bytes(if_generation_match=generation)
+        except (exceptions.PreconditionFailed, exceptions.NotFound):
+            continue
+        except Exception as exc:
+            raise AppError(503, "lake", f"cannot read {uri}: {str(exc).splitlines()[0]}") from None
+        return lake.Snapshot(lake.parse_manifest(data, uri), str(generation))
+    raise lake.ManifestConflict(f"{uri} kept changing while it was read")
+
+
+def read_manifest(gcs, lake_root: str) -> dict | None:
+    return read_snapshot(gcs, lake_root).manifest
 
 
 def upload_tree(gcs, local_root: Path, lake_root: str) -> list[str]:
@@ -77,12 +83,21 @@ def upload_tree(gcs, local_root: Path, lake_root: str) -> list[str]:
     return names
 
 
-def put_manifest(gcs, lake_root: str, manifest: dict) -> None:
-    """The one write that makes a version visible."""
+def put_manifest(gcs, lake_root: str, manifest: dict, *, expect: lake.Snapshot | None = None) -> None:
+    """The one write that makes a version visible. ``expect=None``: unconditional (last writer wins).
+    ``expect=snapshot``: ``ifGenerationMatch=<its generation>`` (0 when there was no manifest), so a
+    manifest another job uploaded meanwhile makes this one fail with ``ManifestConflict`` (412)."""
+    from google.api_core import exceptions
+
     bucket, key = split(lake.manifest_uri(lake_root))
-    gcs.bucket(bucket).blob(key).upload_from_string(
-        json.dumps(manifest, sort_keys=True), content_type="application/json"
-    )
+    condition = {} if expect is None else {"if_generation_match": int(expect.token or 0)}
+    try:
+        gcs.bucket(bucket).blob(key).upload_from_string(
+            lake.manifest_bytes(manifest), content_type="application/json", **condition
+        )
+    except exceptions.PreconditionFailed:
+        raise lake.ManifestConflict(
+            f"gs://{bucket}/{key} changed since it was read (version {expect.version or 'none'})") from None
 
 
 def publish_database(
@@ -93,8 +108,10 @@ def publish_database(
     *,
     sources: list[dict] | None = None,
     history: list[str] | None = None,
+    expect: lake.Snapshot | None = None,
 ) -> dict:
-    """Export a local DuckDB file: Parquet written locally, uploaded, registered, then the manifest."""
+    """Export a local DuckDB file: Parquet written locally, uploaded, registered, then the manifest
+    (``expect``: as in ``lake.publish_database``, None replaces, a snapshot compares-and-swaps)."""
     from app import catalog
 
     gcs = gcs or client(settings)
@@ -114,7 +131,7 @@ def publish_database(
     if history is not None:
         manifest["history"] = [version, *[v for v in history if v != version]]  # newest first
     manifest["catalog"] = register(manifest)
-    put_manifest(gcs, settings.lake_uri, manifest)
+    put_manifest(gcs, settings.lake_uri, manifest, expect=expect)
     return manifest
 
 
@@ -136,20 +153,19 @@ def download_version(gcs, manifest: dict, directory: Path, names: tuple[str, ...
     return {**manifest, "tables": tables}
 
 
-def list_sources(gcs, source: str) -> list[Any]:
-    """The ``<table>*.csv|parquet`` objects under ``source``, by name."""
-    bucket_name, prefix = split(source if source.endswith("/") else source + "/")
-    out = []
+def list_sources(gcs, source: str) -> dict[str, str]:
+    """``{gs://bucket/name: generation}`` of the ingestible objects under ``source``."""
+    source = lake._slash(source)
+    bucket_name, prefix = split(source)
+    out = {}
     for blob in gcs.list_blobs(bucket_name, prefix=prefix):
-        relative = blob.name[len(prefix) :]
-        if not relative.lower().endswith(lake.SOURCE_SUFFIXES):
-            continue
-        if next((t for t in TABLES if relative.startswith(t)), None) is None:
+        uri = f"gs://{bucket_name}/{blob.name}"
+        if lake.source_table(source, uri) is None:
             continue
         if blob.generation is None:  # a listing without metadata (some emulators): ask for the object
             blob = gcs.bucket(bucket_name).get_blob(blob.name) or blob
-        out.append(blob)
-    return sorted(out, key=lambda b: b.name)
+        out[uri] = str(blob.generation)
+    return dict(sorted(out.items()))
 
 
 def _delete_prefix(gcs, uri: str) -> int:
@@ -163,12 +179,13 @@ def _delete_prefix(gcs, uri: str) -> int:
 def move_processed(gcs, source: str, consumed: list[dict], version: str) -> list[str]:
     """Move consumed objects from ``incoming/`` to ``processed/<version>/`` (copy, then delete the
     original only if it is still the generation that was ingested). Safe to repeat."""
-    bucket_name = split(source if source.endswith("/") else source + "/")[0]
+    bucket_name = split(lake._slash(source))[0]
     bucket = gcs.bucket(bucket_name)
     moved = []
     for item in consumed:
-        target = lake.processed_key(item["name"], version)
-        blob = bucket.get_blob(item["name"])
+        name = split(item["name"])[1] if item["name"].startswith("gs://") else item["name"]
+        target = lake.processed_key(name, version)
+        blob = bucket.get_blob(name)
         if blob is None:
             continue
         if str(blob.generation) != str(item["generation"]):
@@ -180,59 +197,53 @@ def move_processed(gcs, source: str, consumed: list[dict], version: str) -> list
     return moved
 
 
+class GcsStore:
+    """The GCS lake for ``lake.run_job``: every object through google-cloud-storage (keyless)."""
+
+    tag_key = "generation"
+
+    def __init__(self, settings, gcs):
+        self.settings, self.gcs = settings, gcs
+
+    def read(self) -> lake.Snapshot:
+        return read_snapshot(self.gcs, self.settings.lake_uri)
+
+    def list_sources(self, source: str) -> dict[str, str]:
+        return list_sources(self.gcs, source)
+
+    def download(self, uri: str, tag: str, path: Path) -> None:
+        from google.api_core import exceptions
+
+        bucket, name = split(uri)
+        try:
+            self.gcs.bucket(bucket).blob(name).download_to_filename(str(path), if_generation_match=int(tag))
+        except (exceptions.NotFound, exceptions.PreconditionFailed) as exc:
+            raise lake.SourceGone(f"{uri} was moved or replaced while this job ran ({exc.code})") from None
+
+    def materialise(self, manifest: dict, database: Path, work: Path) -> None:
+        local = download_version(self.gcs, manifest, work / "published", (*TABLES, "ingest_log"))
+        con = duckdb.connect(":memory:")
+        try:
+            lake.materialise(con, local, database)
+        finally:
+            con.close()
+
+    def publish(self, database, register, *, sources, history, expect) -> dict:
+        return publish_database(database, self.settings, register, self.gcs, sources=sources, history=history,
+                                expect=expect)
+
+    def move(self, source: str, items: list[dict], version: str) -> list[str]:
+        return move_processed(self.gcs, source, items, version)
+
+    def delete_prefix(self, uri: str) -> int:
+        return _delete_prefix(self.gcs, uri)
+
+
 def ingest(
     source: str, mode: str, settings, register: Callable[[dict], dict] | None = None, gcs=None
 ) -> dict:
-    """The keyless cloud ingest job: the published version + the objects under ``source`` -> a new
-    published version; the consumed objects then move to ``processed/<version>/``."""
-    from app.ingest import ingest as run_ingest
-
-    started = time.perf_counter()
-    gcs = gcs or client(settings)
-    manifest = read_manifest(gcs, settings.lake_uri)
-    done = {(s["name"], str(s["generation"])) for s in (manifest or {}).get("sources", [])}
-    blobs = list_sources(gcs, source)
-    fresh = [b for b in blobs if (b.name, str(b.generation)) not in done]
-    finished = []
-    if manifest is not None and len(fresh) < len(blobs):
-        # Published already (a crash came between publish and move): finish that move first.
-        finished = move_processed(gcs, source, manifest.get("sources", []), manifest["version"])
-    if not fresh and finished:
-        return {"version": manifest["version"], "previous": manifest["version"], "tables": {}, "totals": {},
-                "moved": len(finished), "seconds": round(time.perf_counter() - started, 3)}
-    if not fresh:
-        raise AppError(404, "no_files", f"no customers/products/orders .csv or .parquet objects under {source}")
-    with tempfile.TemporaryDirectory(prefix="lake-ingest-") as tmp:
-        work = Path(tmp)
-        database = work / "shop.duckdb"
-        if manifest is not None:
-            local = download_version(gcs, manifest, work / "published", (*TABLES, "ingest_log"))
-            con = duckdb.connect(":memory:")
-            try:
-                lake.materialise(con, local, database)
-            finally:
-                con.close()
-        (work / "in").mkdir()
-        # Generations as listed: a download may refresh the blob's metadata from its response headers.
-        consumed = [{"name": b.name, "generation": str(b.generation)} for b in fresh]
-        found: dict[str, list[tuple[Path, str]]] = {}
-        src_prefix = split(source if source.endswith("/") else source + "/")[1]
-        for i, blob in enumerate(fresh):
-            relative = blob.name[len(src_prefix) :]
-            table = next(t for t in TABLES if relative.startswith(t))
-            path = work / "in" / f"{i}-{relative.rsplit('/', 1)[-1]}"
-            blob.download_to_filename(str(path))
-            found.setdefault(table, []).append((path, f"gs://{blob.bucket.name}/{blob.name}"))
-        result = run_ingest(database, found, mode, source_label=source, threads=settings.threads)
-        published = publish_database(database, settings, register, gcs, sources=consumed,
-                                     history=lake.history_of(manifest))
-    moved = move_processed(gcs, source, consumed, published["version"])
-    lake.prune(published, settings, lambda prefix: _delete_prefix(gcs, prefix))
-    return {
-        "version": published["version"],
-        "previous": manifest["version"] if manifest else None,
-        "tables": result.tables,
-        "totals": result.totals,
-        "moved": len(moved) + len(finished),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+    """The keyless cloud ingest job: ``lake.run_job`` on the GCS store (the published version + the
+    fresh objects under ``source`` -> a new version; consumed objects move to ``processed/<version>/``)."""
+    if not source.startswith("gs://"):
+        raise AppError(422, "bad_source", f"a gs:// lake ingests gs://bucket/prefix/ objects, not {source!r}")
+    return lake.run_job(GcsStore(settings, gcs or client(settings)), source, mode, settings, register)

@@ -147,6 +147,9 @@ def test_ingest_appends_moves_to_processed_and_a_failure_publishes_nothing(gcs, 
         lake.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket, fail=True))
     assert _manifest(client, bucket) == before
     assert b.get_blob("incoming/products.csv") is not None
+    # The refused version's files were discarded: only the published version is in the lake.
+    assert {n.name.split("version=")[1].split("/")[0] for n in client.list_blobs(bucket, prefix="tables/")
+            if "version=" in n.name} == {first["version"]}
 
     reg = Recorder(client, bucket)
     out = lake.ingest(f"gs://{bucket}/incoming/", "append", settings, reg)
@@ -154,7 +157,8 @@ def test_ingest_appends_moves_to_processed_and_a_failure_publishes_nothing(gcs, 
     assert out["previous"] == first["version"] and out["moved"] == 1
     published = json.loads(_manifest(client, bucket))
     assert published["version"] == out["version"]
-    assert [s["name"] for s in published["sources"]] == ["incoming/products.csv"]
+    assert published["sources"] == [{"name": f"gs://{bucket}/incoming/products.csv", "version": out["version"],
+                                      "generation": published["sources"][0]["generation"]}]
     names = {x.name for x in client.list_blobs(bucket)}
     assert "incoming/products.csv" not in names
     assert f"processed/{out['version']}/products.csv" in names
