@@ -416,7 +416,12 @@ def main(argv: list[str] | None = None) -> int:
     database = (args.database or settings.database_path).absolute()
     try:
         result = ingest(
-            database, find_sources(args.source), args.mode, source_label=str(args.source), threads=settings.threads
+            database,
+            find_sources(args.source),
+            args.mode,
+            source_label=str(args.source),
+            threads=settings.threads,
+            memory_limit=settings.ingest_memory_limit,
         )
     except AppError as exc:
         if args.json:

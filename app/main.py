@@ -477,6 +477,7 @@ def _routes(app: FastAPI) -> None:
                 mode.value,
                 source_label=f"upload {upload.name}",
                 threads=settings.threads,
+                memory_limit=settings.ingest_memory_limit,
             )
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -208,7 +208,13 @@ def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> list[Path
 
 
 def seed(
-    database: Path | None, orders: int, seed_value: int, *, parquet: Path | None = None, threads: int | None = None
+    database: Path | None,
+    orders: int,
+    seed_value: int,
+    *,
+    parquet: Path | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
 ) -> dict:
     """Generate the dataset; publish it as a new version of ``database`` and/or write Parquet files."""
     if not 1 <= orders <= MAX_ORDERS:
@@ -218,12 +224,12 @@ def seed(
     result: dict = {"orders": orders, "seed": seed_value}
     label = f"seed --orders {orders} --seed {seed_value}"
     if database is None:
-        con = connect(":memory:", read_only=False, threads=threads)
+        con = connect(":memory:", read_only=False, threads=threads, memory_limit=memory_limit)
         result["rows"] = generate(con, orders, seed_value)
         result["parquet"] = [str(p) for p in export_parquet(con, parquet)] if parquet else []
         con.close()
     else:
-        with new_version(database, threads=threads) as builder:
+        with new_version(database, threads=threads, memory_limit=memory_limit) as builder:
             con = builder.con
             result["rows"] = generate(con, orders, seed_value)
             result["generate_seconds"] = round(time.perf_counter() - started, 3)
@@ -269,7 +275,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--orders must be between 1 and {MAX_ORDERS:,}")
     settings = get_settings()
     database = None if args.no_database else (args.database or settings.database_path).absolute()
-    result = seed(database, args.orders, args.seed, parquet=args.parquet, threads=settings.threads)
+    result = seed(
+        database,
+        args.orders,
+        args.seed,
+        parquet=args.parquet,
+        threads=settings.threads,
+        memory_limit=settings.ingest_memory_limit,
+    )
     if args.json:
         print(json.dumps({"ok": True, **result}))
     else:

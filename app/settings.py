@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(1024**3, ge=1, description="Largest accepted upload, in bytes.")
     threads: int | None = Field(None, ge=1, le=256, description="DuckDB threads per process (default: cores).")
     memory_limit: str = Field("1GB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$", description="DuckDB memory per process.")
+    ingest_memory_limit: str = Field(
+        "2GB",
+        pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$",
+        description="DuckDB memory for building a new version (ingest, seed); beyond it DuckDB spills to disk.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -36,15 +36,23 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="app")
 
 
-def _database(database: Path | None) -> Path:
-    if database is not None:
-        return database.absolute()
+def _settings():
     from app.settings import Settings
 
     try:
-        return Settings().database_path
+        return Settings()
     except Exception as exc:  # pydantic's ValidationError: a bad STACKS_APP_* variable
         raise StacksError(f"invalid app settings: {exc}") from None
+
+
+def _database(database: Path | None) -> Path:
+    return database.absolute() if database is not None else _settings().database_path
+
+
+def _build_options() -> dict:
+    """DuckDB threads and memory for building a version, as the app's settings give them."""
+    settings = _settings()
+    return {"threads": settings.threads, "memory_limit": settings.ingest_memory_limit}
 
 
 def _spinner(text: str, enabled: bool):
@@ -76,7 +84,7 @@ def seed(
 
     path = _database(database)
     with _spinner(f"generating {orders:,} orders", not as_json):
-        result = run(path, orders, seed_value, parquet=parquet)
+        result = run(path, orders, seed_value, parquet=parquet, **_build_options())
     if as_json:
         out.print_json(json.dumps({"ok": True, **result}))
         return
@@ -104,7 +112,7 @@ def ingest(
     path = _database(database)
     try:
         with _spinner(f"ingesting {source}", not as_json):
-            result = run(path, find_sources(source), mode, source_label=str(source))
+            result = run(path, find_sources(source), mode, source_label=str(source), **_build_options())
     except AppError as exc:
         raise StacksError(exc.format(), hint="nothing was changed: the published data is as it was") from None
     if as_json:
