@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -88,6 +89,7 @@ class BigQueryEngine(RemoteEngine):
         self._complete: set[str] = set()  # mirrored versions whose every table holds the manifest's rows
         self._checked: dict[str, float] = {}  # version -> when it was last found incomplete
         self.waiting: dict[str, str] = {}  # version -> why it is not served yet
+        self._verifying = threading.Lock()  # one completeness check at a time, not one per request thread
 
     def client(self):
         if self._client is None:
@@ -97,6 +99,10 @@ class BigQueryEngine(RemoteEngine):
     # ------------------------------------------------------------ which version to serve
 
     def select(self, manifest: dict | None) -> tuple[str | None, Mapping[str, str]]:
+        with self._verifying:
+            return self._select(manifest)
+
+    def _select(self, manifest: dict | None) -> tuple[str | None, Mapping[str, str]]:
         version, mapping = super().select(manifest)
         entry = ((manifest or {}).get("catalog") or {}).get(self.catalog) or {}
         expected = entry.get("rows")
@@ -152,6 +158,7 @@ class BigQueryEngine(RemoteEngine):
         """'' when every table of ``version`` holds the rows the manifest says, else what is missing.
 
         One query counts every table (a partitioned table with no rows has no files to wait for)."""
+        import google.auth.exceptions
         from google.api_core import exceptions as gexc
         from google.cloud import bigquery
 
@@ -163,7 +170,7 @@ class BigQueryEngine(RemoteEngine):
         try:
             rows = self.client().query(sql, job_config=config, location=self.settings.bigquery_location).result()
             got = {row["table_name"]: int(row["n"]) for row in rows}
-        except gexc.GoogleAPIError as exc:
+        except (gexc.GoogleAPIError, google.auth.exceptions.GoogleAuthError) as exc:
             return str(exc).splitlines()[0]
         short = {t: f"{got.get(t)}/{n} rows" for t, n in sorted(wanted.items()) if got.get(t) != n}
         return ", ".join(f"{t} {v}" for t, v in short.items())

@@ -46,6 +46,8 @@ class MirrorBigQuery:
         self.created: list[str] = []
         self.deleted: list[str] = []
         self.queries: list[str] = []
+        self._con = None  # DuckDB with a view per registered table, rebuilt when the mirror changes
+        self._state = None
 
     def create_table(self, table, exists_ok=False):
         assert exists_ok, "the ingest registers idempotently"
@@ -97,20 +99,21 @@ class MirrorBigQuery:
         params = {}
         for p in getattr(job_config, "query_parameters", None) or []:
             params[p.name] = list(p.values) if hasattr(p, "values") else p.value
-        con = duckdb.connect()
+        state = (tuple(sorted(self.tables)), tuple(sorted(str(p) for p in self.mirror.rglob("*.parquet"))))
+        if state != self._state:
+            if self._con is not None:
+                self._con.close()
+            self._con, self._state = duckdb.connect(), state
+            self._views(self._con)
+        text = sqlglot.transpile(sql, read="bigquery", write="duckdb")[0]
         try:
-            self._views(con)
-            text = sqlglot.transpile(sql, read="bigquery", write="duckdb")[0]
-            try:
-                cur = con.execute(text, params)
-                names = [d[0] for d in cur.description]
-                rows = [FakeRow(zip(names, r, strict=True)) for r in cur.fetchall()]
-            except duckdb.CatalogException as exc:
-                raise gexc.NotFound(f"Not found: {str(exc).splitlines()[0]}") from None
-            except duckdb.IOException as exc:
-                raise gexc.NotFound(f"Not found: URI {str(exc).splitlines()[0]}") from None
-        finally:
-            con.close()
+            cur = self._con.cursor().execute(text, params)
+            names = [d[0] for d in cur.description]
+            rows = [FakeRow(zip(names, r, strict=True)) for r in cur.fetchall()]
+        except duckdb.CatalogException as exc:
+            raise gexc.NotFound(f"Not found: {str(exc).splitlines()[0]}") from None
+        except duckdb.IOException as exc:
+            raise gexc.NotFound(f"Not found: URI {str(exc).splitlines()[0]}") from None
         return FakeJob(rows)
 
 
@@ -121,21 +124,26 @@ def _s3(endpoint):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def transfer(s3, bucket: str, mirror: Path, keep=lambda key: True) -> list[str]:
-    """One Storage Transfer run: objects under tables/ copied to the mirror (those ``keep`` accepts),
-    objects gone from the lake deleted from it. Returns the keys copied."""
+def download(s3, bucket: str, target: Path) -> list[str]:
+    """Every object under tables/ of the S3 lake, as it is now, into ``target`` (keys as paths)."""
     keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="tables/")
             for o in page.get("Contents", [])]
-    copied = []
     for key in keys:
+        (target / key).parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(bucket, key, str(target / key))
+    return keys
+
+
+def transfer(lake, mirror: Path, keep=lambda key: True) -> list[str]:
+    """One Storage Transfer run from the S3 lake (its objects as downloaded once by the fixture):
+    the objects ``keep`` accepts are copied to the mirror, in no particular order."""
+    copied = []
+    for key in lake.keys:
         target = mirror / key
         if keep(key) and not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(bucket, key, str(target))
+            shutil.copyfile(lake.objects / key, target)
             copied.append(key)
-    present = {str(p.relative_to(mirror)) for p in mirror.rglob("*") if p.is_file()}
-    for gone in present - set(keys):
-        (mirror / gone).unlink()
     return copied
 
 
@@ -171,6 +179,33 @@ def second_db(tmp_path_factory) -> Path:
     return path
 
 
+class Lake:
+    """Two versions published by the ingest's own code to an S3 bucket (moto) with registration over the
+    mirror: the manifests as published, the tables the fake BigQuery got, the objects as they are on S3."""
+
+    def __init__(self, s3_server, small_db, second_db, root: Path):
+        self.endpoint, self.bucket = s3_server, "hybrid-lake"
+        s3 = _s3(s3_server)
+        s3.create_bucket(Bucket=self.bucket)
+        self.registry = MirrorBigQuery(root / "unused")
+        settings = ingest_settings(s3_server, self.bucket)
+        self.first = publish(small_db, settings, self.registry)
+        self.second = publish(second_db, settings, self.registry, previous=self.first)
+        self.objects = root / "s3"
+        self.keys = download(s3, self.bucket, self.objects)
+
+    def bigquery(self, mirror: Path) -> MirrorBigQuery:
+        """A fresh fake BigQuery holding the registered tables, over an empty mirror."""
+        client = MirrorBigQuery(mirror)
+        client.tables = dict(self.registry.tables)
+        return client
+
+
+@pytest.fixture(scope="module")
+def lake(s3_server, small_db, second_db, tmp_path_factory) -> Lake:
+    return Lake(s3_server, small_db, second_db, tmp_path_factory.mktemp("hybrid-lake"))
+
+
 def _answers(settings, engine=None) -> dict:
     from app.main import create_app
 
@@ -192,19 +227,16 @@ def _local(db):
     return _answers(Settings(database=db, api_key=API_KEY, log_level="warning", threads=2))
 
 
-def test_ingest_registers_every_table_over_the_mirror_with_row_counts(s3_server, bucket, small_db, second_db,
-                                                                     tmp_path):
-    client = MirrorBigQuery(tmp_path)
-    settings = ingest_settings(s3_server, bucket)
-    first = publish(small_db, settings, client)
-    v1 = first["version"]
+def test_ingest_registers_every_table_over_the_mirror_with_row_counts(lake):
+    first, second, client = lake.first, lake.second, lake.registry
+    v1, v2 = first["version"], second["version"]
     entry = first["catalog"]["bigquery"]
     assert entry["lake"] == MIRROR and entry["dataset"] == DATASET
     assert entry["tables"] == {t: f"{DATASET}.{t}__{v1}" for t in first["tables"]}
     assert entry["rows"] == {v1: {t: e["rows"] for t, e in first["tables"].items()}}
     assert entry["rows"][v1]["orders"] == ORDERS
-    # Every table, derived and meta included, points at the mirror's copy of its version prefix.
-    assert len(client.tables) == len(first["tables"]) >= 11
+    # Every table of each version, derived and meta included, over the mirror's copy of its prefix.
+    assert len(client.tables) == len(first["tables"]) + len(second["tables"]) and len(first["tables"]) >= 17
     orders = client.tables[f"{DATASET}.orders__{v1}"].external_data_configuration
     assert orders.source_uris == [f"{MIRROR}orders/version={v1}/*/*.parquet"]
     assert orders.hive_partitioning.source_uri_prefix == f"{MIRROR}orders/version={v1}/{{order_date:DATE}}/"
@@ -212,10 +244,8 @@ def test_ingest_registers_every_table_over_the_mirror_with_row_counts(s3_server,
     summary = client.tables[f"{DATASET}.customer_summary__{v1}"].external_data_configuration
     assert summary.source_uris == [f"{MIRROR}customer_summary/version={v1}/*"]
     # The manifest itself keeps the lake's own locations: the lake engine and the next ingest read S3.
-    assert first["tables"]["orders"]["location"] == f"s3://{bucket}/tables/orders/version={v1}/"
+    assert first["tables"]["orders"]["location"] == f"s3://{lake.bucket}/tables/orders/version={v1}/"
 
-    second = publish(second_db, settings, client, previous=first)
-    v2 = second["version"]
     assert v2 != v1 and second["history"] == [v2, v1]
     # The published manifest's counts are carried over: the engine can check either version.
     assert set(second["catalog"]["bigquery"]["rows"]) == {v1, v2}
@@ -241,65 +271,61 @@ def test_a_lake_on_s3_without_a_mirror_registers_nothing_in_bigquery(s3_server, 
     assert not client.created
 
 
-def test_the_engine_serves_the_previous_version_until_the_new_one_has_fully_arrived(
-    s3_server, bucket, small_db, second_db, tmp_path
-):
+def test_the_engine_serves_the_previous_version_until_the_new_one_has_fully_arrived(lake, second_db, tmp_path):
     import logging
 
     from app.engine_bigquery import BigQueryEngine
     from app.main import create_app
 
-    s3 = _s3(s3_server)
-    client = MirrorBigQuery(tmp_path)
-    settings = ingest_settings(s3_server, bucket)
-    first = publish(small_db, settings, client)
-    v1 = first["version"]
-    engine = BigQueryEngine(api_settings(s3_server, bucket), client=client)
-
-    # Published on S3, nothing mirrored yet: no version can be served, and readiness says why.
-    app = create_app(api_settings(s3_server, bucket))
+    v1, v2 = lake.first["version"], lake.second["version"]
+    published = {"manifest": lake.first}  # what the S3 manifest says at each step
+    client = lake.bigquery(tmp_path)
+    settings = api_settings(lake.endpoint, lake.bucket)
+    engine = BigQueryEngine(settings, client=client, manifest_loader=lambda: published["manifest"])
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("app.engine_bigquery")
+    app = create_app(settings)
     with TestClient(app) as c:
         app.state.engine = engine
-        r = c.get("/ready")
-        assert r.status_code == 503 and "no lake version is complete in the GCS mirror" in r.text, r.text
-        assert v1 in r.text
-        assert c.get("/api/v1/kpis").status_code == 503
-
-        transfer(s3, bucket, tmp_path)
-        assert c.get("/ready").json()["version"] == v1
-
-        second = publish(second_db, settings, client, previous=first)
-        v2 = second["version"]
-        # The next transfer run copies half of the new orders partitions and not the customer summary yet.
-        new_days = sorted(k for k in (o["Key"] for o in s3.list_objects_v2(
-            Bucket=bucket, Prefix=f"tables/orders/version={v2}/", MaxKeys=1000)["Contents"]))
-        late = set(new_days[::2]) | {f"tables/customer_summary/version={v2}/data_0.parquet"}
-        transfer(s3, bucket, tmp_path, keep=lambda key: key not in late)
-        records: list[logging.LogRecord] = []
-        handler = logging.Handler()
-        handler.emit = records.append
-        logger = logging.getLogger("app.engine_bigquery")
         logger.addHandler(handler)
         logger.setLevel("INFO")
-        assert c.get("/ready").json()["version"] == v1
-        assert c.get("/api/v1/datasets").json()["version"] == v1
-        assert engine.version == v1 and v2 in engine.waiting
-        assert "customer_summary" in engine.waiting[v2]  # no file of it yet: BigQuery finds no table data
-        assert any(getattr(r, "fields", {}).get("version") == v2 for r in records
-                   if r.getMessage() == "lake version not fully mirrored yet")
+        try:
+            # v1 published on S3, nothing mirrored yet: no version can be served, and readiness says why.
+            r = c.get("/ready")
+            assert r.status_code == 503 and "no lake version is complete in the GCS mirror" in r.text, r.text
+            assert v1 in r.text
+            assert c.get("/api/v1/kpis").status_code == 503
 
-        # The next run brings the summary; half the days are still missing: the counts tell.
-        transfer(s3, bucket, tmp_path, keep=lambda key: key not in set(new_days[::2]))
-        assert c.get("/ready").json()["version"] == v1
-        assert re.fullmatch(r"orders \d+/\d+ rows", engine.waiting[v2]), engine.waiting[v2]
+            transfer(lake, tmp_path, keep=lambda key: f"version={v1}/" in key)
+            assert c.get("/ready").json()["version"] == v1
 
-        transfer(s3, bucket, tmp_path)  # the rest arrives
-        assert c.get("/ready").json()["version"] == v2
-        assert engine.version == v2 and not engine.waiting
-        served = [r for r in records if r.getMessage() == "bigquery serves lake version"]
-        assert served and served[-1].fields["version"] == v2
-        logger.removeHandler(handler)
-        assert c.get("/api/v1/kpis").json() == _local_kpis(second_db)
+            published["manifest"] = lake.second
+            # The next transfer run copies half of the new orders days and not the customer summary yet.
+            new_days = sorted(k for k in lake.keys if k.startswith(f"tables/orders/version={v2}/"))
+            late = set(new_days[::2]) | {f"tables/customer_summary/version={v2}/data_0.parquet"}
+            transfer(lake, tmp_path, keep=lambda key: key not in late)
+            assert c.get("/ready").json()["version"] == v1
+            assert c.get("/api/v1/datasets").json()["version"] == v1
+            assert engine.version == v1 and v2 in engine.waiting
+            assert "customer_summary" in engine.waiting[v2]  # no file of it yet: BigQuery finds no table data
+            assert any(getattr(r, "fields", {}).get("version") == v2 for r in records
+                       if r.getMessage() == "lake version not fully mirrored yet")
+
+            # The next run brings the summary; half the days are still missing: the counts tell.
+            transfer(lake, tmp_path, keep=lambda key: key not in set(new_days[::2]))
+            assert c.get("/ready").json()["version"] == v1
+            assert re.fullmatch(r"orders \d+/\d+ rows", engine.waiting[v2]), engine.waiting[v2]
+
+            transfer(lake, tmp_path)  # the rest arrives
+            assert c.get("/ready").json()["version"] == v2
+            assert engine.version == v2 and not engine.waiting
+            served = [r for r in records if r.getMessage() == "bigquery serves lake version"]
+            assert [r.fields["version"] for r in served] == [v1, v2]
+            assert c.get("/api/v1/kpis").json() == _local_kpis(second_db)
+        finally:
+            logger.removeHandler(handler)
 
 
 def _local_kpis(db):
@@ -310,43 +336,42 @@ def _local_kpis(db):
         return c.get("/api/v1/kpis").json()
 
 
-def test_a_verified_version_is_not_counted_again_and_an_incomplete_one_waits_for_the_interval(
-    s3_server, bucket, small_db, second_db, tmp_path
-):
+def test_a_verified_version_is_not_counted_again_and_an_incomplete_one_waits_for_the_interval(lake, tmp_path):
     from app.engine_bigquery import BigQueryEngine
 
-    s3 = _s3(s3_server)
-    client = MirrorBigQuery(tmp_path)
-    settings = ingest_settings(s3_server, bucket)
-    first = publish(small_db, settings, client)
-    transfer(s3, bucket, tmp_path)
-    second = publish(second_db, settings, client, previous=first)
-    engine = BigQueryEngine(api_settings(s3_server, bucket).model_copy(update={"bigquery_verify_seconds": 3600}),
-                            client=client)
+    v1, v2 = lake.first["version"], lake.second["version"]
+    client = lake.bigquery(tmp_path)
+    transfer(lake, tmp_path, keep=lambda key: f"version={v2}/" not in key)
+    settings = api_settings(lake.endpoint, lake.bucket).model_copy(update={"bigquery_verify_seconds": 3600})
+    engine = BigQueryEngine(settings, client=client, manifest_loader=lambda: lake.second)
     engine.tables()
     counts = [q for q in client.queries if "COUNT(*)" in q]
-    assert engine.version == first["version"] and len(counts) == 2  # v2 incomplete, then v1 checked
-    transfer(s3, bucket, tmp_path)
+    assert engine.version == v1 and len(counts) == 2  # v2 incomplete, then v1 checked
+    transfer(lake, tmp_path)
     engine.tables()
     engine.tables()
     # v1 stays verified; v2 was found incomplete less than an hour ago: no new count, still v1.
     assert len([q for q in client.queries if "COUNT(*)" in q]) == 2
-    assert engine.version == first["version"]
+    assert engine.version == v1
     engine._checked.clear()  # the interval has passed
     engine.tables()
-    assert engine.version == second["version"]
+    assert engine.version == v2
+    engine.tables()
+    assert len([q for q in client.queries if "COUNT(*)" in q]) == 3  # v2 counted once, then trusted
 
 
-def test_every_endpoint_answers_the_same_on_the_hybrid_bigquery_engine(s3_server, bucket, small_db, tmp_path):
-    """STACKS_APP_ENGINE=bigquery as the hybrid API runs it: manifest from S3, tables over the mirror."""
+def test_every_endpoint_answers_the_same_on_the_hybrid_bigquery_engine(lake, second_db, tmp_path):
+    """STACKS_APP_ENGINE=bigquery as the hybrid API runs it: the manifest read from S3 with boto3,
+    the tables over the mirror."""
     from app.engine_bigquery import BigQueryEngine
 
-    client = MirrorBigQuery(tmp_path)
-    publish(small_db, ingest_settings(s3_server, bucket), client)
-    transfer(_s3(s3_server), bucket, tmp_path)
-    settings = api_settings(s3_server, bucket)
-    got = _answers(settings, BigQueryEngine(settings, client=client))
-    expected = _local(small_db)
+    client = lake.bigquery(tmp_path)
+    transfer(lake, tmp_path)
+    settings = api_settings(lake.endpoint, lake.bucket)
+    engine = BigQueryEngine(settings, client=client)  # the default loader: fetch_manifest from the S3 lake
+    got = _answers(settings, engine)
+    assert engine.version == lake.second["version"]
+    expected = _local(second_db)
     for path in ENDPOINTS:
         assert got[path] == expected[path], path
     # Every query named a versioned table of the mirror, never a logical one.
@@ -367,20 +392,17 @@ def test_the_fake_reports_a_missing_file_like_bigquery(tmp_path):
     client.create_table(table, exists_ok=True)
     with pytest.raises(gexc.NotFound):
         client.query("SELECT COUNT(*) AS n FROM shop_warehouse.customers__abc123def456", location="europe-west1")
-    shutil.rmtree(tmp_path, ignore_errors=True)
 
 
-def test_a_manifest_without_bigquery_tables_is_refused_not_read_through_the_stack_tables(
-    s3_server, bucket, small_db, tmp_path
-):
+def test_a_manifest_without_bigquery_tables_is_refused_not_read_through_the_stack_tables(lake, tmp_path):
     """An s3 lake published without the mirror registration: the logical tables would mix every version."""
     from app.engine_bigquery import BigQueryEngine
     from app.errors import AppError
 
-    client = MirrorBigQuery(tmp_path)
-    manifest = publish(small_db, ingest_settings(s3_server, bucket, bigquery_lake_uri=None), client)
-    assert "bigquery" not in manifest["catalog"] and not client.created
-    engine = BigQueryEngine(api_settings(s3_server, bucket), client=client)
+    client = lake.bigquery(tmp_path)
+    unregistered = {**lake.first, "catalog": {}}  # what an ingest without STACKS_APP_BIGQUERY_LAKE_URI publishes
+    engine = BigQueryEngine(api_settings(lake.endpoint, lake.bucket), client=client,
+                            manifest_loader=lambda: unregistered)
     with pytest.raises(AppError) as err:
         engine.tables()
     assert err.value.status == 503 and "STACKS_APP_BIGQUERY_LAKE_URI" in err.value.message
