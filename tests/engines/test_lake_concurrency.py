@@ -125,6 +125,28 @@ def test_a_job_that_loses_the_race_retries_on_top_of_the_winner(s3_server, bucke
         ("products-a.csv", out["version"]), ("products-b.csv", winner["version"])]
 
 
+def test_without_the_compare_and_swap_the_same_race_loses_rows(s3_server, bucket, tiny_db, monkeypatch):
+    """The control: the interleaving of the test above with an unconditional manifest PUT (the code
+    before this change) silently drops the winner's row - the failure the tests above rule out."""
+    from app import lake
+
+    settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
+    first = lake.publish_database(tiny_db, settings)
+    s3 = _s3(s3_server)
+    s3.put_object(Bucket=bucket, Key="incoming/a/products-a.csv", Body=_product(9441))
+    s3.put_object(Bucket=bucket, Key="incoming/b/products-b.csv", Body=_product(9442))
+    real_put = lake.put_manifest
+    monkeypatch.setattr(lake, "put_manifest", lambda s3_, root_, m, expect: real_put(s3_, root_, m, expect=None))
+    racing, _ = _race(lake, "publish_database", lambda: lake.ingest(f"s3://{bucket}/incoming/b/", "append", settings))
+    monkeypatch.setattr(lake, "publish_database", racing)
+
+    out = lake.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
+
+    assert out["attempts"] == 1
+    assert _manifest(s3, bucket)["tables"]["products"]["rows"] == first["tables"]["products"]["rows"] + 1
+    assert _product_ids(settings, 9440) == [9441]  # 9442 was ingested, moved to processed/ and lost
+
+
 def test_a_retry_whose_files_the_winner_took_is_superseded_and_exits_0(
         s3_server, bucket, tiny_db, monkeypatch, capsys):
     """Two jobs on the same incoming/ (one per dropped file, as EventBridge starts them): the winner
@@ -186,6 +208,11 @@ def test_conflicts_that_never_stop_end_in_409_with_the_manifest_untouched(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(lake, "publish_database", always_beaten)
+    from app import catalog
+
+    real_drop, dropped = catalog.drop_versions, []
+    monkeypatch.setattr(catalog, "drop_versions",
+                        lambda versions, s: (dropped.extend(versions), real_drop(versions, s)))
     caplog.set_level(logging.WARNING, logger="app.lake")
     with pytest.raises(AppError) as err:
         lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
@@ -196,6 +223,7 @@ def test_conflicts_that_never_stop_end_in_409_with_the_manifest_untouched(
     assert sum(r.getMessage() == "lake ingest conflict" for r in caplog.records) == 3
     assert s3.get_object(Bucket=bucket, Key="tables/_manifest.json")["Body"].read() == written[-1]  # untouched
     assert _versions_on_disk(s3, bucket) == {first["version"]}  # every attempt's version discarded
+    assert len(set(dropped)) == 3 and first["version"] not in dropped  # ... and its catalog tables dropped
     assert _keys(s3, bucket, "incoming/") == ["incoming/products.csv"]  # left for the next run
     assert _keys(s3, bucket, "processed/") == []
 
