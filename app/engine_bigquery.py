@@ -115,7 +115,10 @@ class BigQueryEngine(RemoteEngine):
                                         "STACKS_APP_BIGQUERY_LAKE_URI is set")
         if not expected:
             return version, mapping  # a gs:// lake: every file is written before the manifest names it
-        self._complete.intersection_update(expected)  # pruned versions are gone for good
+        # Pruned versions are gone for good.
+        self._complete.intersection_update(expected)
+        self.waiting = {v: why for v, why in self.waiting.items() if v in expected}
+        self._checked = {v: at for v, at in self._checked.items() if v in expected}
         history = [v for v in (manifest.get("history") or [version]) if v in expected]
         for v in history:
             if v not in self._complete:
