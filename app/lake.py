@@ -710,12 +710,12 @@ def _publish(store: Store, database: Path, register, sources, history, snapshot:
     names it after all (a PUT that landed but whose answer was lost, then retried into a 412)."""
     try:
         return store.publish(database, register, sources=sources, history=history, expect=snapshot)
-    except Exception:
+    except Exception as failure:
         try:
             now = store.read()
         except Exception:  # cannot tell whether it was published: leave the files, never delete live ones
             log.warning("lake version left in place", extra={"fields": {"version": version}})
-            raise
+            raise failure from None
         if now.version == version and now.manifest is not None:
             return now.manifest
         discard(store, version, settings)

@@ -262,6 +262,30 @@ def test_the_carried_sources_record_stops_a_double_ingest_after_crash_then_other
         lake.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
 
 
+def test_a_put_that_landed_but_answered_412_is_kept_not_discarded(s3_server, bucket, tiny_db, monkeypatch):
+    """The PUT succeeds, its answer is lost, the client's retry of the same conditional PUT gets 412:
+    the job must see its own version in the manifest and keep it (deleting it would break readers)."""
+    from app import lake
+
+    settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
+    first = lake.publish_database(tiny_db, settings)
+    s3 = _s3(s3_server)
+    s3.put_object(Bucket=bucket, Key="incoming/products.csv", Body=_product(9451))
+    real_put = lake.put_manifest
+
+    def landed_then_412(s3_, root_, manifest, *, expect):
+        real_put(s3_, root_, manifest, expect=expect)
+        real_put(s3_, root_, manifest, expect=expect)  # the retry: 412 now, as S3 answers it
+
+    monkeypatch.setattr(lake, "put_manifest", landed_then_412)
+    out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
+    assert out["attempts"] == 1 and out["tables"] == {"products": 1}
+    assert _manifest(s3, bucket)["version"] == out["version"]
+    assert _versions_on_disk(s3, bucket) == {first["version"], out["version"]}
+    assert _product_ids(settings, 9450) == [9451]
+    assert _keys(s3, bucket, "processed/") == [f"processed/{out['version']}/products.csv"]
+
+
 def test_the_sources_record_is_newest_first_deduplicated_and_capped():
     from app import lake
 
