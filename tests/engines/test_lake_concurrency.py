@@ -569,3 +569,29 @@ def test_a_gcs_job_that_loses_the_race_retries_on_top_of_the_winner(enforced_gcs
     assert not any(n.startswith("incoming/") for n in names)
     assert {n.split("version=")[1].split("/")[0] for n in names if "version=" in n} == {
         first["version"], winner["version"], out["version"]}  # the lost attempt's version was discarded
+
+
+def test_two_gcs_jobs_at_once_never_lose_rows(enforced_gcs, tiny_db):
+    """Two GCS ingest jobs started together (each its own client, the enforcing session shared): both
+    files' rows published, history a chain."""
+    from google.cloud import storage
+
+    from app import gcs as gcs_mod
+
+    client, plain, bucket = enforced_gcs
+    settings = _gcs_settings(bucket).model_copy(update={"lake_ingest_attempts": 10})
+    register = lambda manifest: {}  # noqa: E731 - no catalog on this lake
+    first = gcs_mod.publish_database(tiny_db, settings, register, client)
+    for job in (0, 1):
+        plain.bucket(bucket).blob(f"incoming/j{job}/products.csv").upload_from_string(_product(9710 + job))
+    endpoint = client._http.endpoint
+    clients = [storage.Client(project="test", _http=GenerationPreconditions(endpoint)) for _ in (0, 1)]
+    results, errors = _run_together([
+        lambda job=job: gcs_mod.ingest(f"gs://{bucket}/incoming/j{job}/", "append", settings, register, clients[job])
+        for job in (0, 1)])
+    assert errors == []
+    manifest = json.loads(plain.bucket(bucket).get_blob("tables/_manifest.json").download_as_bytes())
+    assert manifest["tables"]["products"]["rows"] == first["tables"]["products"]["rows"] + 2
+    assert manifest["history"][2:] == [first["version"]] and len(manifest["history"]) == 3
+    assert not [b.name for b in plain.list_blobs(bucket, prefix="incoming/")]
+    assert sorted(r["attempts"] for r in results)[0] == 1
