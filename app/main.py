@@ -72,14 +72,13 @@ class AppMiddleware:
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if incoming and len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
         token = logs.request_id.set(rid)
-        status = {"code": 500, "started": False}
+        status = {"code": 500, "started": False, "done": False}
 
         if scope["method"] == "POST":
             length = headers.get(b"content-length")
             if length is not None and length.isdigit() and int(length) > self.limit:
+                self._finish(scope, 413, started)
                 await _send_json(send, 413, _too_large(self.limit), rid)
-                status["code"] = 413
-                self._finish(scope, status["code"], started)
                 logs.request_id.reset(token)
                 return
             seen = 0
@@ -101,16 +100,23 @@ class AppMiddleware:
                 status["started"] = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode("latin-1"))]
+            elif message["type"] == "http.response.body" and not message.get("more_body") and not status["done"]:
+                # Counted before the last byte leaves: a client that has its answer finds it in /metrics.
+                status["done"] = True
+                self._finish(scope, status["code"], started)
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         except BodyTooLarge:
             if not status["started"]:
-                await _send_json(send, 413, _too_large(self.limit), rid)
                 status["code"] = 413
+                status["done"] = True
+                self._finish(scope, 413, started)
+                await _send_json(send, 413, _too_large(self.limit), rid)
         finally:
-            self._finish(scope, status["code"], started)
+            if not status["done"]:
+                self._finish(scope, status["code"], started)
             logs.request_id.reset(token)
 
     @staticmethod
