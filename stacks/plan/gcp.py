@@ -18,7 +18,9 @@ balancer and its Cloud Armor policy.
 The warehouse is BigLake tables over the lake's Parquet (see the README's
 "GCP" section for why): the lake stays the single copy of the data on every
 target, ingest writes Parquet once, and the hybrid stack's transfer from S3
-makes new files queryable with no load job.
+makes new files queryable with no load job. The plan makes the dataset and the
+connection; the ingest job, the one writer, registers each lake version's
+tables through the connection and points stable views at the published one.
 
 The required APIs are computed from the plan itself: every resource depends
 on the ``gcp.projects.Service`` of the API its type needs.
@@ -39,13 +41,9 @@ from stacks.naming import (
     sql_identifier,
     system_prefix,
 )
-from stacks.plan.core import Concat, DataSource, Json, Output, Plan, PlannerBase, Ref, Resource, Var, check_plan, concat
+from stacks.plan.core import Concat, DataSource, Output, Plan, PlannerBase, Ref, Resource, Var, check_plan, concat
 from stacks.project import DeployedComponent, Deployment, Project
 
-BIGQUERY_TYPES = {
-    "BIGINT": "INT64", "INTEGER": "INT64", "DOUBLE": "FLOAT64", "DECIMAL": "NUMERIC",
-    "VARCHAR": "STRING", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "BOOLEAN": "BOOL",
-}
 TLS_PROFILE = "MODERN"
 ERROR_RATE = 0.05  # alert when more than 5% of requests fail with 5xx for 10 minutes
 CLOUD_ARMOR_WAF = ("sqli-v33-stable", "xss-v33-stable", "lfi-v33-stable", "rce-v33-stable", "cve-canary")
@@ -279,22 +277,14 @@ def build_bucket(p: GcpPlanner, comp: DeployedComponent) -> None:
     p.output(f"{comp.id.replace('-', '_')}_bucket", Ref(logical, "name"), f"GCS bucket of {comp.id}")
 
 
-def _schema(table) -> Json:
-    fields = []
-    for col in table.columns:
-        if col.name == table.partition_by:
-            continue  # a hive partition key: BigQuery reads it from the path, not the files
-        description = col.description or ""
-        if not col.nullable:
-            # External Parquet columns are read as NULLABLE: BigQuery refuses REQUIRED over optional Parquet fields.
-            description = (description + " " if description else "") + "(never null)"
-        fields.append({"name": col.name, "type": BIGQUERY_TYPES[col.type], "mode": "NULLABLE",
-                       "description": description})
-    return Json(fields)
-
-
 def build_warehouse(p: GcpPlanner, comp: DeployedComponent) -> None:
-    """A dataset of BigLake tables over the lake's Parquet, read through a Cloud resource connection."""
+    """A dataset for BigLake tables over the lake's Parquet, read through a Cloud resource connection.
+
+    The plan makes no tables: the lake is versioned (``tables/<table>/version=<v>/``), so the ingest
+    job registers each version's tables (base, derived, meta) as ``<table>__<v>`` through this
+    connection and, once the manifest names the version, points the views ``<table>`` at it
+    (``app.catalog``). A table defined here over ``tables/<table>/`` would read every version at once.
+    """
     model = comp.component
     cid = comp.id
     lake = p.facts.get("buckets", {}).get(model.lake) if model.lake else None  # type: ignore[attr-defined]
@@ -323,32 +313,6 @@ def build_warehouse(p: GcpPlanner, comp: DeployedComponent) -> None:
         "bucket": Ref(lake, "name"), "role": "roles/storage.objectViewer",
         "member": concat("serviceAccount:", Ref(connection, "cloud_resource.service_account_id")),
     }, cid, group="region")
-    for table in model.tables:  # type: ignore[attr-defined]
-        prefix = concat("gs://", Ref(lake, "name"), f"/tables/{table.name}")
-        external: dict[str, Any] = {
-            "source_format": "PARQUET",
-            "autodetect": False,
-            "connection_id": Ref(connection, "name"),
-            "source_uris": [concat(prefix, "/*")],
-            "schema": _schema(table),
-            "parquet_options": {"enable_list_inference": True},
-        }
-        if table.partition_by:
-            # Hive layout tables/<name>/<col>=YYYY-MM-DD/: queries filtering on the date read only those files.
-            external["hive_partitioning_options"] = {
-                "mode": "CUSTOM", "require_partition_filter": False,
-                "source_uri_prefix": concat(prefix, f"/{{{table.partition_by}:DATE}}"),
-            }
-        p.add("gcp:bigquery/table:Table", f"{cid}-table-{table.name.replace('_', '-')}", {
-            "project": p.gcp_project, "dataset_id": Ref(dataset, "dataset_id"), "table_id": table.name,
-            "description": table.description or f"{table.name} (Parquet in the lake)",
-            "deletion_protection": p.prod_like,
-            "external_data_configuration": external,
-        }, cid, group="region", waivers={"CKV_GCP_80": WAIVE_CMEK,
-                                         "CKV_GCP_121": f"deletion_protection follows {p.deployment.name}'s "
-                                                        "deletion_protection in stacks.yaml; the data lives in "
-                                                        "the lake, a table is only its definition"}
-              if not p.prod_like else {"CKV_GCP_80": WAIVE_CMEK})
     p.facts.setdefault("warehouses", {})[cid] = {"dataset": dataset, "dataset_id": dataset_id, "lake": lake,
                                                  "connection": connection}
     first = not any(o.name in ("workgroup", "dataset") for o in p.outputs)  # else named after the warehouse
@@ -422,6 +386,7 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
                 "project": p.gcp_project, "dataset_id": Ref(wh["dataset"], "dataset_id"),
                 "role": "roles/bigquery.dataEditor", "member": member,
             }, cid, group="region")
+            env.update(_delegates(p, cid, wid, account))
         else:
             p.add("gcp:bigquery/datasetIamMember:DatasetIamMember", f"{cid}-reads-{wid}", {
                 "project": p.gcp_project, "dataset_id": Ref(wh["dataset"], "dataset_id"),
@@ -464,6 +429,33 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
             env[f"STACKS_APP_{qid.upper().replace('-', '_')}_TOPIC"] = Ref(f"{qid}-topic", "id")
             env[f"STACKS_APP_{qid.upper().replace('-', '_')}_SUBSCRIPTION"] = Ref(f"{qid}-subscription", "id")
     return env
+
+
+def _delegates(p: GcpPlanner, cid: str, wid: str, account: str) -> dict[str, Any]:
+    """Let the ingest job create BigLake tables on warehouse ``wid``'s connection; returns the env naming it.
+
+    A BigLake table names the connection, which takes ``bigquery.connections.delegate`` on it: a
+    custom role with that one permission (one per warehouse), granted on that one connection (the
+    predefined connectionAdmin would also let the job change or re-share the connection). BigQuery
+    then reads the lake as the connection's service account, never as the caller, so readers of the
+    dataset need no object access. Used by the gcp plan and the hybrid one (its ingest on ECS).
+    """
+    connection = p.facts["warehouses"][wid]["connection"]
+    role = f"{wid}-delegate-role"
+    if not any(r.name == role for r in p.resources):
+        p.add("gcp:projects/iAMCustomRole:IAMCustomRole", role, {
+            "project": p.gcp_project, "role_id": sql_identifier(p.name(wid, "delegate")),
+            "title": f"{p.deployment.name}: create BigLake tables on {wid}'s connection",
+            "description": "bigquery.connections.delegate only: name the connection in a table definition",
+            "permissions": ["bigquery.connections.delegate"],
+            "stage": "GA",
+        }, wid, group="project")
+    p.add("gcp:bigquery/connectionIamMember:ConnectionIamMember", f"{cid}-delegates-{wid}", {
+        "project": p.gcp_project, "location": p.region,
+        "connection_id": Ref(connection, "connection_id"),
+        "role": Ref(role, "name"), "member": p.member(account),
+    }, cid, group="region")
+    return {"STACKS_APP_BIGQUERY_CONNECTION": Ref(connection, "name")}
 
 
 def _cpu(cpu: float) -> str:
@@ -847,7 +839,7 @@ class KindRule:
 KINDS: dict[str, KindRule] = {
     "bucket": KindRule(build_bucket, 0, "Cloud Storage bucket"),
     "queue": KindRule(build_queue, 0, "Pub/Sub topic + subscription"),
-    "warehouse": KindRule(build_warehouse, 1, "BigQuery dataset of BigLake tables"),
+    "warehouse": KindRule(build_warehouse, 1, "BigQuery dataset (BigLake tables + views made by ingest)"),
     "service": KindRule(build_service, 2, "Cloud Run service"),
     "frontend": KindRule(build_service, 2, "Cloud Run service"),
     "worker": KindRule(build_service, 2, "Cloud Run service (internal, CPU always on)"),

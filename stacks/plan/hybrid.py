@@ -28,7 +28,7 @@ from typing import Any
 
 from stacks.errors import StacksError
 from stacks.model import WORKLOAD_KINDS
-from stacks.naming import resource_name, service_account_id, sql_identifier, system_prefix
+from stacks.naming import resource_name, service_account_id, system_prefix
 from stacks.plan import aws as awsplan
 from stacks.plan import gcp as gcpplan
 from stacks.plan.core import Json, Plan, Ref, check_plan, concat
@@ -258,7 +258,7 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
             "value": Json(config),
         }, cid, group="region")
         if registers:
-            env.update(_registers_over_mirror(g, cid, wid, account, lake))
+            env.update(_registers_over_mirror(lake))
         statements = [awsplan.allow(["ssm:GetParameter"], [a.arn("ssm", f"parameter{parameter_name}")],
                                     sid="GcpCredentialConfig")]
         if source_lake:
@@ -281,34 +281,11 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
         extra["env"].update(env)
 
 
-def _registers_over_mirror(g: gcpplan.GcpPlanner, cid: str, wid: str, account: str, mirror: str) -> dict[str, Any]:
-    """The ingest job on AWS registers each lake version in BigQuery as BigLake tables over the GCS mirror.
-
-    ``_grants`` gave it dataEditor on the dataset (tables) and jobUser (the engine's completeness
-    check). A BigLake table names the warehouse's connection, which needs
-    ``bigquery.connections.delegate`` on it: a custom role with that one permission, granted on that
-    one connection (the predefined connectionAdmin would also let it update or re-share the
-    connection). Returns the env that points the job's catalog at the mirror.
-    """
-    connection = g.facts["warehouses"][wid]["connection"]
-    role = f"{wid}-delegate-role"
-    g.add("gcp:projects/iAMCustomRole:IAMCustomRole", role, {
-        "project": g.gcp_project, "role_id": sql_identifier(g.name(wid, "delegate")),
-        "title": f"{g.deployment.name}: create BigLake tables on {wid}'s connection",
-        "description": "bigquery.connections.delegate only: name the connection in a table definition",
-        "permissions": ["bigquery.connections.delegate"],
-        "stage": "GA",
-    }, wid, group="project")
-    g.add("gcp:bigquery/connectionIamMember:ConnectionIamMember", f"{cid}-delegates-{wid}", {
-        "project": g.gcp_project, "location": g.region,
-        "connection_id": Ref(connection, "connection_id"),
-        "role": Ref(role, "name"), "member": g.member(account),
-    }, cid, group="region")
-    return {
-        # The manifest's tables are on S3; BigQuery reads the same layout from the mirror.
-        "STACKS_APP_BIGQUERY_LAKE_URI": concat("gs://", Ref(mirror, "name"), "/tables/"),
-        "STACKS_APP_BIGQUERY_CONNECTION": Ref(connection, "name"),
-    }
+def _registers_over_mirror(mirror: str) -> dict[str, Any]:
+    """The env that points the ingest job's catalog at the GCS mirror: the manifest's tables are on S3,
+    BigQuery reads the same layout from the mirror (``_grants`` gave the job dataEditor, jobUser and
+    delegate on the warehouse's connection, as on GCP)."""
+    return {"STACKS_APP_BIGQUERY_LAKE_URI": concat("gs://", Ref(mirror, "name"), "/tables/")}
 
 
 # ---------------------------------------------------------------- the plan

@@ -51,7 +51,7 @@ def test_gcp_diagram_places_resources_where_gcp_scopes_them():
     assert drawn["api-neg"][-1] == drawn["api-certificate"][-1] == "gcp--api-https"
     assert drawn["api-redirect"][-1] == "gcp--api-http"  # the HTTP -> HTTPS redirect is its own rule
     assert drawn["gcp-api-run"][-2:] == ["gcp-project", "gcp--project-service-list"]
-    assert drawn["warehouse-table-orders"][-2:] == ["gcp-region--warehouse", "gcp--warehouse-dataset"]
+    assert drawn["warehouse-connection"][-2:] == ["gcp-region--warehouse", "gcp--warehouse-dataset"]
     assert drawn["api-reads-warehouse"][-1] == drawn["api-account"][-1] == "gcp--project-accounts"
     visible = {(e.source, e.target) for e in spec.edges if e.style != "invis"}
     assert ("actor--analyst", "gcp--api-https") in visible  # requests enter through the load balancer

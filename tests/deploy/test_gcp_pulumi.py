@@ -81,10 +81,10 @@ def test_nested_inputs_are_arguments_of_their_args_classes():
     check("ServiceTemplateContainerLivenessProbeArgs", run, container["liveness_probe"])
     check("ServiceTemplateScalingArgs", run, svc["template"]["scaling"])
     check("ServiceTemplateVolumeArgs", run, svc["template"]["volumes"][0])
-    table = plan("gcp-prod").resource("warehouse-table-orders").inputs
-    check("TableExternalDataConfigurationArgs", pulumi_gcp.bigquery, table["external_data_configuration"])
-    check("TableExternalDataConfigurationHivePartitioningOptionsArgs", pulumi_gcp.bigquery,
-          table["external_data_configuration"]["hive_partitioning_options"])
+    # The ingest job's delegate grant on the one connection (BigLake tables), with its one-permission role.
+    delegate = plan("gcp-prod").resource("ingest-delegates-warehouse").inputs
+    check("ConnectionIamMemberArgs", pulumi_gcp.bigquery, delegate)
+    check("IAMCustomRoleArgs", pulumi_gcp.projects, plan("gcp-prod").resource("warehouse-delegate-role").inputs)
     job = plan("hybrid-prod").resource("lake-transfer").inputs
     st = pulumi_gcp.storage
     check("TransferJobTransferSpecArgs", st, job["transfer_spec"])

@@ -82,9 +82,9 @@ def test_data_path_s3_to_gcs_through_a_role_trusting_googles_transfer_agent():
     assert mirror["public_access_prevention"] == "enforced" and mirror["uniform_bucket_level_access"] is True
     grants = {inputs("hybrid-prod", n)["role"] for n in ("lake-mirror-transfer-writes", "lake-mirror-transfer-reads")}
     assert grants == {"roles/storage.legacyBucketWriter", "roles/storage.objectViewer"}
-    # the warehouse's BigLake tables read the mirror
-    orders = inputs("hybrid-prod", "warehouse-table-orders")["external_data_configuration"]
-    assert to_json(orders["source_uris"][0])["$concat"][1] == {"$ref": "lake-mirror.name"}
+    # the warehouse's connection reads the mirror (the ingest job registers BigLake tables over it)
+    reads = inputs("hybrid-prod", "warehouse-connection-reads-lake")
+    assert reads["bucket"] == Ref("lake-mirror", "name") and reads["role"] == "roles/storage.objectViewer"
 
 
 def test_query_path_workload_identity_federation_trusting_only_the_task_roles():
