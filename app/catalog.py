@@ -11,17 +11,27 @@ An s3 lake read by BigQuery (the hybrid stack) is registered over its GCS mirror
 (``STACKS_APP_BIGQUERY_LAKE_URI``). The mirror is copied hourly in no particular order, so the
 manifest's ``catalog.bigquery`` also carries each servable version's row counts: the ``bigquery``
 engine serves the newest version whose mirrored tables hold exactly those rows.
+
+Analysts get stable names in BigQuery: ``point_views`` (run by the ingest job right *after* the
+manifest PUT, or ``python -m app.catalog views``) makes every logical table a view
+``<dataset>.<table>`` over the version the published manifest names (over a mirror: the newest
+version the ``bigquery`` engine would serve, i.e. fully copied). It reads the published manifest
+itself, so it can never point a view at a version that is not published.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from app.errors import AppError
+
+log = logging.getLogger("app.catalog")
 
 PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 PARQUET_IN = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
@@ -260,3 +270,95 @@ def fetch_manifest(settings) -> dict | None:
         response.raise_for_status()
         body = response.content
     return json.loads(body)
+
+
+# ---------------------------------------------------------------- stable names: views on the published version
+
+PROJECT_ID = re.compile(r"^[a-z][a-z0-9.:-]{2,61}[a-z0-9]$")  # domain-scoped ids (example.com:p) included
+VIEW_ROUNDS = 3  # another job published while the views were replaced: point them again, this many times
+
+
+def view_ddl(project: str, dataset: str, table: str, physical: str, version: str) -> str:
+    """``CREATE OR REPLACE VIEW`` of logical ``table`` over ``physical`` (``<dataset>.<table>__<v>``)."""
+    from app.engine_bigquery import IDENT
+
+    ds, _, name = physical.partition(".")
+    if not (PROJECT_ID.match(project) and IDENT.match(dataset) and IDENT.match(table) and ds == dataset
+            and IDENT.match(name) and IDENT.match(version)):
+        raise AppError(500, "catalog", f"bad BigQuery name for a view: {project}.{dataset}.{table} -> {physical}")
+    return (f"CREATE OR REPLACE VIEW `{project}.{dataset}.{table}`\n"
+            f"OPTIONS (description = '{table}: lake version {version}, the published one (set by the ingest job)')\n"
+            f"AS SELECT * FROM `{project}.{dataset}.{name}`")
+
+
+def point_views(settings, bigquery_client=None, manifest_loader=None) -> dict:
+    """Point the views ``<dataset>.<table>`` at the published lake version; returns what was done.
+
+    Reads the *published* manifest (never a version still being registered) and chooses the version
+    as the ``bigquery`` engine does: the manifest's on a gs:// lake, the newest fully mirrored one
+    over a mirror (none yet: the views stay where they are). If the manifest changed while the views
+    were replaced (a concurrent job published), they are pointed again. A BigQuery error is logged
+    and returned, never raised: the version is already published and served by the engines; the
+    next run points the views again.
+    """
+    from app.engine_bigquery import BigQueryEngine
+
+    if not (settings.bigquery_dataset and bigquery_root(settings)):
+        return {}
+    loader = manifest_loader or (lambda: fetch_manifest(settings))
+    engine = BigQueryEngine(settings, client=bigquery_client, manifest_loader=loader)
+    from google.api_core import exceptions as gexc
+    from google.cloud import bigquery
+
+    config = bigquery.QueryJobConfig(use_legacy_sql=False)
+    pointed: str | None = None
+    for _ in range(VIEW_ROUNDS):
+        manifest = loader()
+        entry = ((manifest or {}).get("catalog") or {}).get("bigquery")
+        if not entry:
+            return {"views": {}, "reason": "the published manifest names no BigQuery tables"}
+        try:
+            version, mapping = engine.select(manifest)
+        except AppError as exc:  # over a mirror: no version fully copied yet
+            log.info("bigquery views kept", extra={"fields": {"reason": exc.message}})
+            return {"views": {}, "reason": exc.message}
+        if version == pointed:
+            break
+        project = entry.get("project") or settings.bigquery_project
+        try:
+            for table, physical in sorted(mapping.items()):
+                sql = view_ddl(project, entry["dataset"], table, physical, version)
+                engine.client().query(sql, job_config=config, location=settings.bigquery_location).result()
+        except gexc.GoogleAPIError as exc:
+            reason = str(exc).splitlines()[0]
+            log.warning("bigquery views not repointed", extra={"fields": {"version": version, "error": reason}})
+            return {"views": {}, "version": version, "reason": reason}
+        log.info("bigquery views point at lake version", extra={"fields": {"version": version, "views": len(mapping)}})
+        pointed, out = version, {"version": version, "views": dict(sorted(mapping.items()))}
+        if (loader() or {}).get("version") == manifest["version"]:
+            break
+    return out if pointed else {"views": {}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m app.catalog views``: point the BigQuery views at the published version now."""
+    import argparse
+
+    from app.settings import get_settings
+
+    parser = argparse.ArgumentParser(prog="python -m app.catalog", description="Catalog upkeep for the lake.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("views", help="point the BigQuery views <table> at the published lake version")
+    parser.parse_args(argv)
+    settings = get_settings()
+    if not (settings.lake_uri and settings.bigquery_dataset and bigquery_root(settings)):
+        print("error: set STACKS_APP_LAKE_URI (gs://, or s3:// with STACKS_APP_BIGQUERY_LAKE_URI) and "
+              "STACKS_APP_BIGQUERY_PROJECT/_DATASET", file=sys.stderr)
+        return 1
+    out = point_views(settings)
+    print(json.dumps({"ok": bool(out.get("views")), **out}))
+    return 0 if out.get("views") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

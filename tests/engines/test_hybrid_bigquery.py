@@ -8,6 +8,7 @@ fewer rows, and a table with no file yet is "not found", as on BigQuery.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import re
 import shutil
@@ -38,11 +39,16 @@ class FakeJob:
 
 
 class MirrorBigQuery:
-    """BigQuery as far as the app uses it, over a directory standing in for ``gs://shop-mirror/``."""
+    """BigQuery as far as the app uses it, over a directory standing in for ``gs://<bucket>/`` (the
+    mirror here; the gcp stack's lake in test_gcp_bigquery). ``CREATE OR REPLACE VIEW`` must parse as
+    BigQuery SQL and name a registered table (BigQuery validates a view's query when it is created)."""
 
-    def __init__(self, mirror: Path):
+    def __init__(self, mirror: Path, bucket: str = "shop-mirror"):
         self.mirror = mirror
+        self.bucket = bucket
         self.tables: dict[str, object] = {}  # "dataset.table" -> the bigquery.Table registered
+        self.views: dict[str, str] = {}  # "dataset.view" -> "dataset.table" it selects from
+        self.events: list[tuple[str, str]] = []  # ("table" | "view", "dataset.name"), in order
         self.created: list[str] = []
         self.deleted: list[str] = []
         self.queries: list[str] = []
@@ -54,6 +60,7 @@ class MirrorBigQuery:
         key = f"{table.dataset_id}.{table.table_id}"
         self.tables[key] = table
         self.created.append(key)
+        self.events.append(("table", key))
         return table
 
     def delete_table(self, ref, not_found_ok=False):
@@ -62,8 +69,23 @@ class MirrorBigQuery:
         self.tables.pop(key, None)
 
     def _local(self, uri: str) -> str:
-        assert uri.startswith("gs://shop-mirror/"), uri
-        return str(self.mirror / uri[len("gs://shop-mirror/"):])
+        prefix = f"gs://{self.bucket}/"
+        assert uri.startswith(prefix), uri
+        return str(self.mirror / uri[len(prefix):])
+
+    def _create_view(self, sql: str) -> None:
+        import sqlglot
+        from google.api_core import exceptions as gexc
+
+        ddl = sqlglot.parse_one(sql, read="bigquery")
+        assert isinstance(ddl, sqlglot.exp.Create) and ddl.args.get("kind") == "VIEW" and ddl.args.get("replace")
+        view, source = ddl.this, ddl.expression.find(sqlglot.exp.Table)
+        assert view.catalog == source.catalog == "shop-analytics-prod", sql
+        key, target = f"{view.db}.{view.name}", f"{source.db}.{source.name}"
+        if target not in self.tables:
+            raise gexc.NotFound(f"Not found: Table shop-analytics-prod:{target}")
+        self.views[key] = target
+        self.events.append(("view", key))
 
     def _views(self, con) -> None:
         import duckdb
@@ -88,6 +110,10 @@ class MirrorBigQuery:
                 con.execute(f"CREATE VIEW {schema}.{name} AS SELECT * FROM {source}")
             except duckdb.Error as exc:  # pragma: no cover - a broken fixture, not a missing file
                 raise AssertionError(f"cannot open {key}: {exc}") from None
+        for key, target in sorted(self.views.items()):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {key.split('.')[0]}")
+            with contextlib.suppress(duckdb.CatalogException):  # its table has no file: not found when queried
+                con.execute(f"CREATE VIEW {key} AS SELECT * FROM {target}")
 
     def query(self, sql, job_config=None, location=None):
         import duckdb
@@ -96,10 +122,14 @@ class MirrorBigQuery:
 
         assert location == "europe-west1"
         self.queries.append(sql)
+        if sql.lstrip().upper().startswith("CREATE OR REPLACE VIEW"):
+            self._create_view(sql)
+            return FakeJob([])
         params = {}
         for p in getattr(job_config, "query_parameters", None) or []:
             params[p.name] = list(p.values) if hasattr(p, "values") else p.value
-        state = (tuple(sorted(self.tables)), tuple(sorted(str(p) for p in self.mirror.rglob("*.parquet"))))
+        state = (tuple(sorted(self.tables)), tuple(sorted(self.views.items())),
+                 tuple(sorted(str(p) for p in self.mirror.rglob("*.parquet"))))
         if state != self._state:
             if self._con is not None:
                 self._con.close()
@@ -407,3 +437,33 @@ def test_a_manifest_without_bigquery_tables_is_refused_not_read_through_the_stac
         engine.tables()
     assert err.value.status == 503 and "STACKS_APP_BIGQUERY_LAKE_URI" in err.value.message
     assert not client.queries
+
+
+def test_the_views_follow_the_newest_fully_mirrored_version(lake, tmp_path):
+    """``catalog.point_views`` as the ingest job runs it after a publish: analysts' stable names
+    ``<dataset>.<table>`` never read a version the mirror holds only part of."""
+    from app import catalog
+
+    v1, v2 = lake.first["version"], lake.second["version"]
+    published = {"manifest": lake.first}
+    client = lake.bigquery(tmp_path)
+    settings = ingest_settings(lake.endpoint, lake.bucket, bigquery_verify_seconds=0)
+
+    def point():
+        return catalog.point_views(settings, bigquery_client=client, manifest_loader=lambda: published["manifest"])
+
+    out = point()  # nothing mirrored yet: no view is made
+    assert out["views"] == {} and "no lake version is complete" in out["reason"] and not client.views
+    transfer(lake, tmp_path, keep=lambda key: f"version={v1}/" in key)
+    assert point()["version"] == v1
+    assert client.views == {f"{DATASET}.{t}": f"{DATASET}.{t}__{v1}" for t in lake.first["tables"]}
+
+    published["manifest"] = lake.second
+    transfer(lake, tmp_path, keep=lambda key: not key.startswith(f"tables/orders/version={v2}/order_date=2"))
+    assert point()["version"] == v1  # v2's orders are partly copied: the views stay on v1
+    assert client.views[f"{DATASET}.orders"] == f"{DATASET}.orders__{v1}"
+    transfer(lake, tmp_path)
+    assert point()["version"] == v2
+    assert client.views == {f"{DATASET}.{t}": f"{DATASET}.{t}__{v2}" for t in lake.second["tables"]}
+    rows = client.query(f"SELECT COUNT(*) AS n FROM {DATASET}.orders", location="europe-west1").result()
+    assert next(rows)["n"] == ORDERS + 500
