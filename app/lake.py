@@ -688,7 +688,10 @@ def _attempt(store: Store, source: str, mode: str, settings, register, *, retry:
                     raise
                 raise AppError(503, "lake", f"cannot read version {snapshot.version}: "
                                f"{str(exc).splitlines()[0]}") from None
-        result = run_ingest(database, found, mode, source_label=source, threads=settings.threads)
+        result = run_ingest(
+            database, found, mode, source_label=source, threads=settings.threads,
+            memory_limit=settings.ingest_memory_limit,
+        )
         mine = [{"name": uri, store.tag_key: tag} for uri, tag in fresh.items()]
         sources = carry_sources(mine, result.version, manifest)
         published = _publish(store, database, register, sources, history_of(manifest), snapshot, result.version,
