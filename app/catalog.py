@@ -301,19 +301,31 @@ def point_views(settings, bigquery_client=None, manifest_loader=None) -> dict:
     and returned, never raised: the version is already published and served by the engines; the
     next run points the views again.
     """
-    from app.engine_bigquery import BigQueryEngine
-
     if not (settings.bigquery_dataset and bigquery_root(settings)):
         return {}
-    loader = manifest_loader or (lambda: fetch_manifest(settings))
-    engine = BigQueryEngine(settings, client=bigquery_client, manifest_loader=loader)
+    import google.auth.exceptions
     from google.api_core import exceptions as gexc
     from google.cloud import bigquery
 
+    from app.engine_bigquery import BigQueryEngine
+
+    loader = manifest_loader or (lambda: fetch_manifest(settings))
+    engine = BigQueryEngine(settings, client=bigquery_client, manifest_loader=loader)
     config = bigquery.QueryJobConfig(use_legacy_sql=False)
+
+    def published() -> dict | None:
+        try:
+            return loader()
+        except Exception as exc:  # the hook must not fail a job whose version is published already
+            raise AppError(503, "lake", f"cannot read the lake manifest: {str(exc).splitlines()[0]}") from None
+
     pointed: str | None = None
     for _ in range(VIEW_ROUNDS):
-        manifest = loader()
+        try:
+            manifest = published()
+        except AppError as exc:
+            log.warning("bigquery views not repointed", extra={"fields": {"error": exc.message}})
+            return {"views": {}, "reason": exc.message}
         entry = ((manifest or {}).get("catalog") or {}).get("bigquery")
         if not entry:
             return {"views": {}, "reason": "the published manifest names no BigQuery tables"}
@@ -329,14 +341,17 @@ def point_views(settings, bigquery_client=None, manifest_loader=None) -> dict:
             for table, physical in sorted(mapping.items()):
                 sql = view_ddl(project, entry["dataset"], table, physical, version)
                 engine.client().query(sql, job_config=config, location=settings.bigquery_location).result()
-        except gexc.GoogleAPIError as exc:
+        except (gexc.GoogleAPIError, google.auth.exceptions.GoogleAuthError) as exc:
             reason = str(exc).splitlines()[0]
             log.warning("bigquery views not repointed", extra={"fields": {"version": version, "error": reason}})
             return {"views": {}, "version": version, "reason": reason}
         log.info("bigquery views point at lake version", extra={"fields": {"version": version, "views": len(mapping)}})
         pointed, out = version, {"version": version, "views": dict(sorted(mapping.items()))}
-        if (loader() or {}).get("version") == manifest["version"]:
-            break
+        try:
+            if (published() or {}).get("version") == manifest["version"]:
+                break
+        except AppError:
+            break  # pointed at the version read; the next run checks again
     return out if pointed else {"views": {}}
 
 

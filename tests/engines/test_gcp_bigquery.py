@@ -228,3 +228,19 @@ def test_the_catalog_command_needs_a_gs_lake_or_a_mirror(monkeypatch, capsys):
     finally:
         get_settings.cache_clear()
     assert "STACKS_APP_BIGQUERY_LAKE_URI" in capsys.readouterr().err
+
+
+def test_an_unreadable_manifest_or_no_dataset_is_reported_not_raised(tmp_path):
+    from google.api_core import exceptions as gexc
+
+    from app import catalog
+
+    def forbidden():
+        raise gexc.Forbidden("storage.objects.get denied")
+
+    client = MirrorBigQuery(tmp_path, bucket="lake-x")
+    out = catalog.point_views(settings_for("lake-x"), bigquery_client=client, manifest_loader=forbidden)
+    assert out["views"] == {} and "cannot read the lake manifest" in out["reason"] and "denied" in out["reason"]
+    assert catalog.point_views(settings_for("lake-x", bigquery_dataset=None), bigquery_client=client,
+                               manifest_loader=forbidden) == {}
+    assert not client.queries
