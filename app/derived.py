@@ -104,29 +104,34 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
         FROM product_monthly GROUP BY product_id ORDER BY product_id
     """,
     ),
+    # One pass over the net orders in (customer, day) order gives both the activity pairs and
+    # the cohorts: p is the customer's previous order day, so an order with p = d is a repeat
+    # on the same day (it never starts a range and never starts a month).
     (
-        "customer_days",
+        "customer_walk",
         f"""
-        CREATE TEMP TABLE customer_days AS
-        SELECT customer_id, country, order_date, count(*)::BIGINT AS orders,
-               sum(quantity * unit_price)::DECIMAL(18,2) AS revenue
-        FROM orders WHERE status IN {NET} GROUP BY ALL
+        CREATE TEMP TABLE customer_walk AS
+        SELECT GROUPING(country, d, p) AS walk_set, country, d, p, cohort_month, month_offset,
+               count(*) FILTER (WHERE p IS DISTINCT FROM d)::BIGINT AS n,
+               count(*) FILTER (WHERE p IS NULL OR date_trunc('month', p) <> date_trunc('month', d))::BIGINT
+                   AS customers,
+               sum(revenue)::DECIMAL(18,2) AS revenue
+        FROM (
+            SELECT country, d, revenue, p, cohort_month,
+                   datediff('month', cohort_month, date_trunc('month', d))::INTEGER AS month_offset
+            FROM (
+                SELECT country, order_date AS d, quantity * unit_price AS revenue, lag(order_date) OVER w AS p,
+                       date_trunc('month', first_value(order_date) OVER w)::DATE AS cohort_month
+                FROM orders WHERE status IN {NET}
+                WINDOW w AS (PARTITION BY customer_id ORDER BY order_date, hash(country))))
+        GROUP BY GROUPING SETS ((country, d, p), (cohort_month, month_offset))
     """,
     ),
-    # p is the previous active day in any country. When every customer buys from one country
-    # (customer_summary.countries <= 1), it is also the previous day in that country. A customer
-    # active in two countries on one day has two rows that day; the second's p is that same day,
-    # so it never counts as a first day in a range. hash(country) breaks that tie deterministically
-    # at a fraction of the cost of sorting on the string.
     (
         "activity_pairs",
         """
         CREATE TABLE activity_pairs AS
-        SELECT country, d, p, count(*)::BIGINT AS n FROM (
-            SELECT country, order_date AS d,
-                   lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date, hash(country)) AS p
-            FROM customer_days)
-        GROUP BY ALL ORDER BY d, p, country
+        SELECT country, d, p, n FROM customer_walk WHERE walk_set = 0 AND n > 0 ORDER BY d, p, country
     """,
     ),
     (
@@ -137,14 +142,23 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
     """,
     ),
     (
+        "cohorts",
+        """
+        CREATE TABLE cohorts AS
+        SELECT cohort_month, month_offset, customers, revenue FROM customer_walk
+        WHERE walk_set <> 0 ORDER BY cohort_month, month_offset
+    """,
+    ),
+    ("drop_customer_walk", "DROP TABLE customer_walk"),
+    (
         "customer_summary",
         f"""
         CREATE TABLE customer_summary AS
         WITH agg AS (
-            SELECT customer_id, sum(orders)::BIGINT AS orders, sum(revenue)::DECIMAL(18,2) AS revenue,
+            SELECT customer_id, count(*)::BIGINT AS orders, sum(quantity * unit_price)::DECIMAL(18,2) AS revenue,
                    min(order_date) AS first_order, max(order_date) AS last_order,
                    CASE WHEN min(hash(country)) = max(hash(country)) THEN 1 ELSE 2 END AS countries
-            FROM customer_days GROUP BY customer_id
+            FROM orders WHERE status IN {NET} GROUP BY customer_id
         ), snapshot AS (SELECT max(order_date) AS as_of FROM orders WHERE status IN {NET}),
         base AS (
             SELECT coalesce(c.customer_id, a.customer_id) AS customer_id, c.name, c.email, c.country,
@@ -190,21 +204,6 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
         FROM customer_summary GROUP BY ALL ORDER BY country, segment
     """,
     ),
-    (
-        "cohorts",
-        """
-        CREATE TABLE cohorts AS
-        WITH cm AS (
-            SELECT customer_id, date_trunc('month', order_date)::DATE AS month, sum(revenue) AS revenue
-            FROM customer_days GROUP BY ALL
-        ), first AS (SELECT customer_id, min(month) AS cohort_month FROM cm GROUP BY customer_id)
-        SELECT f.cohort_month, datediff('month', f.cohort_month, cm.month)::INTEGER AS month_offset,
-               count(*)::BIGINT AS customers, sum(cm.revenue)::DECIMAL(18,2) AS revenue
-        FROM cm JOIN first f USING (customer_id)
-        GROUP BY ALL ORDER BY cohort_month, month_offset
-    """,
-    ),
-    ("drop_customer_days", "DROP TABLE customer_days"),
 )
 
 DERIVED_TABLES = (
