@@ -106,7 +106,9 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
     ),
     # One pass over the net orders in (customer, day) order gives both the activity pairs and
     # the cohorts: p is the customer's previous order day, so an order with p = d is a repeat
-    # on the same day (it never starts a range and never starts a month).
+    # on the same day (it never starts a range and never starts a month). order_id breaks ties
+    # between same-day orders, so the same data always gives the same rows (for a customer
+    # buying in two countries on one day it decides which country that day's pair counts in).
     (
         "customer_walk",
         f"""
@@ -118,12 +120,12 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                sum(revenue)::DECIMAL(18,2) AS revenue
         FROM (
             SELECT country, d, revenue, p, cohort_month,
-                   datediff('month', cohort_month, date_trunc('month', d))::INTEGER AS month_offset
+                   ((year(d) - year(cohort_month)) * 12 + month(d) - month(cohort_month))::INTEGER AS month_offset
             FROM (
                 SELECT country, order_date AS d, quantity * unit_price AS revenue, lag(order_date) OVER w AS p,
                        date_trunc('month', first_value(order_date) OVER w)::DATE AS cohort_month
                 FROM orders WHERE status IN {NET}
-                WINDOW w AS (PARTITION BY customer_id ORDER BY order_date, hash(country))))
+                WINDOW w AS (PARTITION BY customer_id ORDER BY order_date, order_id)))
         GROUP BY GROUPING SETS ((country, d, p), (cohort_month, month_offset))
     """,
     ),
