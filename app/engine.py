@@ -156,7 +156,7 @@ class DuckDBEngine:
 def create_engine(settings) -> Engine:
     """The engine ``settings.engine`` names; the cloud ones import their client libraries lazily."""
     if settings.engine == "duckdb":
-        return DuckDBEngine(settings.database_path, threads=settings.threads, memory_limit=settings.memory_limit)
+        return DuckDBEngine(settings.database_path, threads=settings.query_threads, memory_limit=settings.memory_limit)
     if settings.engine == "lake":
         from app.lake import LakeEngine
 

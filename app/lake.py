@@ -29,7 +29,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import os
 import random
 import re
 import sys
@@ -771,7 +770,7 @@ class LakeEngine:
         self.reopens = 0
 
     def _probe(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect(":memory:", config={"threads": self.settings.threads or os.cpu_count() or 1})
+        con = duckdb.connect(":memory:", config={"threads": self.settings.query_threads})
         con.execute("SET enable_progress_bar = false")
         configure(con, self.settings)
         return con

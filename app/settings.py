@@ -116,6 +116,47 @@ class Settings(BaseSettings):
     def database_path(self) -> Path:
         return Path(os.path.abspath(self.database))
 
+    @property
+    def query_threads(self) -> int:
+        """DuckDB threads for serving queries: ``threads`` when set, else this process's share of the
+        cores. Several uvicorn workers each running as many threads as there are cores would make
+        every query wait for the others' threads (measured in bench/app_bench.py: p50 of the
+        heavier endpoints 30-40 % lower with 2 workers x 1 thread than 2 x 2 on 2 cores)."""
+        if self.threads:
+            return self.threads
+        return max(1, available_cores() // server_workers())
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def server_workers() -> int:
+    """How many server processes share the cores: ``WEB_CONCURRENCY`` (uvicorn's own default for
+    --workers), else the ``--workers`` (``-w``) of the supervisor this worker was spawned by (uvicorn,
+    ``stacks app serve``), else 1."""
+    value = os.environ.get("WEB_CONCURRENCY", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    import multiprocessing
+
+    if multiprocessing.parent_process() is None:
+        return 1  # uvicorn runs a single worker in its own process
+    try:
+        with open(f"/proc/{os.getppid()}/cmdline", "rb") as handle:
+            args = handle.read().decode(errors="replace").split("\0")
+    except OSError:
+        return 1
+    for i, arg in enumerate(args):
+        if arg in ("--workers", "-w") and i + 1 < len(args) and args[i + 1].isdigit():
+            return max(1, int(args[i + 1]))
+        if arg.startswith("--workers=") and arg[10:].isdigit():
+            return max(1, int(arg[10:]))
+    return 1
+
 
 @functools.lru_cache(maxsize=1)
 def get_settings() -> Settings:

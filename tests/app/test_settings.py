@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from pydantic import ValidationError
 
 from app.settings import Settings
+from tests.app.conftest import ROOT_DIR
 
 
 def test_environment_and_secret_file(monkeypatch, tmp_path):
@@ -37,3 +40,38 @@ def test_bad_settings_are_reported(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):
         Settings()
+
+
+def test_query_threads_share_the_cores_between_server_workers(monkeypatch):
+    from app.settings import available_cores
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert Settings(threads=3).query_threads == 3
+    assert Settings().query_threads == available_cores()  # one process: every core
+    monkeypatch.setenv("WEB_CONCURRENCY", str(available_cores() * 2))
+    assert Settings().query_threads == 1  # never below one thread
+    monkeypatch.setenv("WEB_CONCURRENCY", "1")
+    assert Settings().query_threads == available_cores()
+
+
+def test_a_spawned_worker_reads_workers_from_its_supervisor(tmp_path):
+    """uvicorn --workers N spawns N processes: each finds N on its parent's command line."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "supervisor.py"
+    script.write_text(
+        "import multiprocessing as mp, sys\n"
+        "def child(q):\n"
+        "    from app.settings import server_workers\n"
+        "    q.put(server_workers())\n"
+        "if __name__ == '__main__':\n"
+        "    ctx = mp.get_context('spawn'); q = ctx.Queue(); p = ctx.Process(target=child, args=(q,))\n"
+        "    p.start(); print(q.get(timeout=60)); p.join()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "WEB_CONCURRENCY"}
+    env["PYTHONPATH"] = str(ROOT_DIR)
+    for args, expected in ((["--workers", "3"], "3"), (["--workers=4"], "4"), (["-w", "2"], "2"), ([], "1")):
+        out = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, env=env, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == expected
