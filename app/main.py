@@ -160,6 +160,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logs.setup(settings.log_level)
         if settings.api_key is None and not settings.read_only:
             log.warning("no STACKS_APP_API_KEY: write endpoints accept requests from loopback clients only")
+        log.info(
+            "worker started",
+            extra={"fields": {"engine": settings.engine, "threads": settings.query_threads, "pid": os.getpid()}},
+        )
         yield
 
     app = FastAPI(
