@@ -739,14 +739,21 @@ def discard(store: Store, version: str, settings) -> None:
 
 def ingest(source: str, mode: str, settings, register: Callable[[dict], dict] | None = None) -> dict:
     """The cloud ingest job (``python -m app.lake ingest``): ``run_job`` on the lake's store. Any
-    failure before the manifest's compare-and-swap leaves the published version as it was."""
+    failure before the manifest's compare-and-swap leaves the published version as it was. After a
+    publish into the settings' own catalogs, the warehouse's stable views follow the new version."""
     if root(settings.lake_uri).startswith("gs://"):
         from app import gcs  # keyless: Application Default Credentials, no HMAC key
 
-        return gcs.ingest(source, mode, settings, register)
-    if not source.startswith("s3://"):
+        out = gcs.ingest(source, mode, settings, register)
+    elif not source.startswith("s3://"):
         raise AppError(422, "bad_source", f"an S3 lake ingests s3://bucket/prefix/ objects, not {source!r}")
-    return run_job(S3Store(settings), source, mode, settings, register)
+    else:
+        out = run_job(S3Store(settings), source, mode, settings, register)
+    if register is None and out.get("tables"):
+        from app import catalog  # reads the published manifest itself and never raises
+
+        out["views"] = catalog.point_views(settings)
+    return out
 
 
 # ---------------------------------------------------------------- reading
@@ -866,8 +873,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         if args.command == "publish":
+            from app import catalog
+
             manifest = publish_database((args.database or settings.database_path).absolute(), settings)
-            out = {"version": manifest["version"], "tables": len(manifest["tables"])}
+            out = {"version": manifest["version"], "tables": len(manifest["tables"]),
+                   "views": catalog.point_views(settings)}
         else:
             out = ingest(args.source, args.mode, settings)
     except AppError as exc:

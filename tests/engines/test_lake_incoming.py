@@ -134,3 +134,28 @@ def test_pruned_versions_lose_their_glue_tables_and_kept_ones_stay(published_lak
         names = {t["Name"] for t in glue.get_tables(DatabaseName="shop_warehouse")["TableList"]}
         assert names == {physical_name(t, "keptversion1") for t in manifest["tables"]}
         drop_versions([old["version"]], settings.model_copy(update={"glue_database": "shop_warehouse"}))  # again: ok
+
+
+def test_the_job_points_the_warehouse_views_after_it_published(s3_server, bucket, small_db, monkeypatch):
+    """After a publish into its own catalogs the job calls catalog.point_views (which reads the
+    published manifest itself); a run that ingested nothing new does not."""
+    from app import catalog, lake
+
+    settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
+    lake.publish_database(small_db, settings)
+    calls = []
+
+    def record(given):
+        calls.append(_manifest(_s3(s3_server), bucket)["version"])
+        return {"pointed": calls[-1]}
+
+    monkeypatch.setattr(catalog, "point_views", record)
+    _s3(s3_server).put_object(Bucket=bucket, Key="incoming/products-7.csv",
+                              Body=b"product_id,name,category,unit_price\n9107,Desk,Home,99.00\n")
+    out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
+    assert calls == [out["version"]] and out["views"] == {"pointed": out["version"]}
+    # Registering in a caller's own catalog (tests, tools): the views are the caller's business.
+    _s3(s3_server).put_object(Bucket=bucket, Key="incoming/products-8.csv",
+                              Body=b"product_id,name,category,unit_price\n9108,Shelf,Home,49.00\n")
+    out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings, lambda manifest: {})
+    assert calls == [calls[0]] and "views" not in out
