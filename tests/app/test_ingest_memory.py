@@ -88,11 +88,22 @@ def _tables(path: Path) -> dict[str, list]:
         con.close()
 
 
-def test_a_build_far_over_the_limit_spills_and_gives_the_same_data(tmp_path):
+def test_a_build_far_over_the_limit_spills_and_gives_the_same_data(tmp_path, monkeypatch):
+    import app.seed
     from app.seed import seed
 
+    spilled: list[int] = []
+    real = app.seed.build_derived
+
+    def spy(con):
+        timings = real(con)
+        spilled.append(con.execute("SELECT count(*) FROM duckdb_temporary_files()").fetchone()[0])
+        return timings
+
+    monkeypatch.setattr(app.seed, "build_derived", spy)
     free, tight = tmp_path / "free" / "shop.duckdb", tmp_path / "tight" / "shop.duckdb"
     seed(free, 100_000, 5)
     seed(tight, 100_000, 5, memory_limit="24MB")
+    assert spilled[0] == 0 and spilled[1] > 0  # only the tight build went to disk
     assert _tables(tight) == _tables(free)
     assert [p.name for p in tight.parent.iterdir() if p.name != "shop.duckdb"] in ([], ["shop.duckdb.lock"])
