@@ -74,7 +74,28 @@ class DuckDBSession:
         self.close()
 
 
-class DuckDBEngine:
+class SessionEngine:
+    """What the DuckDB-backed engines (the local file, the lake) share on top of their ``session()``."""
+
+    def session(self) -> DuckDBSession:
+        raise NotImplementedError
+
+    def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self.session() as s:
+            return s.fetch(sql, params)
+
+    def ready(self) -> tuple[bool, str]:
+        try:
+            with self.session() as s:
+                meta = s.fetch("SELECT version FROM dataset_meta")
+        except AppError as exc:
+            return False, exc.message
+        except duckdb.Error as exc:
+            return False, str(exc).splitlines()[0]
+        return (True, meta[0]["version"]) if meta else (False, "dataset_meta is empty")
+
+
+class DuckDBEngine(SessionEngine):
     name = "duckdb"
 
     def __init__(self, database: Path, *, threads: int | None = None, memory_limit: str | None = None):
@@ -138,19 +159,6 @@ class DuckDBEngine:
         memo = self._memo if con is self._con else {}
         return DuckDBSession(con, memo)
 
-    def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        with self.session() as s:
-            return s.fetch(sql, params)
-
-    def ready(self) -> tuple[bool, str]:
-        try:
-            with self.session() as s:
-                meta = s.fetch("SELECT version FROM dataset_meta")
-        except AppError as exc:
-            return False, exc.message
-        except duckdb.Error as exc:
-            return False, str(exc).splitlines()[0]
-        return (True, meta[0]["version"]) if meta else (False, "dataset_meta is empty")
 
 
 def create_engine(settings) -> Engine:

@@ -44,6 +44,7 @@ from typing import Any, Protocol
 import duckdb
 
 from app.derived import DERIVED_TABLES
+from app.engine import DuckDBSession, SessionEngine
 from app.errors import AppError
 from app.schema import TABLES
 
@@ -759,7 +760,7 @@ def ingest(source: str, mode: str, settings, register: Callable[[dict], dict] | 
 # ---------------------------------------------------------------- reading
 
 
-class LakeEngine:
+class LakeEngine(SessionEngine):
     """DuckDB over the published lake version: small tables are loaded into memory when a version is
     opened (``lake_memory_rows``), larger ones are read from Parquet per query (partition pruning)."""
 
@@ -835,25 +836,10 @@ class LakeEngine:
         return con
 
     def session(self):
-        from app.engine import DuckDBSession
-
         con = self._connection()
         memo = self._memo if con is self._con else {}
         return DuckDBSession(con, memo, use=None)
 
-    def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        with self.session() as s:
-            return s.fetch(sql, params)
-
-    def ready(self) -> tuple[bool, str]:
-        try:
-            with self.session() as s:
-                meta = s.fetch("SELECT version FROM dataset_meta")
-        except AppError as exc:
-            return False, exc.message
-        except duckdb.Error as exc:
-            return False, str(exc).splitlines()[0]
-        return (True, meta[0]["version"]) if meta else (False, "dataset_meta is empty")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,3 +53,12 @@ def variant(*edits: tuple[str, str]):
         assert old in text, f"the bundled stacks.yaml no longer contains {old!r}"
         text = text.replace(old, new, 1)
     return project_from_text(text, root=ROOT)
+
+
+def grants_to(stack: str, account: str) -> list:
+    """The plan's GCP resources that grant something to the service account ``account``."""
+    from stacks.plan.core import Concat, Ref, to_json
+
+    member = to_json(Concat(("serviceAccount:", Ref(account, "email"))))
+    return [r for r in plan(stack).resources if r.type.startswith("gcp:") and "member" in r.inputs
+            and to_json(r.inputs["member"]) == member]

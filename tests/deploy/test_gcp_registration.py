@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.plan.core import Concat, Ref, to_json
+from stacks.plan.core import Concat, Ref
 
-from .gcp_support import GCP_STACKS, inputs, plan, recording
+from .gcp_support import GCP_STACKS, grants_to, inputs, plan, recording
 
 
 def _env(stack: str, job: str) -> dict:
@@ -16,16 +16,10 @@ def _env(stack: str, job: str) -> dict:
     return {e["name"]: e.get("value") for e in container["envs"]}
 
 
-def _grants_to(stack: str, account: str) -> list:
-    member = to_json(Concat(("serviceAccount:", Ref(account, "email"))))
-    return [r for r in plan(stack).resources if r.type.startswith("gcp:") and "member" in r.inputs
-            and to_json(r.inputs["member"]) == member]
-
-
 @pytest.mark.parametrize("stack", GCP_STACKS)
 def test_the_ingest_account_delegates_on_the_one_connection_and_edits_the_one_dataset(stack):
     grants = {(r.type, r.inputs["role"] if isinstance(r.inputs["role"], str) else repr(r.inputs["role"]))
-              for r in _grants_to(stack, "ingest-account")}
+              for r in grants_to(stack, "ingest-account")}
     assert grants == {
         ("gcp:bigquery/datasetIamMember:DatasetIamMember", "roles/bigquery.dataEditor"),
         ("gcp:projects/iAMMember:IAMMember", "roles/bigquery.jobUser"),
@@ -48,9 +42,9 @@ def test_the_ingest_account_delegates_on_the_one_connection_and_edits_the_one_da
 @pytest.mark.parametrize("stack", GCP_STACKS)
 def test_the_api_and_the_seed_never_delegate_or_edit(stack):
     for account in ("api-account", "seed-account"):
-        roles = {r.inputs["role"] for r in _grants_to(stack, account) if isinstance(r.inputs["role"], str)}
+        roles = {r.inputs["role"] for r in grants_to(stack, account) if isinstance(r.inputs["role"], str)}
         assert "roles/bigquery.dataEditor" not in roles, account
-        assert not [r for r in _grants_to(stack, account) if "connectionIamMember" in r.type], account
+        assert not [r for r in grants_to(stack, account) if "connectionIamMember" in r.type], account
 
 
 def test_the_ingest_env_names_the_connection_and_the_app_accepts_it(monkeypatch):

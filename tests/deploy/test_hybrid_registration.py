@@ -8,7 +8,7 @@ import pytest
 
 from stacks.plan.core import Concat, Ref, to_json, walk
 
-from .gcp_support import HYBRID_STACKS, inputs, plan, recording
+from .gcp_support import HYBRID_STACKS, grants_to, inputs, plan, recording
 
 
 def _env(stack: str, task: str) -> dict:
@@ -16,16 +16,10 @@ def _env(stack: str, task: str) -> dict:
     return {e["name"]: e["value"] for e in container["environment"]}
 
 
-def _grants_to(stack: str, account: str) -> list:
-    member = to_json(Concat(("serviceAccount:", Ref(account, "email"))))
-    return [r for r in plan(stack).resources if r.type.startswith("gcp:") and "member" in r.inputs
-            and to_json(r.inputs["member"]) == member]
-
-
 @pytest.mark.parametrize("stack", HYBRID_STACKS)
 def test_the_ingest_account_edits_the_dataset_only_and_delegates_on_the_connection_only(stack):
     grants = {(r.type, r.inputs["role"] if isinstance(r.inputs["role"], str) else repr(r.inputs["role"]))
-              for r in _grants_to(stack, "ingest-gcp-account")}
+              for r in grants_to(stack, "ingest-gcp-account")}
     assert grants == {
         ("gcp:bigquery/datasetIamMember:DatasetIamMember", "roles/bigquery.dataEditor"),
         ("gcp:projects/iAMMember:IAMMember", "roles/bigquery.jobUser"),
@@ -41,12 +35,12 @@ def test_the_ingest_account_edits_the_dataset_only_and_delegates_on_the_connecti
     project_roles = {r.inputs["role"] for r in plan(stack).by_type("gcp:projects/iAMMember:IAMMember")}
     assert project_roles == {"roles/bigquery.jobUser"}
     # No object access to the mirror: BigLake reads it with the connection's identity.
-    assert not [r for r in _grants_to(stack, "ingest-gcp-account") if r.type.startswith("gcp:storage/")]
+    assert not [r for r in grants_to(stack, "ingest-gcp-account") if r.type.startswith("gcp:storage/")]
 
 
 @pytest.mark.parametrize("stack", HYBRID_STACKS)
 def test_the_api_account_still_only_reads(stack):
-    grants = {(r.type, r.inputs["role"]) for r in _grants_to(stack, "api-gcp-account")}
+    grants = {(r.type, r.inputs["role"]) for r in grants_to(stack, "api-gcp-account")}
     assert grants == {("gcp:bigquery/datasetIamMember:DatasetIamMember", "roles/bigquery.dataViewer"),
                       ("gcp:projects/iAMMember:IAMMember", "roles/bigquery.jobUser")}
 
