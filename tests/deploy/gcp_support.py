@@ -62,3 +62,26 @@ def grants_to(stack: str, account: str) -> list:
     member = to_json(Concat(("serviceAccount:", Ref(account, "email"))))
     return [r for r in plan(stack).resources if r.type.startswith("gcp:") and "member" in r.inputs
             and to_json(r.inputs["member"]) == member]
+
+
+def settings_from_plan_env(env: dict, resolved: dict[str, str], monkeypatch):
+    """The app's Settings as a container would build them from a plan's env: ``Ref``s resolved from
+    ``resolved`` (``"<resource>.<attr>": value``, anything else "x"), no other STACKS_APP_* variable."""
+    import os
+
+    from app.settings import Settings
+    from stacks.plan.core import Concat, Ref
+
+    def concrete(value):
+        if isinstance(value, Ref):
+            return resolved.get(f"{value.name}.{value.attr}", "x")
+        if isinstance(value, Concat):
+            return "".join(concrete(p) for p in value.parts)
+        return str(value)
+
+    for key in [k for k in os.environ if k.startswith("STACKS_APP_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        if value is not None:
+            monkeypatch.setenv(key, concrete(value))
+    return Settings()

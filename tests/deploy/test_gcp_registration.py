@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.plan.core import Concat, Ref
+from stacks.plan.core import Ref
 
-from .gcp_support import GCP_STACKS, grants_to, inputs, plan, recording
+from .gcp_support import GCP_STACKS, grants_to, inputs, plan, recording, settings_from_plan_env
 
 
 def _env(stack: str, job: str) -> dict:
@@ -49,7 +49,6 @@ def test_the_api_and_the_seed_never_delegate_or_edit(stack):
 
 def test_the_ingest_env_names_the_connection_and_the_app_accepts_it(monkeypatch):
     from app.catalog import bigquery_root
-    from app.settings import Settings
 
     env = _env("gcp-prod", "ingest-job")
     assert env["STACKS_APP_BIGQUERY_CONNECTION"] == Ref("warehouse-connection", "name")
@@ -59,20 +58,7 @@ def test_the_ingest_env_names_the_connection_and_the_app_accepts_it(monkeypatch)
 
     resolved = {"lake-bucket.name": "shop-lake-prod", "warehouse-dataset.dataset_id": "shop_warehouse_prod",
                 "warehouse-connection.name": "projects/1/locations/europe-west1/connections/shop-warehouse-prod-lake"}
-
-    def concrete(value):
-        if isinstance(value, Ref):
-            return resolved.get(f"{value.name}.{value.attr}", "x")
-        if isinstance(value, Concat):
-            return "".join(concrete(p) for p in value.parts)
-        return str(value)
-
-    for key in [k for k in __import__("os").environ if k.startswith("STACKS_APP_")]:
-        monkeypatch.delenv(key)
-    for key, value in env.items():
-        if value is not None:
-            monkeypatch.setenv(key, concrete(value))
-    settings = Settings()
+    settings = settings_from_plan_env(env, resolved, monkeypatch)
     assert settings.lake_uri == "gs://shop-lake-prod/tables/"
     assert bigquery_root(settings) == "gs://shop-lake-prod/tables/"
     assert settings.bigquery_connection.endswith("/connections/shop-warehouse-prod-lake")

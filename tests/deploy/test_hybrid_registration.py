@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.plan.core import Concat, Ref, to_json, walk
+from stacks.plan.core import Ref, to_json, walk
 
-from .gcp_support import HYBRID_STACKS, grants_to, inputs, plan, recording
+from .gcp_support import HYBRID_STACKS, grants_to, inputs, plan, recording, settings_from_plan_env
 
 
 def _env(stack: str, task: str) -> dict:
@@ -47,7 +47,6 @@ def test_the_api_account_still_only_reads(stack):
 
 def test_the_ingest_env_names_the_mirror_and_the_connection_the_app_accepts(monkeypatch):
     from app.catalog import bigquery_root
-    from app.settings import Settings
 
     env = _env("hybrid-prod", "ingest-task")
     assert to_json(env["STACKS_APP_BIGQUERY_LAKE_URI"]) == {"$concat": ["gs://", {"$ref": "lake-mirror.name"},
@@ -62,19 +61,7 @@ def test_the_ingest_env_names_the_mirror_and_the_connection_the_app_accepts(monk
     resolved = {"lake-mirror.name": "shop-hybrid-lake-prod", "lake-bucket.bucket": "shop-hybrid-lake-prod",
                 "warehouse-dataset.dataset_id": "shop_hybrid_warehouse_prod",
                 "warehouse-connection.name": "projects/1/locations/europe-west1/connections/c"}
-
-    def concrete(value):
-        if isinstance(value, Ref):
-            return resolved.get(f"{value.name}.{value.attr}", "x")
-        if isinstance(value, Concat):
-            return "".join(concrete(p) for p in value.parts)
-        return str(value)
-
-    for key in [k for k in __import__("os").environ if k.startswith("STACKS_APP_")]:
-        monkeypatch.delenv(key)
-    for key, value in env.items():
-        monkeypatch.setenv(key, concrete(value))
-    settings = Settings()
+    settings = settings_from_plan_env(env, resolved, monkeypatch)
     assert settings.lake_uri == "s3://shop-hybrid-lake-prod/tables/"
     assert bigquery_root(settings) == "gs://shop-hybrid-lake-prod/tables/"
     assert settings.bigquery_connection.endswith("/connections/c")

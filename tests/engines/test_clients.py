@@ -17,6 +17,7 @@ from app.dialects import compile
 from app.errors import AppError
 from app.queries import render
 from app.settings import Settings
+from tests.engines.bigquery_fakes import FakeJob, FakeRow
 
 
 def athena_settings(**kw):
@@ -154,19 +155,6 @@ def test_athena_refuses_an_untyped_value_before_sending(moto_athena):
     with pytest.raises(AppError) as err:
         AthenaEngine(athena_settings(), manifest_loader=lambda: None).fetch(render("order"), {"order_id": "1 OR 1=1"})
     assert err.value.status == 500 and not backend.executions
-
-
-class FakeRow(dict):
-    def items(self):  # google.cloud.bigquery.Row.items()
-        return list(super().items())
-
-
-class FakeJob:
-    def __init__(self, rows):
-        self._rows = rows
-
-    def result(self):
-        return iter(self._rows)
 
 
 class FakeClient:

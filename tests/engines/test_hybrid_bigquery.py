@@ -17,25 +17,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.engines.bigquery_fakes import FakeJob, FakeRow
 from tests.engines.conftest import API_KEY, ORDERS, lake_settings
 from tests.engines.endpoints import ENDPOINTS, comparable
 
 MIRROR = "gs://shop-mirror/tables/"
 DATASET = "shop_warehouse"
 CONNECTION = "projects/shop-analytics-prod/locations/europe-west1/connections/shop-hybrid-warehouse-lake-prod"
-
-
-class FakeRow(dict):
-    def items(self):  # google.cloud.bigquery.Row.items()
-        return list(super().items())
-
-
-class FakeJob:
-    def __init__(self, rows):
-        self._rows = rows
-
-    def result(self):
-        return iter(self._rows)
 
 
 class MirrorBigQuery:
