@@ -171,7 +171,7 @@ def relocated(manifest: dict, lake_root: str, new_root: str) -> dict:
         location = entry["location"]
         if not location.startswith(lake_root):
             raise AppError(500, "catalog", f"{name}: {location} is not under the lake root {lake_root}")
-        tables[name] = {**entry, "location": new_root + location[len(lake_root):]}
+        tables[name] = {**entry, "location": new_root + location[len(lake_root) :]}
     return {**manifest, "tables": tables}
 
 
@@ -237,8 +237,10 @@ def drop_versions(versions: list[str], settings, bigquery_client=None) -> None:
         client = bigquery_client or _bigquery(settings)
         for version in versions:
             for name in LAKE_TABLES:
-                client.delete_table(f"{settings.bigquery_project}.{settings.bigquery_dataset}."
-                                    f"{physical_name(name, version)}", not_found_ok=True)
+                client.delete_table(
+                    f"{settings.bigquery_project}.{settings.bigquery_dataset}.{physical_name(name, version)}",
+                    not_found_ok=True,
+                )
 
 
 def fetch_manifest(settings) -> dict | None:
@@ -283,12 +285,20 @@ def view_ddl(project: str, dataset: str, table: str, physical: str, version: str
     from app.engine_bigquery import IDENT
 
     ds, _, name = physical.partition(".")
-    if not (PROJECT_ID.match(project) and IDENT.match(dataset) and IDENT.match(table) and ds == dataset
-            and IDENT.match(name) and IDENT.match(version)):
+    if not (
+        PROJECT_ID.match(project)
+        and IDENT.match(dataset)
+        and IDENT.match(table)
+        and ds == dataset
+        and IDENT.match(name)
+        and IDENT.match(version)
+    ):
         raise AppError(500, "catalog", f"bad BigQuery name for a view: {project}.{dataset}.{table} -> {physical}")
-    return (f"CREATE OR REPLACE VIEW `{project}.{dataset}.{table}`\n"
-            f"OPTIONS (description = '{table}: lake version {version}, the published one (set by the ingest job)')\n"
-            f"AS SELECT * FROM `{project}.{dataset}.{name}`")
+    return (
+        f"CREATE OR REPLACE VIEW `{project}.{dataset}.{table}`\n"
+        f"OPTIONS (description = '{table}: lake version {version}, the published one (set by the ingest job)')\n"
+        f"AS SELECT * FROM `{project}.{dataset}.{name}`"
+    )
 
 
 def point_views(settings, bigquery_client=None, manifest_loader=None) -> dict:
@@ -367,8 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     settings = get_settings()
     if not (settings.lake_uri and settings.bigquery_dataset and bigquery_root(settings)):
-        print("error: set STACKS_APP_LAKE_URI (gs://, or s3:// with STACKS_APP_BIGQUERY_LAKE_URI) and "
-              "STACKS_APP_BIGQUERY_PROJECT/_DATASET", file=sys.stderr)
+        print(
+            "error: set STACKS_APP_LAKE_URI (gs://, or s3:// with STACKS_APP_BIGQUERY_LAKE_URI) and "
+            "STACKS_APP_BIGQUERY_PROJECT/_DATASET",
+            file=sys.stderr,
+        )
         return 1
     out = point_views(settings)
     print(json.dumps({"ok": bool(out.get("views")), **out}))

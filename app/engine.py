@@ -160,7 +160,6 @@ class DuckDBEngine(SessionEngine):
         return DuckDBSession(con, memo)
 
 
-
 def create_engine(settings) -> Engine:
     """The engine ``settings.engine`` names; the cloud ones import their client libraries lazily."""
     if settings.engine == "duckdb":

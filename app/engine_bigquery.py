@@ -74,7 +74,8 @@ def make_client(settings):
     from google.cloud import bigquery
 
     return bigquery.Client(
-        project=settings.bigquery_project, credentials=federated_credentials(settings),
+        project=settings.bigquery_project,
+        credentials=federated_credentials(settings),
         location=settings.bigquery_location,
     )
 
@@ -110,9 +111,13 @@ class BigQueryEngine(RemoteEngine):
             from app.errors import AppError
 
             # The stack's own tables over the mirror would read every version's files at once.
-            raise AppError(503, "lake", f"the lake manifest (version {version}) names no BigQuery tables: the "
-                                        "ingest job registers them over the GCS mirror when "
-                                        "STACKS_APP_BIGQUERY_LAKE_URI is set")
+            raise AppError(
+                503,
+                "lake",
+                f"the lake manifest (version {version}) names no BigQuery tables: the "
+                "ingest job registers them over the GCS mirror when "
+                "STACKS_APP_BIGQUERY_LAKE_URI is set",
+            )
         if not expected:
             return version, mapping  # a gs:// lake: every file is written before the manifest names it
         # Pruned versions are gone for good.
@@ -134,8 +139,10 @@ class BigQueryEngine(RemoteEngine):
                 self._complete.add(v)
                 self.waiting.pop(v, None)
             if v != self.version:
-                log.info("bigquery serves lake version", extra={"fields": {
-                    "version": v, "published": version, "waiting": sorted(self.waiting)}})
+                log.info(
+                    "bigquery serves lake version",
+                    extra={"fields": {"version": v, "published": version, "waiting": sorted(self.waiting)}},
+                )
             return v, self.names(entry, v, expected[v])
         from app.errors import AppError
 

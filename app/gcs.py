@@ -97,7 +97,8 @@ def put_manifest(gcs, lake_root: str, manifest: dict, *, expect: lake.Snapshot |
         )
     except exceptions.PreconditionFailed:
         raise lake.ManifestConflict(
-            f"gs://{bucket}/{key} changed since it was read (version {expect.version or 'none'})") from None
+            f"gs://{bucket}/{key} changed since it was read (version {expect.version or 'none'})"
+        ) from None
 
 
 def publish_database(
@@ -229,8 +230,9 @@ class GcsStore:
             con.close()
 
     def publish(self, database, register, *, sources, history, expect) -> dict:
-        return publish_database(database, self.settings, register, self.gcs, sources=sources, history=history,
-                                expect=expect)
+        return publish_database(
+            database, self.settings, register, self.gcs, sources=sources, history=history, expect=expect
+        )
 
     def move(self, source: str, items: list[dict], version: str) -> list[str]:
         return move_processed(self.gcs, source, items, version)
@@ -239,9 +241,7 @@ class GcsStore:
         return _delete_prefix(self.gcs, uri)
 
 
-def ingest(
-    source: str, mode: str, settings, register: Callable[[dict], dict] | None = None, gcs=None
-) -> dict:
+def ingest(source: str, mode: str, settings, register: Callable[[dict], dict] | None = None, gcs=None) -> dict:
     """The keyless cloud ingest job: ``lake.run_job`` on the GCS store (the published version + the
     fresh objects under ``source`` -> a new version; consumed objects move to ``processed/<version>/``)."""
     if not source.startswith("gs://"):

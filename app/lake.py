@@ -351,14 +351,17 @@ def put_manifest(s3, lake_root: str, manifest: dict, *, expect: Snapshot | None)
     if expect is not None:
         condition = {"IfMatch": expect.token} if expect.token else {"IfNoneMatch": "*"}
     try:
-        s3.put_object(Bucket=bucket, Key=key, Body=manifest_bytes(manifest), ContentType="application/json",
-                      **condition)
+        s3.put_object(
+            Bucket=bucket, Key=key, Body=manifest_bytes(manifest), ContentType="application/json", **condition
+        )
     except botocore.exceptions.ClientError as exc:
         status, code = _s3_error(exc)
-        if expect is not None and (status in (404, 409, 412) or code in (
-                "PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey")):
+        if expect is not None and (
+            status in (404, 409, 412) or code in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey")
+        ):
             raise ManifestConflict(
-                f"{uri} changed since it was read (version {expect.version or 'none'}): {code}") from None
+                f"{uri} changed since it was read (version {expect.version or 'none'}): {code}"
+            ) from None
         raise AppError(503, "lake", f"cannot write {uri}: {code} ({status})") from None
 
 
@@ -393,7 +396,10 @@ def publish_database(
             s3 = s3_client(settings)
             put = lambda m: put_manifest(s3, settings.lake_uri, m, expect=expect)  # noqa: E731
         return export(
-            con, settings.lake_uri, schema="shop", register=register or (lambda m: catalog.register(m, settings)),
+            con,
+            settings.lake_uri,
+            schema="shop",
+            register=register or (lambda m: catalog.register(m, settings)),
             sources=sources,
             history=history,
             put=put,
@@ -470,8 +476,11 @@ def consumed(manifest: dict | None) -> list[dict]:
     it (entries of manifests written before the record was carried forward: the manifest's version)."""
     if manifest is None:
         return []
-    return [{**e, "version": e.get("version") or manifest["version"]} for e in manifest.get("sources", [])
-            if isinstance(e, dict) and e.get("name")]
+    return [
+        {**e, "version": e.get("version") or manifest["version"]}
+        for e in manifest.get("sources", [])
+        if isinstance(e, dict) and e.get("name")
+    ]
 
 
 def carry_sources(new: list[dict], version: str, manifest: dict | None, keep: int | None = None) -> list[dict]:
@@ -520,7 +529,7 @@ def processed_key(key: str, version: str) -> str:
     cut = key.find("incoming/")
     if cut < 0:
         return f"processed/{version}/{key}"
-    return f"{key[:cut]}processed/{version}/{key[cut + len('incoming/'):]}"
+    return f"{key[:cut]}processed/{version}/{key[cut + len('incoming/') :]}"
 
 
 def move_processed(s3, source: str, consumed: list[dict], version: str) -> list[str]:
@@ -557,8 +566,9 @@ class Store(Protocol):
     def list_sources(self, source: str) -> dict[str, str]: ...  # uri -> tag, ingestible objects only
     def download(self, uri: str, tag: str, path: Path) -> None: ...  # SourceGone if not that upload
     def materialise(self, manifest: dict, database: Path, work: Path) -> None: ...
-    def publish(self, database: Path, register, *, sources: list[dict], history: list[str],
-                expect: Snapshot) -> dict: ...
+    def publish(
+        self, database: Path, register, *, sources: list[dict], history: list[str], expect: Snapshot
+    ) -> dict: ...
     def move(self, source: str, items: list[dict], version: str) -> list[str]: ...
     def delete_prefix(self, uri: str) -> int: ...
 
@@ -629,12 +639,18 @@ def run_job(store: Store, source: str, mode: str, settings, register: Callable[[
         try:
             out = _attempt(store, source, mode, settings, register, retry=attempt > 1)
         except ManifestConflict as exc:
-            log.warning("lake ingest conflict", extra={"fields": {
-                "source": source, "attempt": attempt, "attempts": attempts, "reason": exc.message}})
+            log.warning(
+                "lake ingest conflict",
+                extra={"fields": {"source": source, "attempt": attempt, "attempts": attempts, "reason": exc.message}},
+            )
             if attempt == attempts:
-                raise AppError(409, "conflict", f"gave up after {attempts} attempts: other ingest jobs kept "
-                               f"publishing first ({exc.message}); the published manifest is untouched and the "
-                               f"objects stay under {source} for the next run") from None
+                raise AppError(
+                    409,
+                    "conflict",
+                    f"gave up after {attempts} attempts: other ingest jobs kept "
+                    f"publishing first ({exc.message}); the published manifest is untouched and the "
+                    f"objects stay under {source} for the next run",
+                ) from None
             time.sleep(_backoff(attempt))
             continue
         out["attempts"] = attempt
@@ -663,8 +679,14 @@ def _attempt(store: Store, source: str, mode: str, settings, register, *, retry:
         current = snapshot.version
         if retry:
             log.info("lake ingest superseded", extra={"fields": {"source": source, "version": current}})
-            return {"version": current, "previous": current, "tables": {}, "totals": {}, "moved": len(finished),
-                    "superseded_by": current}
+            return {
+                "version": current,
+                "previous": current,
+                "tables": {},
+                "totals": {},
+                "moved": len(finished),
+                "superseded_by": current,
+            }
         if finished:
             return {"version": current, "previous": current, "tables": {}, "totals": {}, "moved": len(finished)}
         raise AppError(404, "no_files", f"no customers/products/orders .csv or .parquet objects under {source}")
@@ -686,16 +708,22 @@ def _attempt(store: Store, source: str, mode: str, settings, register, *, retry:
                     raise ManifestConflict(f"version {snapshot.version} changed while it was read") from None
                 if isinstance(exc, AppError):
                     raise
-                raise AppError(503, "lake", f"cannot read version {snapshot.version}: "
-                               f"{str(exc).splitlines()[0]}") from None
+                raise AppError(
+                    503, "lake", f"cannot read version {snapshot.version}: {str(exc).splitlines()[0]}"
+                ) from None
         result = run_ingest(
-            database, found, mode, source_label=source, threads=settings.threads,
+            database,
+            found,
+            mode,
+            source_label=source,
+            threads=settings.threads,
             memory_limit=settings.ingest_memory_limit,
         )
         mine = [{"name": uri, store.tag_key: tag} for uri, tag in fresh.items()]
         sources = carry_sources(mine, result.version, manifest)
-        published = _publish(store, database, register, sources, history_of(manifest), snapshot, result.version,
-                             settings)
+        published = _publish(
+            store, database, register, sources, history_of(manifest), snapshot, result.version, settings
+        )
     moved = store.move(source, [{**e, "version": published["version"]} for e in mine], published["version"])
     prune(published, settings, store.delete_prefix)
     return {
@@ -707,8 +735,9 @@ def _attempt(store: Store, source: str, mode: str, settings, register, *, retry:
     }
 
 
-def _publish(store: Store, database: Path, register, sources, history, snapshot: Snapshot, version: str,
-             settings) -> dict:
+def _publish(
+    store: Store, database: Path, register, sources, history, snapshot: Snapshot, version: str, settings
+) -> dict:
     """Publish by compare-and-swap; on any failure discard the version written, unless the manifest
     names it after all (a PUT that landed but whose answer was lost, then retried into a 412)."""
     try:
@@ -841,7 +870,6 @@ class LakeEngine(SessionEngine):
         return DuckDBSession(con, memo, use=None)
 
 
-
 def main(argv: list[str] | None = None) -> int:
     from app.settings import get_settings
 
@@ -862,8 +890,11 @@ def main(argv: list[str] | None = None) -> int:
             from app import catalog
 
             manifest = publish_database((args.database or settings.database_path).absolute(), settings)
-            out = {"version": manifest["version"], "tables": len(manifest["tables"]),
-                   "views": catalog.point_views(settings)}
+            out = {
+                "version": manifest["version"],
+                "tables": len(manifest["tables"]),
+                "views": catalog.point_views(settings),
+            }
         else:
             out = ingest(args.source, args.mode, settings)
     except AppError as exc:

@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     bigquery_location: str | None = Field(None, description="BigQuery location (EU, US, europe-west1, ...).")
     bigquery_connection: str | None = Field(None, description="BigLake connection for the ingest's external tables.")
     bigquery_lake_uri: str | None = Field(
-        None, pattern=r"^gs://[a-z0-9][a-z0-9._-]{1,62}/([^\s]*/)?$",
+        None,
+        pattern=r"^gs://[a-z0-9][a-z0-9._-]{1,62}/([^\s]*/)?$",
         description="Where BigQuery reads an s3:// lake: its GCS mirror's root (the hybrid stack's transfer).",
     )
     bigquery_verify_seconds: float = Field(

@@ -147,8 +147,10 @@ def owners(
     incoming: dict[str, list[str]] = {r.name: [] for r in resources}
     for res in resources:
         out[res.name] = [
-            n for n in ordered_refs(res, refs_of)
-            if n in by_name and n != res.name
+            n
+            for n in ordered_refs(res, refs_of)
+            if n in by_name
+            and n != res.name
             and (by_name[n].type not in uses or module(by_name[n].type) == module(res.type))
         ]
         if res.type not in grants:
@@ -192,7 +194,7 @@ def shown_name(name: str, owner: str = "", component: str | None = None) -> str:
     under ``lake-bucket`` is ``policy``) or, failing that, without its component's (``api-tg``: ``tg``)."""
     for prefix in (owner, component):
         if prefix and name.startswith(prefix + "-") and len(name) > len(prefix) + 1:
-            return name[len(prefix) + 1:]
+            return name[len(prefix) + 1 :]
     return name
 
 
@@ -225,8 +227,15 @@ class Compacted:
     loose: tuple  # shared supporting resources no main resource reaches
 
 
-def compact(resources: Sequence, is_main: Callable[[object], bool], refs_of: Callable[[object], Iterable[str]],
-            *, anchors: Sequence[str] = (), uses: Iterable[str] = (), grants: Iterable[str] = ()) -> Compacted:
+def compact(
+    resources: Sequence,
+    is_main: Callable[[object], bool],
+    refs_of: Callable[[object], Iterable[str]],
+    *,
+    anchors: Sequence[str] = (),
+    uses: Iterable[str] = (),
+    grants: Iterable[str] = (),
+) -> Compacted:
     """Give every supporting resource to a main resource (``owners``). One that no main resource
     reaches goes with its component's anchor (the first main of an ``anchors`` type, else its first
     main: an ingest task's security group with the task); a shared one stays ``loose``."""
@@ -255,17 +264,31 @@ def _tooltip(resources: Iterable) -> str:
     return "; ".join(f"{r.name}: {r.type}" for r in resources)
 
 
-def resource_node(node_id: str, main, supporting: Sequence = (), *, icon: str | None = None,
-                  detail: str | None = None) -> Node:
+def resource_node(
+    node_id: str, main, supporting: Sequence = (), *, icon: str | None = None, detail: str | None = None
+) -> Node:
     """A main resource as an icon, the supporting resources drawn with it listed underneath."""
-    return Node(node_id, main.name, icon or resource_icon(main.type),
-                detail=detail if detail is not None else _short_type(main.type),
-                component=getattr(main, "component", None), tooltip=_tooltip((main, *supporting)),
-                rows=grouped_rows(supporting, main.name), members=(main.name, *(r.name for r in supporting)))
+    return Node(
+        node_id,
+        main.name,
+        icon or resource_icon(main.type),
+        detail=detail if detail is not None else _short_type(main.type),
+        component=getattr(main, "component", None),
+        tooltip=_tooltip((main, *supporting)),
+        rows=grouped_rows(supporting, main.name),
+        members=(main.name, *(r.name for r in supporting)),
+    )
 
 
-def merged_node(node_id: str, label: str, icon: str, items: Sequence[tuple[object, Sequence]], *,
-                detail: str = "", component: str | None = None) -> Node:
+def merged_node(
+    node_id: str,
+    label: str,
+    icon: str,
+    items: Sequence[tuple[object, Sequence]],
+    *,
+    detail: str = "",
+    component: str | None = None,
+) -> Node:
     """Several main resources of one kind (the IAM roles) as one icon: a line per resource, with
     what it takes beside it."""
     rows, members, tips = [], [], []
@@ -274,36 +297,81 @@ def merged_node(node_id: str, label: str, icon: str, items: Sequence[tuple[objec
         rows.append((main.name, rest) if any(s for _m, s in items) else (main.name,))
         members += [main.name, *(r.name for r in supporting)]
         tips += [main, *supporting]
-    return Node(node_id, label, icon, detail=detail, component=component, tooltip=_tooltip(tips),
-                rows=tuple(rows), members=tuple(members))
+    return Node(
+        node_id,
+        label,
+        icon,
+        detail=detail,
+        component=component,
+        tooltip=_tooltip(tips),
+        rows=tuple(rows),
+        members=tuple(members),
+    )
 
 
-def list_node(node_id: str, label: str, resources: Sequence, *, icon: str = "", detail: str = "",
-              component: str | None = None, strip: str = "") -> Node:
+def list_node(
+    node_id: str,
+    label: str,
+    resources: Sequence,
+    *,
+    icon: str = "",
+    detail: str = "",
+    component: str | None = None,
+    strip: str = "",
+) -> Node:
     """Resources with no main resource to go with, as one titled list; ``strip`` is a prefix the title
     already says (``gcp-api-`` under "enabled APIs")."""
-    names = [r.name.removeprefix(strip) if strip else shown_name(r.name, "", getattr(r, "component", None))
-             for r in resources]
-    return Node(node_id, label, icon, detail=detail, component=component, tooltip=_tooltip(resources),
-                rows=name_rows(names), members=tuple(r.name for r in resources))
+    names = [
+        r.name.removeprefix(strip) if strip else shown_name(r.name, "", getattr(r, "component", None))
+        for r in resources
+    ]
+    return Node(
+        node_id,
+        label,
+        icon,
+        detail=detail,
+        component=component,
+        tooltip=_tooltip(resources),
+        rows=name_rows(names),
+        members=tuple(r.name for r in resources),
+    )
 
 
-def table_node(node_id: str, label: str, columns: Sequence[str], cells: dict[tuple[str, str], list],
-               row_order: Sequence[str], *, icon: str = "", detail: str = "", strip: str = "") -> Node:
+def table_node(
+    node_id: str,
+    label: str,
+    columns: Sequence[str],
+    cells: dict[tuple[str, str], list],
+    row_order: Sequence[str],
+    *,
+    icon: str = "",
+    detail: str = "",
+    strip: str = "",
+) -> Node:
     """Resources laid out in a grid (e.g. one column per availability zone, one row per kind); ``strip``
     is a prefix the label already says (``public-`` under "public subnets")."""
     rows, members, tips = [], [], []
     for kind in row_order:
-        line = tuple(", ".join(r.name.removeprefix(strip) if strip else r.name for r in cells.get((kind, col), []))
-                     for col in columns)
+        line = tuple(
+            ", ".join(r.name.removeprefix(strip) if strip else r.name for r in cells.get((kind, col), []))
+            for col in columns
+        )
         if any(line):
             rows.append(line)
             for col in columns:
                 for r in cells.get((kind, col), []):
                     members.append(r.name)
                     tips.append(r)
-    return Node(node_id, label, icon, detail=detail, tooltip=_tooltip(tips), heading=tuple(columns),
-                rows=tuple(rows), members=tuple(members))
+    return Node(
+        node_id,
+        label,
+        icon,
+        detail=detail,
+        tooltip=_tooltip(tips),
+        heading=tuple(columns),
+        rows=tuple(rows),
+        members=tuple(members),
+    )
 
 
 def members_of(spec: GraphSpec) -> dict[str, list[str]]:

@@ -68,8 +68,14 @@ class DocContext:
     def env(self):
         from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-        env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=False,
-                          trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
         env.filters["cell"] = cell
         return env
 
@@ -79,8 +85,10 @@ class DocContext:
     @cached_property
     def deployments(self) -> dict[str, list]:
         """Stack id -> its deployments (one per environment), from ``Project.deployment``."""
-        return {sid: [self.project.deployment(f"{sid}-{env}") for env in stack.environments]
-                for sid, stack in sorted(self.model.stacks.items())}
+        return {
+            sid: [self.project.deployment(f"{sid}-{env}") for env in stack.environments]
+            for sid, stack in sorted(self.model.stacks.items())
+        }
 
 
 def cell(value) -> str:
@@ -110,8 +118,16 @@ def stacks_section(ctx: DocContext) -> str | None:
         elif stack.target == "aws":
             where += f" {stack.region}"
         deployed = sorted({c.id for dep in deployments for c in dep.components})
-        rows.append({"id": sid, "target": stack.target, "where": where, "environments": list(stack.environments),
-                     "components": deployed, "description": stack.description})
+        rows.append(
+            {
+                "id": sid,
+                "target": stack.target,
+                "where": where,
+                "environments": list(stack.environments),
+                "components": deployed,
+                "description": stack.description,
+            }
+        )
     return ctx.render("docs/stacks.md.j2", rows=rows) if rows else None
 
 
@@ -141,8 +157,16 @@ def where_it_runs(ctx: DocContext, cid: str) -> dict[str, str]:
 def components_section(ctx: DocContext) -> str:
     rows = []
     for cid, comp in sorted(ctx.model.components.items()):
-        rows.append({"id": cid, "label": comp.label or cid, "kind": comp.kind, "technology": comp.technology,
-                     "description": comp.description, "where": where_it_runs(ctx, cid)})
+        rows.append(
+            {
+                "id": cid,
+                "label": comp.label or cid,
+                "kind": comp.kind,
+                "technology": comp.technology,
+                "description": comp.description,
+                "where": where_it_runs(ctx, cid),
+            }
+        )
     return ctx.render("docs/components.md.j2", rows=rows, stacks=sorted(ctx.model.stacks))
 
 

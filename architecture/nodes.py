@@ -243,8 +243,12 @@ OTHER_RESOURCES: dict[str, str] = {
     "docker:index/image:Image": D + "onprem.container.Docker",
 }
 
-RESOURCE_TABLES: dict[str, dict[str, str]] = {"aws": AWS_RESOURCES, "gcp": GCP_RESOURCES,
-                                              "docker-build": OTHER_RESOURCES, "docker": OTHER_RESOURCES}
+RESOURCE_TABLES: dict[str, dict[str, str]] = {
+    "aws": AWS_RESOURCES,
+    "gcp": GCP_RESOURCES,
+    "docker-build": OTHER_RESOURCES,
+    "docker": OTHER_RESOURCES,
+}
 MODULE_TABLES: dict[str, dict[str, str]] = {"aws": AWS_MODULES, "gcp": GCP_MODULES}
 # Drawn for a resource type no table names yet: still a node, never a crash.
 RESOURCE_FALLBACK: dict[str, str] = {"aws": D + "aws.general.General", "gcp": D + "gcp.compute.ComputeEngine"}
@@ -268,8 +272,10 @@ def look(target: str, component: object) -> Look:
     if found is None and target != "logical":
         found = look("logical", component)
     if found is None:
-        raise StacksError(f"no '{target}' look for component kind '{kind}'",
-                          hint=f"Add an entry ('{kind}', None) to architecture/nodes.py.")
+        raise StacksError(
+            f"no '{target}' look for component kind '{kind}'",
+            hint=f"Add an entry ('{kind}', None) to architecture/nodes.py.",
+        )
     return found
 
 
@@ -277,6 +283,8 @@ def resource_icon(type_token: str) -> str:
     """The node class for a cloud resource type such as ``aws:ecs/service:Service``."""
     provider, _, rest = type_token.partition(":")
     module = rest.split("/", 1)[0].split(":", 1)[0]
-    return (RESOURCE_TABLES.get(provider, {}).get(type_token)
-            or MODULE_TABLES.get(provider, {}).get(module)
-            or RESOURCE_FALLBACK.get(provider, GENERIC_FALLBACK))
+    return (
+        RESOURCE_TABLES.get(provider, {}).get(type_token)
+        or MODULE_TABLES.get(provider, {}).get(module)
+        or RESOURCE_FALLBACK.get(provider, GENERIC_FALLBACK)
+    )

@@ -36,32 +36,63 @@ class View:
 VIEWS: dict[str, View] = {
     view.name: view
     for view in (
-        View("system", "System context",
-             "The people and external systems around the system, drawn as one box.",
-             "architecture.logical:system_view"),
-        View("containers", "Containers",
-             "Every component with its technology, grouped by tier, and each connection with its protocol "
-             "and port.", "architecture.logical:containers_view", uses_ranks=True),
-        View("dataflow", "Data flow",
-             "Only the data flows: where data comes from, where it lands and who reads it, labelled with "
-             "what flows.", "architecture.logical:dataflow_view"),
-        View("development", "Local development",
-             "The local compose stack as a developer sees it: containers, volumes, hot reload, the seed "
-             "job and the test runner.", "architecture.logical:development_view"),
-        View("deployment", "Deployment",
-             "Every stack side by side: which component runs where, and as what, on each target.",
-             "architecture.logical:deployment_view", direction="TB"),
-        View("aws", "AWS",
-             "Every resource the aws stack deploys (the plan behind `stacks plan`, Pulumi and Terraform), "
-             "in its region, VPC and subnets, grouped by component.", "deploy.diagram:aws_view", direction="TB"),
-        View("gcp", "GCP",
-             "Every resource the gcp stack deploys (the same plan as `stacks plan`, Pulumi and Terraform), "
-             "in its project, region and global edge, grouped by component.", "deploy.diagram_gcp:gcp_view",
-             direction="TB"),
-        View("hybrid", "Hybrid",
-             "The hybrid stack on both clouds, each a boundary, with every cross-cloud edge labelled with "
-             "what carries it and the keyless identity that secures it.", "deploy.diagram_gcp:hybrid_view",
-             direction="TB"),
+        View(
+            "system",
+            "System context",
+            "The people and external systems around the system, drawn as one box.",
+            "architecture.logical:system_view",
+        ),
+        View(
+            "containers",
+            "Containers",
+            "Every component with its technology, grouped by tier, and each connection with its protocol and port.",
+            "architecture.logical:containers_view",
+            uses_ranks=True,
+        ),
+        View(
+            "dataflow",
+            "Data flow",
+            "Only the data flows: where data comes from, where it lands and who reads it, labelled with what flows.",
+            "architecture.logical:dataflow_view",
+        ),
+        View(
+            "development",
+            "Local development",
+            "The local compose stack as a developer sees it: containers, volumes, hot reload, the seed "
+            "job and the test runner.",
+            "architecture.logical:development_view",
+        ),
+        View(
+            "deployment",
+            "Deployment",
+            "Every stack side by side: which component runs where, and as what, on each target.",
+            "architecture.logical:deployment_view",
+            direction="TB",
+        ),
+        View(
+            "aws",
+            "AWS",
+            "Every resource the aws stack deploys (the plan behind `stacks plan`, Pulumi and Terraform), "
+            "in its region, VPC and subnets, grouped by component.",
+            "deploy.diagram:aws_view",
+            direction="TB",
+        ),
+        View(
+            "gcp",
+            "GCP",
+            "Every resource the gcp stack deploys (the same plan as `stacks plan`, Pulumi and Terraform), "
+            "in its project, region and global edge, grouped by component.",
+            "deploy.diagram_gcp:gcp_view",
+            direction="TB",
+        ),
+        View(
+            "hybrid",
+            "Hybrid",
+            "The hybrid stack on both clouds, each a boundary, with every cross-cloud edge labelled with "
+            "what carries it and the keyless identity that secures it.",
+            "deploy.diagram_gcp:hybrid_view",
+            direction="TB",
+        ),
     )
 }
 
@@ -112,8 +143,8 @@ def context(project: Project, name: str) -> ViewContext:
     view = VIEWS[name]
     views = project.model.views
     settings = views.settings.get(name)
-    title = (settings.title if settings and settings.title else f"{project.model.system.title}: {view.title}")
-    direction = (settings.direction if settings and settings.direction else view.direction or views.direction)
+    title = settings.title if settings and settings.title else f"{project.model.system.title}: {view.title}"
+    direction = settings.direction if settings and settings.direction else view.direction or views.direction
     exclude = frozenset(settings.exclude) if settings else frozenset()
     ranks = tuple(tuple(g) for g in views.rank) if view.uses_ranks else ()
     return ViewContext(project, name, title, direction, exclude, ranks)
@@ -125,8 +156,9 @@ def check_names(names: list[str] | None) -> list[str] | None:
     for name in names:
         if name not in VIEWS:
             suggestion = did_you_mean(name, VIEWS)
-            raise StacksError(f"unknown view '{name}'",
-                              hint=(suggestion + " " if suggestion else "") + f"Views: {one_of(VIEWS)}.")
+            raise StacksError(
+                f"unknown view '{name}'", hint=(suggestion + " " if suggestion else "") + f"Views: {one_of(VIEWS)}."
+            )
     return [n for n in VIEWS if n in names]
 
 

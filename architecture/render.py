@@ -153,8 +153,10 @@ def _list_table(node: Node) -> str:
     """``heading`` and ``rows`` as a white box of small left-aligned text: what the node stands for."""
     lines = [("<TR>" + "".join(_cell(h, bold=True) for h in node.heading) + "</TR>")] if node.heading else []
     lines += ["<TR>" + "".join(_cell(c) for c in row) + "</TR>" for row in node.rows]
-    return (f'<TR><TD><TABLE BORDER="1" COLOR="#CBD5E1" BGCOLOR="#FFFFFF" STYLE="rounded" CELLBORDER="0" '
-            f'CELLSPACING="0" CELLPADDING="3">{"".join(lines)}</TABLE></TD></TR>')
+    return (
+        f'<TR><TD><TABLE BORDER="1" COLOR="#CBD5E1" BGCOLOR="#FFFFFF" STYLE="rounded" CELLBORDER="0" '
+        f'CELLSPACING="0" CELLPADDING="3">{"".join(lines)}</TABLE></TD></TR>'
+    )
 
 
 def html_label(node: Node, icon: str) -> str:
@@ -164,8 +166,10 @@ def html_label(node: Node, icon: str) -> str:
     """
     rows = []
     if node.icon:
-        rows.append(f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{ICON_PX}" HEIGHT="{ICON_PX}">'
-                    f'<IMG SRC="{_escape(icon)}" SCALE="TRUE"/></TD></TR>')
+        rows.append(
+            f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{ICON_PX}" HEIGHT="{ICON_PX}">'
+            f'<IMG SRC="{_escape(icon)}" SCALE="TRUE"/></TD></TR>'
+        )
     rows.append(f"<TR><TD>{_lines(node.label, 22)}</TD></TR>")
     if node.detail:
         rows.append(f'<TR><TD><FONT POINT-SIZE="10" COLOR="#52606D">{_lines(node.detail, 28)}</FONT></TD></TR>')

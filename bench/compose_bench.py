@@ -46,8 +46,13 @@ def synthetic(n: int) -> str:
         comps[cid] = comp
     ids = list(comps)
     conns = [{"from": ids[i], "to": ids[i + 1]} for i in range(len(ids) - 1)]
-    doc = {"version": 1, "system": {"name": "syn"}, "components": comps, "connections": conns,
-           "stacks": {"local": {"target": "compose", "environments": {"dev": {}, "prod": {}}}}}
+    doc = {
+        "version": 1,
+        "system": {"name": "syn"},
+        "components": comps,
+        "connections": conns,
+        "stacks": {"local": {"target": "compose", "environments": {"dev": {}, "prod": {}}}},
+    }
     return yaml.safe_dump(doc, sort_keys=False)
 
 
@@ -73,10 +78,15 @@ def measure(label: str, path: Path, repeat: int) -> dict:
     findings = lint.compose_findings(target, ["dev", "prod"])
     config = (time.perf_counter() - started) / 2
     assert not findings, findings
-    return {"model": label, "components": len(project.model.components),
-            "services": compose.content.count(b"\n    profiles: "), "validate_ms": baseline * 1000,
-            "render_ms": rendered * 1000, "render_vs_validate": rendered / baseline,
-            "compose_config_ms": config * 1000}
+    return {
+        "model": label,
+        "components": len(project.model.components),
+        "services": compose.content.count(b"\n    profiles: "),
+        "validate_ms": baseline * 1000,
+        "render_ms": rendered * 1000,
+        "render_vs_validate": rendered / baseline,
+        "compose_config_ms": config * 1000,
+    }
 
 
 def main() -> None:
@@ -99,14 +109,20 @@ def main() -> None:
     if args.json:
         print(json.dumps(rows, indent=1))
         return
-    print(f"{'model':<15} {'comps':>5} {'svcs':>5} {'validate':>10} {'render':>10} {'render/validate':>16} "
-          f"{'compose config':>15}")
+    print(
+        f"{'model':<15} {'comps':>5} {'svcs':>5} {'validate':>10} {'render':>10} {'render/validate':>16} "
+        f"{'compose config':>15}"
+    )
     for r in rows:
-        print(f"{r['model']:<15} {r['components']:>5} {r['services']:>5} {r['validate_ms']:>8.1f}ms "
-              f"{r['render_ms']:>8.1f}ms {r['render_vs_validate']:>15.2f}x {r['compose_config_ms']:>13.1f}ms")
+        print(
+            f"{r['model']:<15} {r['components']:>5} {r['services']:>5} {r['validate_ms']:>8.1f}ms "
+            f"{r['render_ms']:>8.1f}ms {r['render_vs_validate']:>15.2f}x {r['compose_config_ms']:>13.1f}ms"
+        )
     big = rows[-1]
-    print(f"render of {big['components']} components ({big['services']} compose services): {big['render_ms']:.0f} ms, "
-          f"{big['render_vs_validate']:.2f}x the time to load and validate the same file")
+    print(
+        f"render of {big['components']} components ({big['services']} compose services): {big['render_ms']:.0f} ms, "
+        f"{big['render_vs_validate']:.2f}x the time to load and validate the same file"
+    )
 
 
 if __name__ == "__main__":

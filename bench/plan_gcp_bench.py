@@ -25,9 +25,11 @@ sys.path.insert(0, str(ROOT))
 PY = str(Path(sys.executable))
 STACKS = str(Path(sys.executable).parent / "stacks")
 # pulumi_gcp loads each module's classes lazily: touch every class the plan uses, as the program does.
-CLASS_IMPORTS = ("import pulumi; from stacks.project import load_project; from stacks.plan import build_plan; "
-                 "from deploy.realize import resource_class; "
-                 "[resource_class(r.type) for r in build_plan(load_project(), '{stack}').resources]")
+CLASS_IMPORTS = (
+    "import pulumi; from stacks.project import load_project; from stacks.plan import build_plan; "
+    "from deploy.realize import resource_class; "
+    "[resource_class(r.type) for r in build_plan(load_project(), '{stack}').resources]"
+)
 STACKS_TO_PLAN = ("gcp-prod", "hybrid-prod")
 
 
@@ -62,26 +64,29 @@ def main() -> None:
     results["baseline: stacks validate"] = timed(lambda: run([STACKS, "validate"]), args.repeat)
     for stack in STACKS_TO_PLAN:
         results[f"imports: pulumi + the classes of {stack}"] = timed(
-            lambda s=stack: run([PY, "-c", CLASS_IMPORTS.format(stack=s)]), args.repeat)
+            lambda s=stack: run([PY, "-c", CLASS_IMPORTS.format(stack=s)]), args.repeat
+        )
     for stack in STACKS_TO_PLAN:
-        results[f"stacks plan {stack} --json"] = timed(lambda s=stack: run([STACKS, "plan", s, "--json"]),
-                                                       args.repeat)
+        results[f"stacks plan {stack} --json"] = timed(lambda s=stack: run([STACKS, "plan", s, "--json"]), args.repeat)
     project = load_project(ROOT / "stacks.yaml")
     from architecture.registry import context
 
     for stack in STACKS_TO_PLAN:
         plan = build_plan(project, stack)
         results[f"  plan {stack} ({len(plan.resources)} resources)"] = timed(
-            lambda s=stack: build_plan(project, s), args.repeat)
+            lambda s=stack: build_plan(project, s), args.repeat
+        )
         results[f"  offline Pulumi run {stack}"] = timed(lambda p=plan: run_offline(p), args.repeat)
         results[f"  Terraform JSON {stack}"] = timed(lambda p=plan: tf_json_text(p), args.repeat)
         view, spec = ("gcp", gcp_spec) if stack.startswith("gcp") else ("hybrid", hybrid_spec)
         results[f"  diagram spec {stack}"] = timed(
-            lambda p=plan, v=view, f=spec: f(context(project, v), p).normalized(), args.repeat)
+            lambda p=plan, v=view, f=spec: f(context(project, v), p).normalized(), args.repeat
+        )
     base = results["baseline: stacks validate"]
     if args.json:
-        print(json.dumps({k: {"seconds": round(v, 4), "ratio": round(v / base, 2)} for k, v in results.items()},
-                         indent=1))
+        print(
+            json.dumps({k: {"seconds": round(v, 4), "ratio": round(v / base, 2)} for k, v in results.items()}, indent=1)
+        )
         return
     print(f"{'measure':<48} {'median s':>9} {'x baseline':>11}")
     for name, seconds in results.items():

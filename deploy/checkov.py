@@ -36,8 +36,10 @@ class CheckovResult:
 def checkov_binary(root: Path) -> Path:
     exe = root / ".venv-checkov" / "bin" / "checkov"
     if not exe.exists():
-        raise StacksError(f"checkov is not installed at {exe}",
-                          hint="run `make setup-dev` (it creates .venv-checkov from requirements/checkov.txt)")
+        raise StacksError(
+            f"checkov is not installed at {exe}",
+            hint="run `make setup-dev` (it creates .venv-checkov from requirements/checkov.txt)",
+        )
     return exe
 
 
@@ -58,13 +60,18 @@ def run_checkov(file: Path, root: Path) -> CheckovResult:
     exe = checkov_binary(root)
     proc = subprocess.run(
         [str(exe), "--skip-download", "--quiet", "--compact", "-o", "json", "-f", str(file)],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     try:
         report = json.loads(proc.stdout)
     except ValueError:
-        raise StacksError(f"checkov produced no JSON report for {file} (exit {proc.returncode})",
-                          hint=(proc.stderr or proc.stdout)[-800:]) from None
+        raise StacksError(
+            f"checkov produced no JSON report for {file} (exit {proc.returncode})",
+            hint=(proc.stderr or proc.stdout)[-800:],
+        ) from None
     reports = report if isinstance(report, list) else [report]
     waivers = waivers_in(json.loads(file.read_text()))
     result = CheckovResult()

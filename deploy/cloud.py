@@ -30,16 +30,21 @@ class PlanRun:
     seconds: float
 
     def to_json(self) -> dict:
-        return {"stack": self.plan.stack, "resources": [r.to_json() for r in self.recording.resources],
-                "outputs": self.recording.outputs}
+        return {
+            "stack": self.plan.stack,
+            "resources": [r.to_json() for r in self.recording.resources],
+            "outputs": self.recording.outputs,
+        }
 
     def summary(self) -> str:
         from stacks.plan.policies import POLICIES
 
         comps = {r.component for r in self.recording.resources}
-        return (f"{self.plan.stack}: {len(self.recording.resources)} resources in {len(comps)} groups "
-                f"(Pulumi program run offline under mocks), {len(POLICIES)} security policies passed, "
-                f"in {self.seconds:.2f}s")
+        return (
+            f"{self.plan.stack}: {len(self.recording.resources)} resources in {len(comps)} groups "
+            f"(Pulumi program run offline under mocks), {len(POLICIES)} security policies passed, "
+            f"in {self.seconds:.2f}s"
+        )
 
 
 def plan_offline(project, stack: str) -> PlanRun:
@@ -64,15 +69,19 @@ def plan_tree(run: PlanRun):
     from rich.tree import Tree
 
     plan = run.plan
-    where = ", ".join(" ".join(str(cfg[k]) for k in ("project", "region") if cfg.get(k))
-                      for cfg in plan.providers.values())  # "eu-west-1" or "shop-analytics-prod europe-west1"
+    where = ", ".join(
+        " ".join(str(cfg[k]) for k in ("project", "region") if cfg.get(k)) for cfg in plan.providers.values()
+    )  # "eu-west-1" or "shop-analytics-prod europe-west1"
     tree = Tree(f"[bold]{plan.stack}[/] ({plan.target}, {where})")
     groups: dict[str | None, list] = {}
     for res in run.recording.resources:
         groups.setdefault(res.component, []).append(res)
     for component in sorted(groups, key=lambda c: (c is not None, c or "")):
-        label = (f"[cyan]{component}[/] ({plan.components.get(component, '')})" if component
-                 else "[cyan]baseline[/] " + BASELINE_LABELS.get(plan.target, BASELINE_LABELS["aws"]))
+        label = (
+            f"[cyan]{component}[/] ({plan.components.get(component, '')})"
+            if component
+            else "[cyan]baseline[/] " + BASELINE_LABELS.get(plan.target, BASELINE_LABELS["aws"])
+        )
         branch = tree.add(f"{label}: {len(groups[component])} resources")
         for res in groups[component]:
             branch.add(f"{escape(res.type)} [dim]{escape(res.name)}[/]")
@@ -97,7 +106,7 @@ def pulumi_up(project, stack: str, preview: bool, on_output=print) -> dict:
         raise StacksError(
             f"`stacks {action}` needs the pulumi CLI, which is not installed",
             hint=f"install it: {PULUMI_INSTALL}; then run `stacks {action} {stack}` or "
-                 f"`{pulumi_command(stack, action)}`. `stacks plan {stack}` shows the resources offline.",
+            f"`{pulumi_command(stack, action)}`. `stacks plan {stack}` shows the resources offline.",
         )
     from pulumi import automation as auto
 
@@ -108,8 +117,12 @@ def pulumi_up(project, stack: str, preview: bool, on_output=print) -> dict:
         result = target.preview(on_output=on_output)
         return {"stack": stack, "action": "preview", "changes": dict(result.change_summary)}
     result = target.up(on_output=on_output)
-    return {"stack": stack, "action": "up", "summary": result.summary.result,
-            "outputs": {k: v.value for k, v in result.outputs.items() if not v.secret}}
+    return {
+        "stack": stack,
+        "action": "up",
+        "summary": result.summary.result,
+        "outputs": {k: v.value for k, v in result.outputs.items() if not v.secret},
+    }
 
 
 # ---------------------------------------------------------------- terraform

@@ -29,8 +29,14 @@ from stacks.plan.aws import VPC_CIDR
 from stacks.plan.core import walk_refs
 
 # A component's anchor (where connection edges attach): the first of its resources of these types.
-ANCHORS = ("aws:ecs/service:Service", "aws:lb/loadBalancer:LoadBalancer", "aws:athena/workgroup:Workgroup",
-           "aws:s3/bucket:Bucket", "aws:ecs/taskDefinition:TaskDefinition", "aws:sqs/queue:Queue")
+ANCHORS = (
+    "aws:ecs/service:Service",
+    "aws:lb/loadBalancer:LoadBalancer",
+    "aws:athena/workgroup:Workgroup",
+    "aws:s3/bucket:Bucket",
+    "aws:ecs/taskDefinition:TaskDefinition",
+    "aws:sqs/queue:Queue",
+)
 # Requests from outside reach a component through the first of these it has.
 ENTRIES = ("aws:cloudfront/distribution:Distribution", "aws:lb/loadBalancer:LoadBalancer")
 
@@ -67,8 +73,12 @@ USES = ("aws:kms/key:Key",)
 # An IAM policy names what it grants access to; it belongs to its role, never the other way round.
 GRANTS = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
 # Where a subnet tier's resources go in its table: one row per kind, one column per AZ.
-SUBNET_ROWS = ("aws:ec2/subnet:Subnet", "aws:ec2/routeTableAssociation:RouteTableAssociation",
-               "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip")
+SUBNET_ROWS = (
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/eip:Eip",
+)
 SUBNET_ICONS = {"public": "diagrams.aws.network.PublicSubnet", "private": "diagrams.aws.network.PrivateSubnet"}
 DATA_KINDS = ("bucket", "warehouse", "database", "cache", "queue")
 PLACES = {"edge": "AWS edge locations (CloudFront)"}
@@ -80,15 +90,27 @@ GLOBAL_NAMES = {"aws:iam/role:Role": "IAM", "aws:route53/record:Record": "Route 
 COLUMNS = {
     "aws:iam/role:Role": 0,
     "aws:lb/loadBalancer:LoadBalancer": 1,
-    "aws:ecs/service:Service": 2, "aws:ecs/taskDefinition:TaskDefinition": 2,
-    "aws:ssm/parameter:Parameter": 3, "aws:scheduler/schedule:Schedule": 2,
+    "aws:ecs/service:Service": 2,
+    "aws:ecs/taskDefinition:TaskDefinition": 2,
+    "aws:ssm/parameter:Parameter": 3,
+    "aws:scheduler/schedule:Schedule": 2,
     "aws:cloudwatch/eventRule:EventRule": 2,
-    "aws:athena/workgroup:Workgroup": 3, "aws:glue/catalogDatabase:CatalogDatabase": 3, "aws:ec2/vpc:Vpc": 3,
-    "aws:kms/key:Key": 4, "aws:ecs/cluster:Cluster": 4, "aws:sns/topic:Topic": 4,
+    "aws:athena/workgroup:Workgroup": 3,
+    "aws:glue/catalogDatabase:CatalogDatabase": 3,
+    "aws:ec2/vpc:Vpc": 3,
+    "aws:kms/key:Key": 4,
+    "aws:ecs/cluster:Cluster": 4,
+    "aws:sns/topic:Topic": 4,
 }
 KIND_COLUMNS = {"bucket": 1, "queue": 2, "warehouse": 3, "database": 3, "cache": 3, None: 4}  # stores, by kind
-STORES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:sqs/queue:Queue", "aws:rds/instance:Instance",
-          "aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/cluster:Cluster")
+STORES = (
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketV2:BucketV2",
+    "aws:sqs/queue:Queue",
+    "aws:rds/instance:Instance",
+    "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:elasticache/cluster:Cluster",
+)
 TABLE_COLUMNS = {"public": 1, "private": 2}
 # Left to right, an edge label takes a column of its own: short lines keep those columns narrow.
 LABEL_WIDTH = 14
@@ -157,9 +179,15 @@ class AwsParts:
             self._column(res, node.id)
         for (place, type_), mains in merged.items():
             node_id = f"{prefix}--{place}-{type_.rsplit(':', 1)[1].lower()}s"
-            by_place.setdefault(place, []).append(merged_node(
-                node_id, MERGED[type_], resource_icon(type_), [(m, parts.taken[m.name]) for m in mains],
-                detail=f"{len(mains)}, with their policies" if type_ == "aws:iam/role:Role" else str(len(mains))))
+            by_place.setdefault(place, []).append(
+                merged_node(
+                    node_id,
+                    MERGED[type_],
+                    resource_icon(type_),
+                    [(m, parts.taken[m.name]) for m in mains],
+                    detail=f"{len(mains)}, with their policies" if type_ == "aws:iam/role:Role" else str(len(mains)),
+                )
+            )
             for res in mains:
                 self.node_of[res.name] = node_id
             self._column(mains[0], node_id)
@@ -169,20 +197,36 @@ class AwsParts:
         for place, members in loose.items():
             by_place.setdefault(place, []).append(list_node(f"{prefix}--{place}-shared", f"{place}: shared", members))
         tiers = [self._tier_cluster(tier, subnet_side, by_place.get(tier, [])) for tier in ("public", "private")]
-        vpc = Cluster("vpc", f"VPC {VPC_CIDR}", nodes=tuple(by_place.get("vpc", ())),
-                      clusters=tuple(t for t in tiers if t), tone="aws")
-        region = Cluster("region", f"AWS {region_name}", tone="aws", clusters=(
-            vpc, *self._component_clusters(by_place.get("region", []))))
+        vpc = Cluster(
+            "vpc",
+            f"VPC {VPC_CIDR}",
+            nodes=tuple(by_place.get("vpc", ())),
+            clusters=tuple(t for t in tiers if t),
+            tone="aws",
+        )
+        region = Cluster(
+            "region",
+            f"AWS {region_name}",
+            tone="aws",
+            clusters=(vpc, *self._component_clusters(by_place.get("region", []))),
+        )
         tops = [region]
         if by_place.get("global"):
             what = sorted({GLOBAL_NAMES.get(r.type, "") for r in parts.mains if _place(r) == "global"} - {""})
-            tops.append(Cluster("global", "AWS global" + (": " + ", ".join(what) if what else ""),
-                                nodes=tuple(by_place["global"]), tone="aws"))
+            tops.append(
+                Cluster(
+                    "global",
+                    "AWS global" + (": " + ", ".join(what) if what else ""),
+                    nodes=tuple(by_place["global"]),
+                    tone="aws",
+                )
+            )
         known = {"vpc", "region", "global", "public", "private"}
         for place in sorted(by_place):
             if place not in known and not _tier(place):
-                tops.append(Cluster(f"place-{place}", PLACES.get(place, place), nodes=tuple(by_place[place]),
-                                    tone="aws"))
+                tops.append(
+                    Cluster(f"place-{place}", PLACES.get(place, place), nodes=tuple(by_place[place]), tone="aws")
+                )
         self.clusters = tuple(tops)
 
     def _column(self, res, node_id: str) -> None:
@@ -205,9 +249,16 @@ class AwsParts:
                 cells.setdefault((res.type, f"AZ {az}"), []).append(res)
         nodes = list(inside)
         if cells:
-            table = table_node(f"{self.prefix}--{tier}-subnets", f"{tier} subnets", [f"AZ {n}" for n in azs], cells,
-                               SUBNET_ROWS, icon=SUBNET_ICONS[tier], strip=f"{tier}-",
-                               detail="one per availability zone")
+            table = table_node(
+                f"{self.prefix}--{tier}-subnets",
+                f"{tier} subnets",
+                [f"AZ {n}" for n in azs],
+                cells,
+                SUBNET_ROWS,
+                icon=SUBNET_ICONS[tier],
+                strip=f"{tier}-",
+                detail="one per availability zone",
+            )
             nodes.insert(0, table)
             self.columns.setdefault(TABLE_COLUMNS[tier], []).append(table.id)
         if not nodes:
@@ -223,9 +274,14 @@ class AwsParts:
         for comp, members in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")):
             kind = self.ctx.model.components[comp].kind if comp else ""
             tone = "neutral" if comp is None else "data" if kind in DATA_KINDS else "compute"
-            out.append(Cluster(f"regional--{comp or 'baseline'}",
-                               self.ctx.label(comp) if comp else "shared: key, cluster, alerts, logs",
-                               nodes=tuple(members), tone=tone))
+            out.append(
+                Cluster(
+                    f"regional--{comp or 'baseline'}",
+                    self.ctx.label(comp) if comp else "shared: key, cluster, alerts, logs",
+                    nodes=tuple(members),
+                    tone=tone,
+                )
+            )
         return tuple(out)
 
     def ranks(self) -> tuple[tuple[str, ...], ...]:
@@ -255,15 +311,26 @@ def ends(resources: list, components, prefix: str = "aws") -> tuple[dict[str, st
 
 def actors(ctx: ViewContext, anchored: dict[str, str]) -> list[Node]:
     """People and outside systems the drawn components talk to, outside every cloud box."""
-    return [Node(f"actor--{cid}", ctx.label(cid), "diagrams.onprem.client.Users"
-                 if ctx.model.components[cid].kind == "user" else "diagrams.onprem.network.Internet",
-                 detail=ctx.model.components[cid].kind, component=cid)
-            for cid in ctx.components if cid not in anchored and ctx.model.components[cid].kind in ("user", "external")
-            and any(cid in (c.from_, c.to) for c in ctx.connections)]
+    return [
+        Node(
+            f"actor--{cid}",
+            ctx.label(cid),
+            "diagrams.onprem.client.Users"
+            if ctx.model.components[cid].kind == "user"
+            else "diagrams.onprem.network.Internet",
+            detail=ctx.model.components[cid].kind,
+            component=cid,
+        )
+        for cid in ctx.components
+        if cid not in anchored
+        and ctx.model.components[cid].kind in ("user", "external")
+        and any(cid in (c.from_, c.to) for c in ctx.connections)
+    ]
 
 
-def connection_edges(ctx: ViewContext, anchor: dict[str, str], entry: dict[str, list[str]],
-                     outside: list[Node], skip=frozenset()) -> list[Edge]:
+def connection_edges(
+    ctx: ViewContext, anchor: dict[str, str], entry: dict[str, list[str]], outside: list[Node], skip=frozenset()
+) -> list[Edge]:
     """The model's connections between drawn ends; requests from outside go in through the entry chain.
 
     A connection and its way back (queries one way, results the other) are one edge with an arrow
@@ -271,8 +338,11 @@ def connection_edges(ctx: ViewContext, anchor: dict[str, str], entry: dict[str, 
     """
     known = {**anchor, **{n.component: n.id for n in outside}}
     outsiders = {n.component for n in outside}
-    drawn = [c for c in ctx.connections if (c.from_, c.to) not in skip and c.from_ in known and c.to in known
-             and c.from_ != c.to]
+    drawn = [
+        c
+        for c in ctx.connections
+        if (c.from_, c.to) not in skip and c.from_ in known and c.to in known and c.from_ != c.to
+    ]
     by_pair = {(c.from_, c.to): c for c in drawn}
     edges, done = [], set()
     for conn in drawn:
@@ -289,8 +359,9 @@ def connection_edges(ctx: ViewContext, anchor: dict[str, str], entry: dict[str, 
             label += "\n" + wrap(f"{back.label or back.protocol} back", LABEL_WIDTH)
             done.add((back.from_, back.to))
         done.add((conn.from_, conn.to))
-        edges.append(Edge(source, target, label, style="dashed" if conn.flow == "data" else "solid",
-                          both=back is not None))
+        edges.append(
+            Edge(source, target, label, style="dashed" if conn.flow == "data" else "solid", both=back is not None)
+        )
     return edges
 
 
@@ -310,8 +381,9 @@ def _hop_label(resources: list, target_id: str) -> str:
     if res.type == "aws:lb/loadBalancer:LoadBalancer":
         return "HTTPS origin"
     if res.type == "aws:ecs/service:Service":
-        tg = next((r for r in resources if r.component == res.component and r.type == "aws:lb/targetGroup:TargetGroup"),
-                  None)
+        tg = next(
+            (r for r in resources if r.component == res.component and r.type == "aws:lb/targetGroup:TargetGroup"), None
+        )
         if tg is not None:
             return f"target group\n:{tg.inputs['port']} {tg.inputs['health_check']['path']}"
     return ""
@@ -325,13 +397,21 @@ def aws_spec(ctx: ViewContext, plan) -> GraphSpec:
     edges = connection_edges(ctx, anchor, entry, outside) + entry_edges(resources, anchor, entry)
     edges += parts.level_edges()
     return GraphSpec(
-        name=ctx.name, title=f"{ctx.title} ({plan.stack})",
-        description=(f"The {plan.stack} plan ({len(resources)} resources: the same list the Pulumi program "
-                     f"registers and main.tf.json declares), placed where it runs. Main resources are icons; "
-                     f"the supporting resources each one needs (policies, rules, listeners, alarms, routes) "
-                     f"are listed under it. Solid edges are requests, dashed edges data flows."),
-        direction=ctx.direction, nodes=tuple(outside), clusters=parts.clusters, edges=tuple(edges),
-        legend=(("solid", "request"), ("dashed", "data flow")), attrs=GRAPH_ATTRS, ranks=parts.ranks(),
+        name=ctx.name,
+        title=f"{ctx.title} ({plan.stack})",
+        description=(
+            f"The {plan.stack} plan ({len(resources)} resources: the same list the Pulumi program "
+            f"registers and main.tf.json declares), placed where it runs. Main resources are icons; "
+            f"the supporting resources each one needs (policies, rules, listeners, alarms, routes) "
+            f"are listed under it. Solid edges are requests, dashed edges data flows."
+        ),
+        direction=ctx.direction,
+        nodes=tuple(outside),
+        clusters=parts.clusters,
+        edges=tuple(edges),
+        legend=(("solid", "request"), ("dashed", "data flow")),
+        attrs=GRAPH_ATTRS,
+        ranks=parts.ranks(),
     )
 
 
@@ -352,16 +432,26 @@ def inventory_section(doc) -> str | None:
     if not names:
         return None
     plans = {n: build_plan(project, n) for n in names}
-    lines = ["Generated from the same plans as `stacks plan`, `deploy/` (Pulumi) and `deploy/terraform/`.", "",
-             "| stack | resources | of which Pulumi-only | outputs |", "| --- | ---: | ---: | --- |"]
+    lines = [
+        "Generated from the same plans as `stacks plan`, `deploy/` (Pulumi) and `deploy/terraform/`.",
+        "",
+        "| stack | resources | of which Pulumi-only | outputs |",
+        "| --- | ---: | ---: | --- |",
+    ]
     for n, plan in plans.items():
         only = sum(1 for r in plan.resources if "terraform" not in r.engines)
-        lines.append(f"| `{n}` | {len(plan.resources)} | {only} | "
-                     + ", ".join(f"`{o.name}`" for o in plan.outputs) + " |")
+        lines.append(
+            f"| `{n}` | {len(plan.resources)} | {only} | " + ", ".join(f"`{o.name}`" for o in plan.outputs) + " |"
+        )
     shown = drawn_deployable(project)
     plan = plans[shown]
-    lines += ["", f"Resources of `{shown}`:", "",
-              "| component | resource | Pulumi type | Terraform type |", "| --- | --- | --- | --- |"]
+    lines += [
+        "",
+        f"Resources of `{shown}`:",
+        "",
+        "| component | resource | Pulumi type | Terraform type |",
+        "| --- | --- | --- | --- |",
+    ]
     for res in sorted(plan.resources, key=lambda r: (r.component is not None, r.component or "", r.name)):
         tf = tf_type(res.type) if "terraform" in res.engines else "(variable: image reference)"
         lines.append(f"| {res.component or 'baseline'} | `{res.name}` | `{res.type}` | `{tf}` |")

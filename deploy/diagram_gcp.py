@@ -31,8 +31,13 @@ from architecture.spec import Cluster, Edge, GraphSpec, Node
 from deploy.diagram import GRAPH_ATTRS, actors, connection_edges, refs_of
 from stacks.plan import build_plan
 
-GCP_ANCHORS = ("gcp:cloudrunv2/service:Service", "gcp:cloudrunv2/job:Job", "gcp:bigquery/dataset:Dataset",
-               "gcp:storage/bucket:Bucket", "gcp:pubsub/topic:Topic")
+GCP_ANCHORS = (
+    "gcp:cloudrunv2/service:Service",
+    "gcp:cloudrunv2/job:Job",
+    "gcp:bigquery/dataset:Dataset",
+    "gcp:storage/bucket:Bucket",
+    "gcp:pubsub/topic:Topic",
+)
 PLACES = (  # plan group -> (cluster id suffix, label)
     ("edge", "edge", "global edge: HTTPS load balancer, Cloud Armor, DNS"),
     ("region", "region", "region {region}"),
@@ -69,21 +74,30 @@ LISTS = {"gcp:projects/service:Service": ("enabled APIs", "gcp-api-")}
 # Top to bottom, as in the aws view: the entry and the lake, what runs, the warehouse, project-wide.
 COLUMNS = {
     "gcp:compute/globalForwardingRule:GlobalForwardingRule": 1,
-    "gcp:cloudrunv2/service:Service": 2, "gcp:cloudrunv2/job:Job": 2, "gcp:storage/transferJob:TransferJob": 2,
-    "gcp:cloudscheduler/job:Job": 2, "gcp:pubsub/topic:Topic": 2,
-    "gcp:bigquery/dataset:Dataset": 3, "gcp:sql/databaseInstance:DatabaseInstance": 3,
+    "gcp:cloudrunv2/service:Service": 2,
+    "gcp:cloudrunv2/job:Job": 2,
+    "gcp:storage/transferJob:TransferJob": 2,
+    "gcp:cloudscheduler/job:Job": 2,
+    "gcp:pubsub/topic:Topic": 2,
+    "gcp:bigquery/dataset:Dataset": 3,
+    "gcp:sql/databaseInstance:DatabaseInstance": 3,
     "gcp:redis/instance:Instance": 3,
-    "gcp:artifactregistry/repository:Repository": 2, "gcp:serviceaccount/account:Account": 4,
+    "gcp:artifactregistry/repository:Repository": 2,
+    "gcp:serviceaccount/account:Account": 4,
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": 4,
     "gcp:logging/projectBucketConfig:ProjectBucketConfig": 4,
-    "gcp:monitoring/notificationChannel:NotificationChannel": 4, "gcp:secretmanager/secret:Secret": 4,
+    "gcp:monitoring/notificationChannel:NotificationChannel": 4,
+    "gcp:secretmanager/secret:Secret": 4,
     "gcp:kms/cryptoKey:CryptoKey": 4,
 }
 KIND_COLUMNS = {"bucket": 1, "warehouse": 3, None: 3}  # buckets, by their component's kind
 # Beside another cloud (hybrid), the project-wide resources stand in a column next to the region
 # rather than in a row under it: the picture is already two clouds wide.
-SPREAD = {"gcp:projects/service:Service": 1, "gcp:serviceaccount/account:Account": 2,
-          "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": 3}
+SPREAD = {
+    "gcp:projects/service:Service": 1,
+    "gcp:serviceaccount/account:Account": 2,
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": 3,
+}
 
 
 def _place(res) -> str:
@@ -110,9 +124,15 @@ class GcpParts:
             self._level(res, node.id)
         for (place, type_), mains in merged.items():
             node_id = f"gcp--{place}-{type_.rsplit(':', 1)[1].lower()}s"
-            by_place.setdefault(place, []).append(merged_node(
-                node_id, MERGED[type_], resource_icon(type_), [(m, parts.taken[m.name]) for m in mains],
-                detail=f"{len(mains)}, with their IAM bindings"))
+            by_place.setdefault(place, []).append(
+                merged_node(
+                    node_id,
+                    MERGED[type_],
+                    resource_icon(type_),
+                    [(m, parts.taken[m.name]) for m in mains],
+                    detail=f"{len(mains)}, with their IAM bindings",
+                )
+            )
             for res in mains:
                 self.node_of[res.name] = node_id
             self.columns.setdefault(self._column_of(type_, COLUMNS[type_]), []).append(node_id)
@@ -121,9 +141,13 @@ class GcpParts:
             loose.setdefault((_place(res), res.type if res.type in LISTS else ""), []).append(res)
         for (place, type_), members in sorted(loose.items()):
             title, strip = LISTS.get(type_, (f"{place}: shared", ""))
-            node = list_node(f"gcp--{place}-{type_.rsplit(':', 1)[-1].lower() or 'shared'}-list",
-                             f"{title} ({len(members)})", members, icon=resource_icon(members[0].type),
-                             strip=strip)
+            node = list_node(
+                f"gcp--{place}-{type_.rsplit(':', 1)[-1].lower() or 'shared'}-list",
+                f"{title} ({len(members)})",
+                members,
+                icon=resource_icon(members[0].type),
+                strip=strip,
+            )
             by_place.setdefault(place, []).append(node)
             self.columns.setdefault(self._column_of(type_, 4), []).append(node.id)
         inner = []
@@ -132,8 +156,14 @@ class GcpParts:
             if not nodes:
                 continue
             if group == "region":
-                inner.append(Cluster(f"gcp-{cid}", label.format(region=region), tone="gcp",
-                                     clusters=self._component_clusters(cid, nodes)))
+                inner.append(
+                    Cluster(
+                        f"gcp-{cid}",
+                        label.format(region=region),
+                        tone="gcp",
+                        clusters=self._component_clusters(cid, nodes),
+                    )
+                )
             else:
                 inner.append(Cluster(f"gcp-{cid}", label, tone="gcp", nodes=tuple(nodes)))
         self.cluster = Cluster("gcp-cloud", f"GCP project {project}", clusters=tuple(inner), tone="gcp")
@@ -157,8 +187,14 @@ class GcpParts:
         for comp, members in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")):
             kind = self.ctx.model.components[comp].kind if comp else ""
             tone = "neutral" if comp is None else "data" if kind in ("bucket", "warehouse") else "compute"
-            out.append(Cluster(f"gcp-{place}--{comp or 'baseline'}", self.ctx.label(comp) if comp else "shared",
-                               nodes=tuple(members), tone=tone))
+            out.append(
+                Cluster(
+                    f"gcp-{place}--{comp or 'baseline'}",
+                    self.ctx.label(comp) if comp else "shared",
+                    nodes=tuple(members),
+                    tone=tone,
+                )
+            )
         return tuple(out)
 
 
@@ -174,8 +210,11 @@ def _anchors(resources: list, components, prefix: str, anchors: tuple[str, ...])
 
 def _entries(resources: list) -> dict[str, list[str]]:
     """Component -> its HTTPS forwarding rule node, for components behind the load balancer."""
-    return {r.component: [f"gcp--{r.name}"] for r in resources
-            if r.type == "gcp:compute/globalForwardingRule:GlobalForwardingRule" and r.name.endswith("-https")}
+    return {
+        r.component: [f"gcp--{r.name}"]
+        for r in resources
+        if r.type == "gcp:compute/globalForwardingRule:GlobalForwardingRule" and r.name.endswith("-https")
+    }
 
 
 def levels(*column_maps: dict[int, list[str]]) -> tuple[tuple[tuple[str, ...], ...], list[Edge]]:
@@ -197,17 +236,28 @@ def gcp_spec(ctx: ViewContext, plan) -> GraphSpec:
     outside = actors(ctx, anchor)
     entries = _entries(resources)
     edges = connection_edges(ctx, anchor, entries, outside)
-    edges += [Edge(entry[0], anchor[cid], "serverless NEG\n(Cloud Armor checked)")
-              for cid, entry in sorted(entries.items()) if cid in anchor]
+    edges += [
+        Edge(entry[0], anchor[cid], "serverless NEG\n(Cloud Armor checked)")
+        for cid, entry in sorted(entries.items())
+        if cid in anchor
+    ]
     ranks, level_edges = levels(parts.columns)
     return GraphSpec(
-        name=ctx.name, title=f"{ctx.title} ({plan.stack})",
-        description=(f"The {plan.stack} plan ({len(resources)} resources: the same list the Pulumi program "
-                     "registers and main.tf.json declares), placed where GCP scopes it. Main resources are "
-                     "icons; the supporting resources each one needs (IAM bindings, proxies, URL maps, tables) "
-                     "are listed under it. Solid edges are requests, dashed edges data flows."),
-        direction=ctx.direction, nodes=tuple(outside), clusters=(parts.cluster,), edges=tuple(edges + level_edges),
-        legend=(("solid", "request"), ("dashed", "data flow")), attrs=GRAPH_ATTRS, ranks=ranks,
+        name=ctx.name,
+        title=f"{ctx.title} ({plan.stack})",
+        description=(
+            f"The {plan.stack} plan ({len(resources)} resources: the same list the Pulumi program "
+            "registers and main.tf.json declares), placed where GCP scopes it. Main resources are "
+            "icons; the supporting resources each one needs (IAM bindings, proxies, URL maps, tables) "
+            "are listed under it. Solid edges are requests, dashed edges data flows."
+        ),
+        direction=ctx.direction,
+        nodes=tuple(outside),
+        clusters=(parts.cluster,),
+        edges=tuple(edges + level_edges),
+        legend=(("solid", "request"), ("dashed", "data flow")),
+        attrs=GRAPH_ATTRS,
+        ranks=ranks,
     )
 
 
@@ -229,8 +279,7 @@ def hybrid_spec(ctx: ViewContext, plan) -> GraphSpec:
     on_aws = [r for r in resources if resource_cloud(plan, r) == "aws"]
     on_gcp = [r for r in resources if resource_cloud(plan, r) == "gcp"]
     aws_side = AwsParts(ctx, on_aws, plan.providers["aws"]["region"])
-    aws_boundary = Cluster("aws-cloud", "AWS account", tone="aws",
-                           clusters=aws_side.clusters)
+    aws_boundary = Cluster("aws-cloud", "AWS account", tone="aws", clusters=aws_side.clusters)
     gcp = plan.providers["gcp"]
     gcp_side = GcpParts(ctx, on_gcp, gcp["project"], gcp["region"], spread=True)
     aws_components = [c.id for c in deployment.on("aws")]
@@ -254,21 +303,36 @@ def hybrid_spec(ctx: ViewContext, plan) -> GraphSpec:
             edges.append(Edge(job, mirror, "copies tables/\n(Parquet)", style="dashed", color=CROSS_COLOR))
             edges.append(Edge(mirror, anchor[link.target], "BigLake tables\nread it", style="dashed"))
         elif link.path == "query":  # the results come back the same way: one edge, a head at each end
-            edges.append(Edge(anchor[link.source], anchor[link.target], label, style="bold", color=CROSS_COLOR,
-                              both=(link.target, link.source) in answered))
+            edges.append(
+                Edge(
+                    anchor[link.source],
+                    anchor[link.target],
+                    label,
+                    style="bold",
+                    color=CROSS_COLOR,
+                    both=(link.target, link.source) in answered,
+                )
+            )
         elif link.source in anchor and link.target in anchor:
             edges.append(Edge(anchor[link.source], anchor[link.target], link.mechanism, color=CROSS_COLOR))
     # AWS above GCP: side by side, two clouds would be twice as wide and their text half as big.
     below = max(aws_side.columns, default=0) + 1
     ranks, level_edges = levels(aws_side.columns, {col + below: ids for col, ids in gcp_side.columns.items()})
     return GraphSpec(
-        name=ctx.name, title=f"{ctx.title} ({plan.stack})",
-        description=(f"The {plan.stack} plan on both clouds ({len(resources)} resources: {len(on_aws)} on AWS, "
-                     f"{len(on_gcp)} on GCP), main resources as icons with their supporting resources listed "
-                     "under them. Bold purple edges cross clouds, each labelled with what carries it and the "
-                     "identity that secures it: no access key or key file anywhere."),
-        direction=ctx.direction, nodes=tuple(outside), clusters=(aws_boundary, gcp_side.cluster),
-        edges=tuple(edges + level_edges), attrs=GRAPH_ATTRS, ranks=ranks,
+        name=ctx.name,
+        title=f"{ctx.title} ({plan.stack})",
+        description=(
+            f"The {plan.stack} plan on both clouds ({len(resources)} resources: {len(on_aws)} on AWS, "
+            f"{len(on_gcp)} on GCP), main resources as icons with their supporting resources listed "
+            "under them. Bold purple edges cross clouds, each labelled with what carries it and the "
+            "identity that secures it: no access key or key file anywhere."
+        ),
+        direction=ctx.direction,
+        nodes=tuple(outside),
+        clusters=(aws_boundary, gcp_side.cluster),
+        edges=tuple(edges + level_edges),
+        attrs=GRAPH_ATTRS,
+        ranks=ranks,
         legend=(("solid", "request"), ("dashed", "data flow"), ("bold", "cross-cloud, keyless identity")),
     )
 
@@ -311,8 +375,10 @@ def _aws_features(plan, cid: str, kind: str) -> dict[str, str]:
     elif scaling:
         policy = mine.get("aws:appautoscaling/policy:Policy")
         target = policy.inputs["target_tracking_scaling_policy_configuration"]["target_value"] if policy else "?"
-        out["autoscaling"] = (f"target tracking {scaling.inputs['min_capacity']}-{scaling.inputs['max_capacity']} "
-                              f"tasks at {target:g}% CPU")
+        out["autoscaling"] = (
+            f"target tracking {scaling.inputs['min_capacity']}-{scaling.inputs['max_capacity']} "
+            f"tasks at {target:g}% CPU"
+        )
     else:
         service = mine.get("aws:ecs/service:Service")
         out["autoscaling"] = f"— (fixed at {service.inputs['desired_count']})" if service else "—"
@@ -343,9 +409,11 @@ def _gcp_features(plan, cid: str, kind: str) -> dict[str, str]:
     job = mine.get("gcp:cloudrunv2/job:Job")
     if service:
         scaling = service.inputs["template"]["scaling"]
-        out["autoscaling"] = (f"Cloud Run {scaling['min_instance_count']}-{scaling['max_instance_count']} "
-                              f"instances, {service.inputs['template']['max_instance_request_concurrency']} "
-                              "requests each")
+        out["autoscaling"] = (
+            f"Cloud Run {scaling['min_instance_count']}-{scaling['max_instance_count']} "
+            f"instances, {service.inputs['template']['max_instance_request_concurrency']} "
+            "requests each"
+        )
         container = service.inputs["template"]["containers"][0]
         if "gcp:compute/targetHttpsProxy:TargetHttpsProxy" in mine:
             out["HTTPS"] = "HTTPS load balancer, managed certificate, Cloud Armor, HTTP redirects"
@@ -400,8 +468,9 @@ def parity_rows(project) -> list[dict]:
             row = {"component": comp.id, "kind": comp.kind, "stack": dep.name, "target": target}
             if plan is None:
                 row["runs as"] = "container" if comp.kind in WORKLOADS else "local volume / file"
-                row.update(_compose_features(comp, comp.kind) if comp.kind in WORKLOADS
-                           else {f: "n/a" for f in FEATURES})
+                row.update(
+                    _compose_features(comp, comp.kind) if comp.kind in WORKLOADS else {f: "n/a" for f in FEATURES}
+                )
             else:
                 row["runs as"] = _runs_as(plan, comp.id)
                 if comp.kind in WORKLOADS:
@@ -420,12 +489,20 @@ def parity_section(doc) -> str | None:
     if not rows:
         return None
     head = ["component", "stack", "runs as", *FEATURES]
-    lines = ["Read from each stack's plan for its most production environment (the same plan `stacks plan`, "
-             "Pulumi and Terraform use; compose from the model). `—` marks what a target drops; `n/a` what does "
-             "not apply to the kind.", "",
-             "| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
+    lines = [
+        "Read from each stack's plan for its most production environment (the same plan `stacks plan`, "
+        "Pulumi and Terraform use; compose from the model). `—` marks what a target drops; `n/a` what does "
+        "not apply to the kind.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "| " + " | ".join("---" for _ in head) + " |",
+    ]
     for row in sorted(rows, key=lambda r: (r["component"], r["stack"])):
-        cells = [f"`{row['component']}` ({row['kind']})", f"`{row['stack']}` ({row['target']})", row["runs as"],
-                 *(row[f] for f in FEATURES)]
+        cells = [
+            f"`{row['component']}` ({row['kind']})",
+            f"`{row['stack']}` ({row['target']})",
+            row["runs as"],
+            *(row[f] for f in FEATURES),
+        ]
         lines.append("| " + " | ".join(cell(c) for c in cells) + " |")
     return "\n".join(lines)

@@ -48,8 +48,7 @@ class Recording:
     calls: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"stack": self.stack, "resources": [r.to_json() for r in self.resources],
-                "outputs": self.outputs}
+        return {"stack": self.stack, "resources": [r.to_json() for r in self.resources], "outputs": self.outputs}
 
 
 class AwsMocks(pmocks.Mocks):
@@ -86,25 +85,36 @@ class AwsMocks(pmocks.Mocks):
             "family": inputs.get("family", name),
             "fqdn": f"{args.name}.example.com",
             "certificateArn": inputs.get("certificateArn", arn),
-            "domainValidationOptions": [{
-                "domainName": domain,
-                "resourceRecordName": f"_x.{domain}.",
-                "resourceRecordType": "CNAME",
-                "resourceRecordValue": "_y.acm-validations.aws.",
-            } for domain in sorted([inputs.get("domainName", "example.com"),
-                                    *inputs.get("subjectAlternativeNames", [])])],
+            "domainValidationOptions": [
+                {
+                    "domainName": domain,
+                    "resourceRecordName": f"_x.{domain}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": "_y.acm-validations.aws.",
+                }
+                for domain in sorted(
+                    [inputs.get("domainName", "example.com"), *inputs.get("subjectAlternativeNames", [])]
+                )
+            ],
             "ref": f"{ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/{args.name}@sha256:{'0' * 64}",
             "serviceNamespace": inputs.get("serviceNamespace", "ecs"),
             "scalableDimension": inputs.get("scalableDimension", "ecs:service:DesiredCount"),
-            "resourceId": inputs.get("resourceId", f"db-{zlib.crc32(args.name.encode()):08X}" if module == "rds"
-                                     else "service/cluster/service"),
+            "resourceId": inputs.get(
+                "resourceId",
+                f"db-{zlib.crc32(args.name.encode()):08X}" if module == "rds" else "service/cluster/service",
+            ),
             "address": f"{name}.c0ffee.{self.region}.rds.amazonaws.com",  # RDS endpoint
             "primaryEndpointAddress": f"master.{args.name}.c0ffee.euw1.cache.amazonaws.com",
             "clusterAddress": f"{args.name}.c0ffee.cfg.euw1.cache.amazonaws.com",
             "userId": inputs.get("userId", args.name),
             "userGroupId": inputs.get("userGroupId", args.name),
-            "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:rds!{name}",
-                                   "kmsKeyId": "0a1b2c3d", "secretStatus": "active"}],
+            "masterUserSecrets": [
+                {
+                    "secretArn": f"arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:rds!{name}",
+                    "kmsKeyId": "0a1b2c3d",
+                    "secretStatus": "active",
+                }
+            ],
         }
         return f"{args.name}-id", {**state, **inputs}
 
@@ -122,8 +132,13 @@ class AwsMocks(pmocks.Mocks):
         if token.endswith("getZone"):
             return {"zoneId": "Z0123456789ABCDEFGHIJ", "name": args.args.get("name", ""), "id": "Z0123456789"}
         if token.endswith("getAuthorizationToken"):
-            return {"userName": "AWS", "password": "mock-token", "proxyEndpoint": "https://registry",
-                    "authorizationToken": "bW9jaw==", "id": ACCOUNT}
+            return {
+                "userName": "AWS",
+                "password": "mock-token",
+                "proxyEndpoint": "https://registry",
+                "authorizationToken": "bW9jaw==",
+                "id": ACCOUNT,
+            }
         return {"id": "mock"}
 
 
@@ -176,8 +191,7 @@ def run_offline(plan: Plan, variables: dict[str, str] | None = None) -> Recordin
     return recording
 
 
-def record(stack: str, region: str, program: Callable[[], dict | None],
-           mocks: pmocks.Mocks | None = None) -> Recording:
+def record(stack: str, region: str, program: Callable[[], dict | None], mocks: pmocks.Mocks | None = None) -> Recording:
     """Run ``program`` (a Pulumi program body) as stack ``stack`` on the mock engine; record what it registers."""
     monitor = RecordingMonitor(mocks or AwsMocks(region))
     psettings.set_root_resource(None)  # type: ignore[arg-type]
@@ -201,8 +215,9 @@ def record(stack: str, region: str, program: Callable[[], dict | None],
     for request, urn in monitor.registrations:
         if request.custom:
             inputs = _plain(pmocks.rpc.deserialize_properties(request.object))
-            recording.resources.append(Recorded(request.type, request.name, components.get(request.parent),
-                                                inputs, True, urn))
+            recording.resources.append(
+                Recorded(request.type, request.name, components.get(request.parent), inputs, True, urn)
+            )
     recording.outputs = _plain(holder.get("resolved") or {})
     recording.calls = list(monitor.invokes)
     return recording

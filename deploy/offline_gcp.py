@@ -29,23 +29,35 @@ class GcpMocks(pmocks.Mocks):
         token = args.typ
         project = inputs.get("project", self.project)
         name = inputs.get("name") if isinstance(inputs.get("name"), str) else args.name
-        state: dict[str, Any] = {"name": name, "project": project,
-                                 "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/{name}"}
+        state: dict[str, Any] = {
+            "name": name,
+            "project": project,
+            "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/{name}",
+        }
         rid = f"projects/{project}/{args.name}"
         if token == "gcp:serviceaccount/account:Account":
             email = f"{inputs['accountId']}@{project}.iam.gserviceaccount.com"
-            state.update(email=email, member=f"serviceAccount:{email}",
-                         name=f"projects/{project}/serviceAccounts/{email}", uniqueId="1" * 21)
+            state.update(
+                email=email,
+                member=f"serviceAccount:{email}",
+                name=f"projects/{project}/serviceAccounts/{email}",
+                uniqueId="1" * 21,
+            )
             rid = state["name"]
         elif token == "gcp:cloudrunv2/service:Service":
-            state.update(uri=f"https://{name}-{PROJECT_NUMBER}.{self.region}.run.app",
-                         urls=[f"https://{name}-{PROJECT_NUMBER}.{self.region}.run.app"])
+            state.update(
+                uri=f"https://{name}-{PROJECT_NUMBER}.{self.region}.run.app",
+                urls=[f"https://{name}-{PROJECT_NUMBER}.{self.region}.run.app"],
+            )
         elif token == "gcp:storage/bucket:Bucket":
             state.update(url=f"gs://{name}")
         elif token == "gcp:bigquery/connection:Connection":
-            state.update(name=f"projects/{project}/locations/{self.region}/connections/{inputs.get('connectionId')}",
-                         cloudResource={"serviceAccountId":
-                                        f"bqcx-{PROJECT_NUMBER}-abcd@gcp-sa-bigquery-condel.iam.gserviceaccount.com"})
+            state.update(
+                name=f"projects/{project}/locations/{self.region}/connections/{inputs.get('connectionId')}",
+                cloudResource={
+                    "serviceAccountId": f"bqcx-{PROJECT_NUMBER}-abcd@gcp-sa-bigquery-condel.iam.gserviceaccount.com"
+                },
+            )
         elif token == "gcp:compute/globalAddress:GlobalAddress":
             state.update(address="203.0.113.10")
         elif token == "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
@@ -56,9 +68,13 @@ class GcpMocks(pmocks.Mocks):
             pool = inputs.get("workloadIdentityPoolId")
             state.update(name=f"projects/{PROJECT_NUMBER}/locations/global/workloadIdentityPools/{pool}")
         elif token == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
-            state.update(name=(f"projects/{PROJECT_NUMBER}/locations/global/workloadIdentityPools/"
-                               f"{inputs.get('workloadIdentityPoolId')}/providers/"
-                               f"{inputs.get('workloadIdentityPoolProviderId')}"))
+            state.update(
+                name=(
+                    f"projects/{PROJECT_NUMBER}/locations/global/workloadIdentityPools/"
+                    f"{inputs.get('workloadIdentityPoolId')}/providers/"
+                    f"{inputs.get('workloadIdentityPoolProviderId')}"
+                )
+            )
         elif token == "gcp:logging/projectBucketConfig:ProjectBucketConfig":
             rid = f"projects/{project}/locations/global/buckets/{inputs.get('bucketId')}"
         elif token == "docker-build:index:Image":
@@ -76,8 +92,12 @@ class GcpMocks(pmocks.Mocks):
         if token.endswith("getManagedZone"):
             return {"name": args.args.get("name", ""), "dnsName": "shop.example.com.", "id": "zone"}
         if token.endswith("getTransferProjectServiceAccount"):
-            return {"email": f"project-{PROJECT_NUMBER}@storage-transfer-service.iam.gserviceaccount.com",
-                    "subjectId": TRANSFER_SUBJECT, "member": "serviceAccount:transfer", "id": "sts"}
+            return {
+                "email": f"project-{PROJECT_NUMBER}@storage-transfer-service.iam.gserviceaccount.com",
+                "subjectId": TRANSFER_SUBJECT,
+                "member": "serviceAccount:transfer",
+                "id": "sts",
+            }
         return {"id": "mock"}
 
 

@@ -41,6 +41,7 @@ def main() -> None:
     images = [r for r in plan.resources if r.type == "docker-build:index:Image"]
     if images and not pulumi.Config().get("image_tag"):
         contexts = sorted({(HERE / r.inputs["context"]["location"]).resolve() for r in images})
-        variables["image_tag"] = "ctx-" + hashlib.sha256(
-            "".join(context_hash(c) for c in contexts).encode()).hexdigest()[:12]
+        variables["image_tag"] = (
+            "ctx-" + hashlib.sha256("".join(context_hash(c) for c in contexts).encode()).hexdigest()[:12]
+        )
     realize(plan, variables)

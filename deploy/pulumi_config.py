@@ -19,12 +19,14 @@ def _yaml(data: dict) -> str:
 
 def project_file(project) -> str:
     model = project.model
-    return _yaml({
-        "name": model.system.name,
-        "description": f"{model.system.title}: cloud stacks planned from stacks.yaml",
-        "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": "../.venv"}},
-        "main": "__main__.py",
-    })
+    return _yaml(
+        {
+            "name": model.system.name,
+            "description": f"{model.system.title}: cloud stacks planned from stacks.yaml",
+            "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": "../.venv"}},
+            "main": "__main__.py",
+        }
+    )
 
 
 def stack_file(plan) -> str:

@@ -43,8 +43,9 @@ class StacksComponent(pulumi.ComponentResource):
         self.children: dict[str, pulumi.Resource] = {}
 
     def finish(self) -> None:
-        self.register_outputs({"component": self.args.component, "kind": self.args.kind,
-                               "resources": sorted(self.children)})
+        self.register_outputs(
+            {"component": self.args.component, "kind": self.args.kind, "resources": sorted(self.children)}
+        )
 
 
 def resource_class(type_token: str) -> type:

@@ -68,8 +68,9 @@ TF_TYPES: dict[str, str] = {
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "aws_s3_bucket_ownership_controls",
     "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "aws_s3_bucket_public_access_block",
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
-        "aws_s3_bucket_server_side_encryption_configuration",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "aws_s3_bucket_server_side_encryption_configuration"
+    ),
     "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
     "aws:scheduler/schedule:Schedule": "aws_scheduler_schedule",
     "aws:s3/bucketNotification:BucketNotification": "aws_s3_bucket_notification",
@@ -148,9 +149,13 @@ class TerraformRenderer:
 
     def variable(self, res: Resource) -> str:
         var = res.replaces_var or res.name.replace("-", "_")
-        self.variables[var] = {"type": "string", "description": (
-            f"{res.type} '{res.name}' is created by the Pulumi program only: pass its result here "
-            "(for an image: the pushed image reference)")}
+        self.variables[var] = {
+            "type": "string",
+            "description": (
+                f"{res.type} '{res.name}' is created by the Pulumi program only: pass its result here "
+                "(for an image: the pushed image reference)"
+            ),
+        }
         return f"var.{var}"
 
     def value(self, value: Any) -> Any:
@@ -161,8 +166,11 @@ class TerraformRenderer:
         if isinstance(value, Json):
             return json.dumps(self.in_json(value.value), sort_keys=True, separators=(",", ":"))
         if isinstance(value, Var):
-            self.variables[value.name] = {"type": "string", "description": value.description,
-                                          **({"default": value.default} if value.default is not None else {})}
+            self.variables[value.name] = {
+                "type": "string",
+                "description": value.description,
+                **({"default": value.default} if value.default is not None else {}),
+            }
             return "${var." + value.name + "}"
         if isinstance(value, str):
             return escape(value)
@@ -210,8 +218,9 @@ class TerraformRenderer:
             lifecycle["ignore_changes"] = list(res.ignore_changes)
         if lifecycle:
             body["lifecycle"] = lifecycle
-        skips = [f"checkov:skip={check}:{reason}" for check, reason in sorted(res.waivers.items())
-                 if check.startswith("CKV")]
+        skips = [
+            f"checkov:skip={check}:{reason}" for check, reason in sorted(res.waivers.items()) if check.startswith("CKV")
+        ]
         if skips:
             body["//"] = skips[0] if len(skips) == 1 else skips
         return body
@@ -263,8 +272,9 @@ def tf_type(token: str) -> str:
     try:
         return TF_TYPES[token]
     except KeyError:
-        raise StacksError(f"no Terraform resource type for {token}",
-                          hint="add it to TF_TYPES in deploy/terraform.py") from None
+        raise StacksError(
+            f"no Terraform resource type for {token}", hint="add it to TF_TYPES in deploy/terraform.py"
+        ) from None
 
 
 def rename_blocks(value: Any, renames: dict[str, str]) -> Any:
@@ -310,8 +320,8 @@ def terraform_binary() -> str:
         raise StacksError(
             "the terraform binary is not installed",
             hint="install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install, e.g. "
-                 "`apt-get install terraform` from HashiCorp's apt repository); the JSON is written, "
-                 "so `terraform -chdir=<dir> init` works once it is on PATH",
+            "`apt-get install terraform` from HashiCorp's apt repository); the JSON is written, "
+            "so `terraform -chdir=<dir> init` works once it is on PATH",
         )
     return exe
 
@@ -337,9 +347,11 @@ def drive(directory: Path, action: str) -> str:
         lowered = text.lower()
         hint = None
         if action == "init" and "provider" in lowered:
-            hint = ("terraform init could not install the hashicorp/aws provider: it needs network access to "
-                    "registry.terraform.io or a provider mirror (provider_installation in ~/.terraformrc, "
-                    "https://developer.hashicorp.com/terraform/cli/config/config-file)")
+            hint = (
+                "terraform init could not install the hashicorp/aws provider: it needs network access to "
+                "registry.terraform.io or a provider mirror (provider_installation in ~/.terraformrc, "
+                "https://developer.hashicorp.com/terraform/cli/config/config-file)"
+            )
         elif "init" in lowered or "provider" in lowered:
             hint = "run `stacks terraform STACK --init` first: it installs the providers"
         raise StacksError(f"terraform {action} failed in {directory} (exit {code}):\n{text[-3000:]}", hint=hint)

@@ -63,8 +63,9 @@ GCP_TYPES: dict[str, str] = {
 GCP_DATA: dict[str, str] = {
     "gcp:organizations/getProject:getProject": "google_project",
     "gcp:dns/getManagedZone:getManagedZone": "google_dns_managed_zone",
-    "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount":
-        "google_storage_transfer_project_service_account",
+    "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount": (
+        "google_storage_transfer_project_service_account"
+    ),
 }
 
 _RUN_BLOCKS = {"envs": "env", "traffics": "traffic"}
@@ -79,6 +80,5 @@ GCP_BLOCKS: dict[str, dict[str, str]] = {
 
 # (type, Pulumi attribute path) -> Terraform attribute path, where they differ.
 GCP_ATTRS: dict[tuple[str, str], str] = {
-    ("gcp:bigquery/connection:Connection", "cloud_resource.service_account_id"):
-        "cloud_resource[0].service_account_id",
+    ("gcp:bigquery/connection:Connection", "cloud_resource.service_account_id"): "cloud_resource[0].service_account_id",
 }

@@ -39,8 +39,13 @@ FileOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 # Modules that add commands: each defines ``register(app)``. Adding a command group is one line.
-COMMAND_MODULES = ("stacks.commands.core", "stacks.commands.diagrams", "stacks.commands.compose",
-                   "stacks.commands.cloud", "stacks.commands.app")
+COMMAND_MODULES = (
+    "stacks.commands.core",
+    "stacks.commands.diagrams",
+    "stacks.commands.compose",
+    "stacks.commands.cloud",
+    "stacks.commands.app",
+)
 
 
 def command(func: Callable) -> Callable:

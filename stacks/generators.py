@@ -34,17 +34,44 @@ class Generator:
 
 GENERATORS: tuple[Generator, ...] = (
     Generator("schema", "JSON Schema of stacks.yaml", "stacks.schema:render", ("stacks/model.py",)),
-    Generator("compose", "Dockerfile, docker-compose.yml, .env files", "deploy.compose.render:render",
-              ("deploy/compose", "stacks/project.py", "templates/Dockerfile.j2", "templates/dockerignore.j2",
-               "templates/docker-compose.yml.j2", "templates/env.j2", "templates/env.example.j2")),
-    Generator("diagrams", "architecture diagrams (PNG + SVG)", "architecture.generate:render_diagrams",
-              ("architecture", "deploy/diagram.py", "deploy/diagram_gcp.py", "stacks/plan")),
-    Generator("docs", "architecture docs page", "architecture.docs:render_docs",
-              ("architecture", "templates/docs", "deploy/diagram.py", "deploy/diagram_gcp.py", "stacks/plan")),
-    Generator("pulumi", "Pulumi.yaml and Pulumi.<stack>.yaml per cloud stack", "deploy.pulumi_config:render",
-              ("deploy/pulumi_config.py", "stacks/plan")),
-    Generator("terraform", "deploy/terraform/<stack>/main.tf.json per cloud stack", "deploy.terraform:render",
-              ("deploy/terraform.py", "deploy/terraform_gcp.py", "stacks/plan", "stacks/naming.py")),
+    Generator(
+        "compose",
+        "Dockerfile, docker-compose.yml, .env files",
+        "deploy.compose.render:render",
+        (
+            "deploy/compose",
+            "stacks/project.py",
+            "templates/Dockerfile.j2",
+            "templates/dockerignore.j2",
+            "templates/docker-compose.yml.j2",
+            "templates/env.j2",
+            "templates/env.example.j2",
+        ),
+    ),
+    Generator(
+        "diagrams",
+        "architecture diagrams (PNG + SVG)",
+        "architecture.generate:render_diagrams",
+        ("architecture", "deploy/diagram.py", "deploy/diagram_gcp.py", "stacks/plan"),
+    ),
+    Generator(
+        "docs",
+        "architecture docs page",
+        "architecture.docs:render_docs",
+        ("architecture", "templates/docs", "deploy/diagram.py", "deploy/diagram_gcp.py", "stacks/plan"),
+    ),
+    Generator(
+        "pulumi",
+        "Pulumi.yaml and Pulumi.<stack>.yaml per cloud stack",
+        "deploy.pulumi_config:render",
+        ("deploy/pulumi_config.py", "stacks/plan"),
+    ),
+    Generator(
+        "terraform",
+        "deploy/terraform/<stack>/main.tf.json per cloud stack",
+        "deploy.terraform:render",
+        ("deploy/terraform.py", "deploy/terraform_gcp.py", "stacks/plan", "stacks/naming.py"),
+    ),
 )
 
 

@@ -26,8 +26,9 @@ def system_prefix(system: str, stack_id: str, target: str) -> str:
     return f"{system}-{stack_id}" if target == "hybrid" else system
 
 
-def service_account_id(component: str, environment: str, stack_id: str = "", target: str = "gcp",
-                       suffix: str = "") -> str:
+def service_account_id(
+    component: str, environment: str, stack_id: str = "", target: str = "gcp", suffix: str = ""
+) -> str:
     """A GCP service account id (6-30 characters): component and environment identify it in the project."""
     qualifier = stack_id if target == "hybrid" else ""
     return "-".join(p for p in (component, qualifier, environment, suffix) if p)

@@ -135,6 +135,7 @@ def __getattr__(name: str):
         return {target: hosted_kinds(target) for target in ("compose", "aws", "gcp", "hybrid")}
     raise AttributeError(name)
 
+
 # Technologies that only exist on one cloud: (kind, lowercased technology) -> the clouds that run it.
 TECHNOLOGY_CLOUDS: dict[tuple[str, str], frozenset[str]] = {
     ("warehouse", "bigquery"): frozenset({"gcp", "compose"}),

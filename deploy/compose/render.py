@@ -42,15 +42,17 @@ def _dumper():
 def _to_yaml(value) -> str:
     import yaml
 
-    return yaml.dump(value, Dumper=_dumper(), sort_keys=False, default_flow_style=False, width=4096,
-                     allow_unicode=True).rstrip("\n")
+    return yaml.dump(
+        value, Dumper=_dumper(), sort_keys=False, default_flow_style=False, width=4096, allow_unicode=True
+    ).rstrip("\n")
 
 
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True,
-                      autoescape=False)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
     env.filters["to_yaml"] = _to_yaml
     env.globals["max"] = max
     return env
@@ -63,8 +65,14 @@ def dockerfile_text(project: Project, build: local.ImageBuild, jinja=None) -> st
         port, path = build.health
         health = json.dumps(local._python_probe(port, path)[1:])
     return jinja.get_template("Dockerfile.j2").render(
-        header=header(), build=build, python_image=local.PYTHON_IMAGE, requirements=local.REQUIREMENTS,
-        source=local.SOURCE_DIR, workdir=local.WORKDIR, uid=local.APP_UID, healthcheck=health,
+        header=header(),
+        build=build,
+        python_image=local.PYTHON_IMAGE,
+        requirements=local.REQUIREMENTS,
+        source=local.SOURCE_DIR,
+        workdir=local.WORKDIR,
+        uid=local.APP_UID,
+        healthcheck=health,
         command=json.dumps(list(build.command)),
     )
 
@@ -74,12 +82,25 @@ def compose_text(project: Project, plan: local.ComposePlan, jinja=None) -> str:
     doc = plan.document()
     order = [plan.default_environment] + [e for e in plan.environments if e != plan.default_environment]
     groups = [(env, [s for s in plan.services if s.environment == env]) for env in order]
-    jobs = [s.name for s in plan.services
-            if s.environment == plan.default_environment and s.body.get("profiles", [""])[0].endswith("-jobs")]
+    jobs = [
+        s.name
+        for s in plan.services
+        if s.environment == plan.default_environment and s.body.get("profiles", [""])[0].endswith("-jobs")
+    ]
     return jinja.get_template("docker-compose.yml.j2").render(
-        header=header(), title=project.model.system.title, stack=plan.stack, default=plan.default_environment,
-        others=order[1:], dev_envs=local.DEV_ENVIRONMENTS, jobs=jobs, secrets_dir=local.SECRETS_DIR,
-        name=plan.name, groups=groups, volumes=doc["volumes"], secrets=doc["secrets"], configs=doc.get("configs"),
+        header=header(),
+        title=project.model.system.title,
+        stack=plan.stack,
+        default=plan.default_environment,
+        others=order[1:],
+        dev_envs=local.DEV_ENVIRONMENTS,
+        jobs=jobs,
+        secrets_dir=local.SECRETS_DIR,
+        name=plan.name,
+        groups=groups,
+        volumes=doc["volumes"],
+        secrets=doc["secrets"],
+        configs=doc.get("configs"),
     )
 
 
@@ -94,13 +115,20 @@ def env_example_text(plan: local.ComposePlan, jinja=None) -> str:
     readers = {}
     for name in sorted(plan.secrets):
         ref = plan.secrets[name]
-        readers[name] = (plan.secret_bytes.get(name, 32),
-                         f"secret '{ref}', read by {', '.join(sorted(users.get(name, [])))}")
+        readers[name] = (
+            plan.secret_bytes.get(name, 32),
+            f"secret '{ref}', read by {', '.join(sorted(users.get(name, [])))}",
+        )
     return jinja.get_template("env.example.j2").render(
-        header=header(), compose_file=plan.path, default=plan.default_environment, host_ports=plan.host_ports,
-        example_var=next(iter(plan.host_ports), "API_PORT"), dev_envs=[e for e in plan.environments
-                                                                       if e in local.DEV_ENVIRONMENTS],
-        secrets=readers, secrets_dir=local.SECRETS_DIR, uid=local.APP_UID,
+        header=header(),
+        compose_file=plan.path,
+        default=plan.default_environment,
+        host_ports=plan.host_ports,
+        example_var=next(iter(plan.host_ports), "API_PORT"),
+        dev_envs=[e for e in plan.environments if e in local.DEV_ENVIRONMENTS],
+        secrets=readers,
+        secrets_dir=local.SECRETS_DIR,
+        uid=local.APP_UID,
         width=max((len(n) for n in readers), default=0) + 1,
     )
 
@@ -121,6 +149,13 @@ def render(project: Project) -> Rendered:
     if plans:
         first = plans[0]
         artifacts.append(Artifact.text(".env.example", env_example_text(first, jinja), NAME))
-        artifacts.append(Artifact.text(".env", jinja.get_template("env.j2").render(
-            header=header(), default=first.default_environment, secrets_dir=local.SECRETS_DIR), NAME))
+        artifacts.append(
+            Artifact.text(
+                ".env",
+                jinja.get_template("env.j2").render(
+                    header=header(), default=first.default_environment, secrets_dir=local.SECRETS_DIR
+                ),
+                NAME,
+            )
+        )
     return Rendered(artifacts)

@@ -18,9 +18,14 @@ def register(app: typer.Typer) -> None:
 @command
 def compose(
     file: FileOption = None,
-    lint: Annotated[bool, typer.Option(
-        "--lint", help="Then validate the files: compose-spec schema, `docker-compose config` per profile, "
-                       "hadolint and checkov on each Dockerfile. Exit 1 on any finding.")] = False,
+    lint: Annotated[
+        bool,
+        typer.Option(
+            "--lint",
+            help="Then validate the files: compose-spec schema, `docker-compose config` per profile, "
+            "hadolint and checkov on each Dockerfile. Exit 1 on any finding.",
+        ),
+    ] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Render even when nothing changed.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -39,15 +44,16 @@ def compose(
     with err.status("linting the local stack", spinner="dots") if not as_json else _Null():
         findings = run_lint(Path(project.root), stacks_file=project.file)
     if as_json:
-        out.print_json(json.dumps({"ok": not findings, **result.to_dict(),
-                                   "findings": [f.__dict__ for f in findings]}))
+        out.print_json(json.dumps({"ok": not findings, **result.to_dict(), "findings": [f.__dict__ for f in findings]}))
     else:
         for path in result.written:
             err.print(f"  wrote {path}")
         for finding in findings:
             err.print(finding.format(), markup=False)
-        out.print(result.summary(project.filename) + (
-            f"; lint: {len(findings)} finding{'s' if len(findings) != 1 else ''}" if findings else "; lint: ok"))
+        out.print(
+            result.summary(project.filename)
+            + (f"; lint: {len(findings)} finding{'s' if len(findings) != 1 else ''}" if findings else "; lint: ok")
+        )
     if findings:
         raise typer.Exit(1)
 

@@ -11,8 +11,19 @@ import importlib
 from stacks.errors import StacksError, one_of
 from stacks.plan.core import Concat, DataSource, Json, Output, Plan, Ref, Resource, Var
 
-__all__ = ["PLANNERS", "Concat", "DataSource", "Json", "Output", "Plan", "Ref", "Resource", "Var",
-           "build_plan", "cloud_deployables"]
+__all__ = [
+    "PLANNERS",
+    "Concat",
+    "DataSource",
+    "Json",
+    "Output",
+    "Plan",
+    "Ref",
+    "Resource",
+    "Var",
+    "build_plan",
+    "cloud_deployables",
+]
 
 # target -> "module:function" taking (project, deployment) and returning a Plan.
 PLANNERS: dict[str, str] = {
@@ -24,23 +35,26 @@ PLANNERS: dict[str, str] = {
 
 def cloud_deployables(project) -> list[str]:
     """The deployables a planner exists for (``aws-dev``, ``aws-prod``, ...)."""
-    return [name for name in project.deployables()
-            if project.model.stacks[name.rpartition("-")[0]].target in PLANNERS]
+    return [name for name in project.deployables() if project.model.stacks[name.rpartition("-")[0]].target in PLANNERS]
 
 
 def build_plan(project, name: str) -> Plan:
     deployment = project.deployment(name)
     entry = PLANNERS.get(deployment.target)
     if entry is None:
-        raise StacksError(f"'{name}' is a {deployment.target} stack, which has no cloud plan",
-                          hint=f"plans exist for {one_of(cloud_deployables(project), 20)}")
+        raise StacksError(
+            f"'{name}' is a {deployment.target} stack, which has no cloud plan",
+            hint=f"plans exist for {one_of(cloud_deployables(project), 20)}",
+        )
     module, _, func = entry.partition(":")
     plan = getattr(importlib.import_module(module), func)(project, deployment)
     from stacks.plan.policies import check_policies
 
     violations = check_policies(plan)
     if violations:
-        raise StacksError(f"the {name} plan breaks {len(violations)} security polic"
-                          f"{'y' if len(violations) == 1 else 'ies'}:\n  " + "\n  ".join(map(str, violations)),
-                          hint="fix the component in stacks.yaml, or the builder in stacks/plan/")
+        raise StacksError(
+            f"the {name} plan breaks {len(violations)} security polic"
+            f"{'y' if len(violations) == 1 else 'ies'}:\n  " + "\n  ".join(map(str, violations)),
+            hint="fix the component in stacks.yaml, or the builder in stacks/plan/",
+        )
     return plan

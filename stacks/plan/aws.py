@@ -30,8 +30,14 @@ VPC_CIDR = "10.0.0.0/16"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 TASK_USER = "10001:10001"  # the uid the app image runs as: tasks never run as root
 GLUE_TYPES = {
-    "BIGINT": "bigint", "INTEGER": "int", "DOUBLE": "double", "DECIMAL": "decimal(18,2)",
-    "VARCHAR": "string", "DATE": "date", "TIMESTAMP": "timestamp", "BOOLEAN": "boolean",
+    "BIGINT": "bigint",
+    "INTEGER": "int",
+    "DOUBLE": "double",
+    "DECIMAL": "decimal(18,2)",
+    "VARCHAR": "string",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "BOOLEAN": "boolean",
 }
 PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 PARQUET_IN = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
@@ -39,11 +45,15 @@ PARQUET_OUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
 BYTES_SCANNED_CUTOFF = 10 * 1024**3  # 10 GiB per query: a runaway query costs cents, not dollars
 
 # Reasons shared by several resources; each waiver states why the check does not apply.
-WAIVE_NO_REPLICATION = ("single-region stack by design: versioning, KMS and deletion protection protect the "
-                        "data; cross-region replication is a disaster-recovery choice left to the operator")
+WAIVE_NO_REPLICATION = (
+    "single-region stack by design: versioning, KMS and deletion protection protect the "
+    "data; cross-region replication is a disaster-recovery choice left to the operator"
+)
 WAIVE_NO_EVENTS = "no consumer subscribes to object events: ingest runs on deploy or on its schedule"
-WAIVE_WAF = ("WAF is an account-level choice with per-request cost; the ALB drops invalid headers and "
-             "only forwards to the service's target group")
+WAIVE_WAF = (
+    "WAF is an account-level choice with per-request cost; the ALB drops invalid headers and "
+    "only forwards to the service's target group"
+)
 
 
 @dataclass
@@ -76,15 +86,24 @@ class AwsPlanner(PlannerBase):
         days = self.settings.log_retention_days
         if days >= 365:
             return {}
-        return {"CKV_AWS_338": f"retention is the {self.env} environment's log_retention_days ({days}) "
-                               "from stacks.yaml: short-lived non-production logs"}
+        return {
+            "CKV_AWS_338": f"retention is the {self.env} environment's log_retention_days ({days}) "
+            "from stacks.yaml: short-lived non-production logs"
+        }
 
     def log_group(self, logical: str, name: str, component: str | None) -> str:
-        self.add("aws:cloudwatch/logGroup:LogGroup", logical, {
-            "name": name,
-            "retention_in_days": self.settings.log_retention_days,
-            "kms_key_id": Ref("key", "arn"),
-        }, component, group="region", waivers=self.log_retention_waivers())
+        self.add(
+            "aws:cloudwatch/logGroup:LogGroup",
+            logical,
+            {
+                "name": name,
+                "retention_in_days": self.settings.log_retention_days,
+                "kms_key_id": Ref("key", "arn"),
+            },
+            component,
+            group="region",
+            waivers=self.log_retention_waivers(),
+        )
         return logical
 
 
@@ -112,106 +131,224 @@ def assume_role(service: str) -> Json:
 
 def _key(p: AwsPlanner) -> None:
     account_root = concat("arn:aws:iam::", p.account(), ":root")
-    p.add("aws:kms/key:Key", "key", {
-        "description": f"{p.system} {p.env}: encrypts logs, buckets, images, the alert topic and query results",
-        "enable_key_rotation": True,
-        "deletion_window_in_days": 30,
-        "policy": policy(
-            # In a key policy "Resource": "*" means "this key" (AWS requires the wildcard there);
-            # the account root statement delegates access to IAM policies, which stay scoped.
-            {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": account_root},
-             "Action": "kms:*", "Resource": "*"},
-            {"Sid": "CloudWatchLogs", "Effect": "Allow",
-             "Principal": {"Service": f"logs.{p.region}.amazonaws.com"},
-             "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-             "Resource": "*",
-             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": p.arn("logs", "log-group:*")}}},
-            {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
-             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
-        ),
-    }, group="region", waivers={"iam-no-star": "a KMS key policy must name its key as \"*\""})
-    p.add("aws:kms/alias:Alias", "key-alias", {
-        "name": f"alias/{p.name()}",
-        "target_key_id": Ref("key", "key_id"),
-    }, group="region")
+    p.add(
+        "aws:kms/key:Key",
+        "key",
+        {
+            "description": f"{p.system} {p.env}: encrypts logs, buckets, images, the alert topic and query results",
+            "enable_key_rotation": True,
+            "deletion_window_in_days": 30,
+            "policy": policy(
+                # In a key policy "Resource": "*" means "this key" (AWS requires the wildcard there);
+                # the account root statement delegates access to IAM policies, which stay scoped.
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": account_root},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{p.region}.amazonaws.com"},
+                    "Action": [
+                        "kms:Decrypt*",
+                        "kms:Describe*",
+                        "kms:Encrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:ReEncrypt*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": p.arn("logs", "log-group:*")}},
+                },
+                {
+                    "Sid": "CloudWatchAlarmsPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                },
+            ),
+        },
+        group="region",
+        waivers={"iam-no-star": 'a KMS key policy must name its key as "*"'},
+    )
+    p.add(
+        "aws:kms/alias:Alias",
+        "key-alias",
+        {
+            "name": f"alias/{p.name()}",
+            "target_key_id": Ref("key", "key_id"),
+        },
+        group="region",
+    )
 
 
 def _network(p: AwsPlanner) -> None:
     s = p.settings
     # A closed set of zone names: the stack never silently spreads into a zone AWS adds later.
     candidates = [f"{p.region}{letter}" for letter in "abcdef"]
-    azs = p.lookup("aws:index/getAvailabilityZones:getAvailabilityZones", "azs",
-                   {"state": "available", "filters": [{"name": "zone-name", "values": candidates}]})
-    p.add("aws:ec2/vpc:Vpc", "vpc", {
-        "cidr_block": VPC_CIDR, "enable_dns_hostnames": True, "enable_dns_support": True,
-        "tags": {"Name": p.name()},
-    }, group="vpc")
+    azs = p.lookup(
+        "aws:index/getAvailabilityZones:getAvailabilityZones",
+        "azs",
+        {"state": "available", "filters": [{"name": "zone-name", "values": candidates}]},
+    )
+    p.add(
+        "aws:ec2/vpc:Vpc",
+        "vpc",
+        {
+            "cidr_block": VPC_CIDR,
+            "enable_dns_hostnames": True,
+            "enable_dns_support": True,
+            "tags": {"Name": p.name()},
+        },
+        group="vpc",
+    )
     # Managing the default security group with no rules removes AWS's allow-all defaults from it.
     p.add("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg", {"vpc_id": Ref("vpc")}, group="vpc")
     p.add("aws:ec2/internetGateway:InternetGateway", "igw", {"vpc_id": Ref("vpc")}, group="vpc")
     p.add("aws:ec2/routeTable:RouteTable", "public-rt", {"vpc_id": Ref("vpc")}, group="vpc")
-    p.add("aws:ec2/route:Route", "public-default-route", {
-        "route_table_id": Ref("public-rt"), "destination_cidr_block": "0.0.0.0/0", "gateway_id": Ref("igw"),
-    }, group="vpc")
+    p.add(
+        "aws:ec2/route:Route",
+        "public-default-route",
+        {
+            "route_table_id": Ref("public-rt"),
+            "destination_cidr_block": "0.0.0.0/0",
+            "gateway_id": Ref("igw"),
+        },
+        group="vpc",
+    )
     n = s.availability_zones
     public, private = [], []
     for i in range(n):
         az = Ref(azs, f"names[{i}]")
         pub, prv = f"public-subnet-{i + 1}", f"private-subnet-{i + 1}"
-        p.add("aws:ec2/subnet:Subnet", pub, {
-            "vpc_id": Ref("vpc"), "cidr_block": f"10.0.{i}.0/24", "availability_zone": az,
-            "map_public_ip_on_launch": False, "tags": {"Name": p.name(suffix=pub), "tier": "public"},
-        }, group=f"public-{i + 1}")
-        p.add("aws:ec2/routeTableAssociation:RouteTableAssociation", f"{pub}-rt", {
-            "subnet_id": Ref(pub), "route_table_id": Ref("public-rt"),
-        }, group=f"public-{i + 1}")
-        p.add("aws:ec2/subnet:Subnet", prv, {
-            "vpc_id": Ref("vpc"), "cidr_block": f"10.0.{64 + 16 * i}.0/20", "availability_zone": az,
-            "map_public_ip_on_launch": False, "tags": {"Name": p.name(suffix=prv), "tier": "private"},
-        }, group=f"private-{i + 1}")
+        p.add(
+            "aws:ec2/subnet:Subnet",
+            pub,
+            {
+                "vpc_id": Ref("vpc"),
+                "cidr_block": f"10.0.{i}.0/24",
+                "availability_zone": az,
+                "map_public_ip_on_launch": False,
+                "tags": {"Name": p.name(suffix=pub), "tier": "public"},
+            },
+            group=f"public-{i + 1}",
+        )
+        p.add(
+            "aws:ec2/routeTableAssociation:RouteTableAssociation",
+            f"{pub}-rt",
+            {
+                "subnet_id": Ref(pub),
+                "route_table_id": Ref("public-rt"),
+            },
+            group=f"public-{i + 1}",
+        )
+        p.add(
+            "aws:ec2/subnet:Subnet",
+            prv,
+            {
+                "vpc_id": Ref("vpc"),
+                "cidr_block": f"10.0.{64 + 16 * i}.0/20",
+                "availability_zone": az,
+                "map_public_ip_on_launch": False,
+                "tags": {"Name": p.name(suffix=prv), "tier": "private"},
+            },
+            group=f"private-{i + 1}",
+        )
         public.append(pub)
         private.append(prv)
     nat_count = {"none": 0, "single": 1, "per_az": n}[s.nat]
     for i in range(nat_count):
         p.add("aws:ec2/eip:Eip", f"nat-eip-{i + 1}", {"domain": "vpc"}, group=f"public-{i + 1}")
-        p.add("aws:ec2/natGateway:NatGateway", f"nat-{i + 1}", {
-            "allocation_id": Ref(f"nat-eip-{i + 1}"), "subnet_id": Ref(public[i]),
-        }, group=f"public-{i + 1}", depends_on=("igw",))
+        p.add(
+            "aws:ec2/natGateway:NatGateway",
+            f"nat-{i + 1}",
+            {
+                "allocation_id": Ref(f"nat-eip-{i + 1}"),
+                "subnet_id": Ref(public[i]),
+            },
+            group=f"public-{i + 1}",
+            depends_on=("igw",),
+        )
     route_tables = []
     for i in range(n if s.nat == "per_az" else 1):
         rt = f"private-rt-{i + 1}"
         route_tables.append(rt)
         p.add("aws:ec2/routeTable:RouteTable", rt, {"vpc_id": Ref("vpc")}, group="vpc")
         if nat_count:
-            p.add("aws:ec2/route:Route", f"{rt}-nat", {
-                "route_table_id": Ref(rt), "destination_cidr_block": "0.0.0.0/0",
-                "nat_gateway_id": Ref(f"nat-{min(i, nat_count - 1) + 1}"),
-            }, group="vpc")
+            p.add(
+                "aws:ec2/route:Route",
+                f"{rt}-nat",
+                {
+                    "route_table_id": Ref(rt),
+                    "destination_cidr_block": "0.0.0.0/0",
+                    "nat_gateway_id": Ref(f"nat-{min(i, nat_count - 1) + 1}"),
+                },
+                group="vpc",
+            )
     for i, prv in enumerate(private):
-        p.add("aws:ec2/routeTableAssociation:RouteTableAssociation", f"{prv}-rt", {
-            "subnet_id": Ref(prv), "route_table_id": Ref(route_tables[min(i, len(route_tables) - 1)]),
-        }, group=f"private-{i + 1}")
+        p.add(
+            "aws:ec2/routeTableAssociation:RouteTableAssociation",
+            f"{prv}-rt",
+            {
+                "subnet_id": Ref(prv),
+                "route_table_id": Ref(route_tables[min(i, len(route_tables) - 1)]),
+            },
+            group=f"private-{i + 1}",
+        )
     # S3 traffic (lake, query results, image layers) stays on the AWS network and skips the NAT bill.
-    p.add("aws:ec2/vpcEndpoint:VpcEndpoint", "s3-endpoint", {
-        "vpc_id": Ref("vpc"), "service_name": f"com.amazonaws.{p.region}.s3", "vpc_endpoint_type": "Gateway",
-        "route_table_ids": [Ref(rt) for rt in route_tables],
-    }, group="vpc")
+    p.add(
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "s3-endpoint",
+        {
+            "vpc_id": Ref("vpc"),
+            "service_name": f"com.amazonaws.{p.region}.s3",
+            "vpc_endpoint_type": "Gateway",
+            "route_table_ids": [Ref(rt) for rt in route_tables],
+        },
+        group="vpc",
+    )
     if not nat_count:
         _interface_endpoints(p, private)
     p.log_group("flow-logs", f"/vpc/{p.name()}/flow-logs", None)
-    p.add("aws:iam/role:Role", "flow-logs-role", {
-        "name": p.name(suffix="flow-logs"), "assume_role_policy": assume_role("vpc-flow-logs.amazonaws.com"),
-    }, group="global")
-    p.add("aws:iam/rolePolicy:RolePolicy", "flow-logs-policy", {
-        "role": Ref("flow-logs-role", "name"),
-        "policy": policy(allow(["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                               [Ref("flow-logs", "arn"), concat(Ref("flow-logs", "arn"), ":*")])),
-    }, group="global")
-    p.add("aws:ec2/flowLog:FlowLog", "vpc-flow-log", {
-        "vpc_id": Ref("vpc"), "traffic_type": "ALL", "log_destination_type": "cloud-watch-logs",
-        "log_destination": Ref("flow-logs", "arn"), "iam_role_arn": Ref("flow-logs-role", "arn"),
-        "max_aggregation_interval": 60,
-    }, group="vpc")
+    p.add(
+        "aws:iam/role:Role",
+        "flow-logs-role",
+        {
+            "name": p.name(suffix="flow-logs"),
+            "assume_role_policy": assume_role("vpc-flow-logs.amazonaws.com"),
+        },
+        group="global",
+    )
+    p.add(
+        "aws:iam/rolePolicy:RolePolicy",
+        "flow-logs-policy",
+        {
+            "role": Ref("flow-logs-role", "name"),
+            "policy": policy(
+                allow(
+                    ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                    [Ref("flow-logs", "arn"), concat(Ref("flow-logs", "arn"), ":*")],
+                )
+            ),
+        },
+        group="global",
+    )
+    p.add(
+        "aws:ec2/flowLog:FlowLog",
+        "vpc-flow-log",
+        {
+            "vpc_id": Ref("vpc"),
+            "traffic_type": "ALL",
+            "log_destination_type": "cloud-watch-logs",
+            "log_destination": Ref("flow-logs", "arn"),
+            "iam_role_arn": Ref("flow-logs-role", "arn"),
+            "max_aggregation_interval": 60,
+        },
+        group="vpc",
+    )
     p.facts.update(public_subnets=public, private_subnets=private)
 
 
@@ -221,82 +358,195 @@ INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "ssm", "kms", "athena", "gl
 
 
 def _interface_endpoints(p: AwsPlanner, private: list[str]) -> None:
-    p.add("aws:ec2/securityGroup:SecurityGroup", "endpoints-sg", {
-        "name": p.name(suffix="endpoints"), "description": "VPC interface endpoints: HTTPS from inside the VPC",
-        "vpc_id": Ref("vpc"),
-    }, group="vpc")
-    p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "endpoints-in-https", {
-        "security_group_id": Ref("endpoints-sg"), "description": "HTTPS from the VPC",
-        "ip_protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": VPC_CIDR,
-    }, group="vpc")
+    p.add(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "endpoints-sg",
+        {
+            "name": p.name(suffix="endpoints"),
+            "description": "VPC interface endpoints: HTTPS from inside the VPC",
+            "vpc_id": Ref("vpc"),
+        },
+        group="vpc",
+    )
+    p.add(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "endpoints-in-https",
+        {
+            "security_group_id": Ref("endpoints-sg"),
+            "description": "HTTPS from the VPC",
+            "ip_protocol": "tcp",
+            "from_port": 443,
+            "to_port": 443,
+            "cidr_ipv4": VPC_CIDR,
+        },
+        group="vpc",
+    )
     for service in INTERFACE_ENDPOINTS:
-        p.add("aws:ec2/vpcEndpoint:VpcEndpoint", f"{service.replace('.', '-')}-endpoint", {
-            "vpc_id": Ref("vpc"), "service_name": f"com.amazonaws.{p.region}.{service}",
-            "vpc_endpoint_type": "Interface", "private_dns_enabled": True,
-            "subnet_ids": [Ref(s) for s in private], "security_group_ids": [Ref("endpoints-sg")],
-        }, group="vpc")
+        p.add(
+            "aws:ec2/vpcEndpoint:VpcEndpoint",
+            f"{service.replace('.', '-')}-endpoint",
+            {
+                "vpc_id": Ref("vpc"),
+                "service_name": f"com.amazonaws.{p.region}.{service}",
+                "vpc_endpoint_type": "Interface",
+                "private_dns_enabled": True,
+                "subnet_ids": [Ref(s) for s in private],
+                "security_group_ids": [Ref("endpoints-sg")],
+            },
+            group="vpc",
+        )
 
 
 def _alerts(p: AwsPlanner) -> None:
-    p.add("aws:sns/topic:Topic", "alerts", {
-        "name": p.name(suffix="alerts"), "kms_master_key_id": Ref("key", "arn"),
-    }, group="region")
+    p.add(
+        "aws:sns/topic:Topic",
+        "alerts",
+        {
+            "name": p.name(suffix="alerts"),
+            "kms_master_key_id": Ref("key", "arn"),
+        },
+        group="region",
+    )
     if p.settings.alert_email:
-        p.add("aws:sns/topicSubscription:TopicSubscription", "alerts-email", {
-            "topic": Ref("alerts", "arn"), "protocol": "email", "endpoint": p.settings.alert_email,
-        }, group="region")
+        p.add(
+            "aws:sns/topicSubscription:TopicSubscription",
+            "alerts-email",
+            {
+                "topic": Ref("alerts", "arn"),
+                "protocol": "email",
+                "endpoint": p.settings.alert_email,
+            },
+            group="region",
+        )
 
 
-def _bucket(p: AwsPlanner, logical: str, name: str, component: str | None, *, kms: bool = True,
-            versioning: bool = True, expire_days: int | None = None, log_to: str | None = "access-logs",
-            statements: tuple[dict, ...] = (), waivers: dict[str, str] | None = None,
-            protect: bool = False) -> str:
+def _bucket(
+    p: AwsPlanner,
+    logical: str,
+    name: str,
+    component: str | None,
+    *,
+    kms: bool = True,
+    versioning: bool = True,
+    expire_days: int | None = None,
+    log_to: str | None = "access-logs",
+    statements: tuple[dict, ...] = (),
+    waivers: dict[str, str] | None = None,
+    protect: bool = False,
+) -> str:
     """A private, encrypted, TLS-only bucket with lifecycle rules and (optionally) access logs."""
     bucket_waivers = {"CKV_AWS_144": WAIVE_NO_REPLICATION, "CKV2_AWS_62": WAIVE_NO_EVENTS, **(waivers or {})}
-    p.add("aws:s3/bucket:Bucket", logical, {
-        "bucket": name, "force_destroy": not p.prod_like,
-    }, component, group="region", waivers=bucket_waivers, protect=protect)
+    p.add(
+        "aws:s3/bucket:Bucket",
+        logical,
+        {
+            "bucket": name,
+            "force_destroy": not p.prod_like,
+        },
+        component,
+        group="region",
+        waivers=bucket_waivers,
+        protect=protect,
+    )
     ref = Ref(logical, "id")
-    p.add("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{logical}-public-access", {
-        "bucket": ref, "block_public_acls": True, "block_public_policy": True,
-        "ignore_public_acls": True, "restrict_public_buckets": True,
-    }, component, group="region")
-    p.add("aws:s3/bucketOwnershipControls:BucketOwnershipControls", f"{logical}-ownership", {
-        "bucket": ref, "rule": {"object_ownership": "BucketOwnerEnforced"},
-    }, component, group="region")
-    sse = ({"sse_algorithm": "aws:kms", "kms_master_key_id": Ref("key", "arn")} if kms
-           else {"sse_algorithm": "AES256"})
-    p.add("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-          f"{logical}-encryption", {
-              "bucket": ref, "rules": [{"apply_server_side_encryption_by_default": sse, "bucket_key_enabled": kms}],
-          }, component, group="region")
-    p.add("aws:s3/bucketVersioning:BucketVersioning", f"{logical}-versioning", {
-        "bucket": ref, "versioning_configuration": {"status": "Enabled" if versioning else "Suspended"},
-    }, component, group="region")
+    p.add(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        f"{logical}-public-access",
+        {
+            "bucket": ref,
+            "block_public_acls": True,
+            "block_public_policy": True,
+            "ignore_public_acls": True,
+            "restrict_public_buckets": True,
+        },
+        component,
+        group="region",
+    )
+    p.add(
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        f"{logical}-ownership",
+        {
+            "bucket": ref,
+            "rule": {"object_ownership": "BucketOwnerEnforced"},
+        },
+        component,
+        group="region",
+    )
+    sse = {"sse_algorithm": "aws:kms", "kms_master_key_id": Ref("key", "arn")} if kms else {"sse_algorithm": "AES256"}
+    p.add(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        f"{logical}-encryption",
+        {
+            "bucket": ref,
+            "rules": [{"apply_server_side_encryption_by_default": sse, "bucket_key_enabled": kms}],
+        },
+        component,
+        group="region",
+    )
+    p.add(
+        "aws:s3/bucketVersioning:BucketVersioning",
+        f"{logical}-versioning",
+        {
+            "bucket": ref,
+            "versioning_configuration": {"status": "Enabled" if versioning else "Suspended"},
+        },
+        component,
+        group="region",
+    )
     rule: dict[str, Any] = {
-        "id": "housekeeping", "status": "Enabled", "filter": {"prefix": ""},
+        "id": "housekeeping",
+        "status": "Enabled",
+        "filter": {"prefix": ""},
         "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
         "noncurrent_version_expiration": {"noncurrent_days": 90},
     }
     if expire_days:
         rule["expiration"] = {"days": expire_days}
-    p.add("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{logical}-lifecycle", {
-        "bucket": ref, "rules": [rule],
-    }, component, group="region", depends_on=(f"{logical}-versioning",))
+    p.add(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        f"{logical}-lifecycle",
+        {
+            "bucket": ref,
+            "rules": [rule],
+        },
+        component,
+        group="region",
+        depends_on=(f"{logical}-versioning",),
+    )
     bucket_arn = Ref(logical, "arn")
-    p.add("aws:s3/bucketPolicy:BucketPolicy", f"{logical}-policy", {
-        "bucket": ref,
-        "policy": policy(
-            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": [bucket_arn, concat(bucket_arn, "/*")],
-             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-            *statements,
-        ),
-    }, component, group="region", depends_on=(f"{logical}-public-access",))
+    p.add(
+        "aws:s3/bucketPolicy:BucketPolicy",
+        f"{logical}-policy",
+        {
+            "bucket": ref,
+            "policy": policy(
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, concat(bucket_arn, "/*")],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                *statements,
+            ),
+        },
+        component,
+        group="region",
+        depends_on=(f"{logical}-public-access",),
+    )
     if log_to:
-        p.add("aws:s3/bucketLogging:BucketLogging", f"{logical}-logging", {
-            "bucket": ref, "target_bucket": Ref(log_to, "id"), "target_prefix": f"s3/{name}/",
-        }, component, group="region")
+        p.add(
+            "aws:s3/bucketLogging:BucketLogging",
+            f"{logical}-logging",
+            {
+                "bucket": ref,
+                "target_bucket": Ref(log_to, "id"),
+                "target_prefix": f"s3/{name}/",
+            },
+            component,
+            group="region",
+        )
     return logical
 
 
@@ -304,32 +554,62 @@ def _access_logs(p: AwsPlanner) -> None:
     name = p.name("logs")
     arn = concat("arn:aws:s3:::", name)
     statements: list[dict] = [
-        {"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": concat(arn, "/s3/*"),
-         "Condition": {"StringEquals": {"aws:SourceAccount": p.account()}}},
+        {
+            "Sid": "S3ServerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": concat(arn, "/s3/*"),
+            "Condition": {"StringEquals": {"aws:SourceAccount": p.account()}},
+        },
     ]
     if p.facts.get("public_services"):
         elb = p.lookup("aws:elb/getServiceAccount:getServiceAccount", "elb-account")
-        statements.append({"Sid": "AlbAccessLogs", "Effect": "Allow", "Principal": {"AWS": Ref(elb, "arn")},
-                           "Action": "s3:PutObject",
-                           "Resource": concat(arn, "/alb/AWSLogs/", p.account(), "/*")})
-    _bucket(p, "access-logs", name, None, kms=False, log_to=None, expire_days=max(p.settings.log_retention_days, 30),
-            statements=tuple(statements), waivers={
-                "CKV_AWS_145": "ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS",
-            })
+        statements.append(
+            {
+                "Sid": "AlbAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": Ref(elb, "arn")},
+                "Action": "s3:PutObject",
+                "Resource": concat(arn, "/alb/AWSLogs/", p.account(), "/*"),
+            }
+        )
+    _bucket(
+        p,
+        "access-logs",
+        name,
+        None,
+        kms=False,
+        log_to=None,
+        expire_days=max(p.settings.log_retention_days, 30),
+        statements=tuple(statements),
+        waivers={
+            "CKV_AWS_145": "ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS",
+        },
+    )
 
 
 def _cluster(p: AwsPlanner) -> None:
     p.log_group("cluster-exec-logs", f"/ecs/{p.name()}/exec", None)
-    p.add("aws:ecs/cluster:Cluster", "cluster", {
-        "name": p.name(),
-        "settings": [{"name": "containerInsights", "value": "enabled"}],
-        "configuration": {"execute_command_configuration": {
-            "kms_key_id": Ref("key", "arn"), "logging": "OVERRIDE",
-            "log_configuration": {"cloud_watch_encryption_enabled": True,
-                                  "cloud_watch_log_group_name": Ref("cluster-exec-logs", "name")},
-        }},
-    }, group="region")
+    p.add(
+        "aws:ecs/cluster:Cluster",
+        "cluster",
+        {
+            "name": p.name(),
+            "settings": [{"name": "containerInsights", "value": "enabled"}],
+            "configuration": {
+                "execute_command_configuration": {
+                    "kms_key_id": Ref("key", "arn"),
+                    "logging": "OVERRIDE",
+                    "log_configuration": {
+                        "cloud_watch_encryption_enabled": True,
+                        "cloud_watch_log_group_name": Ref("cluster-exec-logs", "name"),
+                    },
+                }
+            },
+        },
+        group="region",
+    )
     p.output("cluster_name", Ref("cluster", "name"), "ECS cluster")
 
 
@@ -339,11 +619,20 @@ def _cluster(p: AwsPlanner) -> None:
 def build_bucket(p: AwsPlanner, comp: DeployedComponent) -> None:
     model = comp.component
     if model.public:  # type: ignore[attr-defined]
-        raise StacksError(f"{comp.id}: public buckets are not deployed on AWS",
-                          hint="serve public files through the service; set public: false")
+        raise StacksError(
+            f"{comp.id}: public buckets are not deployed on AWS",
+            hint="serve public files through the service; set public: false",
+        )
     logical = f"{comp.id}-bucket"
-    _bucket(p, logical, p.name(comp.id), comp.id, versioning=model.versioning,  # type: ignore[attr-defined]
-            expire_days=model.expire_days, protect=p.prod_like)  # type: ignore[attr-defined]
+    _bucket(
+        p,
+        logical,
+        p.name(comp.id),
+        comp.id,
+        versioning=model.versioning,  # type: ignore[attr-defined]
+        expire_days=model.expire_days,
+        protect=p.prod_like,
+    )  # type: ignore[attr-defined]
     p.facts.setdefault("buckets", {})[comp.id] = logical
     p.output(f"{comp.id.replace('-', '_')}_bucket", Ref(logical, "bucket"), f"S3 bucket of {comp.id}")
 
@@ -355,27 +644,40 @@ def build_warehouse(p: AwsPlanner, comp: DeployedComponent) -> None:
     if lake is None:
         lake = results
     workgroup = f"{comp.id}-workgroup"
-    p.add("aws:athena/workgroup:Workgroup", workgroup, {
-        "name": p.name(comp.id),
-        "state": "ENABLED",
-        "force_destroy": not p.prod_like,
-        "configuration": {
-            "enforce_workgroup_configuration": True,
-            "publish_cloudwatch_metrics_enabled": True,
-            "bytes_scanned_cutoff_per_query": BYTES_SCANNED_CUTOFF,
-            "engine_version": {"selected_engine_version": "Athena engine version 3"},
-            "result_configuration": {
-                "output_location": concat("s3://", Ref(results, "bucket"), "/results/"),
-                "encryption_configuration": {"encryption_option": "SSE_KMS", "kms_key_arn": Ref("key", "arn")},
+    p.add(
+        "aws:athena/workgroup:Workgroup",
+        workgroup,
+        {
+            "name": p.name(comp.id),
+            "state": "ENABLED",
+            "force_destroy": not p.prod_like,
+            "configuration": {
+                "enforce_workgroup_configuration": True,
+                "publish_cloudwatch_metrics_enabled": True,
+                "bytes_scanned_cutoff_per_query": BYTES_SCANNED_CUTOFF,
+                "engine_version": {"selected_engine_version": "Athena engine version 3"},
+                "result_configuration": {
+                    "output_location": concat("s3://", Ref(results, "bucket"), "/results/"),
+                    "encryption_configuration": {"encryption_option": "SSE_KMS", "kms_key_arn": Ref("key", "arn")},
+                },
             },
         },
-    }, comp.id, group="region")
+        comp.id,
+        group="region",
+    )
     database = f"{comp.id}-database"
     db_name = sql_identifier(p.name(comp.id))
-    p.add("aws:glue/catalogDatabase:CatalogDatabase", database, {
-        "name": db_name, "description": model.description,  # type: ignore[attr-defined]
-        "location_uri": concat("s3://", Ref(lake, "bucket"), "/tables/"),
-    }, comp.id, group="region")
+    p.add(
+        "aws:glue/catalogDatabase:CatalogDatabase",
+        database,
+        {
+            "name": db_name,
+            "description": model.description,  # type: ignore[attr-defined]
+            "location_uri": concat("s3://", Ref(lake, "bucket"), "/tables/"),
+        },
+        comp.id,
+        group="region",
+    )
     for table in model.tables:  # type: ignore[attr-defined]
         location = concat("s3://", Ref(lake, "bucket"), f"/tables/{table.name}/")
         params = {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.compression": "SNAPPY"}
@@ -384,33 +686,51 @@ def build_warehouse(p: AwsPlanner, comp: DeployedComponent) -> None:
             # Partition projection: Athena computes partitions from the path, no crawler or MSCK needed.
             col = table.partition_by
             partition_keys = [{"name": col, "type": "date"}]
-            params.update({
-                "projection.enabled": "true",
-                f"projection.{col}.type": "date",
-                f"projection.{col}.format": "yyyy-MM-dd",
-                f"projection.{col}.range": "2000-01-01,NOW",
-                f"projection.{col}.interval": "1",
-                f"projection.{col}.interval.unit": "DAYS",
-                "storage.location.template": concat(location, col + "=${" + col + "}/"),
-            })
-        p.add("aws:glue/catalogTable:CatalogTable", f"{comp.id}-table-{table.name.replace('_', '-')}", {
-            "name": table.name,
-            "database_name": Ref(database, "name"),
-            "table_type": "EXTERNAL_TABLE",
-            "description": table.description,
-            "parameters": params,
-            "partition_keys": partition_keys,
-            "storage_descriptor": {
-                "location": location,
-                "input_format": PARQUET_IN,
-                "output_format": PARQUET_OUT,
-                "ser_de_info": {"serialization_library": PARQUET_SERDE, "parameters": {"serialization.format": "1"}},
-                "columns": [{"name": c.name, "type": GLUE_TYPES[c.type], "comment": c.description}
-                            for c in table.columns if c.name != table.partition_by],
+            params.update(
+                {
+                    "projection.enabled": "true",
+                    f"projection.{col}.type": "date",
+                    f"projection.{col}.format": "yyyy-MM-dd",
+                    f"projection.{col}.range": "2000-01-01,NOW",
+                    f"projection.{col}.interval": "1",
+                    f"projection.{col}.interval.unit": "DAYS",
+                    "storage.location.template": concat(location, col + "=${" + col + "}/"),
+                }
+            )
+        p.add(
+            "aws:glue/catalogTable:CatalogTable",
+            f"{comp.id}-table-{table.name.replace('_', '-')}",
+            {
+                "name": table.name,
+                "database_name": Ref(database, "name"),
+                "table_type": "EXTERNAL_TABLE",
+                "description": table.description,
+                "parameters": params,
+                "partition_keys": partition_keys,
+                "storage_descriptor": {
+                    "location": location,
+                    "input_format": PARQUET_IN,
+                    "output_format": PARQUET_OUT,
+                    "ser_de_info": {
+                        "serialization_library": PARQUET_SERDE,
+                        "parameters": {"serialization.format": "1"},
+                    },
+                    "columns": [
+                        {"name": c.name, "type": GLUE_TYPES[c.type], "comment": c.description}
+                        for c in table.columns
+                        if c.name != table.partition_by
+                    ],
+                },
             },
-        }, comp.id, group="region")
+            comp.id,
+            group="region",
+        )
     p.facts.setdefault("warehouses", {})[comp.id] = {
-        "workgroup": workgroup, "database": database, "results": results, "lake": lake, "db_name": db_name,
+        "workgroup": workgroup,
+        "database": database,
+        "results": results,
+        "lake": lake,
+        "db_name": db_name,
     }
     # A second warehouse (or a GCP one in a hybrid stack) names its outputs after itself.
     first = not any(o.name in ("workgroup", "glue_database", "dataset") for o in p.outputs)
@@ -423,15 +743,31 @@ def build_queue(p: AwsPlanner, comp: DeployedComponent) -> None:
     model = comp.component
     suffix = ".fifo" if model.fifo else ""  # type: ignore[attr-defined]
     retention = model.retention_hours * 3600  # type: ignore[attr-defined]
-    p.add("aws:sqs/queue:Queue", f"{comp.id}-dlq", {
-        "name": p.name(comp.id, "dlq") + suffix, "fifo_queue": model.fifo,  # type: ignore[attr-defined]
-        "message_retention_seconds": 1209600, "kms_master_key_id": Ref("key", "arn"),
-    }, comp.id, group="region")
-    p.add("aws:sqs/queue:Queue", f"{comp.id}-queue", {
-        "name": p.name(comp.id) + suffix, "fifo_queue": model.fifo,  # type: ignore[attr-defined]
-        "message_retention_seconds": retention, "kms_master_key_id": Ref("key", "arn"),
-        "redrive_policy": Json({"deadLetterTargetArn": Ref(f"{comp.id}-dlq", "arn"), "maxReceiveCount": 5}),
-    }, comp.id, group="region")
+    p.add(
+        "aws:sqs/queue:Queue",
+        f"{comp.id}-dlq",
+        {
+            "name": p.name(comp.id, "dlq") + suffix,
+            "fifo_queue": model.fifo,  # type: ignore[attr-defined]
+            "message_retention_seconds": 1209600,
+            "kms_master_key_id": Ref("key", "arn"),
+        },
+        comp.id,
+        group="region",
+    )
+    p.add(
+        "aws:sqs/queue:Queue",
+        f"{comp.id}-queue",
+        {
+            "name": p.name(comp.id) + suffix,
+            "fifo_queue": model.fifo,  # type: ignore[attr-defined]
+            "message_retention_seconds": retention,
+            "kms_master_key_id": Ref("key", "arn"),
+            "redrive_policy": Json({"deadLetterTargetArn": Ref(f"{comp.id}-dlq", "arn"), "maxReceiveCount": 5}),
+        },
+        comp.id,
+        group="region",
+    )
     p.facts.setdefault("queues", {})[comp.id] = f"{comp.id}-queue"
 
 
@@ -457,45 +793,100 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
     engine = model.engine  # type: ignore[attr-defined]
     port = DB_PORTS[engine]
     prod = p.prod_like
-    p.add("aws:rds/subnetGroup:SubnetGroup", f"{cid}-subnets", {
-        "name": p.name(cid), "description": f"private subnets of {cid}",
-        "subnet_ids": [Ref(s) for s in p.facts["private_subnets"]],
-    }, cid, group="vpc")
-    p.add("aws:ec2/securityGroup:SecurityGroup", f"{cid}-sg", {
-        "name": p.name(cid, "db"), "description": f"{cid}: only the workloads that connect to it, on {port}",
-        "vpc_id": Ref("vpc"),
-    }, cid, group="vpc")
-    family = f"postgres{model.version.split('.')[0]}" if engine == "postgres" else (  # type: ignore[attr-defined]
-        f"mysql{'.'.join(model.version.split('.')[:2])}")  # type: ignore[attr-defined]
-    tls = {"postgres": [("rds.force_ssl", "1"), ("log_statement", "ddl"), ("log_min_duration_statement", "1000")],
-           "mysql": [("require_secure_transport", "1")]}[engine]
-    p.add("aws:rds/parameterGroup:ParameterGroup", f"{cid}-parameters", {
-        "name": p.name(cid), "family": family, "description": f"{cid}: TLS only, slow statements logged",
-        "parameters": [{"name": k, "value": v, "apply_method": "pending-reboot"} for k, v in tls],
-    }, cid, group="region")
-    waivers = {} if prod else {
-        "CKV_AWS_157": "multi-AZ only where the environment sets deletion_protection (a dev database is disposable)",
-        "CKV_AWS_293": "deletion protection follows the environment's deletion_protection setting",
-    }
+    p.add(
+        "aws:rds/subnetGroup:SubnetGroup",
+        f"{cid}-subnets",
+        {
+            "name": p.name(cid),
+            "description": f"private subnets of {cid}",
+            "subnet_ids": [Ref(s) for s in p.facts["private_subnets"]],
+        },
+        cid,
+        group="vpc",
+    )
+    p.add(
+        "aws:ec2/securityGroup:SecurityGroup",
+        f"{cid}-sg",
+        {
+            "name": p.name(cid, "db"),
+            "description": f"{cid}: only the workloads that connect to it, on {port}",
+            "vpc_id": Ref("vpc"),
+        },
+        cid,
+        group="vpc",
+    )
+    family = (
+        f"postgres{model.version.split('.')[0]}"
+        if engine == "postgres"
+        # type: ignore[attr-defined]
+        else (f"mysql{'.'.join(model.version.split('.')[:2])}")
+    )  # type: ignore[attr-defined]
+    tls = {
+        "postgres": [("rds.force_ssl", "1"), ("log_statement", "ddl"), ("log_min_duration_statement", "1000")],
+        "mysql": [("require_secure_transport", "1")],
+    }[engine]
+    p.add(
+        "aws:rds/parameterGroup:ParameterGroup",
+        f"{cid}-parameters",
+        {
+            "name": p.name(cid),
+            "family": family,
+            "description": f"{cid}: TLS only, slow statements logged",
+            "parameters": [{"name": k, "value": v, "apply_method": "pending-reboot"} for k, v in tls],
+        },
+        cid,
+        group="region",
+    )
+    waivers = (
+        {}
+        if prod
+        else {
+            "CKV_AWS_157": (
+                "multi-AZ only where the environment sets deletion_protection (a dev database is disposable)"
+            ),
+            "CKV_AWS_293": "deletion protection follows the environment's deletion_protection setting",
+        }
+    )
     waivers["CKV_AWS_118"] = "enhanced monitoring needs an extra IAM role; Performance Insights covers it"
-    p.add("aws:rds/instance:Instance", f"{cid}-db", {
-        "identifier": p.name(cid), "engine": engine, "engine_version": model.version,  # type: ignore[attr-defined]
-        "instance_class": _db_class(model.storage_gb),  # type: ignore[attr-defined]
-        "allocated_storage": model.storage_gb, "storage_type": "gp3",  # type: ignore[attr-defined]
-        "storage_encrypted": True, "kms_key_id": Ref("key", "arn"),
-        "db_name": sql_identifier(cid), "username": DB_USER,
-        "manage_master_user_password": True, "master_user_secret_kms_key_id": Ref("key", "arn"),
-        "iam_database_authentication_enabled": True,
-        "db_subnet_group_name": Ref(f"{cid}-subnets", "name"), "vpc_security_group_ids": [Ref(f"{cid}-sg")],
-        "parameter_group_name": Ref(f"{cid}-parameters", "name"), "port": port,
-        "publicly_accessible": False, "multi_az": prod, "deletion_protection": prod,
-        "backup_retention_period": 14 if prod else 7, "copy_tags_to_snapshot": True,
-        "skip_final_snapshot": not prod,
-        **({"final_snapshot_identifier": p.name(cid, "final")} if prod else {}),
-        "auto_minor_version_upgrade": True, "enabled_cloudwatch_logs_exports": DB_LOGS[engine],
-        "performance_insights_enabled": True, "performance_insights_kms_key_id": Ref("key", "arn"),
-        "performance_insights_retention_period": 7,
-    }, cid, group="private", protect=prod, waivers=waivers)
+    p.add(
+        "aws:rds/instance:Instance",
+        f"{cid}-db",
+        {
+            "identifier": p.name(cid),
+            "engine": engine,
+            "engine_version": model.version,  # type: ignore[attr-defined]
+            "instance_class": _db_class(model.storage_gb),  # type: ignore[attr-defined]
+            "allocated_storage": model.storage_gb,
+            "storage_type": "gp3",  # type: ignore[attr-defined]
+            "storage_encrypted": True,
+            "kms_key_id": Ref("key", "arn"),
+            "db_name": sql_identifier(cid),
+            "username": DB_USER,
+            "manage_master_user_password": True,
+            "master_user_secret_kms_key_id": Ref("key", "arn"),
+            "iam_database_authentication_enabled": True,
+            "db_subnet_group_name": Ref(f"{cid}-subnets", "name"),
+            "vpc_security_group_ids": [Ref(f"{cid}-sg")],
+            "parameter_group_name": Ref(f"{cid}-parameters", "name"),
+            "port": port,
+            "publicly_accessible": False,
+            "multi_az": prod,
+            "deletion_protection": prod,
+            "backup_retention_period": 14 if prod else 7,
+            "copy_tags_to_snapshot": True,
+            "skip_final_snapshot": not prod,
+            **({"final_snapshot_identifier": p.name(cid, "final")} if prod else {}),
+            "auto_minor_version_upgrade": True,
+            "enabled_cloudwatch_logs_exports": DB_LOGS[engine],
+            "performance_insights_enabled": True,
+            "performance_insights_kms_key_id": Ref("key", "arn"),
+            "performance_insights_retention_period": 7,
+        },
+        cid,
+        group="private",
+        protect=prod,
+        waivers=waivers,
+    )
     p.facts.setdefault("stores", {})[cid] = {"kind": "database", "sg": f"{cid}-sg", "port": port, "engine": engine}
     p.output(f"{cid.replace('-', '_')}_endpoint", Ref(f"{cid}-db", "address"), f"RDS endpoint of {cid}")
 
@@ -505,8 +896,14 @@ CACHE_PORTS = {"redis": 6379, "memcached": 11211}
 
 def _cache_node(memory_mib: int) -> str:
     # The smallest Graviton node whose memory holds the model's `memory`.
-    for mib, node in ((512, "cache.t4g.micro"), (1400, "cache.t4g.small"), (3100, "cache.t4g.medium"),
-                      (6500, "cache.m7g.large"), (13000, "cache.r7g.large"), (26000, "cache.r7g.xlarge")):
+    for mib, node in (
+        (512, "cache.t4g.micro"),
+        (1400, "cache.t4g.small"),
+        (3100, "cache.t4g.medium"),
+        (6500, "cache.m7g.large"),
+        (13000, "cache.r7g.large"),
+        (26000, "cache.r7g.xlarge"),
+    ):
         if memory_mib <= mib:
             return node
     return "cache.r7g.2xlarge"
@@ -524,51 +921,127 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent) -> None:
     port = CACHE_PORTS[engine]
     prod = p.prod_like
     node = _cache_node(model.memory)  # type: ignore[attr-defined]
-    p.add("aws:elasticache/subnetGroup:SubnetGroup", f"{cid}-subnets", {
-        "name": p.name(cid), "description": f"private subnets of {cid}",
-        "subnet_ids": [Ref(s) for s in p.facts["private_subnets"]],
-    }, cid, group="vpc")
-    p.add("aws:ec2/securityGroup:SecurityGroup", f"{cid}-sg", {
-        "name": p.name(cid, "cache"), "description": f"{cid}: only the workloads that connect to it, on {port}",
-        "vpc_id": Ref("vpc"),
-    }, cid, group="vpc")
-    common = {"subnet_group_name": Ref(f"{cid}-subnets", "name"), "security_group_ids": [Ref(f"{cid}-sg")],
-              "port": port, "node_type": node}
+    p.add(
+        "aws:elasticache/subnetGroup:SubnetGroup",
+        f"{cid}-subnets",
+        {
+            "name": p.name(cid),
+            "description": f"private subnets of {cid}",
+            "subnet_ids": [Ref(s) for s in p.facts["private_subnets"]],
+        },
+        cid,
+        group="vpc",
+    )
+    p.add(
+        "aws:ec2/securityGroup:SecurityGroup",
+        f"{cid}-sg",
+        {
+            "name": p.name(cid, "cache"),
+            "description": f"{cid}: only the workloads that connect to it, on {port}",
+            "vpc_id": Ref("vpc"),
+        },
+        cid,
+        group="vpc",
+    )
+    common = {
+        "subnet_group_name": Ref(f"{cid}-subnets", "name"),
+        "security_group_ids": [Ref(f"{cid}-sg")],
+        "port": port,
+        "node_type": node,
+    }
     if engine == "memcached":
-        p.add("aws:elasticache/cluster:Cluster", f"{cid}-cache", {
-            "cluster_id": p.name(cid), "engine": "memcached", "engine_version": "1.6.22",
-            "num_cache_nodes": 2 if prod else 1, "az_mode": "cross-az" if prod else "single-az",
-            "transit_encryption_enabled": True, **common,
-        }, cid, group="private")
+        p.add(
+            "aws:elasticache/cluster:Cluster",
+            f"{cid}-cache",
+            {
+                "cluster_id": p.name(cid),
+                "engine": "memcached",
+                "engine_version": "1.6.22",
+                "num_cache_nodes": 2 if prod else 1,
+                "az_mode": "cross-az" if prod else "single-az",
+                "transit_encryption_enabled": True,
+                **common,
+            },
+            cid,
+            group="private",
+        )
         address = Ref(f"{cid}-cache", "cluster_address")  # the configuration endpoint's host name
     else:
         user = p.name(cid, "app")
-        p.add("aws:elasticache/user:User", f"{cid}-default-user", {
-            "user_id": p.name(cid, "default"), "user_name": "default", "engine": "redis",
-            "access_string": "off -@all", "authentication_mode": {"type": "no-password-required"},
-        }, cid, group="region")
-        p.add("aws:elasticache/user:User", f"{cid}-user", {
-            "user_id": user, "user_name": user, "engine": "redis",
-            "access_string": "on ~* +@all -@dangerous", "authentication_mode": {"type": "iam"},
-        }, cid, group="region")
-        p.add("aws:elasticache/userGroup:UserGroup", f"{cid}-users", {
-            "user_group_id": p.name(cid), "engine": "redis",
-            "user_ids": [Ref(f"{cid}-default-user", "user_id"), Ref(f"{cid}-user", "user_id")],
-        }, cid, group="region")
-        p.add("aws:elasticache/replicationGroup:ReplicationGroup", f"{cid}-cache", {
-            "replication_group_id": p.name(cid), "description": f"{cid} ({engine})",
-            "engine": "redis", "engine_version": "7.1",
-            "num_cache_clusters": 2 if prod else 1,
-            "automatic_failover_enabled": prod, "multi_az_enabled": prod,
-            "at_rest_encryption_enabled": True, "kms_key_id": Ref("key", "arn"),
-            "transit_encryption_enabled": True, "user_group_ids": [Ref(f"{cid}-users", "user_group_id")],
-            "snapshot_retention_limit": 7 if prod else 1, "auto_minor_version_upgrade": True, **common,
-        }, cid, group="private", waivers={} if prod else {
-            "CKV2_AWS_50": "multi-AZ failover only where the environment sets deletion_protection (dev is disposable)",
-        })
+        p.add(
+            "aws:elasticache/user:User",
+            f"{cid}-default-user",
+            {
+                "user_id": p.name(cid, "default"),
+                "user_name": "default",
+                "engine": "redis",
+                "access_string": "off -@all",
+                "authentication_mode": {"type": "no-password-required"},
+            },
+            cid,
+            group="region",
+        )
+        p.add(
+            "aws:elasticache/user:User",
+            f"{cid}-user",
+            {
+                "user_id": user,
+                "user_name": user,
+                "engine": "redis",
+                "access_string": "on ~* +@all -@dangerous",
+                "authentication_mode": {"type": "iam"},
+            },
+            cid,
+            group="region",
+        )
+        p.add(
+            "aws:elasticache/userGroup:UserGroup",
+            f"{cid}-users",
+            {
+                "user_group_id": p.name(cid),
+                "engine": "redis",
+                "user_ids": [Ref(f"{cid}-default-user", "user_id"), Ref(f"{cid}-user", "user_id")],
+            },
+            cid,
+            group="region",
+        )
+        p.add(
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            f"{cid}-cache",
+            {
+                "replication_group_id": p.name(cid),
+                "description": f"{cid} ({engine})",
+                "engine": "redis",
+                "engine_version": "7.1",
+                "num_cache_clusters": 2 if prod else 1,
+                "automatic_failover_enabled": prod,
+                "multi_az_enabled": prod,
+                "at_rest_encryption_enabled": True,
+                "kms_key_id": Ref("key", "arn"),
+                "transit_encryption_enabled": True,
+                "user_group_ids": [Ref(f"{cid}-users", "user_group_id")],
+                "snapshot_retention_limit": 7 if prod else 1,
+                "auto_minor_version_upgrade": True,
+                **common,
+            },
+            cid,
+            group="private",
+            waivers={}
+            if prod
+            else {
+                "CKV2_AWS_50": (
+                    "multi-AZ failover only where the environment sets deletion_protection (dev is disposable)"
+                ),
+            },
+        )
         address = Ref(f"{cid}-cache", "primary_endpoint_address")
-    p.facts.setdefault("stores", {})[cid] = {"kind": "cache", "sg": f"{cid}-sg", "port": port, "engine": engine,
-                                             "address": address}
+    p.facts.setdefault("stores", {})[cid] = {
+        "kind": "cache",
+        "sg": f"{cid}-sg",
+        "port": port,
+        "engine": engine,
+        "address": address,
+    }
     p.output(f"{cid.replace('-', '_')}_endpoint", address, f"ElastiCache endpoint of {cid}")
 
 
@@ -584,18 +1057,30 @@ def _store_env(p: AwsPlanner, cid: str, linked: set[str]) -> tuple[list[dict], d
             env.update({f"{key}_HOST": store["address"], f"{key}_PORT": str(store["port"]), f"{key}_TLS": "true"})
             if store["engine"] == "redis":
                 env[f"{key}_USER"] = p.name(sid, "app")
-                statements.append(allow(["elasticache:Connect"], [Ref(f"{sid}-cache", "arn"),
-                                                                  Ref(f"{sid}-user", "arn")]))
+                statements.append(
+                    allow(["elasticache:Connect"], [Ref(f"{sid}-cache", "arn"), Ref(f"{sid}-user", "arn")])
+                )
             continue
         key = f"STACKS_APP_{sid.upper().replace('-', '_')}"
         db = f"{sid}-db"
-        env.update({f"{key}_HOST": Ref(db, "address"), f"{key}_PORT": str(store["port"]),
-                    f"{key}_NAME": sql_identifier(sid), f"{key}_USER": DB_USER,
-                    f"{key}_CREDENTIALS_ARN": Ref(db, "master_user_secrets[0].secret_arn")})
-        statements.append(allow(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-                                [Ref(db, "master_user_secrets[0].secret_arn")]))
-        statements.append(allow(["rds-db:connect"], [concat(p.arn("rds-db", "dbuser:"), Ref(db, "resource_id"),
-                                                            f"/{DB_USER}")]))
+        env.update(
+            {
+                f"{key}_HOST": Ref(db, "address"),
+                f"{key}_PORT": str(store["port"]),
+                f"{key}_NAME": sql_identifier(sid),
+                f"{key}_USER": DB_USER,
+                f"{key}_CREDENTIALS_ARN": Ref(db, "master_user_secrets[0].secret_arn"),
+            }
+        )
+        statements.append(
+            allow(
+                ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+                [Ref(db, "master_user_secrets[0].secret_arn")],
+            )
+        )
+        statements.append(
+            allow(["rds-db:connect"], [concat(p.arn("rds-db", "dbuser:"), Ref(db, "resource_id"), f"/{DB_USER}")])
+        )
     return statements, env
 
 
@@ -605,14 +1090,34 @@ def _store_access(p: AwsPlanner, cid: str, sg: str) -> None:
         if sid not in _linked(p, cid):
             continue
         port = store["port"]
-        p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{sid}-from-{cid}", {
-            "security_group_id": Ref(store["sg"]), "description": f"{cid} connects on {port}",
-            "ip_protocol": "tcp", "from_port": port, "to_port": port, "referenced_security_group_id": Ref(sg),
-        }, sid, group="vpc")
-        p.add("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", f"{cid}-to-{sid}", {
-            "security_group_id": Ref(sg), "description": f"to {sid} on {port}",
-            "ip_protocol": "tcp", "from_port": port, "to_port": port, "referenced_security_group_id": Ref(store["sg"]),
-        }, cid, group="vpc")
+        p.add(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            f"{sid}-from-{cid}",
+            {
+                "security_group_id": Ref(store["sg"]),
+                "description": f"{cid} connects on {port}",
+                "ip_protocol": "tcp",
+                "from_port": port,
+                "to_port": port,
+                "referenced_security_group_id": Ref(sg),
+            },
+            sid,
+            group="vpc",
+        )
+        p.add(
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+            f"{cid}-to-{sid}",
+            {
+                "security_group_id": Ref(sg),
+                "description": f"to {sid} on {port}",
+                "ip_protocol": "tcp",
+                "from_port": port,
+                "to_port": port,
+                "referenced_security_group_id": Ref(store["sg"]),
+            },
+            cid,
+            group="vpc",
+        )
 
 
 # ---------------------------------------------------------------- workloads
@@ -640,36 +1145,76 @@ def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
             continue
         buckets[f"{wid}-results"] = wh["results"]
         buckets[f"{wid}-lake"] = wh["lake"]
-        statements.append(allow(
-            ["athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetWorkGroup",
-             "athena:StartQueryExecution", "athena:StopQueryExecution"],
-            [Ref(wh["workgroup"], "arn")], sid="Athena"))
-        statements.append(allow(
-            ["glue:BatchCreatePartition", "glue:CreateTable", "glue:GetDatabase", "glue:GetPartition",
-             "glue:GetPartitions", "glue:GetTable", "glue:GetTables", "glue:UpdateTable"],
-            [p.arn("glue", "catalog"), p.arn("glue", f"database/{wh['db_name']}"),
-             p.arn("glue", f"table/{wh['db_name']}/*")], sid="GlueCatalog"))
-        env.update({
-            "STACKS_APP_ENGINE": "athena",  # the app's engine setting: queries run in this workgroup
-            "STACKS_APP_ATHENA_WORKGROUP": Ref(wh["workgroup"], "name"),
-            "STACKS_APP_GLUE_DATABASE": Ref(wh["database"], "name"),
-            "STACKS_APP_LAKE_URI": concat("s3://", Ref(wh["lake"], "bucket"), "/tables/"),
-            "STACKS_APP_ATHENA_OUTPUT_URI": concat("s3://", Ref(wh["results"], "bucket"), "/results/"),
-        })
+        statements.append(
+            allow(
+                [
+                    "athena:GetQueryExecution",
+                    "athena:GetQueryResults",
+                    "athena:GetWorkGroup",
+                    "athena:StartQueryExecution",
+                    "athena:StopQueryExecution",
+                ],
+                [Ref(wh["workgroup"], "arn")],
+                sid="Athena",
+            )
+        )
+        statements.append(
+            allow(
+                [
+                    "glue:BatchCreatePartition",
+                    "glue:CreateTable",
+                    "glue:GetDatabase",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:GetTable",
+                    "glue:GetTables",
+                    "glue:UpdateTable",
+                ],
+                [
+                    p.arn("glue", "catalog"),
+                    p.arn("glue", f"database/{wh['db_name']}"),
+                    p.arn("glue", f"table/{wh['db_name']}/*"),
+                ],
+                sid="GlueCatalog",
+            )
+        )
+        env.update(
+            {
+                "STACKS_APP_ENGINE": "athena",  # the app's engine setting: queries run in this workgroup
+                "STACKS_APP_ATHENA_WORKGROUP": Ref(wh["workgroup"], "name"),
+                "STACKS_APP_GLUE_DATABASE": Ref(wh["database"], "name"),
+                "STACKS_APP_LAKE_URI": concat("s3://", Ref(wh["lake"], "bucket"), "/tables/"),
+                "STACKS_APP_ATHENA_OUTPUT_URI": concat("s3://", Ref(wh["results"], "bucket"), "/results/"),
+            }
+        )
     seen: set[str] = set()
     for bid, logical in sorted(buckets.items()):
         if logical in seen or (bid not in linked and not bid.endswith(("-results", "-lake"))):
             continue
         seen.add(logical)
         statements.append(allow(["s3:GetBucketLocation", "s3:ListBucket"], [Ref(logical, "arn")]))
-        statements.append(allow(["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-                                [concat(Ref(logical, "arn"), "/*")]))
+        statements.append(
+            allow(
+                ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                [concat(Ref(logical, "arn"), "/*")],
+            )
+        )
         if bid in linked:
             env[f"STACKS_APP_{bid.upper().replace('-', '_')}_BUCKET"] = Ref(logical, "bucket")
     for qid, logical in sorted(p.facts.get("queues", {}).items()):
         if qid in linked:
-            statements.append(allow(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                                     "sqs:ReceiveMessage", "sqs:SendMessage"], [Ref(logical, "arn")]))
+            statements.append(
+                allow(
+                    [
+                        "sqs:ChangeMessageVisibility",
+                        "sqs:DeleteMessage",
+                        "sqs:GetQueueAttributes",
+                        "sqs:ReceiveMessage",
+                        "sqs:SendMessage",
+                    ],
+                    [Ref(logical, "arn")],
+                )
+            )
             env[f"STACKS_APP_{qid.upper().replace('-', '_')}_QUEUE_URL"] = Ref(logical, "url")
     store_statements, store_env = _store_env(p, cid, linked)
     statements.extend(store_statements)
@@ -697,41 +1242,79 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
     else:
         build = model.build  # type: ignore[attr-defined]
         if build is None:
-            raise StacksError(f"{cid}: a {comp.kind} on AWS needs 'build' or 'image'",
-                              hint=f"add build: {{context: .}} or image: <reference> to components.{cid}")
+            raise StacksError(
+                f"{cid}: a {comp.kind} on AWS needs 'build' or 'image'",
+                hint=f"add build: {{context: .}} or image: <reference> to components.{cid}",
+            )
         repo = f"{cid}-repository"
-        p.add("aws:ecr/repository:Repository", repo, {
-            "name": base,
-            "image_tag_mutability": "IMMUTABLE",
-            "image_scanning_configuration": {"scan_on_push": True},
-            "encryption_configurations": [{"encryption_type": "KMS", "kms_key": Ref("key", "arn")}],
-            "force_delete": not p.prod_like,
-        }, cid, group=g)
-        p.add("aws:ecr/lifecyclePolicy:LifecyclePolicy", f"{cid}-repository-lifecycle", {
-            "repository": Ref(repo, "name"),
-            "policy": Json({"rules": [{
-                "rulePriority": 1, "description": "keep the last 30 images",
-                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
-                "action": {"type": "expire"},
-            }]}),
-        }, cid, group=g)
-        auth = p.lookup("aws:ecr/getAuthorizationToken:getAuthorizationToken", f"{cid}-registry-auth",
-                        {"registry_id": Ref(repo, "registry_id")}, engines=("pulumi",))
+        p.add(
+            "aws:ecr/repository:Repository",
+            repo,
+            {
+                "name": base,
+                "image_tag_mutability": "IMMUTABLE",
+                "image_scanning_configuration": {"scan_on_push": True},
+                "encryption_configurations": [{"encryption_type": "KMS", "kms_key": Ref("key", "arn")}],
+                "force_delete": not p.prod_like,
+            },
+            cid,
+            group=g,
+        )
+        p.add(
+            "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+            f"{cid}-repository-lifecycle",
+            {
+                "repository": Ref(repo, "name"),
+                "policy": Json(
+                    {
+                        "rules": [
+                            {
+                                "rulePriority": 1,
+                                "description": "keep the last 30 images",
+                                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
+                                "action": {"type": "expire"},
+                            }
+                        ]
+                    }
+                ),
+            },
+            cid,
+            group=g,
+        )
+        auth = p.lookup(
+            "aws:ecr/getAuthorizationToken:getAuthorizationToken",
+            f"{cid}-registry-auth",
+            {"registry_id": Ref(repo, "registry_id")},
+            engines=("pulumi",),
+        )
         tag = Var("image_tag", "tag of the image built from the build context (default: a hash of its files)")
         var = f"{cid.replace('-', '_')}_image"
         # The Pulumi program runs in deploy/: paths are relative to it.
         context = os.path.relpath(p.project.root / build.context, p.project.root / "deploy")
-        p.add("docker-build:index:Image", f"{cid}-image", {
-            "tags": [concat(Ref(repo, "repository_url"), ":", tag)],
-            "context": {"location": context},
-            "dockerfile": {"location": os.path.join(context, build.dockerfile)},
-            **({"target": build.target} if build.target else {}),
-            "platforms": ["linux/amd64"],
-            "push": True,
-            "build_on_preview": False,  # previews stay fast; `up` builds and pushes
-            "registries": [{"address": Ref(repo, "repository_url"), "username": Ref(auth, "user_name"),
-                            "password": Ref(auth, "password")}],
-        }, cid, group=g, engines=("pulumi",), replaces_var=var)
+        p.add(
+            "docker-build:index:Image",
+            f"{cid}-image",
+            {
+                "tags": [concat(Ref(repo, "repository_url"), ":", tag)],
+                "context": {"location": context},
+                "dockerfile": {"location": os.path.join(context, build.dockerfile)},
+                **({"target": build.target} if build.target else {}),
+                "platforms": ["linux/amd64"],
+                "push": True,
+                "build_on_preview": False,  # previews stay fast; `up` builds and pushes
+                "registries": [
+                    {
+                        "address": Ref(repo, "repository_url"),
+                        "username": Ref(auth, "user_name"),
+                        "password": Ref(auth, "password"),
+                    }
+                ],
+            },
+            cid,
+            group=g,
+            engines=("pulumi",),
+            replaces_var=var,
+        )
         # Terraform cannot build images: there the image reference is the variable named here.
         image = Ref(f"{cid}-image", "ref")
         p.output(f"{cid.replace('-', '_')}_repository_url", Ref(repo, "repository_url"), f"ECR repository of {cid}")
@@ -742,30 +1325,63 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         allow(["logs:CreateLogStream", "logs:PutLogEvents"], [concat(Ref(logs, "arn"), ":*")], sid="Logs"),
     ]
     if not model.image:  # type: ignore[attr-defined]
-        execution_statements.append(allow(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
-                                           "ecr:GetDownloadUrlForLayer"], [Ref(f"{cid}-repository", "arn")],
-                                          sid="EcrPull"))
+        execution_statements.append(
+            allow(
+                ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                [Ref(f"{cid}-repository", "arn")],
+                sid="EcrPull",
+            )
+        )
         execution_statements.append(allow(["kms:Decrypt"], [Ref("key", "arn")], sid="ImageLayers"))
     secrets = model.secrets  # type: ignore[attr-defined]
     if secrets:
-        execution_statements.append(allow(["ssm:GetParameters"], [_secret_arn(p, s) for s in secrets.values()],
-                                          sid="Secrets"))
-    p.add("aws:iam/role:Role", f"{cid}-execution-role", {
-        "name": p.name(cid, "execution"), "assume_role_policy": assume_role("ecs-tasks.amazonaws.com"),
-        "description": f"ECS pulls the image, writes logs and reads the secrets of {cid}",
-    }, cid, group="global")
-    p.add("aws:iam/rolePolicy:RolePolicy", f"{cid}-execution-policy", {
-        "role": Ref(f"{cid}-execution-role", "name"), "policy": policy(*execution_statements),
-    }, cid, group="global")
+        execution_statements.append(
+            allow(["ssm:GetParameters"], [_secret_arn(p, s) for s in secrets.values()], sid="Secrets")
+        )
+    p.add(
+        "aws:iam/role:Role",
+        f"{cid}-execution-role",
+        {
+            "name": p.name(cid, "execution"),
+            "assume_role_policy": assume_role("ecs-tasks.amazonaws.com"),
+            "description": f"ECS pulls the image, writes logs and reads the secrets of {cid}",
+        },
+        cid,
+        group="global",
+    )
+    p.add(
+        "aws:iam/rolePolicy:RolePolicy",
+        f"{cid}-execution-policy",
+        {
+            "role": Ref(f"{cid}-execution-role", "name"),
+            "policy": policy(*execution_statements),
+        },
+        cid,
+        group="global",
+    )
     statements, data_env = _data_access(p, cid)
-    p.add("aws:iam/role:Role", f"{cid}-task-role", {
-        "name": p.name(cid, "task"), "assume_role_policy": assume_role("ecs-tasks.amazonaws.com"),
-        "description": f"what the code of {cid} may do",
-    }, cid, group="global")
+    p.add(
+        "aws:iam/role:Role",
+        f"{cid}-task-role",
+        {
+            "name": p.name(cid, "task"),
+            "assume_role_policy": assume_role("ecs-tasks.amazonaws.com"),
+            "description": f"what the code of {cid} may do",
+        },
+        cid,
+        group="global",
+    )
     if statements:
-        p.add("aws:iam/rolePolicy:RolePolicy", f"{cid}-task-policy", {
-            "role": Ref(f"{cid}-task-role", "name"), "policy": policy(*statements),
-        }, cid, group="global")
+        p.add(
+            "aws:iam/rolePolicy:RolePolicy",
+            f"{cid}-task-policy",
+            {
+                "role": Ref(f"{cid}-task-role", "name"),
+                "policy": policy(*statements),
+            },
+            cid,
+            group="global",
+        )
     res = comp.resources
     env = {**comp.env, **data_env, "AWS_REGION": p.region, "AWS_DEFAULT_REGION": p.region}
     mounts = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
@@ -785,9 +1401,14 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         "secrets": [{"name": k, "valueFrom": _secret_arn(p, v)} for k, v in sorted(secrets.items())],
         "mountPoints": mounts,
         "linuxParameters": {"initProcessEnabled": True},
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": Ref(logs, "name"), "awslogs-region": p.region, "awslogs-stream-prefix": cid,
-        }},
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": Ref(logs, "name"),
+                "awslogs-region": p.region,
+                "awslogs-stream-prefix": cid,
+            },
+        },
     }
     if model.command:  # type: ignore[attr-defined]
         container["command"] = list(model.command)  # type: ignore[attr-defined]
@@ -795,26 +1416,50 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
     if port:
         container["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
     td = f"{cid}-task"
-    p.add("aws:ecs/taskDefinition:TaskDefinition", td, {
-        "family": base,
-        "cpu": str(round(res.cpu * 1024)),
-        "memory": str(res.memory),
-        "network_mode": "awsvpc",
-        "requires_compatibilities": ["FARGATE"],
-        "runtime_platform": {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
-        "execution_role_arn": Ref(f"{cid}-execution-role", "arn"),
-        "task_role_arn": Ref(f"{cid}-task-role", "arn"),
-        "container_definitions": Json([container]),
-        "volumes": volumes,
-    }, cid, group="region")
+    p.add(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        td,
+        {
+            "family": base,
+            "cpu": str(round(res.cpu * 1024)),
+            "memory": str(res.memory),
+            "network_mode": "awsvpc",
+            "requires_compatibilities": ["FARGATE"],
+            "runtime_platform": {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            "execution_role_arn": Ref(f"{cid}-execution-role", "arn"),
+            "task_role_arn": Ref(f"{cid}-task-role", "arn"),
+            "container_definitions": Json([container]),
+            "volumes": volumes,
+        },
+        cid,
+        group="region",
+    )
     sg = f"{cid}-sg"
-    p.add("aws:ec2/securityGroup:SecurityGroup", sg, {
-        "name": p.name(cid, "tasks"), "description": f"tasks of {cid}", "vpc_id": Ref("vpc"),
-    }, cid, group="vpc")
-    p.add("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", f"{cid}-egress-https", {
-        "security_group_id": Ref(sg), "description": "HTTPS to AWS APIs (ECR, SSM, Athena, S3) via NAT/endpoint",
-        "ip_protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": "0.0.0.0/0",
-    }, cid, group="vpc")
+    p.add(
+        "aws:ec2/securityGroup:SecurityGroup",
+        sg,
+        {
+            "name": p.name(cid, "tasks"),
+            "description": f"tasks of {cid}",
+            "vpc_id": Ref("vpc"),
+        },
+        cid,
+        group="vpc",
+    )
+    p.add(
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        f"{cid}-egress-https",
+        {
+            "security_group_id": Ref(sg),
+            "description": "HTTPS to AWS APIs (ECR, SSM, Athena, S3) via NAT/endpoint",
+            "ip_protocol": "tcp",
+            "from_port": 443,
+            "to_port": 443,
+            "cidr_ipv4": "0.0.0.0/0",
+        },
+        cid,
+        group="vpc",
+    )
     _store_access(p, cid, sg)
     return {"task": td, "sg": sg, "port": port, "image": image}
 
@@ -846,49 +1491,93 @@ def _service(p: AwsPlanner, comp: DeployedComponent) -> None:
     depends: tuple[str, ...] = ()
     if public and w["port"]:
         depends = _load_balancer(p, comp, w)
-        service_inputs["load_balancers"] = [{
-            "target_group_arn": Ref(f"{cid}-tg", "arn"), "container_name": cid, "container_port": w["port"],
-        }]
+        service_inputs["load_balancers"] = [
+            {
+                "target_group_arn": Ref(f"{cid}-tg", "arn"),
+                "container_name": cid,
+                "container_port": w["port"],
+            }
+        ]
         service_inputs["health_check_grace_period_seconds"] = 60
-    p.add("aws:ecs/service:Service", f"{cid}-service", service_inputs, cid, group="private",
-          depends_on=depends, ignore_changes=("desired_count",))
+    p.add(
+        "aws:ecs/service:Service",
+        f"{cid}-service",
+        service_inputs,
+        cid,
+        group="private",
+        depends_on=depends,
+        ignore_changes=("desired_count",),
+    )
     p.output(f"{cid.replace('-', '_')}_service_name", Ref(f"{cid}-service", "name"), f"ECS service of {cid}")
     resource_id = concat("service/", Ref("cluster", "name"), "/", Ref(f"{cid}-service", "name"))
     if scale.max > scale.min:
-        p.add("aws:appautoscaling/target:Target", f"{cid}-scaling-target", {
-            "service_namespace": "ecs", "scalable_dimension": "ecs:service:DesiredCount",
-            "resource_id": resource_id, "min_capacity": scale.min, "max_capacity": scale.max,
-        }, cid, group="region")
-        p.add("aws:appautoscaling/policy:Policy", f"{cid}-scaling-cpu", {
-            "name": p.name(cid, "cpu"), "policy_type": "TargetTrackingScaling",
-            "service_namespace": Ref(f"{cid}-scaling-target", "service_namespace"),
-            "scalable_dimension": Ref(f"{cid}-scaling-target", "scalable_dimension"),
-            "resource_id": Ref(f"{cid}-scaling-target", "resource_id"),
-            "target_tracking_scaling_policy_configuration": {
-                "target_value": float(scale.target_cpu),
-                "scale_in_cooldown": 300, "scale_out_cooldown": 60,
-                "predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"},
+        p.add(
+            "aws:appautoscaling/target:Target",
+            f"{cid}-scaling-target",
+            {
+                "service_namespace": "ecs",
+                "scalable_dimension": "ecs:service:DesiredCount",
+                "resource_id": resource_id,
+                "min_capacity": scale.min,
+                "max_capacity": scale.max,
             },
-        }, cid, group="region")
+            cid,
+            group="region",
+        )
+        p.add(
+            "aws:appautoscaling/policy:Policy",
+            f"{cid}-scaling-cpu",
+            {
+                "name": p.name(cid, "cpu"),
+                "policy_type": "TargetTrackingScaling",
+                "service_namespace": Ref(f"{cid}-scaling-target", "service_namespace"),
+                "scalable_dimension": Ref(f"{cid}-scaling-target", "scalable_dimension"),
+                "resource_id": Ref(f"{cid}-scaling-target", "resource_id"),
+                "target_tracking_scaling_policy_configuration": {
+                    "target_value": float(scale.target_cpu),
+                    "scale_in_cooldown": 300,
+                    "scale_out_cooldown": 60,
+                    "predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"},
+                },
+            },
+            cid,
+            group="region",
+        )
     dims = {"ClusterName": Ref("cluster", "name"), "ServiceName": Ref(f"{cid}-service", "name")}
     for metric, short in (("CPUUtilization", "cpu"), ("MemoryUtilization", "memory")):
-        _alarm(p, cid, f"{cid}-alarm-{short}", {
-            "alarm_description": f"{cid}: {short} above 85% for 15 minutes",
-            "namespace": "AWS/ECS", "metric_name": metric, "statistic": "Average", "period": 300,
-            "evaluation_periods": 3, "threshold": 85, "comparison_operator": "GreaterThanThreshold",
-            "dimensions": dims,
-        })
+        _alarm(
+            p,
+            cid,
+            f"{cid}-alarm-{short}",
+            {
+                "alarm_description": f"{cid}: {short} above 85% for 15 minutes",
+                "namespace": "AWS/ECS",
+                "metric_name": metric,
+                "statistic": "Average",
+                "period": 300,
+                "evaluation_periods": 3,
+                "threshold": 85,
+                "comparison_operator": "GreaterThanThreshold",
+                "dimensions": dims,
+            },
+        )
 
 
 def _alarm(p: AwsPlanner, cid: str, logical: str, inputs: dict) -> None:
-    p.add("aws:cloudwatch/metricAlarm:MetricAlarm", logical, {
-        "name": p.name(cid, logical.removeprefix(f"{cid}-alarm-")),
-        **inputs,
-        "treat_missing_data": inputs.get("treat_missing_data", "notBreaching"),
-        "actions_enabled": True,
-        "alarm_actions": [Ref("alerts", "arn")],
-        "ok_actions": [Ref("alerts", "arn")],
-    }, cid, group="region")
+    p.add(
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        logical,
+        {
+            "name": p.name(cid, logical.removeprefix(f"{cid}-alarm-")),
+            **inputs,
+            "treat_missing_data": inputs.get("treat_missing_data", "notBreaching"),
+            "actions_enabled": True,
+            "alarm_actions": [Ref("alerts", "arn")],
+            "ok_actions": [Ref("alerts", "arn")],
+        },
+        cid,
+        group="region",
+    )
 
 
 def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str, ...]:
@@ -899,78 +1588,178 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
     https = bool(s.domain)
     cdn = bool(s.cdn and s.domain)
     if cdn and not s.dns_zone:
-        raise StacksError(f"{p.deployment.name}: cdn on aws needs dns_zone",
-                          hint="CloudFront's certificate (us-east-1) and the origin record are validated and "
-                               "created in the Route 53 zone: set dns_zone for this environment")
+        raise StacksError(
+            f"{p.deployment.name}: cdn on aws needs dns_zone",
+            hint="CloudFront's certificate (us-east-1) and the origin record are validated and "
+            "created in the Route 53 zone: set dns_zone for this environment",
+        )
     origin_host = f"origin.{s.domain}"
     alb_sg = f"{cid}-alb-sg"
-    p.add("aws:ec2/securityGroup:SecurityGroup", alb_sg, {
-        "name": p.name(cid, "alb"), "description": f"load balancer of {cid}: HTTP(S) from the internet",
-        "vpc_id": Ref("vpc"),
-    }, cid, group="vpc")
+    p.add(
+        "aws:ec2/securityGroup:SecurityGroup",
+        alb_sg,
+        {
+            "name": p.name(cid, "alb"),
+            "description": f"load balancer of {cid}: HTTP(S) from the internet",
+            "vpc_id": Ref("vpc"),
+        },
+        cid,
+        group="vpc",
+    )
     if cdn:
         # Only CloudFront reaches the load balancer: its origin-facing prefix list, HTTPS only.
-        prefix_list = p.lookup("aws:ec2/getManagedPrefixList:getManagedPrefixList", "cloudfront-origins",
-                               {"name": "com.amazonaws.global.cloudfront.origin-facing"})
-        p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{cid}-alb-in-cloudfront", {
-            "security_group_id": Ref(alb_sg), "description": "HTTPS from CloudFront's origin-facing servers only",
-            "ip_protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_id": Ref(prefix_list, "id"),
-        }, cid, group="vpc")
+        prefix_list = p.lookup(
+            "aws:ec2/getManagedPrefixList:getManagedPrefixList",
+            "cloudfront-origins",
+            {"name": "com.amazonaws.global.cloudfront.origin-facing"},
+        )
+        p.add(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            f"{cid}-alb-in-cloudfront",
+            {
+                "security_group_id": Ref(alb_sg),
+                "description": "HTTPS from CloudFront's origin-facing servers only",
+                "ip_protocol": "tcp",
+                "from_port": 443,
+                "to_port": 443,
+                "prefix_list_id": Ref(prefix_list, "id"),
+            },
+            cid,
+            group="vpc",
+        )
     open_ports = () if cdn else (80, 443) if https else (80,)
     for public_port in open_ports:
         waivers = {}
         if public_port == 80:
-            waivers["CKV_AWS_260"] = ("port 80 only answers with a redirect to HTTPS" if https else
-                                      f"{comp.id} in {p.deployment.name} has no domain, so no certificate: "
-                                      "plain HTTP until stacks.yaml sets one")
-        p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{cid}-alb-in-{public_port}", {
-            "security_group_id": Ref(alb_sg), "description": f"port {public_port} from the internet",
-            "ip_protocol": "tcp", "from_port": public_port, "to_port": public_port, "cidr_ipv4": "0.0.0.0/0",
-        }, cid, group="vpc", waivers=waivers)
-    p.add("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", f"{cid}-alb-to-tasks", {
-        "security_group_id": Ref(alb_sg), "description": f"to the tasks of {cid}",
-        "ip_protocol": "tcp", "from_port": port, "to_port": port, "referenced_security_group_id": Ref(w["sg"]),
-    }, cid, group="vpc")
-    p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{cid}-tasks-from-alb", {
-        "security_group_id": Ref(w["sg"]), "description": "from the load balancer only",
-        "ip_protocol": "tcp", "from_port": port, "to_port": port, "referenced_security_group_id": Ref(alb_sg),
-    }, cid, group="vpc")
+            waivers["CKV_AWS_260"] = (
+                "port 80 only answers with a redirect to HTTPS"
+                if https
+                else f"{comp.id} in {p.deployment.name} has no domain, so no certificate: "
+                "plain HTTP until stacks.yaml sets one"
+            )
+        p.add(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            f"{cid}-alb-in-{public_port}",
+            {
+                "security_group_id": Ref(alb_sg),
+                "description": f"port {public_port} from the internet",
+                "ip_protocol": "tcp",
+                "from_port": public_port,
+                "to_port": public_port,
+                "cidr_ipv4": "0.0.0.0/0",
+            },
+            cid,
+            group="vpc",
+            waivers=waivers,
+        )
+    p.add(
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        f"{cid}-alb-to-tasks",
+        {
+            "security_group_id": Ref(alb_sg),
+            "description": f"to the tasks of {cid}",
+            "ip_protocol": "tcp",
+            "from_port": port,
+            "to_port": port,
+            "referenced_security_group_id": Ref(w["sg"]),
+        },
+        cid,
+        group="vpc",
+    )
+    p.add(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        f"{cid}-tasks-from-alb",
+        {
+            "security_group_id": Ref(w["sg"]),
+            "description": "from the load balancer only",
+            "ip_protocol": "tcp",
+            "from_port": port,
+            "to_port": port,
+            "referenced_security_group_id": Ref(alb_sg),
+        },
+        cid,
+        group="vpc",
+    )
     alb_waivers = {"CKV2_AWS_28": WAIVE_WAF}
     if not https:
-        alb_waivers["CKV2_AWS_20"] = (f"{p.deployment.name} sets no domain in stacks.yaml, so there is no "
-                                      "certificate to redirect HTTP to; set 'domain' to get HTTPS")
+        alb_waivers["CKV2_AWS_20"] = (
+            f"{p.deployment.name} sets no domain in stacks.yaml, so there is no "
+            "certificate to redirect HTTP to; set 'domain' to get HTTPS"
+        )
     if not s.deletion_protection:
-        alb_waivers["CKV_AWS_150"] = (f"deletion_protection is off for {p.deployment.name} in stacks.yaml so the "
-                                      "environment can be torn down; prod turns it on")
+        alb_waivers["CKV_AWS_150"] = (
+            f"deletion_protection is off for {p.deployment.name} in stacks.yaml so the "
+            "environment can be torn down; prod turns it on"
+        )
     alb = f"{cid}-alb"
-    p.add("aws:lb/loadBalancer:LoadBalancer", alb, {
-        "name": base,
-        "internal": False,
-        "load_balancer_type": "application",
-        "security_groups": [Ref(alb_sg)],
-        "subnets": [Ref(x) for x in p.facts["public_subnets"]],
-        "drop_invalid_header_fields": True,
-        "enable_deletion_protection": s.deletion_protection,
-        "idle_timeout": 60,
-        "access_logs": {"bucket": Ref("access-logs", "id"), "prefix": "alb", "enabled": True},
-    }, cid, group="public", depends_on=("access-logs-policy",), waivers=alb_waivers, protect=s.deletion_protection)
+    p.add(
+        "aws:lb/loadBalancer:LoadBalancer",
+        alb,
+        {
+            "name": base,
+            "internal": False,
+            "load_balancer_type": "application",
+            "security_groups": [Ref(alb_sg)],
+            "subnets": [Ref(x) for x in p.facts["public_subnets"]],
+            "drop_invalid_header_fields": True,
+            "enable_deletion_protection": s.deletion_protection,
+            "idle_timeout": 60,
+            "access_logs": {"bucket": Ref("access-logs", "id"), "prefix": "alb", "enabled": True},
+        },
+        cid,
+        group="public",
+        depends_on=("access-logs-policy",),
+        waivers=alb_waivers,
+        protect=s.deletion_protection,
+    )
     health = model.ready or model.health  # type: ignore[attr-defined]
-    p.add("aws:lb/targetGroup:TargetGroup", f"{cid}-tg", {
-        "name": base, "port": port, "protocol": "HTTP", "target_type": "ip", "vpc_id": Ref("vpc"),
-        "deregistration_delay": "30",
-        "health_check": {"enabled": True, "path": health, "matcher": "200", "protocol": "HTTP",
-                         "interval": 15, "timeout": 5, "healthy_threshold": 2, "unhealthy_threshold": 3},
-    }, cid, group="vpc", waivers={} if https else {
-        "CKV_AWS_378": "TLS ends at the load balancer; tasks sit in private subnets and accept only its security group",
-    })
+    p.add(
+        "aws:lb/targetGroup:TargetGroup",
+        f"{cid}-tg",
+        {
+            "name": base,
+            "port": port,
+            "protocol": "HTTP",
+            "target_type": "ip",
+            "vpc_id": Ref("vpc"),
+            "deregistration_delay": "30",
+            "health_check": {
+                "enabled": True,
+                "path": health,
+                "matcher": "200",
+                "protocol": "HTTP",
+                "interval": 15,
+                "timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+        },
+        cid,
+        group="vpc",
+        waivers={}
+        if https
+        else {
+            "CKV_AWS_378": (
+                "TLS ends at the load balancer; tasks sit in private subnets and accept only its security group"
+            ),
+        },
+    )
     forward = [{"type": "forward", "target_group_arn": Ref(f"{cid}-tg", "arn")}]
     listeners: list[str] = []
     if https:
         cert = f"{cid}-certificate"
-        p.add("aws:acm/certificate:Certificate", cert, {
-            "domain_name": s.domain, "validation_method": "DNS",
-            **({"subject_alternative_names": [origin_host]} if cdn else {}),
-        }, cid, group="region", create_before_destroy=True)
+        p.add(
+            "aws:acm/certificate:Certificate",
+            cert,
+            {
+                "domain_name": s.domain,
+                "validation_method": "DNS",
+                **({"subject_alternative_names": [origin_host]} if cdn else {}),
+            },
+            cid,
+            group="region",
+            create_before_destroy=True,
+        )
         cert_arn: Any = Ref(cert, "arn")
         if s.dns_zone:
             zone = p.lookup("aws:route53/getZone:getZone", "zone", {"name": s.dns_zone, "private_zone": False})
@@ -978,67 +1767,161 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
             for i in range(2 if cdn else 1):  # one per name on the certificate (the domain, origin.<domain>)
                 record = f"{cid}-certificate-validation-record" + (f"-{i + 1}" if i else "")
                 records.append(record)
-                p.add("aws:route53/record:Record", record, {
-                    "zone_id": Ref(zone, "zone_id"),
-                    "name": Ref(cert, f"domain_validation_options[{i}].resource_record_name"),
-                    "type": Ref(cert, f"domain_validation_options[{i}].resource_record_type"),
-                    "records": [Ref(cert, f"domain_validation_options[{i}].resource_record_value")],
-                    "ttl": 300, "allow_overwrite": True,
-                }, cid, group="global")
-            p.add("aws:acm/certificateValidation:CertificateValidation", f"{cid}-certificate-validation", {
-                "certificate_arn": Ref(cert, "arn"),
-                "validation_record_fqdns": [Ref(r, "fqdn") for r in records],
-            }, cid, group="region")
+                p.add(
+                    "aws:route53/record:Record",
+                    record,
+                    {
+                        "zone_id": Ref(zone, "zone_id"),
+                        "name": Ref(cert, f"domain_validation_options[{i}].resource_record_name"),
+                        "type": Ref(cert, f"domain_validation_options[{i}].resource_record_type"),
+                        "records": [Ref(cert, f"domain_validation_options[{i}].resource_record_value")],
+                        "ttl": 300,
+                        "allow_overwrite": True,
+                    },
+                    cid,
+                    group="global",
+                )
+            p.add(
+                "aws:acm/certificateValidation:CertificateValidation",
+                f"{cid}-certificate-validation",
+                {
+                    "certificate_arn": Ref(cert, "arn"),
+                    "validation_record_fqdns": [Ref(r, "fqdn") for r in records],
+                },
+                cid,
+                group="region",
+            )
             cert_arn = Ref(f"{cid}-certificate-validation", "certificate_arn")
-            p.add("aws:route53/record:Record", f"{cid}-origin-dns" if cdn else f"{cid}-dns", {
-                "zone_id": Ref(zone, "zone_id"), "name": origin_host if cdn else s.domain, "type": "A",
-                "aliases": [{"name": Ref(alb, "dns_name"), "zone_id": Ref(alb, "zone_id"),
-                             "evaluate_target_health": True}],
-            }, cid, group="global")
+            p.add(
+                "aws:route53/record:Record",
+                f"{cid}-origin-dns" if cdn else f"{cid}-dns",
+                {
+                    "zone_id": Ref(zone, "zone_id"),
+                    "name": origin_host if cdn else s.domain,
+                    "type": "A",
+                    "aliases": [
+                        {"name": Ref(alb, "dns_name"), "zone_id": Ref(alb, "zone_id"), "evaluate_target_health": True}
+                    ],
+                },
+                cid,
+                group="global",
+            )
             if cdn:
                 _cdn(p, cid, zone, records)
-        p.add("aws:lb/listener:Listener", f"{cid}-https", {
-            "load_balancer_arn": Ref(alb, "arn"), "port": 443, "protocol": "HTTPS", "ssl_policy": TLS_POLICY,
-            "certificate_arn": cert_arn, "default_actions": forward,
-        }, cid, group="public")
+        p.add(
+            "aws:lb/listener:Listener",
+            f"{cid}-https",
+            {
+                "load_balancer_arn": Ref(alb, "arn"),
+                "port": 443,
+                "protocol": "HTTPS",
+                "ssl_policy": TLS_POLICY,
+                "certificate_arn": cert_arn,
+                "default_actions": forward,
+            },
+            cid,
+            group="public",
+        )
         listeners.append(f"{cid}-https")
         if not cdn:  # behind CloudFront, port 80 is closed and CloudFront redirects viewers to HTTPS
-            p.add("aws:lb/listener:Listener", f"{cid}-http-redirect", {
-                "load_balancer_arn": Ref(alb, "arn"), "port": 80, "protocol": "HTTP",
-                "default_actions": [{"type": "redirect", "redirect": {
-                    "port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}],
-            }, cid, group="public")
+            p.add(
+                "aws:lb/listener:Listener",
+                f"{cid}-http-redirect",
+                {
+                    "load_balancer_arn": Ref(alb, "arn"),
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "default_actions": [
+                        {
+                            "type": "redirect",
+                            "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
+                        }
+                    ],
+                },
+                cid,
+                group="public",
+            )
             listeners.append(f"{cid}-http-redirect")
         url: Any = f"https://{s.domain}"
     else:
-        reason = (f"{p.deployment.name} sets no domain in stacks.yaml, so there is no certificate for HTTPS; "
-                  "set 'domain' to get the HTTPS listener and the redirect")
-        p.add("aws:lb/listener:Listener", f"{cid}-http", {
-            "load_balancer_arn": Ref(alb, "arn"), "port": 80, "protocol": "HTTP", "default_actions": forward,
-        }, cid, group="public", waivers={"CKV_AWS_2": reason, "CKV_AWS_103": reason})
+        reason = (
+            f"{p.deployment.name} sets no domain in stacks.yaml, so there is no certificate for HTTPS; "
+            "set 'domain' to get the HTTPS listener and the redirect"
+        )
+        p.add(
+            "aws:lb/listener:Listener",
+            f"{cid}-http",
+            {
+                "load_balancer_arn": Ref(alb, "arn"),
+                "port": 80,
+                "protocol": "HTTP",
+                "default_actions": forward,
+            },
+            cid,
+            group="public",
+            waivers={"CKV_AWS_2": reason, "CKV_AWS_103": reason},
+        )
         listeners.append(f"{cid}-http")
         url = concat("http://", Ref(alb, "dns_name"))
     # The outputs may be shared with a GCP planner (hybrid): the first public URL is "url" on either cloud.
     taken = any(o.name == "url" for o in p.outputs)
     p.output(f"{cid.replace('-', '_')}_url" if taken else "url", url, f"URL of {cid}")
     lb_dims = {"LoadBalancer": Ref(alb, "arn_suffix"), "TargetGroup": Ref(f"{cid}-tg", "arn_suffix")}
-    _alarm(p, cid, f"{cid}-alarm-5xx", {
-        "alarm_description": f"{cid}: more than 5% of requests answered 5xx for 10 minutes",
-        "comparison_operator": "GreaterThanThreshold", "evaluation_periods": 2, "threshold": 5,
-        "metric_queries": [
-            {"id": "rate", "expression": "100 * errors / MAX([requests, 1])", "label": "5xx %", "return_data": True},
-            {"id": "errors", "metric": {"namespace": "AWS/ApplicationELB", "metric_name": "HTTPCode_Target_5XX_Count",
-                                        "period": 300, "stat": "Sum", "dimensions": lb_dims}},
-            {"id": "requests", "metric": {"namespace": "AWS/ApplicationELB", "metric_name": "RequestCount",
-                                          "period": 300, "stat": "Sum", "dimensions": lb_dims}},
-        ],
-    })
-    _alarm(p, cid, f"{cid}-alarm-unhealthy", {
-        "alarm_description": f"{cid}: a target failed its health check ({health})",
-        "namespace": "AWS/ApplicationELB", "metric_name": "UnHealthyHostCount", "statistic": "Maximum",
-        "period": 60, "evaluation_periods": 3, "threshold": 0, "comparison_operator": "GreaterThanThreshold",
-        "dimensions": lb_dims,
-    })
+    _alarm(
+        p,
+        cid,
+        f"{cid}-alarm-5xx",
+        {
+            "alarm_description": f"{cid}: more than 5% of requests answered 5xx for 10 minutes",
+            "comparison_operator": "GreaterThanThreshold",
+            "evaluation_periods": 2,
+            "threshold": 5,
+            "metric_queries": [
+                {
+                    "id": "rate",
+                    "expression": "100 * errors / MAX([requests, 1])",
+                    "label": "5xx %",
+                    "return_data": True,
+                },
+                {
+                    "id": "errors",
+                    "metric": {
+                        "namespace": "AWS/ApplicationELB",
+                        "metric_name": "HTTPCode_Target_5XX_Count",
+                        "period": 300,
+                        "stat": "Sum",
+                        "dimensions": lb_dims,
+                    },
+                },
+                {
+                    "id": "requests",
+                    "metric": {
+                        "namespace": "AWS/ApplicationELB",
+                        "metric_name": "RequestCount",
+                        "period": 300,
+                        "stat": "Sum",
+                        "dimensions": lb_dims,
+                    },
+                },
+            ],
+        },
+    )
+    _alarm(
+        p,
+        cid,
+        f"{cid}-alarm-unhealthy",
+        {
+            "alarm_description": f"{cid}: a target failed its health check ({health})",
+            "namespace": "AWS/ApplicationELB",
+            "metric_name": "UnHealthyHostCount",
+            "statistic": "Maximum",
+            "period": 60,
+            "evaluation_periods": 3,
+            "threshold": 0,
+            "comparison_operator": "GreaterThanThreshold",
+            "dimensions": lb_dims,
+        },
+    )
     return tuple(listeners)
 
 
@@ -1054,53 +1937,122 @@ def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> N
     s = p.settings
     p.aliases[US_EAST_1] = ("aws", {"region": "us-east-1", "default_tags": tags(p.project, p.deployment)})
     cert = f"{cid}-cdn-certificate"
-    p.add("aws:acm/certificate:Certificate", cert, {"domain_name": s.domain, "validation_method": "DNS"},
-          cid, group="global", create_before_destroy=True, alias=US_EAST_1)
+    p.add(
+        "aws:acm/certificate:Certificate",
+        cert,
+        {"domain_name": s.domain, "validation_method": "DNS"},
+        cid,
+        group="global",
+        create_before_destroy=True,
+        alias=US_EAST_1,
+    )
     # ACM's validation record for a name is the same in every region: the regional ones validate this too.
-    p.add("aws:acm/certificateValidation:CertificateValidation", f"{cid}-cdn-certificate-validation", {
-        "certificate_arn": Ref(cert, "arn"), "validation_record_fqdns": [Ref(r, "fqdn") for r in validation_records],
-    }, cid, group="global", alias=US_EAST_1)
+    p.add(
+        "aws:acm/certificateValidation:CertificateValidation",
+        f"{cid}-cdn-certificate-validation",
+        {
+            "certificate_arn": Ref(cert, "arn"),
+            "validation_record_fqdns": [Ref(r, "fqdn") for r in validation_records],
+        },
+        cid,
+        group="global",
+        alias=US_EAST_1,
+    )
     headers = f"{cid}-cdn-headers"
-    p.add("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", headers, {
-        "name": p.name(cid, "headers"), "comment": "security headers on every response",
-        "security_headers_config": {
-            "strict_transport_security": {"access_control_max_age_sec": 31536000, "include_subdomains": True,
-                                          "preload": True, "override": True},
-            "content_type_options": {"override": True},
-            "frame_options": {"frame_option": "DENY", "override": True},
-            "referrer_policy": {"referrer_policy": "no-referrer", "override": True},
-            "xss_protection": {"mode_block": True, "protection": True, "override": True},
+    p.add(
+        "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+        headers,
+        {
+            "name": p.name(cid, "headers"),
+            "comment": "security headers on every response",
+            "security_headers_config": {
+                "strict_transport_security": {
+                    "access_control_max_age_sec": 31536000,
+                    "include_subdomains": True,
+                    "preload": True,
+                    "override": True,
+                },
+                "content_type_options": {"override": True},
+                "frame_options": {"frame_option": "DENY", "override": True},
+                "referrer_policy": {"referrer_policy": "no-referrer", "override": True},
+                "xss_protection": {"mode_block": True, "protection": True, "override": True},
+            },
         },
-    }, cid, group="edge")
+        cid,
+        group="edge",
+    )
     dist = f"{cid}-cdn"
-    p.add("aws:cloudfront/distribution:Distribution", dist, {
-        "enabled": True, "is_ipv6_enabled": True, "http_version": "http2and3", "price_class": "PriceClass_100",
-        "comment": f"{p.name(cid)}: CDN in front of the load balancer", "aliases": [s.domain],
-        "origins": [{"origin_id": "alb", "domain_name": f"origin.{s.domain}", "custom_origin_config": {
-            "http_port": 80, "https_port": 443, "origin_protocol_policy": "https-only",
-            "origin_ssl_protocols": ["TLSv1.2"]}}],
-        "default_cache_behavior": {
-            "target_origin_id": "alb", "viewer_protocol_policy": "redirect-to-https", "compress": True,
-            "allowed_methods": ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
-            "cached_methods": ["GET", "HEAD"], "cache_policy_id": CACHING_DISABLED,
-            "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST, "response_headers_policy_id": Ref(headers, "id"),
+    p.add(
+        "aws:cloudfront/distribution:Distribution",
+        dist,
+        {
+            "enabled": True,
+            "is_ipv6_enabled": True,
+            "http_version": "http2and3",
+            "price_class": "PriceClass_100",
+            "comment": f"{p.name(cid)}: CDN in front of the load balancer",
+            "aliases": [s.domain],
+            "origins": [
+                {
+                    "origin_id": "alb",
+                    "domain_name": f"origin.{s.domain}",
+                    "custom_origin_config": {
+                        "http_port": 80,
+                        "https_port": 443,
+                        "origin_protocol_policy": "https-only",
+                        "origin_ssl_protocols": ["TLSv1.2"],
+                    },
+                }
+            ],
+            "default_cache_behavior": {
+                "target_origin_id": "alb",
+                "viewer_protocol_policy": "redirect-to-https",
+                "compress": True,
+                "allowed_methods": ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
+                "cached_methods": ["GET", "HEAD"],
+                "cache_policy_id": CACHING_DISABLED,
+                "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST,
+                "response_headers_policy_id": Ref(headers, "id"),
+            },
+            "restrictions": {"geo_restriction": {"restriction_type": "none", "locations": []}},
+            "viewer_certificate": {
+                "acm_certificate_arn": Ref(f"{cid}-cdn-certificate-validation", "certificate_arn"),
+                "ssl_support_method": "sni-only",
+                "minimum_protocol_version": "TLSv1.2_2021",
+            },
         },
-        "restrictions": {"geo_restriction": {"restriction_type": "none", "locations": []}},
-        "viewer_certificate": {"acm_certificate_arn": Ref(f"{cid}-cdn-certificate-validation", "certificate_arn"),
-                               "ssl_support_method": "sni-only", "minimum_protocol_version": "TLSv1.2_2021"},
-    }, cid, group="edge", waivers={
-        "CKV_AWS_68": WAIVE_WAF, "CKV2_AWS_47": WAIVE_WAF,
-        "CKV_AWS_86": ("standard CloudFront logs need bucket ACLs, which every bucket of the stack disables; "
-                       "the load balancer's access logs record each request CloudFront forwards"),
-        "CKV_AWS_310": "one origin: the load balancer already spans the stack's availability zones",
-        "CKV_AWS_374": "the API serves every country; restrict with WAF geo rules if that changes",
-        "CKV_AWS_305": "an API, not a website: the service itself answers /",
-    })
-    p.add("aws:route53/record:Record", f"{cid}-dns", {
-        "zone_id": Ref(zone, "zone_id"), "name": s.domain, "type": "A",
-        "aliases": [{"name": Ref(dist, "domain_name"), "zone_id": Ref(dist, "hosted_zone_id"),
-                     "evaluate_target_health": False}],
-    }, cid, group="global")
+        cid,
+        group="edge",
+        waivers={
+            "CKV_AWS_68": WAIVE_WAF,
+            "CKV2_AWS_47": WAIVE_WAF,
+            "CKV_AWS_86": (
+                "standard CloudFront logs need bucket ACLs, which every bucket of the stack disables; "
+                "the load balancer's access logs record each request CloudFront forwards"
+            ),
+            "CKV_AWS_310": "one origin: the load balancer already spans the stack's availability zones",
+            "CKV_AWS_374": "the API serves every country; restrict with WAF geo rules if that changes",
+            "CKV_AWS_305": "an API, not a website: the service itself answers /",
+        },
+    )
+    p.add(
+        "aws:route53/record:Record",
+        f"{cid}-dns",
+        {
+            "zone_id": Ref(zone, "zone_id"),
+            "name": s.domain,
+            "type": "A",
+            "aliases": [
+                {
+                    "name": Ref(dist, "domain_name"),
+                    "zone_id": Ref(dist, "hosted_zone_id"),
+                    "evaluate_target_health": False,
+                }
+            ],
+        },
+        cid,
+        group="global",
+    )
     p.output(f"{cid.replace('-', '_')}_cdn_domain", Ref(dist, "domain_name"), f"CloudFront domain of {cid}")
 
 
@@ -1120,41 +2072,72 @@ def _ingest_lake(p: AwsPlanner, cid: str) -> str | None:
     flows = {(c.from_, c.to) for c in p.project.model.connections if c.flow == "data"}
     if not any(a == cid and comps[b].kind == "warehouse" for a, b in flows):
         return None
-    return next((logical for bid, logical in sorted(p.facts.get("buckets", {}).items()) if (bid, cid) in flows),
-                None)
+    return next((logical for bid, logical in sorted(p.facts.get("buckets", {}).items()) if (bid, cid) in flows), None)
 
 
 def _incoming_trigger(p: AwsPlanner, comp: DeployedComponent, w: dict[str, Any], lake: str) -> None:
     """S3 -> EventBridge -> ECS RunTask: an object created under incoming/ runs the ingest job on it."""
     cid = comp.id
-    p.add("aws:s3/bucketNotification:BucketNotification", f"{cid}-lake-events", {
-        "bucket": Ref(lake, "id"), "eventbridge": True,
-    }, cid, group="region")
+    p.add(
+        "aws:s3/bucketNotification:BucketNotification",
+        f"{cid}-lake-events",
+        {
+            "bucket": Ref(lake, "id"),
+            "eventbridge": True,
+        },
+        cid,
+        group="region",
+    )
     bucket = p.resources[[r.name for r in p.resources].index(lake)]
     bucket.waivers.pop("CKV2_AWS_62", None)  # object events now go to EventBridge
     rule = f"{cid}-incoming"
-    p.add("aws:cloudwatch/eventRule:EventRule", rule, {
-        "name": p.name(cid, "incoming"),
-        "description": f"an object created under {INCOMING} in the lake runs {cid}",
-        "event_pattern": Json({
-            "source": ["aws.s3"], "detail-type": ["Object Created"],
-            "detail": {"bucket": {"name": [Ref(lake, "bucket")]}, "object": {"key": [{"prefix": INCOMING}]}},
-        }),
-    }, cid, group="region")
+    p.add(
+        "aws:cloudwatch/eventRule:EventRule",
+        rule,
+        {
+            "name": p.name(cid, "incoming"),
+            "description": f"an object created under {INCOMING} in the lake runs {cid}",
+            "event_pattern": Json(
+                {
+                    "source": ["aws.s3"],
+                    "detail-type": ["Object Created"],
+                    "detail": {"bucket": {"name": [Ref(lake, "bucket")]}, "object": {"key": [{"prefix": INCOMING}]}},
+                }
+            ),
+        },
+        cid,
+        group="region",
+    )
     role = f"{cid}-events-role"
     task_family = Ref(w["task"], "arn_without_revision")
-    p.add("aws:iam/role:Role", role, {
-        "name": p.name(cid, "events"), "assume_role_policy": assume_role("events.amazonaws.com"),
-        "description": f"EventBridge runs {cid}'s task definition, nothing else",
-    }, cid, group="global")
-    p.add("aws:iam/rolePolicy:RolePolicy", f"{cid}-events-policy", {
-        "role": Ref(role, "name"),
-        "policy": policy(
-            allow(["ecs:RunTask"], [task_family, concat(task_family, ":*")],
-                  Condition={"ArnEquals": {"ecs:cluster": Ref("cluster", "arn")}}),
-            allow(["iam:PassRole"], [Ref(f"{cid}-execution-role", "arn"), Ref(f"{cid}-task-role", "arn")]),
-        ),
-    }, cid, group="global")
+    p.add(
+        "aws:iam/role:Role",
+        role,
+        {
+            "name": p.name(cid, "events"),
+            "assume_role_policy": assume_role("events.amazonaws.com"),
+            "description": f"EventBridge runs {cid}'s task definition, nothing else",
+        },
+        cid,
+        group="global",
+    )
+    p.add(
+        "aws:iam/rolePolicy:RolePolicy",
+        f"{cid}-events-policy",
+        {
+            "role": Ref(role, "name"),
+            "policy": policy(
+                allow(
+                    ["ecs:RunTask"],
+                    [task_family, concat(task_family, ":*")],
+                    Condition={"ArnEquals": {"ecs:cluster": Ref("cluster", "arn")}},
+                ),
+                allow(["iam:PassRole"], [Ref(f"{cid}-execution-role", "arn"), Ref(f"{cid}-task-role", "arn")]),
+            ),
+        },
+        cid,
+        group="global",
+    )
     command = list(comp.component.command or [])  # type: ignore[attr-defined]
     source = concat("s3://", Ref(lake, "bucket"), "/" + INCOMING)
     if "--source" in command[:-1]:
@@ -1163,15 +2146,29 @@ def _incoming_trigger(p: AwsPlanner, comp: DeployedComponent, w: dict[str, Any],
         command += ["--source", source]
     if "--mode" not in command:
         command += ["--mode", "append"]  # new files add to the published tables
-    p.add("aws:cloudwatch/eventTarget:EventTarget", f"{cid}-incoming-target", {
-        "rule": Ref(rule, "name"), "arn": Ref("cluster", "arn"), "role_arn": Ref(role, "arn"),
-        "ecs_target": {
-            "task_definition_arn": task_family, "launch_type": "FARGATE", "task_count": 1,
-            "network_configuration": {"subnets": [Ref(s) for s in p.facts["private_subnets"]],
-                                      "security_groups": [Ref(w["sg"])], "assign_public_ip": False},
+    p.add(
+        "aws:cloudwatch/eventTarget:EventTarget",
+        f"{cid}-incoming-target",
+        {
+            "rule": Ref(rule, "name"),
+            "arn": Ref("cluster", "arn"),
+            "role_arn": Ref(role, "arn"),
+            "ecs_target": {
+                "task_definition_arn": task_family,
+                "launch_type": "FARGATE",
+                "task_count": 1,
+                "network_configuration": {
+                    "subnets": [Ref(s) for s in p.facts["private_subnets"]],
+                    "security_groups": [Ref(w["sg"])],
+                    "assign_public_ip": False,
+                },
+            },
+            "input": Json({"containerOverrides": [{"name": cid, "command": command}]}),
         },
-        "input": Json({"containerOverrides": [{"name": cid, "command": command}]}),
-    }, cid, group="region", depends_on=(f"{cid}-events-policy",))
+        cid,
+        group="region",
+        depends_on=(f"{cid}-events-policy",),
+    )
 
 
 def build_job(p: AwsPlanner, comp: DeployedComponent) -> None:
@@ -1188,32 +2185,62 @@ def build_job(p: AwsPlanner, comp: DeployedComponent) -> None:
         p.output(f"{cid.replace('-', '_')}_security_group", Ref(w["sg"], "id"), f"security group for runs of {cid}")
         if lake is None:  # the incoming/ rule's target attaches the group otherwise
             sg = p.resources[[r.name for r in p.resources].index(w["sg"])]
-            sg.waivers["CKV2_AWS_5"] = (f"{cid} has no schedule: the group is attached by `aws ecs run-task` "
-                                        "(see the stack output) when the job runs")
+            sg.waivers["CKV2_AWS_5"] = (
+                f"{cid} has no schedule: the group is attached by `aws ecs run-task` "
+                "(see the stack output) when the job runs"
+            )
         return
-    p.add("aws:iam/role:Role", f"{cid}-scheduler-role", {
-        "name": p.name(cid, "scheduler"), "assume_role_policy": assume_role("scheduler.amazonaws.com"),
-    }, cid, group="global")
-    p.add("aws:iam/rolePolicy:RolePolicy", f"{cid}-scheduler-policy", {
-        "role": Ref(f"{cid}-scheduler-role", "name"),
-        "policy": policy(
-            allow(["ecs:RunTask"], [Ref(w["task"], "arn_without_revision")],
-                  Condition={"ArnEquals": {"ecs:cluster": Ref("cluster", "arn")}}),
-            allow(["iam:PassRole"], [Ref(f"{cid}-execution-role", "arn"), Ref(f"{cid}-task-role", "arn")]),
-        ),
-    }, cid, group="global")
-    p.add("aws:scheduler/schedule:Schedule", f"{cid}-schedule", {
-        "name": p.name(cid), "schedule_expression": f"cron({schedule})",
-        "flexible_time_window": {"mode": "OFF"},
-        "target": {
-            "arn": Ref("cluster", "arn"), "role_arn": Ref(f"{cid}-scheduler-role", "arn"),
-            "ecs_parameters": {
-                "task_definition_arn": Ref(w["task"], "arn_without_revision"), "launch_type": "FARGATE",
-                "network_configuration": {"subnets": [Ref(s) for s in p.facts["private_subnets"]],
-                                          "security_groups": [Ref(w["sg"])], "assign_public_ip": False},
+    p.add(
+        "aws:iam/role:Role",
+        f"{cid}-scheduler-role",
+        {
+            "name": p.name(cid, "scheduler"),
+            "assume_role_policy": assume_role("scheduler.amazonaws.com"),
+        },
+        cid,
+        group="global",
+    )
+    p.add(
+        "aws:iam/rolePolicy:RolePolicy",
+        f"{cid}-scheduler-policy",
+        {
+            "role": Ref(f"{cid}-scheduler-role", "name"),
+            "policy": policy(
+                allow(
+                    ["ecs:RunTask"],
+                    [Ref(w["task"], "arn_without_revision")],
+                    Condition={"ArnEquals": {"ecs:cluster": Ref("cluster", "arn")}},
+                ),
+                allow(["iam:PassRole"], [Ref(f"{cid}-execution-role", "arn"), Ref(f"{cid}-task-role", "arn")]),
+            ),
+        },
+        cid,
+        group="global",
+    )
+    p.add(
+        "aws:scheduler/schedule:Schedule",
+        f"{cid}-schedule",
+        {
+            "name": p.name(cid),
+            "schedule_expression": f"cron({schedule})",
+            "flexible_time_window": {"mode": "OFF"},
+            "target": {
+                "arn": Ref("cluster", "arn"),
+                "role_arn": Ref(f"{cid}-scheduler-role", "arn"),
+                "ecs_parameters": {
+                    "task_definition_arn": Ref(w["task"], "arn_without_revision"),
+                    "launch_type": "FARGATE",
+                    "network_configuration": {
+                        "subnets": [Ref(s) for s in p.facts["private_subnets"]],
+                        "security_groups": [Ref(w["sg"])],
+                        "assign_public_ip": False,
+                    },
+                },
             },
         },
-    }, cid, group="region")
+        cid,
+        group="region",
+    )
 
 
 # ---------------------------------------------------------------- the registry
@@ -1243,15 +2270,18 @@ def plan_components(p: AwsPlanner, components: tuple[DeployedComponent, ...]) ->
     for comp in sorted(components, key=lambda c: (KINDS[c.kind].phase if c.kind in KINDS else 9, c.id)):
         rule = KINDS.get(comp.kind)
         if rule is None:
-            raise StacksError(f"{p.deployment.name}: '{comp.id}' is a {comp.kind}, which the aws plan cannot "
-                              "deploy yet", hint=f"AWS deploys: {', '.join(sorted(KINDS))}")
+            raise StacksError(
+                f"{p.deployment.name}: '{comp.id}' is a {comp.kind}, which the aws plan cannot deploy yet",
+                hint=f"AWS deploys: {', '.join(sorted(KINDS))}",
+            )
         rule.build(p, comp)
 
 
 def baseline(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:
     """What every aws deployable gets before its components: key, network, alerting, logs, cluster."""
-    p.facts["public_services"] = [c.id for c in components if getattr(c.component, "public", False)
-                                  and c.kind in ("service", "frontend")]
+    p.facts["public_services"] = [
+        c.id for c in components if getattr(c.component, "public", False) and c.kind in ("service", "frontend")
+    ]
     _key(p)
     _network(p)
     _alerts(p)
@@ -1261,8 +2291,12 @@ def baseline(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:
 
 
 def tags(project: Project, deployment: Deployment) -> dict[str, str]:
-    return {"system": project.model.system.name, "environment": deployment.environment,
-            "stack": deployment.name, "managed-by": "stacks"}
+    return {
+        "system": project.model.system.name,
+        "environment": deployment.environment,
+        "stack": deployment.name,
+        "managed-by": "stacks",
+    }
 
 
 def plan_aws(project: Project, deployment: Deployment) -> Plan:
@@ -1272,10 +2306,15 @@ def plan_aws(project: Project, deployment: Deployment) -> Plan:
     baseline(p, components)
     plan_components(p, components)
     plan = Plan(
-        stack=deployment.name, target="aws",
+        stack=deployment.name,
+        target="aws",
         providers={"aws": {"region": region, "default_tags": tags(project, deployment)}},
-        resources=tuple(p.resources), data=tuple(p.data), outputs=tuple(p.outputs),
-        components={c.id: c.kind for c in components}, tags=tags(project, deployment), aliases=dict(p.aliases),
+        resources=tuple(p.resources),
+        data=tuple(p.data),
+        outputs=tuple(p.outputs),
+        components={c.id: c.kind for c in components},
+        tags=tags(project, deployment),
+        aliases=dict(p.aliases),
     )
     check_plan(plan)
     return plan

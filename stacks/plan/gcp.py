@@ -77,9 +77,11 @@ API_BY_MODULE = {
     "storage": "storage.googleapis.com",
 }
 
-WAIVE_CMEK = ("encrypted at rest with Google-managed keys; a customer-managed key ring can never be deleted in "
-              "GCP, so a per-stack key would outlive every torn-down environment. Set one per organisation "
-              "policy if compliance requires CMEK")
+WAIVE_CMEK = (
+    "encrypted at rest with Google-managed keys; a customer-managed key ring can never be deleted in "
+    "GCP, so a per-stack key would outlive every torn-down environment. Set one per organisation "
+    "policy if compliance requires CMEK"
+)
 
 
 def api_of(type_: str) -> str | None:
@@ -131,8 +133,10 @@ class GcpPlanner(PlannerBase):
         return Ref(name, "id")
 
     def project_number(self) -> Ref:
-        return Ref(self.lookup("gcp:organizations/getProject:getProject", "gcp-project",
-                               {"project_id": self.gcp_project}), "number")
+        return Ref(
+            self.lookup("gcp:organizations/getProject:getProject", "gcp-project", {"project_id": self.gcp_project}),
+            "number",
+        )
 
     def member(self, account: str) -> Concat:
         """The IAM member of a service account created in this plan."""
@@ -146,13 +150,22 @@ class GcpPlanner(PlannerBase):
         if not apis:
             return
         first = next(i for i, r in enumerate(self.resources) if api_of(r.type))
-        services = [Resource("gcp:projects/service:Service", api_resource_name(api), {
-            "project": self.gcp_project,
-            "service": api,
-            # Other stacks of the same project use the same APIs: destroying this one must not turn them off.
-            "disable_on_destroy": False,
-            "disable_dependent_services": False,
-        }, None, group="project") for api in apis]
+        services = [
+            Resource(
+                "gcp:projects/service:Service",
+                api_resource_name(api),
+                {
+                    "project": self.gcp_project,
+                    "service": api,
+                    # Other stacks of the same project use the same APIs: destroying this one must not turn them off.
+                    "disable_on_destroy": False,
+                    "disable_dependent_services": False,
+                },
+                None,
+                group="project",
+            )
+            for api in apis
+        ]
         self.resources[first:first] = services
 
 
@@ -162,30 +175,52 @@ class GcpPlanner(PlannerBase):
 def _logs(p: GcpPlanner) -> None:
     """A log bucket with the environment's retention and a sink routing this stack's logs into it."""
     bucket_id = p.name().replace("-", "_")
-    p.add("gcp:logging/projectBucketConfig:ProjectBucketConfig", "gcp-log-bucket", {
-        "project": p.gcp_project, "location": "global", "bucket_id": bucket_id,
-        "retention_days": p.settings.log_retention_days,
-        "description": f"logs of {p.deployment.name}, kept {p.settings.log_retention_days} days",
-    }, group="project")
+    p.add(
+        "gcp:logging/projectBucketConfig:ProjectBucketConfig",
+        "gcp-log-bucket",
+        {
+            "project": p.gcp_project,
+            "location": "global",
+            "bucket_id": bucket_id,
+            "retention_days": p.settings.log_retention_days,
+            "description": f"logs of {p.deployment.name}, kept {p.settings.log_retention_days} days",
+        },
+        group="project",
+    )
     services = [p.name(c.id) for c in p.deployment.on("gcp") if c.kind in WORKLOAD_KINDS]
     if not services:
         return
     names = " OR ".join(f'"{s}"' for s in services)
-    p.add("gcp:logging/projectSink:ProjectSink", "gcp-log-sink", {
-        "project": p.gcp_project, "name": p.name(suffix="logs"),
-        "destination": concat("logging.googleapis.com/", Ref("gcp-log-bucket", "id")),
-        "filter": (f'resource.type=("cloud_run_revision" OR "cloud_run_job") AND '
-                   f'(resource.labels.service_name=({names}) OR resource.labels.job_name=({names}))'),
-        "unique_writer_identity": True,
-    }, group="project")
+    p.add(
+        "gcp:logging/projectSink:ProjectSink",
+        "gcp-log-sink",
+        {
+            "project": p.gcp_project,
+            "name": p.name(suffix="logs"),
+            "destination": concat("logging.googleapis.com/", Ref("gcp-log-bucket", "id")),
+            "filter": (
+                f'resource.type=("cloud_run_revision" OR "cloud_run_job") AND '
+                f"(resource.labels.service_name=({names}) OR resource.labels.job_name=({names}))"
+            ),
+            "unique_writer_identity": True,
+        },
+        group="project",
+    )
 
 
 def _alert_channel(p: GcpPlanner) -> None:
     if p.settings.alert_email:
-        p.add("gcp:monitoring/notificationChannel:NotificationChannel", "gcp-alert-email", {
-            "project": p.gcp_project, "display_name": f"{p.deployment.name} on-call",
-            "type": "email", "labels": {"email_address": p.settings.alert_email},
-        }, group="project")
+        p.add(
+            "gcp:monitoring/notificationChannel:NotificationChannel",
+            "gcp-alert-email",
+            {
+                "project": p.gcp_project,
+                "display_name": f"{p.deployment.name} on-call",
+                "type": "email",
+                "labels": {"email_address": p.settings.alert_email},
+            },
+            group="project",
+        )
         p.facts["channels"] = [Ref("gcp-alert-email", "name")]
     else:
         p.facts["channels"] = []
@@ -195,18 +230,33 @@ def _access_logs(p: GcpPlanner) -> None:
     """Where the buckets of this stack write their usage logs (kept as long as the environment's logs)."""
     if not any(c.kind in ("bucket", "warehouse") for c in p.deployment.on("gcp")):
         return
-    p.add("gcp:storage/bucket:Bucket", "gcp-access-logs", {
-        "name": p.name("logs"), "project": p.gcp_project, "location": p.region,
-        "uniform_bucket_level_access": True, "public_access_prevention": "enforced",
-        "force_destroy": not p.prod_like, "versioning": {"enabled": True},
-        "lifecycle_rules": _lifecycle(max(p.settings.log_retention_days, 30)),
-    }, group="region", waivers={
-        "CKV_GCP_62": "this is the access-log bucket: logging it into itself would loop"})
-    p.add("gcp:storage/bucketIAMMember:BucketIAMMember", "gcp-access-logs-writer", {
-        # Cloud Storage writes usage logs as this Google group; it gets write on this bucket only.
-        "bucket": Ref("gcp-access-logs", "name"), "role": "roles/storage.objectCreator",
-        "member": "group:cloud-storage-analytics@google.com",
-    }, group="region")
+    p.add(
+        "gcp:storage/bucket:Bucket",
+        "gcp-access-logs",
+        {
+            "name": p.name("logs"),
+            "project": p.gcp_project,
+            "location": p.region,
+            "uniform_bucket_level_access": True,
+            "public_access_prevention": "enforced",
+            "force_destroy": not p.prod_like,
+            "versioning": {"enabled": True},
+            "lifecycle_rules": _lifecycle(max(p.settings.log_retention_days, 30)),
+        },
+        group="region",
+        waivers={"CKV_GCP_62": "this is the access-log bucket: logging it into itself would loop"},
+    )
+    p.add(
+        "gcp:storage/bucketIAMMember:BucketIAMMember",
+        "gcp-access-logs-writer",
+        {
+            # Cloud Storage writes usage logs as this Google group; it gets write on this bucket only.
+            "bucket": Ref("gcp-access-logs", "name"),
+            "role": "roles/storage.objectCreator",
+            "member": "group:cloud-storage-analytics@google.com",
+        },
+        group="region",
+    )
     p.facts["access_logs"] = "gcp-access-logs"
 
 
@@ -214,18 +264,30 @@ def _registry(p: GcpPlanner) -> None:
     builds = [c for c in p.deployment.on("gcp") if c.kind in WORKLOAD_KINDS and not c.component.image]
     if not builds:
         return
-    p.add("gcp:artifactregistry/repository:Repository", "gcp-repository", {
-        "project": p.gcp_project, "location": p.region, "repository_id": p.name(), "format": "DOCKER",
-        "description": f"images of {p.deployment.name}",
-        "docker_config": {"immutable_tags": True},
-        "cleanup_policy_dry_run": False,
-        "cleanup_policies": [
-            {"id": "keep-recent", "action": "KEEP", "most_recent_versions": {"keep_count": 30}},
-            {"id": "delete-untagged", "action": "DELETE",
-             "condition": {"tag_state": "UNTAGGED", "older_than": "604800s"}},
-            {"id": "delete-old", "action": "DELETE", "condition": {"tag_state": "ANY", "older_than": "7776000s"}},
-        ],
-    }, group="region", waivers={"CKV_GCP_84": WAIVE_CMEK})
+    p.add(
+        "gcp:artifactregistry/repository:Repository",
+        "gcp-repository",
+        {
+            "project": p.gcp_project,
+            "location": p.region,
+            "repository_id": p.name(),
+            "format": "DOCKER",
+            "description": f"images of {p.deployment.name}",
+            "docker_config": {"immutable_tags": True},
+            "cleanup_policy_dry_run": False,
+            "cleanup_policies": [
+                {"id": "keep-recent", "action": "KEEP", "most_recent_versions": {"keep_count": 30}},
+                {
+                    "id": "delete-untagged",
+                    "action": "DELETE",
+                    "condition": {"tag_state": "UNTAGGED", "older_than": "604800s"},
+                },
+                {"id": "delete-old", "action": "DELETE", "condition": {"tag_state": "ANY", "older_than": "7776000s"}},
+            ],
+        },
+        group="region",
+        waivers={"CKV_GCP_84": WAIVE_CMEK},
+    )
     p.facts["registry"] = f"{p.region}-docker.pkg.dev/{p.gcp_project}/{p.name()}"
     p.output("repository", p.facts["registry"], "Artifact Registry repository")
 
@@ -242,8 +304,10 @@ def baseline(p: GcpPlanner) -> None:
 
 def _lifecycle(expire_days: int | None, noncurrent_days: int = 90) -> list[dict]:
     rules: list[dict] = [
-        {"action": {"type": "Delete"}, "condition": {"days_since_noncurrent_time": noncurrent_days,
-                                                      "with_state": "ARCHIVED"}},
+        {
+            "action": {"type": "Delete"},
+            "condition": {"days_since_noncurrent_time": noncurrent_days, "with_state": "ARCHIVED"},
+        },
         {"action": {"type": "AbortIncompleteMultipartUpload"}, "condition": {"age": 7}},
     ]
     if expire_days:
@@ -254,11 +318,15 @@ def _lifecycle(expire_days: int | None, noncurrent_days: int = 90) -> list[dict]
 def build_bucket(p: GcpPlanner, comp: DeployedComponent) -> None:
     model = comp.component
     if model.public:  # type: ignore[attr-defined]
-        raise StacksError(f"{comp.id}: public buckets are not deployed on GCP",
-                          hint="serve public files through the service; set public: false")
+        raise StacksError(
+            f"{comp.id}: public buckets are not deployed on GCP",
+            hint="serve public files through the service; set public: false",
+        )
     logical = f"{comp.id}-bucket"
     inputs: dict[str, Any] = {
-        "name": p.name(comp.id), "project": p.gcp_project, "location": p.region,
+        "name": p.name(comp.id),
+        "project": p.gcp_project,
+        "location": p.region,
         "uniform_bucket_level_access": True,
         "public_access_prevention": "enforced",
         "versioning": {"enabled": model.versioning},  # type: ignore[attr-defined]
@@ -271,8 +339,7 @@ def build_bucket(p: GcpPlanner, comp: DeployedComponent) -> None:
     waivers = {}
     if not model.versioning:  # type: ignore[attr-defined]
         waivers["CKV_GCP_78"] = f"components.{comp.id}.versioning is false in stacks.yaml"
-    p.add("gcp:storage/bucket:Bucket", logical, inputs, comp.id, group="region", protect=p.prod_like,
-          waivers=waivers)
+    p.add("gcp:storage/bucket:Bucket", logical, inputs, comp.id, group="region", protect=p.prod_like, waivers=waivers)
     p.facts.setdefault("buckets", {})[comp.id] = logical
     p.output(f"{comp.id.replace('-', '_')}_bucket", Ref(logical, "name"), f"GCS bucket of {comp.id}")
 
@@ -291,30 +358,61 @@ def build_warehouse(p: GcpPlanner, comp: DeployedComponent) -> None:
     if lake is None:
         lake = p.facts.get("lake_mirrors", {}).get(model.lake)  # type: ignore[attr-defined]
     if lake is None:
-        raise StacksError(f"{p.deployment.name}: warehouse '{cid}' on GCP needs its lake bucket in the same stack",
-                          hint=f"set components.{cid}.lake to a bucket this stack deploys")
+        raise StacksError(
+            f"{p.deployment.name}: warehouse '{cid}' on GCP needs its lake bucket in the same stack",
+            hint=f"set components.{cid}.lake to a bucket this stack deploys",
+        )
     dataset = f"{cid}-dataset"
     dataset_id = sql_identifier(p.name(cid))
-    p.add("gcp:bigquery/dataset:Dataset", dataset, {
-        "project": p.gcp_project, "dataset_id": dataset_id, "location": p.region,
-        "friendly_name": model.label or cid,  # type: ignore[attr-defined]
-        "description": model.description,  # type: ignore[attr-defined]
-        "delete_contents_on_destroy": not p.prod_like,
-        "max_time_travel_hours": "168",
-    }, cid, group="region", protect=p.prod_like, waivers={"CKV_GCP_81": WAIVE_CMEK})
+    p.add(
+        "gcp:bigquery/dataset:Dataset",
+        dataset,
+        {
+            "project": p.gcp_project,
+            "dataset_id": dataset_id,
+            "location": p.region,
+            "friendly_name": model.label or cid,  # type: ignore[attr-defined]
+            "description": model.description,  # type: ignore[attr-defined]
+            "delete_contents_on_destroy": not p.prod_like,
+            "max_time_travel_hours": "168",
+        },
+        cid,
+        group="region",
+        protect=p.prod_like,
+        waivers={"CKV_GCP_81": WAIVE_CMEK},
+    )
     connection = f"{cid}-connection"
-    p.add("gcp:bigquery/connection:Connection", connection, {
-        "project": p.gcp_project, "location": p.region, "connection_id": p.name(cid, "lake"),
-        "friendly_name": f"{cid}: the lake's Parquet",
-        "description": "BigLake: BigQuery reads the lake with this connection's identity, not the caller's",
-        "cloud_resource": {},
-    }, cid, group="region")
-    p.add("gcp:storage/bucketIAMMember:BucketIAMMember", f"{cid}-connection-reads-lake", {
-        "bucket": Ref(lake, "name"), "role": "roles/storage.objectViewer",
-        "member": concat("serviceAccount:", Ref(connection, "cloud_resource.service_account_id")),
-    }, cid, group="region")
-    p.facts.setdefault("warehouses", {})[cid] = {"dataset": dataset, "dataset_id": dataset_id, "lake": lake,
-                                                 "connection": connection}
+    p.add(
+        "gcp:bigquery/connection:Connection",
+        connection,
+        {
+            "project": p.gcp_project,
+            "location": p.region,
+            "connection_id": p.name(cid, "lake"),
+            "friendly_name": f"{cid}: the lake's Parquet",
+            "description": "BigLake: BigQuery reads the lake with this connection's identity, not the caller's",
+            "cloud_resource": {},
+        },
+        cid,
+        group="region",
+    )
+    p.add(
+        "gcp:storage/bucketIAMMember:BucketIAMMember",
+        f"{cid}-connection-reads-lake",
+        {
+            "bucket": Ref(lake, "name"),
+            "role": "roles/storage.objectViewer",
+            "member": concat("serviceAccount:", Ref(connection, "cloud_resource.service_account_id")),
+        },
+        cid,
+        group="region",
+    )
+    p.facts.setdefault("warehouses", {})[cid] = {
+        "dataset": dataset,
+        "dataset_id": dataset_id,
+        "lake": lake,
+        "connection": connection,
+    }
     first = not any(o.name in ("workgroup", "dataset") for o in p.outputs)  # else named after the warehouse
     p.output("dataset" if first else f"{cid.replace('-', '_')}_dataset", Ref(dataset, "dataset_id"), "BigQuery dataset")
 
@@ -323,19 +421,44 @@ def build_queue(p: GcpPlanner, comp: DeployedComponent) -> None:
     model = comp.component
     cid = comp.id
     retention = f"{model.retention_hours * 3600}s"  # type: ignore[attr-defined]
-    p.add("gcp:pubsub/topic:Topic", f"{cid}-dlq", {
-        "project": p.gcp_project, "name": p.name(cid, "dlq"), "message_retention_duration": "604800s",
-    }, cid, group="region")
-    p.add("gcp:pubsub/topic:Topic", f"{cid}-topic", {
-        "project": p.gcp_project, "name": p.name(cid), "message_retention_duration": retention,
-    }, cid, group="region")
-    p.add("gcp:pubsub/subscription:Subscription", f"{cid}-subscription", {
-        "project": p.gcp_project, "name": p.name(cid), "topic": Ref(f"{cid}-topic", "id"),
-        "ack_deadline_seconds": 60, "message_retention_duration": retention,
-        "enable_message_ordering": model.fifo,  # type: ignore[attr-defined]
-        "dead_letter_policy": {"dead_letter_topic": Ref(f"{cid}-dlq", "id"), "max_delivery_attempts": 5},
-        "expiration_policy": {"ttl": ""},
-    }, cid, group="region")
+    p.add(
+        "gcp:pubsub/topic:Topic",
+        f"{cid}-dlq",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "dlq"),
+            "message_retention_duration": "604800s",
+        },
+        cid,
+        group="region",
+    )
+    p.add(
+        "gcp:pubsub/topic:Topic",
+        f"{cid}-topic",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid),
+            "message_retention_duration": retention,
+        },
+        cid,
+        group="region",
+    )
+    p.add(
+        "gcp:pubsub/subscription:Subscription",
+        f"{cid}-subscription",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid),
+            "topic": Ref(f"{cid}-topic", "id"),
+            "ack_deadline_seconds": 60,
+            "message_retention_duration": retention,
+            "enable_message_ordering": model.fifo,  # type: ignore[attr-defined]
+            "dead_letter_policy": {"dead_letter_topic": Ref(f"{cid}-dlq", "id"), "max_delivery_attempts": 5},
+            "expiration_policy": {"ttl": ""},
+        },
+        cid,
+        group="region",
+    )
     p.facts.setdefault("queues", {})[cid] = cid
 
 
@@ -382,50 +505,100 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
             continue
         if ingests(p.project, cid, wid, lake_ids):
             # The ingest job registers the tables it publishes: dataEditor on this dataset only, never project.
-            p.add("gcp:bigquery/datasetIamMember:DatasetIamMember", f"{cid}-edits-{wid}", {
-                "project": p.gcp_project, "dataset_id": Ref(wh["dataset"], "dataset_id"),
-                "role": "roles/bigquery.dataEditor", "member": member,
-            }, cid, group="region")
+            p.add(
+                "gcp:bigquery/datasetIamMember:DatasetIamMember",
+                f"{cid}-edits-{wid}",
+                {
+                    "project": p.gcp_project,
+                    "dataset_id": Ref(wh["dataset"], "dataset_id"),
+                    "role": "roles/bigquery.dataEditor",
+                    "member": member,
+                },
+                cid,
+                group="region",
+            )
             env.update(_delegates(p, cid, wid, account))
         else:
-            p.add("gcp:bigquery/datasetIamMember:DatasetIamMember", f"{cid}-reads-{wid}", {
-                "project": p.gcp_project, "dataset_id": Ref(wh["dataset"], "dataset_id"),
-                "role": "roles/bigquery.dataViewer", "member": member,
-            }, cid, group="region")
+            p.add(
+                "gcp:bigquery/datasetIamMember:DatasetIamMember",
+                f"{cid}-reads-{wid}",
+                {
+                    "project": p.gcp_project,
+                    "dataset_id": Ref(wh["dataset"], "dataset_id"),
+                    "role": "roles/bigquery.dataViewer",
+                    "member": member,
+                },
+                cid,
+                group="region",
+            )
         if not p.facts.setdefault("job_users", set()) & {account}:
             p.facts["job_users"].add(account)
-            p.add("gcp:projects/iAMMember:IAMMember", f"{cid}-bigquery-jobs", {
-                # Running a query is a project permission: jobUser creates jobs, it reads no data.
-                "project": p.gcp_project, "role": "roles/bigquery.jobUser", "member": member,
-            }, cid, group="project")
+            p.add(
+                "gcp:projects/iAMMember:IAMMember",
+                f"{cid}-bigquery-jobs",
+                {
+                    # Running a query is a project permission: jobUser creates jobs, it reads no data.
+                    "project": p.gcp_project,
+                    "role": "roles/bigquery.jobUser",
+                    "member": member,
+                },
+                cid,
+                group="project",
+            )
         if lake_access:
             bucket_grants[wh["lake"]] = "lake"
-        env.update({
-            "STACKS_APP_ENGINE": "bigquery",  # the app's engine setting: queries run on this dataset
-            "STACKS_APP_BIGQUERY_PROJECT": p.gcp_project,
-            "STACKS_APP_BIGQUERY_DATASET": Ref(wh["dataset"], "dataset_id"),
-            "STACKS_APP_BIGQUERY_LOCATION": p.region,
-            "STACKS_APP_LAKE_URI": concat("gs://", Ref(wh["lake"], "name"), "/tables/"),
-        })
+        env.update(
+            {
+                "STACKS_APP_ENGINE": "bigquery",  # the app's engine setting: queries run on this dataset
+                "STACKS_APP_BIGQUERY_PROJECT": p.gcp_project,
+                "STACKS_APP_BIGQUERY_DATASET": Ref(wh["dataset"], "dataset_id"),
+                "STACKS_APP_BIGQUERY_LOCATION": p.region,
+                "STACKS_APP_LAKE_URI": concat("gs://", Ref(wh["lake"], "name"), "/tables/"),
+            }
+        )
     for bid, logical in sorted(buckets.items()):
         if bid in near:
             bucket_grants.setdefault(logical, bid)
             env[f"STACKS_APP_{bid.upper().replace('-', '_')}_BUCKET"] = Ref(logical, "name")
     for logical in sorted(bucket_grants):
-        p.add("gcp:storage/bucketIAMMember:BucketIAMMember", f"{cid}-uses-{logical.removesuffix('-bucket')}", {
-            # objectUser: read, write and list objects; no bucket settings, no IAM.
-            "bucket": Ref(logical, "name"), "role": "roles/storage.objectUser", "member": member,
-        }, cid, group="region")
+        p.add(
+            "gcp:storage/bucketIAMMember:BucketIAMMember",
+            f"{cid}-uses-{logical.removesuffix('-bucket')}",
+            {
+                # objectUser: read, write and list objects; no bucket settings, no IAM.
+                "bucket": Ref(logical, "name"),
+                "role": "roles/storage.objectUser",
+                "member": member,
+            },
+            cid,
+            group="region",
+        )
     for qid in sorted(p.facts.get("queues", {})):
         if qid in near:
-            p.add("gcp:pubsub/topicIAMMember:TopicIAMMember", f"{cid}-publishes-{qid}", {
-                "project": p.gcp_project, "topic": Ref(f"{qid}-topic", "name"),
-                "role": "roles/pubsub.publisher", "member": member,
-            }, cid, group="region")
-            p.add("gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember", f"{cid}-consumes-{qid}", {
-                "project": p.gcp_project, "subscription": Ref(f"{qid}-subscription", "name"),
-                "role": "roles/pubsub.subscriber", "member": member,
-            }, cid, group="region")
+            p.add(
+                "gcp:pubsub/topicIAMMember:TopicIAMMember",
+                f"{cid}-publishes-{qid}",
+                {
+                    "project": p.gcp_project,
+                    "topic": Ref(f"{qid}-topic", "name"),
+                    "role": "roles/pubsub.publisher",
+                    "member": member,
+                },
+                cid,
+                group="region",
+            )
+            p.add(
+                "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember",
+                f"{cid}-consumes-{qid}",
+                {
+                    "project": p.gcp_project,
+                    "subscription": Ref(f"{qid}-subscription", "name"),
+                    "role": "roles/pubsub.subscriber",
+                    "member": member,
+                },
+                cid,
+                group="region",
+            )
             env[f"STACKS_APP_{qid.upper().replace('-', '_')}_TOPIC"] = Ref(f"{qid}-topic", "id")
             env[f"STACKS_APP_{qid.upper().replace('-', '_')}_SUBSCRIPTION"] = Ref(f"{qid}-subscription", "id")
     return env
@@ -443,18 +616,33 @@ def _delegates(p: GcpPlanner, cid: str, wid: str, account: str) -> dict[str, Any
     connection = p.facts["warehouses"][wid]["connection"]
     role = f"{wid}-delegate-role"
     if not any(r.name == role for r in p.resources):
-        p.add("gcp:projects/iAMCustomRole:IAMCustomRole", role, {
-            "project": p.gcp_project, "role_id": sql_identifier(p.name(wid, "delegate")),
-            "title": f"{p.deployment.name}: create BigLake tables on {wid}'s connection",
-            "description": "bigquery.connections.delegate only: name the connection in a table definition",
-            "permissions": ["bigquery.connections.delegate"],
-            "stage": "GA",
-        }, wid, group="project")
-    p.add("gcp:bigquery/connectionIamMember:ConnectionIamMember", f"{cid}-delegates-{wid}", {
-        "project": p.gcp_project, "location": p.region,
-        "connection_id": Ref(connection, "connection_id"),
-        "role": Ref(role, "name"), "member": p.member(account),
-    }, cid, group="region")
+        p.add(
+            "gcp:projects/iAMCustomRole:IAMCustomRole",
+            role,
+            {
+                "project": p.gcp_project,
+                "role_id": sql_identifier(p.name(wid, "delegate")),
+                "title": f"{p.deployment.name}: create BigLake tables on {wid}'s connection",
+                "description": "bigquery.connections.delegate only: name the connection in a table definition",
+                "permissions": ["bigquery.connections.delegate"],
+                "stage": "GA",
+            },
+            wid,
+            group="project",
+        )
+    p.add(
+        "gcp:bigquery/connectionIamMember:ConnectionIamMember",
+        f"{cid}-delegates-{wid}",
+        {
+            "project": p.gcp_project,
+            "location": p.region,
+            "connection_id": Ref(connection, "connection_id"),
+            "role": Ref(role, "name"),
+            "member": p.member(account),
+        },
+        cid,
+        group="region",
+    )
     return {"STACKS_APP_BIGQUERY_CONNECTION": Ref(connection, "name")}
 
 
@@ -466,45 +654,84 @@ def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
     """Service account, image, grants, secrets and the container spec every Cloud Run workload has."""
     cid, model = comp.id, comp.component
     account = f"{cid}-account"
-    p.add("gcp:serviceaccount/account:Account", account, {
-        "project": p.gcp_project, "account_id": p.account_id(cid),
-        "display_name": f"{cid} ({p.deployment.name})",
-        "description": f"runs {cid}: holds only the roles its connections in stacks.yaml need",
-    }, cid, group="project")
+    p.add(
+        "gcp:serviceaccount/account:Account",
+        account,
+        {
+            "project": p.gcp_project,
+            "account_id": p.account_id(cid),
+            "display_name": f"{cid} ({p.deployment.name})",
+            "description": f"runs {cid}: holds only the roles its connections in stacks.yaml need",
+        },
+        cid,
+        group="project",
+    )
     if model.image:  # type: ignore[attr-defined]
         image: Any = model.image  # type: ignore[attr-defined]
     else:
         build = model.build  # type: ignore[attr-defined]
         if build is None:
-            raise StacksError(f"{cid}: a {comp.kind} on GCP needs 'build' or 'image'",
-                              hint=f"add build: {{context: .}} or image: <reference> to components.{cid}")
+            raise StacksError(
+                f"{cid}: a {comp.kind} on GCP needs 'build' or 'image'",
+                hint=f"add build: {{context: .}} or image: <reference> to components.{cid}",
+            )
         client = p.lookup("gcp:organizations/getClientConfig:getClientConfig", "gcp-client", engines=("pulumi",))
         tag = Var("image_tag", "tag of the image built from the build context (default: a hash of its files)")
-        p.add("docker-build:index:Image", f"{cid}-image", {
-            "tags": [concat(p.facts["registry"], f"/{cid}:", tag)],
-            "context": {"location": build.context},
-            "dockerfile": {"location": f"{build.context.rstrip('/')}/{build.dockerfile}"},
-            **({"target": build.target} if build.target else {}),
-            "platforms": ["linux/amd64"],
-            "push": True,
-            "registries": [{"address": f"{p.region}-docker.pkg.dev", "username": "oauth2accesstoken",
-                            "password": Ref(client, "access_token")}],
-        }, cid, group="region", engines=("pulumi",), replaces_var=f"{cid.replace('-', '_')}_image",
-            depends_on=("gcp-repository",))
+        p.add(
+            "docker-build:index:Image",
+            f"{cid}-image",
+            {
+                "tags": [concat(p.facts["registry"], f"/{cid}:", tag)],
+                "context": {"location": build.context},
+                "dockerfile": {"location": f"{build.context.rstrip('/')}/{build.dockerfile}"},
+                **({"target": build.target} if build.target else {}),
+                "platforms": ["linux/amd64"],
+                "push": True,
+                "registries": [
+                    {
+                        "address": f"{p.region}-docker.pkg.dev",
+                        "username": "oauth2accesstoken",
+                        "password": Ref(client, "access_token"),
+                    }
+                ],
+            },
+            cid,
+            group="region",
+            engines=("pulumi",),
+            replaces_var=f"{cid.replace('-', '_')}_image",
+            depends_on=("gcp-repository",),
+        )
         # Terraform cannot build images: there the image reference is the variable named here.
         image = Ref(f"{cid}-image", "ref")
     env = {**comp.env, **_grants(p, cid, account), "GOOGLE_CLOUD_PROJECT": p.gcp_project}
     envs: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(env.items())]
     for var, secret in sorted(model.secrets.items()):  # type: ignore[attr-defined]
         secret_id = secret_manager_id(secret)
-        p.add("gcp:secretmanager/secretIamMember:SecretIamMember", f"{cid}-reads-secret-{secret_id}", {
-            # The secret is created outside the stack (its value never passes through stacks.yaml or state).
-            "project": p.gcp_project, "secret_id": f"projects/{p.gcp_project}/secrets/{secret_id}",
-            "role": "roles/secretmanager.secretAccessor", "member": p.member(account),
-        }, cid, group="project")
+        p.add(
+            "gcp:secretmanager/secretIamMember:SecretIamMember",
+            f"{cid}-reads-secret-{secret_id}",
+            {
+                # The secret is created outside the stack (its value never passes through stacks.yaml or state).
+                "project": p.gcp_project,
+                "secret_id": f"projects/{p.gcp_project}/secrets/{secret_id}",
+                "role": "roles/secretmanager.secretAccessor",
+                "member": p.member(account),
+            },
+            cid,
+            group="project",
+        )
         # Referring to the grant orders the service after it (and keeps a literal out of the secret field).
-        envs.append({"name": var, "value_source": {"secret_key_ref": {
-            "secret": Ref(f"{cid}-reads-secret-{secret_id}", "secret_id"), "version": "latest"}}})
+        envs.append(
+            {
+                "name": var,
+                "value_source": {
+                    "secret_key_ref": {
+                        "secret": Ref(f"{cid}-reads-secret-{secret_id}", "secret_id"),
+                        "version": "latest",
+                    }
+                },
+            }
+        )
     envs.sort(key=lambda e: e["name"])
     res = comp.resources
     container: dict[str, Any] = {
@@ -521,8 +748,7 @@ def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
         volumes.append({"name": "data", "empty_dir": {"medium": "MEMORY", "size_limit": f"{res.memory // 4}Mi"}})
         container["volume_mounts"] = [{"name": "data", "mount_path": data_dir}]
     secret_waits = tuple(r.name for r in p.resources if r.name.startswith(f"{cid}-reads-secret-"))
-    return {"account": account, "container": container, "volumes": volumes, "image": image,
-            "waits": secret_waits}
+    return {"account": account, "container": container, "volumes": volumes, "image": image, "waits": secret_waits}
 
 
 def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
@@ -538,16 +764,33 @@ def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
         health = model.health  # type: ignore[attr-defined]
         ready = getattr(model, "ready", None) or health
         container["ports"] = {"container_port": port, "name": "http1"}
-        container["startup_probe"] = {"http_get": {"path": ready, "port": port}, "initial_delay_seconds": 0,
-                                      "period_seconds": 5, "timeout_seconds": 3, "failure_threshold": 24}
-        container["liveness_probe"] = {"http_get": {"path": health, "port": port}, "period_seconds": 15,
-                                       "timeout_seconds": 5, "failure_threshold": 3}
-    container["resources"] = {**container["resources"],
-                              # Request-based billing when it may scale to zero; workers always have CPU.
-                              "cpu_idle": scale.min == 0 and not worker, "startup_cpu_boost": True}
+        container["startup_probe"] = {
+            "http_get": {"path": ready, "port": port},
+            "initial_delay_seconds": 0,
+            "period_seconds": 5,
+            "timeout_seconds": 3,
+            "failure_threshold": 24,
+        }
+        container["liveness_probe"] = {
+            "http_get": {"path": health, "port": port},
+            "period_seconds": 15,
+            "timeout_seconds": 5,
+            "failure_threshold": 3,
+        }
+    container["resources"] = {
+        **container["resources"],
+        # Request-based billing when it may scale to zero; workers always have CPU.
+        "cpu_idle": scale.min == 0 and not worker,
+        "startup_cpu_boost": True,
+    }
     lb = public and bool(p.settings.domain) and bool(port)
-    ingress = ("INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" if lb
-               else "INGRESS_TRAFFIC_ALL" if public else "INGRESS_TRAFFIC_INTERNAL_ONLY")
+    ingress = (
+        "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+        if lb
+        else "INGRESS_TRAFFIC_ALL"
+        if public
+        else "INGRESS_TRAFFIC_INTERNAL_ONLY"
+    )
     service = f"{cid}-service"
     name = p.name(cid)
     template: dict[str, Any] = {
@@ -560,23 +803,42 @@ def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
     }
     if w["volumes"]:
         template["volumes"] = w["volumes"]
-    p.add("gcp:cloudrunv2/service:Service", service, {
-        "project": p.gcp_project, "location": p.region, "name": name,
-        "description": getattr(model, "description", ""),
-        "ingress": ingress,
-        "launch_stage": "GA",
-        "deletion_protection": p.prod_like,
-        "template": template,
-        "traffics": [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}],
-    }, cid, group="region", depends_on=w["waits"])
+    p.add(
+        "gcp:cloudrunv2/service:Service",
+        service,
+        {
+            "project": p.gcp_project,
+            "location": p.region,
+            "name": name,
+            "description": getattr(model, "description", ""),
+            "ingress": ingress,
+            "launch_stage": "GA",
+            "deletion_protection": p.prod_like,
+            "template": template,
+            "traffics": [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}],
+        },
+        cid,
+        group="region",
+        depends_on=w["waits"],
+    )
     if public:
-        p.add("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", f"{cid}-public-invoker", {
-            "project": p.gcp_project, "location": p.region, "name": Ref(service, "name"),
-            "role": "roles/run.invoker", "member": "allUsers",
-        }, cid, group="region", waivers={
-            "public-invoker": f"components.{cid}.public is true in stacks.yaml: anyone may call it"
-                              + (" (through the load balancer and Cloud Armor only: ingress is internal-and-LB)"
-                                 if lb else "")})
+        p.add(
+            "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+            f"{cid}-public-invoker",
+            {
+                "project": p.gcp_project,
+                "location": p.region,
+                "name": Ref(service, "name"),
+                "role": "roles/run.invoker",
+                "member": "allUsers",
+            },
+            cid,
+            group="region",
+            waivers={
+                "public-invoker": f"components.{cid}.public is true in stacks.yaml: anyone may call it"
+                + (" (through the load balancer and Cloud Armor only: ingress is internal-and-LB)" if lb else "")
+            },
+        )
     p.later.append(lambda: _invokers(p, cid, service))
     p.output(f"{cid.replace('-', '_')}_service_name", Ref(service, "name"), f"Cloud Run service of {cid}")
     run_host = concat(name, "-", p.project_number(), f".{p.region}.run.app")
@@ -596,52 +858,109 @@ def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
 def _invokers(p: GcpPlanner, cid: str, service: str) -> None:
     """Let the workloads that call ``cid`` invoke it (deferred: a caller may be built after ``cid``)."""
     for caller in sorted(_callers(p, cid)):
-        p.add("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", f"{cid}-invoked-by-{caller}", {
-            "project": p.gcp_project, "location": p.region, "name": Ref(service, "name"),
-            "role": "roles/run.invoker", "member": p.member(f"{caller}-account"),
-        }, cid, group="region")
+        p.add(
+            "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+            f"{cid}-invoked-by-{caller}",
+            {
+                "project": p.gcp_project,
+                "location": p.region,
+                "name": Ref(service, "name"),
+                "role": "roles/run.invoker",
+                "member": p.member(f"{caller}-account"),
+            },
+            cid,
+            group="region",
+        )
 
 
 def _callers(p: GcpPlanner, cid: str) -> set[str]:
     """Workloads on GCP in this stack that call ``cid`` (request connections)."""
     here = {c.id for c in p.deployment.on("gcp") if c.kind in WORKLOAD_KINDS}
-    return {c.from_ for c in p.project.model.connections
-            if c.to == cid and c.flow == "request" and c.from_ in here and c.from_ != cid}
+    return {
+        c.from_
+        for c in p.project.model.connections
+        if c.to == cid and c.flow == "request" and c.from_ in here and c.from_ != cid
+    }
 
 
 def _load_balancer(p: GcpPlanner, comp: DeployedComponent, service: str) -> None:
     """Global external HTTPS load balancer: serverless NEG, managed certificate, Cloud Armor, CDN, DNS."""
     cid = comp.id
     s = p.settings
-    p.add("gcp:compute/globalAddress:GlobalAddress", f"{cid}-address", {
-        "project": p.gcp_project, "name": p.name(cid, "ip"), "ip_version": "IPV4",
-    }, cid, group="edge")
-    p.add("gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup", f"{cid}-neg", {
-        "project": p.gcp_project, "name": p.name(cid, "neg"), "region": p.region,
-        "network_endpoint_type": "SERVERLESS", "cloud_run": {"service": Ref(service, "name")},
-    }, cid, group="region")
+    p.add(
+        "gcp:compute/globalAddress:GlobalAddress",
+        f"{cid}-address",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "ip"),
+            "ip_version": "IPV4",
+        },
+        cid,
+        group="edge",
+    )
+    p.add(
+        "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
+        f"{cid}-neg",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "neg"),
+            "region": p.region,
+            "network_endpoint_type": "SERVERLESS",
+            "cloud_run": {"service": Ref(service, "name")},
+        },
+        cid,
+        group="region",
+    )
     rules: list[dict[str, Any]] = [
-        {"priority": 1000 + i, "action": "deny(403)", "description": f"OWASP: {waf}",
-         "match": {"expr": {"expression": f"evaluatePreconfiguredWaf('{waf}', {{'sensitivity': 1}})"}}}
+        {
+            "priority": 1000 + i,
+            "action": "deny(403)",
+            "description": f"OWASP: {waf}",
+            "match": {"expr": {"expression": f"evaluatePreconfiguredWaf('{waf}', {{'sensitivity': 1}})"}},
+        }
         for i, waf in enumerate(CLOUD_ARMOR_WAF)
     ]
-    rules.append({
-        "priority": 2000, "action": "throttle", "description": "at most 600 requests a minute per client IP",
-        "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}},
-        "rate_limit_options": {"conform_action": "allow", "exceed_action": "deny(429)", "enforce_on_key": "IP",
-                               "rate_limit_threshold": {"count": 600, "interval_sec": 60}},
-    })
-    rules.append({"priority": 2147483647, "action": "allow", "description": "everything else",
-                  "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}}})
-    p.add("gcp:compute/securityPolicy:SecurityPolicy", f"{cid}-armor", {
-        "project": p.gcp_project, "name": p.name(cid, "armor"), "type": "CLOUD_ARMOR",
-        "description": f"{cid}: OWASP rules, log4j (cve-canary) and per-IP rate limiting",
-        "adaptive_protection_config": {"layer7_ddos_defense_config": {"enable": True}},
-        "rules": rules,
-    }, cid, group="edge")
+    rules.append(
+        {
+            "priority": 2000,
+            "action": "throttle",
+            "description": "at most 600 requests a minute per client IP",
+            "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}},
+            "rate_limit_options": {
+                "conform_action": "allow",
+                "exceed_action": "deny(429)",
+                "enforce_on_key": "IP",
+                "rate_limit_threshold": {"count": 600, "interval_sec": 60},
+            },
+        }
+    )
+    rules.append(
+        {
+            "priority": 2147483647,
+            "action": "allow",
+            "description": "everything else",
+            "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}},
+        }
+    )
+    p.add(
+        "gcp:compute/securityPolicy:SecurityPolicy",
+        f"{cid}-armor",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "armor"),
+            "type": "CLOUD_ARMOR",
+            "description": f"{cid}: OWASP rules, log4j (cve-canary) and per-IP rate limiting",
+            "adaptive_protection_config": {"layer7_ddos_defense_config": {"enable": True}},
+            "rules": rules,
+        },
+        cid,
+        group="edge",
+    )
     backend: dict[str, Any] = {
-        "project": p.gcp_project, "name": p.name(cid, "backend"),
-        "load_balancing_scheme": "EXTERNAL_MANAGED", "protocol": "HTTPS",
+        "project": p.gcp_project,
+        "name": p.name(cid, "backend"),
+        "load_balancing_scheme": "EXTERNAL_MANAGED",
+        "protocol": "HTTPS",
         "backends": [{"group": Ref(f"{cid}-neg", "id")}],
         "security_policy": Ref(f"{cid}-armor", "id"),
         "log_config": {"enable": True, "sample_rate": 1.0},
@@ -649,107 +968,257 @@ def _load_balancer(p: GcpPlanner, comp: DeployedComponent, service: str) -> None
     }
     if s.cdn:
         # Only responses the app marks cacheable (Cache-Control: public) are cached; API answers are not.
-        backend["cdn_policy"] = {"cache_mode": "USE_ORIGIN_HEADERS", "serve_while_stale": 86400,
-                                 "negative_caching": False, "request_coalescing": True,
-                                 "cache_key_policy": {"include_host": True, "include_protocol": True,
-                                                      "include_query_string": True}}
+        backend["cdn_policy"] = {
+            "cache_mode": "USE_ORIGIN_HEADERS",
+            "serve_while_stale": 86400,
+            "negative_caching": False,
+            "request_coalescing": True,
+            "cache_key_policy": {"include_host": True, "include_protocol": True, "include_query_string": True},
+        }
     p.add("gcp:compute/backendService:BackendService", f"{cid}-backend", backend, cid, group="edge")
-    p.add("gcp:compute/managedSslCertificate:ManagedSslCertificate", f"{cid}-certificate", {
-        "project": p.gcp_project, "name": p.name(cid, "cert"), "managed": {"domains": [s.domain]},
-    }, cid, group="edge")
-    p.add("gcp:compute/sSLPolicy:SSLPolicy", f"{cid}-tls", {
-        "project": p.gcp_project, "name": p.name(cid, "tls"), "profile": TLS_PROFILE, "min_tls_version": "TLS_1_2",
-    }, cid, group="edge")
-    p.add("gcp:compute/uRLMap:URLMap", f"{cid}-urls", {
-        "project": p.gcp_project, "name": p.name(cid, "urls"), "default_service": Ref(f"{cid}-backend", "id"),
-    }, cid, group="edge")
-    p.add("gcp:compute/targetHttpsProxy:TargetHttpsProxy", f"{cid}-https-proxy", {
-        "project": p.gcp_project, "name": p.name(cid, "https"), "url_map": Ref(f"{cid}-urls", "id"),
-        "ssl_certificates": [Ref(f"{cid}-certificate", "id")], "ssl_policy": Ref(f"{cid}-tls", "id"),
-    }, cid, group="edge")
-    p.add("gcp:compute/globalForwardingRule:GlobalForwardingRule", f"{cid}-https", {
-        "project": p.gcp_project, "name": p.name(cid, "https"), "target": Ref(f"{cid}-https-proxy", "id"),
-        "ip_address": Ref(f"{cid}-address", "address"), "port_range": "443",
-        "load_balancing_scheme": "EXTERNAL_MANAGED", "ip_protocol": "TCP",
-    }, cid, group="edge")
-    p.add("gcp:compute/uRLMap:URLMap", f"{cid}-redirect", {
-        "project": p.gcp_project, "name": p.name(cid, "redirect"),
-        "default_url_redirect": {"https_redirect": True, "strip_query": False,
-                                 "redirect_response_code": "MOVED_PERMANENTLY_DEFAULT"},
-    }, cid, group="edge")
-    p.add("gcp:compute/targetHttpProxy:TargetHttpProxy", f"{cid}-http-proxy", {
-        "project": p.gcp_project, "name": p.name(cid, "http"), "url_map": Ref(f"{cid}-redirect", "id"),
-    }, cid, group="edge")
-    p.add("gcp:compute/globalForwardingRule:GlobalForwardingRule", f"{cid}-http", {
-        "project": p.gcp_project, "name": p.name(cid, "http"), "target": Ref(f"{cid}-http-proxy", "id"),
-        "ip_address": Ref(f"{cid}-address", "address"), "port_range": "80",
-        "load_balancing_scheme": "EXTERNAL_MANAGED", "ip_protocol": "TCP",
-    }, cid, group="edge")
+    p.add(
+        "gcp:compute/managedSslCertificate:ManagedSslCertificate",
+        f"{cid}-certificate",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "cert"),
+            "managed": {"domains": [s.domain]},
+        },
+        cid,
+        group="edge",
+    )
+    p.add(
+        "gcp:compute/sSLPolicy:SSLPolicy",
+        f"{cid}-tls",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "tls"),
+            "profile": TLS_PROFILE,
+            "min_tls_version": "TLS_1_2",
+        },
+        cid,
+        group="edge",
+    )
+    p.add(
+        "gcp:compute/uRLMap:URLMap",
+        f"{cid}-urls",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "urls"),
+            "default_service": Ref(f"{cid}-backend", "id"),
+        },
+        cid,
+        group="edge",
+    )
+    p.add(
+        "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
+        f"{cid}-https-proxy",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "https"),
+            "url_map": Ref(f"{cid}-urls", "id"),
+            "ssl_certificates": [Ref(f"{cid}-certificate", "id")],
+            "ssl_policy": Ref(f"{cid}-tls", "id"),
+        },
+        cid,
+        group="edge",
+    )
+    p.add(
+        "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+        f"{cid}-https",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "https"),
+            "target": Ref(f"{cid}-https-proxy", "id"),
+            "ip_address": Ref(f"{cid}-address", "address"),
+            "port_range": "443",
+            "load_balancing_scheme": "EXTERNAL_MANAGED",
+            "ip_protocol": "TCP",
+        },
+        cid,
+        group="edge",
+    )
+    p.add(
+        "gcp:compute/uRLMap:URLMap",
+        f"{cid}-redirect",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "redirect"),
+            "default_url_redirect": {
+                "https_redirect": True,
+                "strip_query": False,
+                "redirect_response_code": "MOVED_PERMANENTLY_DEFAULT",
+            },
+        },
+        cid,
+        group="edge",
+    )
+    p.add(
+        "gcp:compute/targetHttpProxy:TargetHttpProxy",
+        f"{cid}-http-proxy",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "http"),
+            "url_map": Ref(f"{cid}-redirect", "id"),
+        },
+        cid,
+        group="edge",
+    )
+    p.add(
+        "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+        f"{cid}-http",
+        {
+            "project": p.gcp_project,
+            "name": p.name(cid, "http"),
+            "target": Ref(f"{cid}-http-proxy", "id"),
+            "ip_address": Ref(f"{cid}-address", "address"),
+            "port_range": "80",
+            "load_balancing_scheme": "EXTERNAL_MANAGED",
+            "ip_protocol": "TCP",
+        },
+        cid,
+        group="edge",
+    )
     if s.dns_zone:
-        zone = p.lookup("gcp:dns/getManagedZone:getManagedZone", "gcp-zone",
-                        {"name": s.dns_zone, "project": p.gcp_project})
-        p.add("gcp:dns/recordSet:RecordSet", f"{cid}-dns", {
-            "project": p.gcp_project, "managed_zone": Ref(zone, "name"), "name": f"{s.domain}.",
-            "type": "A", "ttl": 300, "rrdatas": [Ref(f"{cid}-address", "address")],
-        }, cid, group="global")
-    p.output(f"{cid.replace('-', '_')}_ip_address", Ref(f"{cid}-address", "address"),
-             f"load balancer address of {cid} (point {s.domain} here)")
+        zone = p.lookup(
+            "gcp:dns/getManagedZone:getManagedZone", "gcp-zone", {"name": s.dns_zone, "project": p.gcp_project}
+        )
+        p.add(
+            "gcp:dns/recordSet:RecordSet",
+            f"{cid}-dns",
+            {
+                "project": p.gcp_project,
+                "managed_zone": Ref(zone, "name"),
+                "name": f"{s.domain}.",
+                "type": "A",
+                "ttl": 300,
+                "rrdatas": [Ref(f"{cid}-address", "address")],
+            },
+            cid,
+            group="global",
+        )
+    p.output(
+        f"{cid.replace('-', '_')}_ip_address",
+        Ref(f"{cid}-address", "address"),
+        f"load balancer address of {cid} (point {s.domain} here)",
+    )
 
 
 def _monitoring(p: GcpPlanner, comp: DeployedComponent, service_name: str, host: Any) -> None:
     cid = comp.id
     channels = p.facts["channels"]
     health = getattr(comp.component, "health", "/")
-    base_filter = (f'resource.type="cloud_run_revision" AND resource.labels.service_name="{service_name}" '
-                   'AND metric.type="run.googleapis.com/request_count"')
-    aggregation = [{"alignment_period": "300s", "per_series_aligner": "ALIGN_RATE",
-                    "cross_series_reducer": "REDUCE_SUM", "group_by_fields": ["resource.label.service_name"]}]
-    conditions = [{
-        "display_name": f"{cid}: more than {ERROR_RATE:.0%} of requests answered 5xx",
-        "condition_threshold": {
-            "filter": base_filter + ' AND metric.labels.response_code_class="5xx"',
-            "aggregations": aggregation,
-            "denominator_filter": base_filter,
-            "denominator_aggregations": aggregation,
-            "comparison": "COMPARISON_GT", "threshold_value": ERROR_RATE, "duration": "600s",
-            "trigger": {"count": 1},
-        },
-    }]
-    p.add("gcp:monitoring/alertPolicy:AlertPolicy", f"{cid}-alert-errors", {
-        "project": p.gcp_project, "display_name": f"{service_name}: 5xx error rate", "combiner": "OR",
-        "conditions": conditions, "notification_channels": channels, "severity": "ERROR",
-        "documentation": {"content": f"More than {ERROR_RATE:.0%} of the requests to {cid} "
-                                     f"({p.deployment.name}) failed with 5xx for 10 minutes.",
-                          "mime_type": "text/markdown"},
-    }, cid, group="project")
-    if host is None:
-        return
-    p.add("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig", f"{cid}-uptime", {
-        "project": p.gcp_project, "display_name": f"{service_name} {health}", "timeout": "10s", "period": "60s",
-        "http_check": {"path": health, "port": 443, "use_ssl": True, "validate_ssl": True,
-                       "request_method": "GET",
-                       "accepted_response_status_codes": [{"status_class": "STATUS_CLASS_2XX"}]},
-        "monitored_resource": {"type": "uptime_url", "labels": {"project_id": p.gcp_project, "host": host}},
-    }, cid, group="project")
-    p.add("gcp:monitoring/alertPolicy:AlertPolicy", f"{cid}-alert-uptime", {
-        "project": p.gcp_project, "display_name": f"{service_name}: health check failing", "combiner": "OR",
-        "notification_channels": channels, "severity": "CRITICAL",
-        "conditions": [{
-            "display_name": f"{cid}: {health} fails from several regions",
+    base_filter = (
+        f'resource.type="cloud_run_revision" AND resource.labels.service_name="{service_name}" '
+        'AND metric.type="run.googleapis.com/request_count"'
+    )
+    aggregation = [
+        {
+            "alignment_period": "300s",
+            "per_series_aligner": "ALIGN_RATE",
+            "cross_series_reducer": "REDUCE_SUM",
+            "group_by_fields": ["resource.label.service_name"],
+        }
+    ]
+    conditions = [
+        {
+            "display_name": f"{cid}: more than {ERROR_RATE:.0%} of requests answered 5xx",
             "condition_threshold": {
-                "filter": concat('metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND '
-                                 'resource.type="uptime_url" AND metric.labels.check_id="',
-                                 Ref(f"{cid}-uptime", "uptime_check_id"), '"'),
-                "aggregations": [{"alignment_period": "300s", "per_series_aligner": "ALIGN_NEXT_OLDER",
-                                  "cross_series_reducer": "REDUCE_COUNT_FALSE",
-                                  "group_by_fields": ["resource.label.project_id", "resource.label.host"]}],
-                "comparison": "COMPARISON_GT", "threshold_value": 1, "duration": "600s",
+                "filter": base_filter + ' AND metric.labels.response_code_class="5xx"',
+                "aggregations": aggregation,
+                "denominator_filter": base_filter,
+                "denominator_aggregations": aggregation,
+                "comparison": "COMPARISON_GT",
+                "threshold_value": ERROR_RATE,
+                "duration": "600s",
                 "trigger": {"count": 1},
             },
-        }],
-        "documentation": {"content": f"The uptime check on {health} of {cid} ({p.deployment.name}) fails.",
-                          "mime_type": "text/markdown"},
-    }, cid, group="project")
+        }
+    ]
+    p.add(
+        "gcp:monitoring/alertPolicy:AlertPolicy",
+        f"{cid}-alert-errors",
+        {
+            "project": p.gcp_project,
+            "display_name": f"{service_name}: 5xx error rate",
+            "combiner": "OR",
+            "conditions": conditions,
+            "notification_channels": channels,
+            "severity": "ERROR",
+            "documentation": {
+                "content": f"More than {ERROR_RATE:.0%} of the requests to {cid} "
+                f"({p.deployment.name}) failed with 5xx for 10 minutes.",
+                "mime_type": "text/markdown",
+            },
+        },
+        cid,
+        group="project",
+    )
+    if host is None:
+        return
+    p.add(
+        "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+        f"{cid}-uptime",
+        {
+            "project": p.gcp_project,
+            "display_name": f"{service_name} {health}",
+            "timeout": "10s",
+            "period": "60s",
+            "http_check": {
+                "path": health,
+                "port": 443,
+                "use_ssl": True,
+                "validate_ssl": True,
+                "request_method": "GET",
+                "accepted_response_status_codes": [{"status_class": "STATUS_CLASS_2XX"}],
+            },
+            "monitored_resource": {"type": "uptime_url", "labels": {"project_id": p.gcp_project, "host": host}},
+        },
+        cid,
+        group="project",
+    )
+    p.add(
+        "gcp:monitoring/alertPolicy:AlertPolicy",
+        f"{cid}-alert-uptime",
+        {
+            "project": p.gcp_project,
+            "display_name": f"{service_name}: health check failing",
+            "combiner": "OR",
+            "notification_channels": channels,
+            "severity": "CRITICAL",
+            "conditions": [
+                {
+                    "display_name": f"{cid}: {health} fails from several regions",
+                    "condition_threshold": {
+                        "filter": concat(
+                            'metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND '
+                            'resource.type="uptime_url" AND metric.labels.check_id="',
+                            Ref(f"{cid}-uptime", "uptime_check_id"),
+                            '"',
+                        ),
+                        "aggregations": [
+                            {
+                                "alignment_period": "300s",
+                                "per_series_aligner": "ALIGN_NEXT_OLDER",
+                                "cross_series_reducer": "REDUCE_COUNT_FALSE",
+                                "group_by_fields": ["resource.label.project_id", "resource.label.host"],
+                            }
+                        ],
+                        "comparison": "COMPARISON_GT",
+                        "threshold_value": 1,
+                        "duration": "600s",
+                        "trigger": {"count": 1},
+                    },
+                }
+            ],
+            "documentation": {
+                "content": f"The uptime check on {health} of {cid} ({p.deployment.name}) fails.",
+                "mime_type": "text/markdown",
+            },
+        },
+        cid,
+        group="project",
+    )
 
 
 INGEST_SCHEDULE = "*/15 * * * *"  # an ingest job with no schedule of its own picks up incoming/ this often
@@ -786,44 +1255,89 @@ def build_job(p: GcpPlanner, comp: DeployedComponent) -> None:
     schedule = model.schedule  # type: ignore[attr-defined]
     if lake is not None:
         # Files dropped under incoming/ are ingested by the next run: the job reads the lake, not its disk.
-        container["args"] = _with_source(container.get("args") or [], concat("gs://", Ref(lake, "name"),
-                                                                              "/incoming/"))
+        container["args"] = _with_source(container.get("args") or [], concat("gs://", Ref(lake, "name"), "/incoming/"))
         schedule = schedule or INGEST_SCHEDULE
-    template: dict[str, Any] = {"service_account": Ref(w["account"], "email"), "max_retries": 1,
-                                "timeout": "3600s", "execution_environment": "EXECUTION_ENVIRONMENT_GEN2",
-                                "containers": [container]}
+    template: dict[str, Any] = {
+        "service_account": Ref(w["account"], "email"),
+        "max_retries": 1,
+        "timeout": "3600s",
+        "execution_environment": "EXECUTION_ENVIRONMENT_GEN2",
+        "containers": [container],
+    }
     if w["volumes"]:
         template["volumes"] = w["volumes"]
     job = f"{cid}-job"
-    p.add("gcp:cloudrunv2/job:Job", job, {
-        "project": p.gcp_project, "location": p.region, "name": p.name(cid), "launch_stage": "GA",
-        "deletion_protection": p.prod_like,
-        "template": {"task_count": 1, "parallelism": 1, "template": template},
-    }, cid, group="region", depends_on=w["waits"])
+    p.add(
+        "gcp:cloudrunv2/job:Job",
+        job,
+        {
+            "project": p.gcp_project,
+            "location": p.region,
+            "name": p.name(cid),
+            "launch_stage": "GA",
+            "deletion_protection": p.prod_like,
+            "template": {"task_count": 1, "parallelism": 1, "template": template},
+        },
+        cid,
+        group="region",
+        depends_on=w["waits"],
+    )
     p.output(f"{cid.replace('-', '_')}_job_name", Ref(job, "name"), f"Cloud Run job of {cid}")
     if not schedule:
         return
     invoker = f"{cid}-scheduler-account"
-    p.add("gcp:serviceaccount/account:Account", invoker, {
-        "project": p.gcp_project, "account_id": p.account_id(cid, "sched"),
-        "display_name": f"starts {cid} on its schedule ({p.deployment.name})",
-        "description": f"Cloud Scheduler runs {cid} as this account: run.invoker on that job only",
-    }, cid, group="project")
-    p.add("gcp:cloudrunv2/jobIamMember:JobIamMember", f"{cid}-scheduler-runs-job", {
-        "project": p.gcp_project, "location": p.region, "name": Ref(job, "name"),
-        "role": "roles/run.invoker", "member": p.member(invoker),
-    }, cid, group="region")
-    p.add("gcp:cloudscheduler/job:Job", f"{cid}-schedule", {
-        "project": p.gcp_project, "region": p.region, "name": p.name(cid), "schedule": schedule,
-        "time_zone": "Etc/UTC", "attempt_deadline": "320s",
-        "http_target": {
-            "http_method": "POST",
-            "uri": concat(f"https://run.googleapis.com/v2/projects/{p.gcp_project}/locations/{p.region}/jobs/",
-                          Ref(job, "name"), ":run"),
-            "oauth_token": {"service_account_email": Ref(invoker, "email"),
-                            "scope": "https://www.googleapis.com/auth/cloud-platform"},
+    p.add(
+        "gcp:serviceaccount/account:Account",
+        invoker,
+        {
+            "project": p.gcp_project,
+            "account_id": p.account_id(cid, "sched"),
+            "display_name": f"starts {cid} on its schedule ({p.deployment.name})",
+            "description": f"Cloud Scheduler runs {cid} as this account: run.invoker on that job only",
         },
-    }, cid, group="region", depends_on=(f"{cid}-scheduler-runs-job",))
+        cid,
+        group="project",
+    )
+    p.add(
+        "gcp:cloudrunv2/jobIamMember:JobIamMember",
+        f"{cid}-scheduler-runs-job",
+        {
+            "project": p.gcp_project,
+            "location": p.region,
+            "name": Ref(job, "name"),
+            "role": "roles/run.invoker",
+            "member": p.member(invoker),
+        },
+        cid,
+        group="region",
+    )
+    p.add(
+        "gcp:cloudscheduler/job:Job",
+        f"{cid}-schedule",
+        {
+            "project": p.gcp_project,
+            "region": p.region,
+            "name": p.name(cid),
+            "schedule": schedule,
+            "time_zone": "Etc/UTC",
+            "attempt_deadline": "320s",
+            "http_target": {
+                "http_method": "POST",
+                "uri": concat(
+                    f"https://run.googleapis.com/v2/projects/{p.gcp_project}/locations/{p.region}/jobs/",
+                    Ref(job, "name"),
+                    ":run",
+                ),
+                "oauth_token": {
+                    "service_account_email": Ref(invoker, "email"),
+                    "scope": "https://www.googleapis.com/auth/cloud-platform",
+                },
+            },
+        },
+        cid,
+        group="region",
+        depends_on=(f"{cid}-scheduler-runs-job",),
+    )
 
 
 # ---------------------------------------------------------------- the registry
@@ -852,14 +1366,20 @@ def plan_components(p: GcpPlanner, components: tuple[DeployedComponent, ...]) ->
     for comp in sorted(components, key=lambda c: (KINDS[c.kind].phase if c.kind in KINDS else 9, c.id)):
         rule = KINDS.get(comp.kind)
         if rule is None:
-            raise StacksError(f"{p.deployment.name}: '{comp.id}' is a {comp.kind}, which the gcp plan cannot "
-                              "deploy yet", hint=f"GCP deploys: {', '.join(sorted(KINDS))}")
+            raise StacksError(
+                f"{p.deployment.name}: '{comp.id}' is a {comp.kind}, which the gcp plan cannot deploy yet",
+                hint=f"GCP deploys: {', '.join(sorted(KINDS))}",
+            )
         rule.build(p, comp)
 
 
 def labels(project: Project, deployment: Deployment) -> dict[str, str]:
-    return {"system": project.model.system.name, "environment": deployment.environment,
-            "stack": deployment.name, "managed-by": "stacks"}
+    return {
+        "system": project.model.system.name,
+        "environment": deployment.environment,
+        "stack": deployment.name,
+        "managed-by": "stacks",
+    }
 
 
 def gcp_settings(deployment: Deployment) -> tuple[str, str]:
@@ -882,10 +1402,14 @@ def plan_gcp(project: Project, deployment: Deployment) -> Plan:
     p.output("project", gcp_project, "GCP project")
     p.finish()
     plan = Plan(
-        stack=deployment.name, target="gcp",
+        stack=deployment.name,
+        target="gcp",
         providers={"gcp": provider_config(project, deployment)},
-        resources=tuple(p.resources), data=tuple(p.data), outputs=tuple(p.outputs),
-        components={c.id: c.kind for c in components}, tags=labels(project, deployment),
+        resources=tuple(p.resources),
+        data=tuple(p.data),
+        outputs=tuple(p.outputs),
+        components={c.id: c.kind for c in components},
+        tags=labels(project, deployment),
     )
     check_plan(plan)
     return plan

@@ -25,8 +25,15 @@ KEY_TYPES = {
     "aws:iam/userLoginProfile:UserLoginProfile",
     "aws:iam/user:User",
 }
-KEY_FIELDS = {"aws_access_key", "access_key_id", "secret_access_key", "private_key", "credentials",
-              "credentials_secret", "private_key_data"}
+KEY_FIELDS = {
+    "aws_access_key",
+    "access_key_id",
+    "secret_access_key",
+    "private_key",
+    "credentials",
+    "credentials_secret",
+    "private_key_data",
+}
 
 
 def _gcp(plan: Plan, type_: str):

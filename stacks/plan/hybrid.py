@@ -92,9 +92,13 @@ def cross_cloud_links(project: Project, deployment: Deployment) -> list[CrossClo
         if lake and cloud.get(lake) == "aws":
             role = names["transfer_role"](lake)
             links[(lake, comp.id, "data")] = CrossCloudLink(
-                lake, comp.id, "data", "Storage Transfer Service (hourly)",
+                lake,
+                comp.id,
+                "data",
+                "Storage Transfer Service (hourly)",
                 f"AWS role {role} trusts Google's transfer agent (web identity, no keys)",
-                (f"{lake}-transfer-role", f"{lake}-transfer-policy", f"{lake}-mirror", f"{lake}-transfer"))
+                (f"{lake}-transfer-role", f"{lake}-transfer-policy", f"{lake}-mirror", f"{lake}-transfer"),
+            )
     for conn in project.model.connections:
         a, b = conn.from_, conn.to
         if a not in cloud or b not in cloud or cloud[a] == cloud[b]:
@@ -107,20 +111,33 @@ def cross_cloud_links(project: Project, deployment: Deployment) -> list[CrossClo
         if workload and cloud[workload] == "aws" and kinds[other] == "warehouse" and cloud[other] == "gcp":
             account = service_account_id(workload, deployment.environment, deployment.stack_id, "hybrid")
             links[(workload, other, "query")] = CrossCloudLink(
-                workload, other, "query", "Workload Identity Federation",
+                workload,
+                other,
+                "query",
+                "Workload Identity Federation",
                 f"ECS task role {names['task_role'](workload)} acts as {account}@{gcp_project}.iam",
-                ("gcp-workload-pool", "gcp-workload-provider", f"{workload}-gcp-account",
-                 f"{workload}-gcp-impersonation", f"{workload}-gcp-credential-config"))
+                (
+                    "gcp-workload-pool",
+                    "gcp-workload-provider",
+                    f"{workload}-gcp-account",
+                    f"{workload}-gcp-impersonation",
+                    f"{workload}-gcp-credential-config",
+                ),
+            )
             continue
-        if conn.flow == "request" and kinds[b] in ("service", "frontend") and getattr(
-                project.model.components[b], "public", False):
+        if (
+            conn.flow == "request"
+            and kinds[b] in ("service", "frontend")
+            and getattr(project.model.components[b], "public", False)
+        ):
             links[(a, b, "request")] = CrossCloudLink(a, b, "request", "public HTTPS", "the callee's public URL", ())
             continue
         raise StacksError(
             f"{deployment.name}: the connection {a} -> {b} crosses from {cloud[a]} to {cloud[b]}, and the hybrid "
             "plan has no keyless way to carry it",
             hint="hybrid stacks carry an AWS lake feeding a GCP warehouse and AWS workloads querying a GCP "
-                 "warehouse; place both ends on one cloud (stacks.<id>.placement)")
+            "warehouse; place both ends on one cloud (stacks.<id>.placement)",
+        )
     return [links[k] for k in sorted(links)]
 
 
@@ -131,34 +148,56 @@ def _data_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, link: CrossCloudLink)
     """Mirror the S3 lake into GCS with Storage Transfer Service, reading S3 through a federated role."""
     lake = link.source
     s3_bucket = a.facts["buckets"][lake]
-    agent = g.lookup("gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount",
-                     "gcp-transfer-agent", {"project": g.gcp_project})
+    agent = g.lookup(
+        "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount",
+        "gcp-transfer-agent",
+        {"project": g.gcp_project},
+    )
     role = f"{lake}-transfer-role"
-    a.add("aws:iam/role:Role", role, {
-        "name": a.name(lake, "transfer"),
-        "description": "Google Storage Transfer Service reads the lake: web identity of its agent, no keys",
-        "max_session_duration": 3600,
-        "assume_role_policy": awsplan.policy({
-            "Effect": "Allow", "Principal": {"Federated": "accounts.google.com"},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            # Only this project's transfer agent: its subject id, as Google's token states it.
-            "Condition": {"StringEquals": {"accounts.google.com:sub": Ref(agent, "subject_id")}},
-        }),
-    }, lake, group="global")
+    a.add(
+        "aws:iam/role:Role",
+        role,
+        {
+            "name": a.name(lake, "transfer"),
+            "description": "Google Storage Transfer Service reads the lake: web identity of its agent, no keys",
+            "max_session_duration": 3600,
+            "assume_role_policy": awsplan.policy(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": "accounts.google.com"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    # Only this project's transfer agent: its subject id, as Google's token states it.
+                    "Condition": {"StringEquals": {"accounts.google.com:sub": Ref(agent, "subject_id")}},
+                }
+            ),
+        },
+        lake,
+        group="global",
+    )
     bucket_arn = Ref(s3_bucket, "arn")
-    a.add("aws:iam/rolePolicy:RolePolicy", f"{lake}-transfer-policy", {
-        "role": Ref(role, "name"),
-        "policy": awsplan.policy(
-            awsplan.allow(["s3:GetBucketLocation", "s3:ListBucket"], [bucket_arn], sid="ListLake"),
-            awsplan.allow(["s3:GetObject"], [concat(bucket_arn, "/tables/*")], sid="ReadTables"),
-            awsplan.allow(["kms:Decrypt"], [Ref("key", "arn")], sid="LakeKey"),
-        ),
-    }, lake, group="global")
+    a.add(
+        "aws:iam/rolePolicy:RolePolicy",
+        f"{lake}-transfer-policy",
+        {
+            "role": Ref(role, "name"),
+            "policy": awsplan.policy(
+                awsplan.allow(["s3:GetBucketLocation", "s3:ListBucket"], [bucket_arn], sid="ListLake"),
+                awsplan.allow(["s3:GetObject"], [concat(bucket_arn, "/tables/*")], sid="ReadTables"),
+                awsplan.allow(["kms:Decrypt"], [Ref("key", "arn")], sid="LakeKey"),
+            ),
+        },
+        lake,
+        group="global",
+    )
     mirror = f"{lake}-mirror"
     inputs: dict[str, Any] = {
-        "name": g.name(lake), "project": g.gcp_project, "location": g.region,
-        "uniform_bucket_level_access": True, "public_access_prevention": "enforced",
-        "versioning": {"enabled": True}, "force_destroy": not g.prod_like,
+        "name": g.name(lake),
+        "project": g.gcp_project,
+        "location": g.region,
+        "uniform_bucket_level_access": True,
+        "public_access_prevention": "enforced",
+        "versioning": {"enabled": True},
+        "force_destroy": not g.prod_like,
         "lifecycle_rules": gcpplan._lifecycle(None, noncurrent_days=30),
         "soft_delete_policy": {"retention_duration_seconds": 7 * 86400},
     }
@@ -167,27 +206,47 @@ def _data_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, link: CrossCloudLink)
     g.add("gcp:storage/bucket:Bucket", mirror, inputs, lake, group="region", protect=g.prod_like)
     agent_member = concat("serviceAccount:", Ref(agent, "email"))
     for role_id, short in (("roles/storage.legacyBucketWriter", "writes"), ("roles/storage.objectViewer", "reads")):
-        g.add("gcp:storage/bucketIAMMember:BucketIAMMember", f"{lake}-mirror-transfer-{short}", {
-            "bucket": Ref(mirror, "name"), "role": role_id, "member": agent_member,
-        }, lake, group="region")
-    g.add("gcp:storage/transferJob:TransferJob", f"{lake}-transfer", {
-        "project": g.gcp_project,
-        "description": f"{a.deployment.name}: mirror s3://{a.name(lake)}/tables/ into GCS for BigQuery",
-        "status": "ENABLED",
-        "transfer_spec": {
-            "aws_s3_data_source": {"bucket_name": Ref(s3_bucket, "bucket"), "role_arn": Ref(role, "arn"),
-                                   "path": "tables/"},
-            "gcs_data_sink": {"bucket_name": Ref(mirror, "name"), "path": "tables/"},
-            "transfer_options": {"overwrite_when": "DIFFERENT", "delete_objects_unique_in_sink": True},
+        g.add(
+            "gcp:storage/bucketIAMMember:BucketIAMMember",
+            f"{lake}-mirror-transfer-{short}",
+            {
+                "bucket": Ref(mirror, "name"),
+                "role": role_id,
+                "member": agent_member,
+            },
+            lake,
+            group="region",
+        )
+    g.add(
+        "gcp:storage/transferJob:TransferJob",
+        f"{lake}-transfer",
+        {
+            "project": g.gcp_project,
+            "description": f"{a.deployment.name}: mirror s3://{a.name(lake)}/tables/ into GCS for BigQuery",
+            "status": "ENABLED",
+            "transfer_spec": {
+                "aws_s3_data_source": {
+                    "bucket_name": Ref(s3_bucket, "bucket"),
+                    "role_arn": Ref(role, "arn"),
+                    "path": "tables/",
+                },
+                "gcs_data_sink": {"bucket_name": Ref(mirror, "name"), "path": "tables/"},
+                "transfer_options": {"overwrite_when": "DIFFERENT", "delete_objects_unique_in_sink": True},
+            },
+            "schedule": {"schedule_start_date": TRANSFER_START, "repeat_interval": TRANSFER_EVERY},
+            "logging_config": {"log_actions": ["COPY", "DELETE", "FIND"], "log_action_states": ["SUCCEEDED", "FAILED"]},
         },
-        "schedule": {"schedule_start_date": TRANSFER_START, "repeat_interval": TRANSFER_EVERY},
-        "logging_config": {"log_actions": ["COPY", "DELETE", "FIND"], "log_action_states": ["SUCCEEDED", "FAILED"]},
-    }, lake, group="region",
-        depends_on=(f"{lake}-transfer-policy", f"{lake}-mirror-transfer-writes", f"{lake}-mirror-transfer-reads"))
+        lake,
+        group="region",
+        depends_on=(f"{lake}-transfer-policy", f"{lake}-mirror-transfer-writes", f"{lake}-mirror-transfer-reads"),
+    )
     g.facts.setdefault("lake_mirrors", {})[lake] = mirror
     g.output(f"{lake.replace('-', '_')}_mirror_bucket", Ref(mirror, "name"), f"GCS mirror of {lake}")
-    a.output(f"{lake.replace('-', '_')}_transfer_role_arn", Ref(role, "arn"),
-             "the role Storage Transfer Service assumes to read the lake")
+    a.output(
+        f"{lake.replace('-', '_')}_transfer_role_arn",
+        Ref(role, "arn"),
+        "the role Storage Transfer Service assumes to read the lake",
+    )
 
 
 def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossCloudLink]) -> None:
@@ -196,47 +255,83 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
         return
     names = _names(a.project, a.deployment)
     roles = sorted({names["task_role"](link.source) for link in links})
-    g.add("gcp:iam/workloadIdentityPool:WorkloadIdentityPool", "gcp-workload-pool", {
-        "project": g.gcp_project, "workload_identity_pool_id": names["pool"],
-        "display_name": f"{a.deployment.name} AWS tasks",
-        "description": f"ECS tasks of {a.deployment.name} in AWS account of the stack",
-    }, group="project")
-    g.add("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "gcp-workload-provider", {
-        "project": g.gcp_project, "workload_identity_pool_id": Ref("gcp-workload-pool", "workload_identity_pool_id"),
-        "workload_identity_pool_provider_id": PROVIDER_ID,
-        "display_name": "ECS task roles",
-        "aws": {"account_id": a.account()},
-        "attribute_mapping": {
-            "google.subject": "assertion.arn",
-            "attribute.aws_account": "assertion.account",
-            "attribute.aws_role": "assertion.arn.extract('assumed-role/{role}/')",
+    g.add(
+        "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
+        "gcp-workload-pool",
+        {
+            "project": g.gcp_project,
+            "workload_identity_pool_id": names["pool"],
+            "display_name": f"{a.deployment.name} AWS tasks",
+            "description": f"ECS tasks of {a.deployment.name} in AWS account of the stack",
         },
-        # Only the task roles of the workloads that query the warehouse may exchange their AWS identity.
-        "attribute_condition": "attribute.aws_role in [" + ", ".join(f"'{r}'" for r in roles) + "]",
-    }, group="project", waivers={
-        "CKV_GCP_125": "a GitHub Actions OIDC check: this provider is AWS (no oidc block, which the check cannot "
-                       "read); it is restricted by attribute_condition to the named ECS task roles"})
+        group="project",
+    )
+    g.add(
+        "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+        "gcp-workload-provider",
+        {
+            "project": g.gcp_project,
+            "workload_identity_pool_id": Ref("gcp-workload-pool", "workload_identity_pool_id"),
+            "workload_identity_pool_provider_id": PROVIDER_ID,
+            "display_name": "ECS task roles",
+            "aws": {"account_id": a.account()},
+            "attribute_mapping": {
+                "google.subject": "assertion.arn",
+                "attribute.aws_account": "assertion.account",
+                "attribute.aws_role": "assertion.arn.extract('assumed-role/{role}/')",
+            },
+            # Only the task roles of the workloads that query the warehouse may exchange their AWS identity.
+            "attribute_condition": "attribute.aws_role in [" + ", ".join(f"'{r}'" for r in roles) + "]",
+        },
+        group="project",
+        waivers={
+            "CKV_GCP_125": "a GitHub Actions OIDC check: this provider is AWS (no oidc block, which the check cannot "
+            "read); it is restricted by attribute_condition to the named ECS task roles"
+        },
+    )
     for link in links:
         cid, wid = link.source, link.target
         lake = g.facts.get("warehouses", {}).get(wid, {}).get("lake")
         source_lake = next((lk for lk, m in g.facts.get("lake_mirrors", {}).items() if m == lake), None)
         registers = bool(source_lake) and gcpplan.ingests(a.project, cid, wid, {source_lake})
         account = f"{cid}-gcp-account"
-        g.add("gcp:serviceaccount/account:Account", account, {
-            "project": g.gcp_project, "account_id": g.account_id(cid),
-            "display_name": f"{cid} on AWS ({a.deployment.name})",
-            "description": f"the identity ECS tasks of {cid} use in GCP: "
-                           + (f"register and query {wid}'s tables" if registers else f"query {wid}") + ", nothing else",
-        }, cid, group="project")
-        g.add("gcp:serviceaccount/iAMMember:IAMMember", f"{cid}-gcp-impersonation", {
-            "service_account_id": Ref(account, "name"), "role": "roles/iam.workloadIdentityUser",
-            "member": concat("principalSet://iam.googleapis.com/", Ref("gcp-workload-pool", "name"),
-                             "/attribute.aws_role/", names["task_role"](cid)),
-        }, cid, group="project")
+        g.add(
+            "gcp:serviceaccount/account:Account",
+            account,
+            {
+                "project": g.gcp_project,
+                "account_id": g.account_id(cid),
+                "display_name": f"{cid} on AWS ({a.deployment.name})",
+                "description": f"the identity ECS tasks of {cid} use in GCP: "
+                + (f"register and query {wid}'s tables" if registers else f"query {wid}")
+                + ", nothing else",
+            },
+            cid,
+            group="project",
+        )
+        g.add(
+            "gcp:serviceaccount/iAMMember:IAMMember",
+            f"{cid}-gcp-impersonation",
+            {
+                "service_account_id": Ref(account, "name"),
+                "role": "roles/iam.workloadIdentityUser",
+                "member": concat(
+                    "principalSet://iam.googleapis.com/",
+                    Ref("gcp-workload-pool", "name"),
+                    "/attribute.aws_role/",
+                    names["task_role"](cid),
+                ),
+            },
+            cid,
+            group="project",
+        )
         env = gcpplan._grants(g, cid, account, lake_access=False)
         audience = concat("//iam.googleapis.com/", Ref("gcp-workload-provider", "name"))
-        impersonation = concat("https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/",
-                               Ref(account, "email"), ":generateAccessToken")
+        impersonation = concat(
+            "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/",
+            Ref(account, "email"),
+            ":generateAccessToken",
+        )
         config = {
             "type": "external_account",
             "audience": audience,
@@ -245,37 +340,53 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
             "token_url": GOOGLE_STS,
             "credential_source": {
                 "environment_id": "aws1",
-                "regional_cred_verification_url":
-                    "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
+                "regional_cred_verification_url": "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
             },
         }
         parameter = f"{cid}-gcp-credential-config"
         parameter_name = f"/{a.name(cid)}/gcp-credential-config"
-        a.add("aws:ssm/parameter:Parameter", parameter, {
-            "name": parameter_name, "type": "SecureString", "key_id": Ref("key", "arn"),
-            "description": f"Workload Identity Federation config for {cid}: names the pool, provider and service "
-                           "account; holds no key",
-            "value": Json(config),
-        }, cid, group="region")
+        a.add(
+            "aws:ssm/parameter:Parameter",
+            parameter,
+            {
+                "name": parameter_name,
+                "type": "SecureString",
+                "key_id": Ref("key", "arn"),
+                "description": f"Workload Identity Federation config for {cid}: names the pool, provider and service "
+                "account; holds no key",
+                "value": Json(config),
+            },
+            cid,
+            group="region",
+        )
         if registers:
             env.update(_registers_over_mirror(lake))
-        statements = [awsplan.allow(["ssm:GetParameter"], [a.arn("ssm", f"parameter{parameter_name}")],
-                                    sid="GcpCredentialConfig")]
+        statements = [
+            awsplan.allow(["ssm:GetParameter"], [a.arn("ssm", f"parameter{parameter_name}")], sid="GcpCredentialConfig")
+        ]
         if source_lake:
             s3 = a.facts["buckets"][source_lake]
             # The API writes uploads to the S3 lake; the transfer carries them to the warehouse.
-            statements.append(awsplan.allow(["s3:GetBucketLocation", "s3:ListBucket"], [Ref(s3, "arn")],
-                                            sid="LakeList"))
-            statements.append(awsplan.allow(["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
-                                            [concat(Ref(s3, "arn"), "/*")], sid="LakeObjects"))
+            statements.append(
+                awsplan.allow(["s3:GetBucketLocation", "s3:ListBucket"], [Ref(s3, "arn")], sid="LakeList")
+            )
+            statements.append(
+                awsplan.allow(
+                    ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                    [concat(Ref(s3, "arn"), "/*")],
+                    sid="LakeObjects",
+                )
+            )
             env["STACKS_APP_LAKE_URI"] = concat("s3://", Ref(s3, "bucket"), "/tables/")
-        env.update({
-            "STACKS_APP_ENGINE": "bigquery",  # from ECS on AWS, through the federation above
-            "STACKS_APP_GCP_CREDENTIAL_PARAMETER": parameter_name,
-            "STACKS_APP_GCP_WORKLOAD_AUDIENCE": audience,
-            "STACKS_APP_GCP_SERVICE_ACCOUNT": Ref(account, "email"),
-            "GOOGLE_CLOUD_PROJECT": g.gcp_project,
-        })
+        env.update(
+            {
+                "STACKS_APP_ENGINE": "bigquery",  # from ECS on AWS, through the federation above
+                "STACKS_APP_GCP_CREDENTIAL_PARAMETER": parameter_name,
+                "STACKS_APP_GCP_WORKLOAD_AUDIENCE": audience,
+                "STACKS_APP_GCP_SERVICE_ACCOUNT": Ref(account, "email"),
+                "GOOGLE_CLOUD_PROJECT": g.gcp_project,
+            }
+        )
         extra = a.facts.setdefault("extra_access", {}).setdefault(cid, {"statements": [], "env": {}})
         extra["statements"].extend(statements)
         extra["env"].update(env)
@@ -294,8 +405,11 @@ def _registers_over_mirror(mirror: str) -> dict[str, Any]:
 def _build(planner, kinds: dict, comp, cloud: str) -> None:
     rule = kinds.get(comp.kind)
     if rule is None:
-        raise StacksError(f"{planner.deployment.name}: '{comp.id}' is a {comp.kind}, which the {cloud} part of a "
-                          "hybrid plan cannot deploy yet", hint=f"{cloud} deploys: {', '.join(sorted(kinds))}")
+        raise StacksError(
+            f"{planner.deployment.name}: '{comp.id}' is a {comp.kind}, which the {cloud} part of a "
+            "hybrid plan cannot deploy yet",
+            hint=f"{cloud} deploys: {', '.join(sorted(kinds))}",
+        )
     rule.build(planner, comp)
 
 
@@ -303,8 +417,15 @@ def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
     stack = deployment.stack
     links = cross_cloud_links(project, deployment)
     a = HybridAwsPlanner(project, deployment, stack.aws.region)  # type: ignore[attr-defined]
-    g = gcpplan.GcpPlanner(project, deployment, stack.gcp.project, stack.gcp.region,  # type: ignore[attr-defined]
-                           resources=a.resources, data=a.data, outputs=a.outputs)
+    g = gcpplan.GcpPlanner(
+        project,
+        deployment,
+        stack.gcp.project,
+        stack.gcp.region,  # type: ignore[attr-defined]
+        resources=a.resources,
+        data=a.data,
+        outputs=a.outputs,
+    )
     on_aws, on_gcp = deployment.on("aws"), deployment.on("gcp")
 
     def phase(comps, kinds, n):
@@ -334,11 +455,17 @@ def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
     g.finish()
     tags = awsplan.tags(project, deployment)
     plan = Plan(
-        stack=deployment.name, target="hybrid",
-        providers={"aws": {"region": stack.aws.region, "default_tags": tags},  # type: ignore[attr-defined]
-                   "gcp": gcpplan.provider_config(project, deployment)},
-        resources=tuple(a.resources), data=tuple(a.data), outputs=tuple(a.outputs),
-        components={c.id: c.kind for c in deployment.components}, tags=tags,
+        stack=deployment.name,
+        target="hybrid",
+        providers={
+            "aws": {"region": stack.aws.region, "default_tags": tags},  # type: ignore[attr-defined]
+            "gcp": gcpplan.provider_config(project, deployment),
+        },
+        resources=tuple(a.resources),
+        data=tuple(a.data),
+        outputs=tuple(a.outputs),
+        components={c.id: c.kind for c in deployment.components},
+        tags=tags,
     )
     check_plan(plan)
     return plan

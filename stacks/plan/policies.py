@@ -19,8 +19,10 @@ OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 PUBLIC_PORTS = (80, 443)
 # Actions AWS only grants on Resource "*": there is no narrower resource to name.
 STAR_ONLY_ACTIONS = {"ecr:GetAuthorizationToken"}
-SECRET_VALUE = re.compile(r"(AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|xox[baprs]-[0-9A-Za-z-]{10,}"
-                          r"|ghp_[0-9A-Za-z]{30,}|sk_live_[0-9A-Za-z]{16,})")
+SECRET_VALUE = re.compile(
+    r"(AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|xox[baprs]-[0-9A-Za-z-]{10,}"
+    r"|ghp_[0-9A-Za-z]{30,}|sk_live_[0-9A-Za-z]{16,})"
+)
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|ACCESS_KEY)", re.I)
 
 
@@ -63,28 +65,40 @@ def no_public_bucket(plan: Plan) -> Iterator[Violation]:
 
 
 def _tls_only(pol: Resource) -> bool:
-    return any(s.get("Effect") == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")
-               == "false" for s in _statements(pol.inputs.get("policy")))
+    return any(
+        s.get("Effect") == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        for s in _statements(pol.inputs.get("policy"))
+    )
 
 
 # type -> how to tell it is encrypted at rest
 ENCRYPTION: dict[str, Callable[[Plan, Resource], bool]] = {
-    "aws:s3/bucket:Bucket": lambda plan, r: bool(_attached(
-        plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", r.name)),
+    "aws:s3/bucket:Bucket": lambda plan, r: bool(
+        _attached(
+            plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", r.name
+        )
+    ),
     "aws:cloudwatch/logGroup:LogGroup": lambda plan, r: bool(r.inputs.get("kms_key_id")),
     "aws:sns/topic:Topic": lambda plan, r: bool(r.inputs.get("kms_master_key_id")),
     "aws:sqs/queue:Queue": lambda plan, r: bool(r.inputs.get("kms_master_key_id")),
-    "aws:elasticache/replicationGroup:ReplicationGroup": lambda plan, r: r.inputs.get(
-        "at_rest_encryption_enabled") is True and r.inputs.get("transit_encryption_enabled") is True,
-    "aws:rds/instance:Instance": lambda plan, r: r.inputs.get("storage_encrypted") is True and bool(
-        r.inputs.get("kms_key_id")) and r.inputs.get("publicly_accessible") is False,
+    "aws:elasticache/replicationGroup:ReplicationGroup": lambda plan, r: (
+        r.inputs.get("at_rest_encryption_enabled") is True and r.inputs.get("transit_encryption_enabled") is True
+    ),
+    "aws:rds/instance:Instance": lambda plan, r: (
+        r.inputs.get("storage_encrypted") is True
+        and bool(r.inputs.get("kms_key_id"))
+        and r.inputs.get("publicly_accessible") is False
+    ),
     "aws:ecr/repository:Repository": lambda plan, r: any(
-        c.get("encryption_type") == "KMS" for c in r.inputs.get("encryption_configurations", [])),
+        c.get("encryption_type") == "KMS" for c in r.inputs.get("encryption_configurations", [])
+    ),
     "aws:athena/workgroup:Workgroup": lambda plan, r: bool(
-        r.inputs.get("configuration", {}).get("result_configuration", {}).get("encryption_configuration")),
+        r.inputs.get("configuration", {}).get("result_configuration", {}).get("encryption_configuration")
+    ),
     "aws:kms/key:Key": lambda plan, r: r.inputs.get("enable_key_rotation") is True,
     "aws:ecs/cluster:Cluster": lambda plan, r: bool(
-        r.inputs.get("configuration", {}).get("execute_command_configuration", {}).get("kms_key_id")),
+        r.inputs.get("configuration", {}).get("execute_command_configuration", {}).get("kms_key_id")
+    ),
 }
 
 
@@ -98,8 +112,12 @@ def encryption_at_rest(plan: Plan) -> Iterator[Violation]:
 
 def no_open_ingress(plan: Plan) -> Iterator[Violation]:
     """Only a load balancer's group accepts the internet, and only on 80/443."""
-    alb_groups = {ref.name for lb in plan.by_type("aws:lb/loadBalancer:LoadBalancer")
-                  for ref in walk(lb.inputs.get("security_groups", [])) if isinstance(ref, Ref)}
+    alb_groups = {
+        ref.name
+        for lb in plan.by_type("aws:lb/loadBalancer:LoadBalancer")
+        for ref in walk(lb.inputs.get("security_groups", []))
+        if isinstance(ref, Ref)
+    }
     for rule in plan.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
         if rule.inputs.get("cidr_ipv4") not in OPEN_CIDRS and rule.inputs.get("cidr_ipv6") not in OPEN_CIDRS:
             continue
@@ -162,8 +180,9 @@ def iam_no_star(plan: Plan) -> Iterator[Violation]:
                 if any(a == "*" or (isinstance(a, str) and a.endswith(":*")) for a in actions):
                     yield Violation("iam-no-star", res.name, f"allows every action: {actions}")
                 if "*" in resources and not set(actions) <= STAR_ONLY_ACTIONS:
-                    yield Violation("iam-no-star", res.name, f"allows {sorted(set(actions) - STAR_ONLY_ACTIONS)} "
-                                                              "on every resource")
+                    yield Violation(
+                        "iam-no-star", res.name, f"allows {sorted(set(actions) - STAR_ONLY_ACTIONS)} on every resource"
+                    )
 
 
 def log_retention(plan: Plan) -> Iterator[Violation]:

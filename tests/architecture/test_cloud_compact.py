@@ -78,8 +78,12 @@ def test_nodes_show_every_resource_they_stand_for():
     assert node.members == ("api-alb", "api-alb-sg", "api-alb-in-443")
     assert node.rows == (("sg, in-443",),)  # the owner's name is said once, by the label
     assert all(shows(node, m) for m in node.members) and not shows(node, "api-alb-in-80")
-    roles = merged_node("aws--roles", "IAM roles", "diagrams.aws.security.IdentityAndAccessManagementIamRole",
-                        [(res["api-role"], [res["api-policy"]])])
+    roles = merged_node(
+        "aws--roles",
+        "IAM roles",
+        "diagrams.aws.security.IdentityAndAccessManagementIamRole",
+        [(res["api-role"], [res["api-policy"]])],
+    )
     assert roles.rows == (("api-role", "policy"),) and all(shows(roles, m) for m in roles.members)
     shared = list_node("aws--shared", "shared", [res["loose-subscription"]])
     assert shared.icon == "" and shared.members == ("loose-subscription",)
@@ -111,8 +115,9 @@ def test_lists_render_as_a_table_under_the_label_and_icon_less_nodes_have_no_ima
 
     res = {r.name: r for r in plan()}
     lake = resource_node("aws--lake", res["lake"], [res["lake-policy"]])
-    grid = Node("aws--grid", "public subnets", "", heading=("AZ 1", "AZ 2"), rows=(("a-1", "a-2"),),
-                members=("a-1", "a-2"))
+    grid = Node(
+        "aws--grid", "public subnets", "", heading=("AZ 1", "AZ 2"), rows=(("a-1", "a-2"),), members=("a-1", "a-2")
+    )
     spec = _spec(lake, grid)
     source = build_dot(spec).source
     lake_line = next(line for line in source.splitlines() if '"aws--lake"' in line)

@@ -315,8 +315,13 @@ def test_yaml_order_does_not_change_a_single_byte_of_dot(project, edited):
 
 def test_development_view_draws_a_volume_for_a_data_dir_outside_the_warehouse(edited):
     def change(data):
-        data["components"]["wiki"] = {"kind": "service", "label": "Wiki", "image": "ghcr.io/example/wiki:1",
-                                      "port": 8080, "data_dir": "/srv/wiki"}
+        data["components"]["wiki"] = {
+            "kind": "service",
+            "label": "Wiki",
+            "image": "ghcr.io/example/wiki:1",
+            "port": 8080,
+            "data_dir": "/srv/wiki",
+        }
 
     spec = project_views(edited(change), ["development"])[0]
     by_id = {n.id: n for n in spec.all_nodes()}

@@ -34,10 +34,14 @@ def models(draw) -> str:
                 comp["build"] = {"context": draw(st.sampled_from([".", "svc"]))}
             else:
                 comp["image"] = "ghcr.io/example/thing:1.0"
-            comp["command"] = draw(st.sampled_from([
-                ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--workers", "2"],
-                ["python", "-m", "app.work"],
-            ]))
+            comp["command"] = draw(
+                st.sampled_from(
+                    [
+                        ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--workers", "2"],
+                        ["python", "-m", "app.work"],
+                    ]
+                )
+            )
             if draw(st.booleans()):
                 comp["secrets"] = {"TOKEN": f"fz/{cid}-token"}
             if kind == "service" and draw(st.booleans()):
@@ -60,7 +64,10 @@ def models(draw) -> str:
     pairs = draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=12, unique=True))
     connections = [{"from": a, "to": b} for a, b in pairs if a != b]
     doc = {
-        "version": 1, "system": {"name": "fz"}, "environments": list(ENVS), "components": components,
+        "version": 1,
+        "system": {"name": "fz"},
+        "environments": list(ENVS),
+        "components": components,
         "connections": connections,
         "stacks": {"local": {"target": "compose", "environments": {e: {} for e in envs}}},
     }

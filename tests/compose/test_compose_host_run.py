@@ -76,13 +76,17 @@ class Host:
             return str(self.secret(value.removeprefix("/run/secrets/")))
         for mount in service.get("volumes", []):
             if mount["type"] == "volume" and (value == mount["target"] or value.startswith(mount["target"] + "/")):
-                return str(self.volume(mount["source"])) + value[len(mount["target"]):]
+                return str(self.volume(mount["source"])) + value[len(mount["target"]) :]
         return value
 
     def environment(self, service: dict) -> dict[str, str]:
-        env = {"PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": str(self.tmp),
-               # What the Dockerfile's ENV sets in the image.
-               "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "HOME": str(self.tmp),
+            # What the Dockerfile's ENV sets in the image.
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         for key, value in (service.get("environment") or {}).items():
             env[key] = self.translate(service, value)
         return env
@@ -140,8 +144,9 @@ def _stop(proc: subprocess.Popen) -> None:
 
 def _run_job(host: Host, name: str, service: dict) -> subprocess.CompletedProcess:
     argv = host.command(service, None, None)
-    return subprocess.run(argv, cwd=ROOT, env=host.environment(service), capture_output=True, text=True,
-                          timeout=SEED_TIMEOUT)
+    return subprocess.run(
+        argv, cwd=ROOT, env=host.environment(service), capture_output=True, text=True, timeout=SEED_TIMEOUT
+    )
 
 
 def _serve_and_probe(host: Host, name: str, service: dict) -> dict[str, int]:
@@ -152,8 +157,9 @@ def _serve_and_probe(host: Host, name: str, service: dict) -> dict[str, int]:
     assert "0.0.0.0" not in argv and str(port) in argv
     log = host.tmp / f"{name}.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, cwd=ROOT, env=host.environment(service), stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, env=host.environment(service), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         probe = service["healthcheck"]["test"]
         path = re.search(r"http://127\.0\.0\.1:\d+(/\S*?)'", probe[-1]).group(1)
@@ -168,8 +174,10 @@ def _serve_and_probe(host: Host, name: str, service: dict) -> dict[str, int]:
         dockerfile = (ROOT / "Dockerfile").read_text().splitlines()
         line = next(ln.strip() for ln in dockerfile if ln.strip().startswith('CMD ["python"'))
         docker_probe = json.loads(line.removeprefix("CMD "))
-        docker_probe = [str(VENV_BIN / docker_probe[0]),
-                        *[a.replace(f":{container_port}/", f":{port}/") for a in docker_probe[1:]]]
+        docker_probe = [
+            str(VENV_BIN / docker_probe[0]),
+            *[a.replace(f":{container_port}/", f":{port}/") for a in docker_probe[1:]],
+        ]
         ran = subprocess.run(docker_probe, capture_output=True, text=True, timeout=30)
         assert ran.returncode == 0, f"Dockerfile HEALTHCHECK against {name} failed: {ran.stderr}"
         return codes

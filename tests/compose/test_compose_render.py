@@ -268,7 +268,16 @@ def test_a_model_without_compose_stack_still_gets_its_dockerfile(tmp_path):
 
 def test_dev_command_adapters():
     assert local.dev_command(["uvicorn", "m:app", "--workers", "4", "--port", "1"]) == [
-        "uvicorn", "m:app", "--port", "1", "--reload", "--reload-dir", "app", "--log-level", "debug"]
+        "uvicorn",
+        "m:app",
+        "--port",
+        "1",
+        "--reload",
+        "--reload-dir",
+        "app",
+        "--log-level",
+        "debug",
+    ]
     assert local.dev_command(["python", "-m", "app.seed"]) == ["python", "-m", "app.seed"]
 
 

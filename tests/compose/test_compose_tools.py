@@ -49,8 +49,10 @@ def test_schema_accepts_every_generated_compose_file(platform_root):
 
 
 def test_compose_config_accepts_every_profile(platform_root):
-    assert _tool(lint.compose_findings, ROOT / "docker-compose.yml", ["dev", "prod", "dev,dev-jobs",
-                                                                      "prod,prod-jobs"]) == []
+    assert (
+        _tool(lint.compose_findings, ROOT / "docker-compose.yml", ["dev", "prod", "dev,dev-jobs", "prod,prod-jobs"])
+        == []
+    )
     profiles = [p for env in ("dev", "staging", "prod") for p in (env, f"{env},{env}-jobs")]
     assert _tool(lint.compose_findings, platform_root / "docker-compose.yml", profiles) == []
 
@@ -109,14 +111,17 @@ def _bad_port(doc):
     doc["services"]["api"]["ports"] = ["${API_PORT:-80000}:8000"]
 
 
-@pytest.mark.parametrize(("breakage", "profile", "message"), [
-    (_drop_dev_seed, "dev", "undefined service"),
-    (_cycle, "dev", "cycle"),
-    (_no_volumes, "prod", "undefined volume"),
-    (_no_secrets, "prod", "undefined secret"),
-    (_bad_memory, "prod", "invalid size"),
-    (_bad_port, "prod", "invalid hostPort"),
-])
+@pytest.mark.parametrize(
+    ("breakage", "profile", "message"),
+    [
+        (_drop_dev_seed, "dev", "undefined service"),
+        (_cycle, "dev", "cycle"),
+        (_no_volumes, "prod", "undefined volume"),
+        (_no_secrets, "prod", "undefined secret"),
+        (_bad_memory, "prod", "invalid size"),
+        (_bad_port, "prod", "invalid hostPort"),
+    ],
+)
 def test_compose_rejects_a_broken_spec(tmp_path, breakage, profile, message):
     doc = copy.deepcopy(yaml.safe_load((ROOT / "docker-compose.yml").read_text()))
     breakage(doc)
@@ -172,7 +177,7 @@ def test_checkov_finds_no_failed_check(platform_root):
 
 def test_checkov_catches_a_root_image_without_healthcheck(tmp_path):
     bad = tmp_path / "Dockerfile"
-    bad.write_text("FROM python:latest\nADD app /app\nCMD [\"python\"]\n")
+    bad.write_text('FROM python:latest\nADD app /app\nCMD ["python"]\n')
     ids = {f.message.split(":")[0] for f in _tool(lint.checkov_findings, bad)}
     assert {"CKV_DOCKER_2", "CKV_DOCKER_3", "CKV_DOCKER_4"} <= ids
 

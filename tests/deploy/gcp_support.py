@@ -60,8 +60,11 @@ def grants_to(stack: str, account: str) -> list:
     from stacks.plan.core import Concat, Ref, to_json
 
     member = to_json(Concat(("serviceAccount:", Ref(account, "email"))))
-    return [r for r in plan(stack).resources if r.type.startswith("gcp:") and "member" in r.inputs
-            and to_json(r.inputs["member"]) == member]
+    return [
+        r
+        for r in plan(stack).resources
+        if r.type.startswith("gcp:") and "member" in r.inputs and to_json(r.inputs["member"]) == member
+    ]
 
 
 def settings_from_plan_env(env: dict, resolved: dict[str, str], monkeypatch):

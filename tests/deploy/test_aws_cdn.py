@@ -37,7 +37,8 @@ def test_cloudfront_fronts_the_load_balancer(cdn_plan):
     assert cdn_plan.resource("api-dns").inputs["aliases"][0]["name"] == Ref("api-cdn", "domain_name")
     assert cdn_plan.resource("api-origin-dns").inputs["aliases"][0]["name"] == Ref("api-alb", "dns_name")
     assert cdn_plan.resource("api-certificate").inputs["subject_alternative_names"] == [
-        "origin.analytics.shop.example.com"]
+        "origin.analytics.shop.example.com"
+    ]
 
 
 def test_only_cloudfront_reaches_the_load_balancer(cdn_plan):
@@ -64,8 +65,9 @@ def test_pulumi_terraform_and_diagram_agree(cdn_project, cdn_plan):
     from deploy.terraform import render_plan, tf_type
 
     rec = run_offline(cdn_plan)
-    assert [(r.type, r.name) for r in rec.resources] == [(r.type, r.name) for r in cdn_plan.resources
-                                                         if "pulumi" in r.engines]
+    assert [(r.type, r.name) for r in rec.resources] == [
+        (r.type, r.name) for r in cdn_plan.resources if "pulumi" in r.engines
+    ]
     cert = next(r for r in rec.resources if r.name == "api-cdn-certificate")
     assert cert.inputs["domainName"] == "analytics.shop.example.com"
     assert rec.outputs["api_cdn_domain"].endswith(".cloudfront.net")

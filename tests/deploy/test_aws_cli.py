@@ -18,7 +18,8 @@ def test_plan_json_is_the_recorded_program(cli, plans):
     data = json.loads(result.output)
     assert data["stack"] == "aws-prod"
     assert [(r["type"], r["name"], r["component"]) for r in data["resources"]] == [
-        (r.type, r.name, r.component) for r in plans["aws-prod"].resources]
+        (r.type, r.name, r.component) for r in plans["aws-prod"].resources
+    ]
     vpc = next(r for r in data["resources"] if r["name"] == "vpc")
     assert vpc["inputs"]["cidrBlock"] == "10.0.0.0/16"
     assert data["outputs"]["url"] == "https://analytics.shop.example.com"
@@ -43,8 +44,14 @@ def test_plan_of_a_bad_stack_exits_1_without_traceback(cli):
 def test_up_and_preview_without_pulumi_say_how_to_install(tmp_path):
     env = {**os.environ, "PATH": str(tmp_path)}  # no pulumi (nor anything else) on PATH
     for action in ("up", "preview"):
-        proc = subprocess.run([stacks_bin(), action, "aws-prod", "-f", str(ROOT / "stacks.yaml")],
-                              capture_output=True, text=True, env=env, timeout=120, check=False)
+        proc = subprocess.run(
+            [stacks_bin(), action, "aws-prod", "-f", str(ROOT / "stacks.yaml")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
         assert proc.returncode == 1, proc.stderr
         assert f"`stacks {action}` needs the pulumi CLI" in proc.stderr
         assert "get.pulumi.com" in proc.stderr
@@ -54,8 +61,13 @@ def test_up_and_preview_without_pulumi_say_how_to_install(tmp_path):
 
 def test_terraform_writes_the_stack_json(tmp_path):
     shutil.copy(ROOT / "stacks.yaml", tmp_path / "stacks.yaml")
-    proc = subprocess.run([stacks_bin(), "terraform", "aws-staging", "--json", "-f", str(tmp_path / "stacks.yaml")],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [stacks_bin(), "terraform", "aws-staging", "--json", "-f", str(tmp_path / "stacks.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     written = tmp_path / "deploy/terraform/aws-staging/main.tf.json"
     assert json.loads(proc.stdout)["file"] == str(written)
@@ -65,7 +77,13 @@ def test_terraform_writes_the_stack_json(tmp_path):
 def test_terraform_apply_without_binary_exits_1(tmp_path):
     shutil.copy(ROOT / "stacks.yaml", tmp_path / "stacks.yaml")
     env = {**os.environ, "PATH": str(tmp_path)}
-    proc = subprocess.run([stacks_bin(), "terraform", "aws-dev", "--apply", "-f", str(tmp_path / "stacks.yaml")],
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    proc = subprocess.run(
+        [stacks_bin(), "terraform", "aws-dev", "--apply", "-f", str(tmp_path / "stacks.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "terraform binary is not installed" in proc.stderr and "Traceback" not in proc.stderr

@@ -16,8 +16,12 @@ def _project(engine: str = "postgres"):
     from stacks.project import project_from_text
 
     doc = yaml.safe_load((ROOT / "stacks.yaml").read_text())
-    doc["components"]["orders"] = {"kind": "database", "engine": engine,
-                                   "version": "16" if engine == "postgres" else "8.0", "storage_gb": 50}
+    doc["components"]["orders"] = {
+        "kind": "database",
+        "engine": engine,
+        "version": "16" if engine == "postgres" else "8.0",
+        "storage_gb": 50,
+    }
     doc["connections"].append({"from": "api", "to": "orders", "protocol": "postgres"})
     doc["stacks"] = {"aws": doc["stacks"]["aws"]}
     return project_from_text(yaml.safe_dump(doc, sort_keys=False), root=ROOT)
@@ -47,10 +51,14 @@ def test_rds_is_private_encrypted_and_follows_deletion_protection(plans):
 
 def test_only_connecting_workloads_reach_it_on_its_port(plans):
     plan = plans["aws-prod"]
-    ingress = [r for r in plan.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-               if r.inputs["security_group_id"] == Ref("orders-sg")]
-    assert [(r.inputs["referenced_security_group_id"], r.inputs["from_port"], r.inputs["to_port"])
-            for r in ingress] == [(Ref("api-sg"), 5432, 5432)]
+    ingress = [
+        r
+        for r in plan.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["security_group_id"] == Ref("orders-sg")
+    ]
+    assert [
+        (r.inputs["referenced_security_group_id"], r.inputs["from_port"], r.inputs["to_port"]) for r in ingress
+    ] == [(Ref("api-sg"), 5432, 5432)]
     assert all("cidr_ipv4" not in r.inputs for r in ingress)
     egress = plan.resource("api-to-orders").inputs
     assert egress["referenced_security_group_id"] == Ref("orders-sg") and egress["from_port"] == 5432
@@ -94,8 +102,12 @@ def test_checkov_passes_the_database(plans, tmp_path):
         mine = {c for addr, checks in waivers_in(tf).items() if "orders" in addr for c in checks}
         used = {w["check"] for w in result.waived if "orders" in w["resource"]}
         assert mine == used, f"unused waivers on the database: {mine - used}"
-        assert all(len(reason) > 30 for addr, checks in waivers_in(tf).items() if "orders" in addr
-                   for reason in checks.values())
+        assert all(
+            len(reason) > 30
+            for addr, checks in waivers_in(tf).items()
+            if "orders" in addr
+            for reason in checks.values()
+        )
 
 
 def test_the_pulumi_program_registers_the_database(plans):
@@ -115,8 +127,10 @@ def _cache_project():
     doc = yaml.safe_load((ROOT / "stacks.yaml").read_text())
     doc["components"]["sessions"] = {"kind": "cache", "engine": "redis", "memory": 1024}
     doc["components"]["tiles"] = {"kind": "cache", "engine": "memcached"}
-    doc["connections"] += [{"from": "api", "to": "sessions", "protocol": "redis"},
-                           {"from": "api", "to": "tiles", "protocol": "tcp"}]
+    doc["connections"] += [
+        {"from": "api", "to": "sessions", "protocol": "redis"},
+        {"from": "api", "to": "tiles", "protocol": "tcp"},
+    ]
     doc["stacks"] = {"aws": doc["stacks"]["aws"]}
     return project_from_text(yaml.safe_dump(doc, sort_keys=False), root=ROOT)
 
@@ -139,8 +153,11 @@ def test_redis_is_encrypted_with_iam_users_and_memcached_uses_tls(tmp_path):
         assert plan.resource("sessions-default-user").inputs["access_string"].startswith("off")
         assert plan.resource("tiles-cache").inputs["transit_encryption_enabled"] is True
         for store, port in (("sessions", 6379), ("tiles", 11211)):
-            ingress = [r.inputs for r in plan.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-                       if r.inputs["security_group_id"] == Ref(f"{store}-sg")]
+            ingress = [
+                r.inputs
+                for r in plan.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                if r.inputs["security_group_id"] == Ref(f"{store}-sg")
+            ]
             assert [(i["referenced_security_group_id"], i["from_port"]) for i in ingress] == [(Ref("api-sg"), port)]
         grants = json.dumps(to_json(plan.resource("api-task-policy").inputs["policy"]))
         assert "elasticache:Connect" in grants

@@ -50,9 +50,20 @@ def test_target_runs_the_ingest_task_on_incoming_in_append_mode(plans):
         assert ecs["network_configuration"]["assign_public_ip"] is False
         assert ecs["network_configuration"]["security_groups"] == [Ref("ingest-sg")]
         override = to_json(i["input"])["$json"]["containerOverrides"]
-        assert override == [{"name": "ingest", "command": [
-            "python", "-m", "app.ingest", "--source",
-            {"$concat": ["s3://", {"$ref": "lake-bucket.bucket"}, "/incoming/"]}, "--mode", "append"]}]
+        assert override == [
+            {
+                "name": "ingest",
+                "command": [
+                    "python",
+                    "-m",
+                    "app.ingest",
+                    "--source",
+                    {"$concat": ["s3://", {"$ref": "lake-bucket.bucket"}, "/incoming/"]},
+                    "--mode",
+                    "append",
+                ],
+            }
+        ]
         # The container the override names is the task definition's container.
         containers = to_json(p.resource("ingest-task").inputs["container_definitions"])
         assert "ingest" in [c["name"] for c in containers["$json"]]
@@ -72,7 +83,7 @@ def test_events_role_is_least_privilege(plans):
         assert run["Condition"] == {"ArnEquals": {"ecs:cluster": {"$ref": "cluster.arn"}}}
         assert pass_["Action"] == ["iam:PassRole"]
         assert pass_["Resource"] == [{"$ref": "ingest-execution-role.arn"}, {"$ref": "ingest-task-role.arn"}]
-        assert "\"*\"" not in json.dumps([run["Resource"], pass_["Resource"]])  # no wildcard resource
+        assert '"*"' not in json.dumps([run["Resource"], pass_["Resource"]])  # no wildcard resource
 
 
 def test_jobs_that_do_not_ingest_from_the_lake_get_no_trigger(plans):

@@ -78,8 +78,9 @@ def test_task_definition_reaches_the_engine_resolved(recordings):
     [container] = json.loads(task.inputs["containerDefinitions"])
     assert container["image"].startswith("123456789012.dkr.ecr.eu-west-1.amazonaws.com/")
     assert "@sha256:" in container["image"]
-    assert container["secrets"] == [{"name": "STACKS_APP_API_KEY",
-                                     "valueFrom": "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/api-key"}]
+    assert container["secrets"] == [
+        {"name": "STACKS_APP_API_KEY", "valueFrom": "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/api-key"}
+    ]
     env = {e["name"]: e["value"] for e in container["environment"]}
     assert env["STACKS_APP_LAKE_URI"] == "s3://shop-lake-prod/tables/"
     assert env["STACKS_APP_ATHENA_WORKGROUP"] == "shop-warehouse-prod"

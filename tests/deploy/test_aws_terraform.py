@@ -43,12 +43,16 @@ def test_same_resources_as_the_plan(plans, tf, stack):
 
 def test_refs_become_interpolations(tf):
     res = tf["aws-prod"]["resource"]
-    assert res["aws_subnet"]["private-subnet-2"]["availability_zone"] == \
-        "${tolist(data.aws_availability_zones.azs.names)[1]}"
+    assert (
+        res["aws_subnet"]["private-subnet-2"]["availability_zone"]
+        == "${tolist(data.aws_availability_zones.azs.names)[1]}"
+    )
     assert res["aws_ecs_service"]["api-service"]["task_definition"] == "${aws_ecs_task_definition.api-task.arn}"
     record = res["aws_route53_record"]["api-certificate-validation-record"]
-    assert record["name"] == \
-        "${tolist(aws_acm_certificate.api-certificate.domain_validation_options)[0].resource_record_name}"
+    assert (
+        record["name"]
+        == "${tolist(aws_acm_certificate.api-certificate.domain_validation_options)[0].resource_record_name}"
+    )
     assert res["aws_route53_record"]["api-dns"]["alias"][0]["name"] == "${aws_lb.api-alb.dns_name}"
     container = json.loads(res["aws_ecs_task_definition"]["api-task"]["container_definitions"])[0]
     assert container["image"] == "${var.api_image}"
@@ -141,8 +145,10 @@ def test_terraform_without_providers_is_a_clear_error(monkeypatch, bundled, tmp_
     from stacks.errors import StacksError
 
     if shutil.which("terraform") is None:
-        pytest.fail("terraform is not installed: install Terraform >= 1.6 "
-                    "(https://developer.hashicorp.com/terraform/install) to run this test")
+        pytest.fail(
+            "terraform is not installed: install Terraform >= 1.6 "
+            "(https://developer.hashicorp.com/terraform/install) to run this test"
+        )
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     rc = tmp_path / "terraformrc"

@@ -18,7 +18,8 @@ def test_plan_json_of_gcp_prod_is_the_recorded_program(cli):
     data = json.loads(result.output)
     assert data["stack"] == "gcp-prod"
     assert [(r["type"], r["name"], r["component"]) for r in data["resources"]] == [
-        (r.type, r.name, r.component) for r in plan("gcp-prod").resources]
+        (r.type, r.name, r.component) for r in plan("gcp-prod").resources
+    ]
     service = next(r for r in data["resources"] if r["name"] == "api-service")
     assert service["inputs"]["template"]["scaling"] == {"maxInstanceCount": 10, "minInstanceCount": 1}
     assert data["outputs"]["url"] == "https://analytics.shop.example.com"
@@ -37,8 +38,13 @@ def test_plan_tree_of_hybrid_prod_shows_both_clouds(cli):
 
 def test_terraform_writes_the_gcp_stack_json(tmp_path):
     shutil.copy(ROOT / "stacks.yaml", tmp_path / "stacks.yaml")
-    proc = subprocess.run([stacks_bin(), "terraform", "hybrid-dev", "--json", "-f", str(tmp_path / "stacks.yaml")],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [stacks_bin(), "terraform", "hybrid-dev", "--json", "-f", str(tmp_path / "stacks.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     written = tmp_path / "deploy/terraform/hybrid-dev/main.tf.json"
     assert written.read_text() == (ROOT / "deploy/terraform/hybrid-dev/main.tf.json").read_text()
@@ -46,8 +52,14 @@ def test_terraform_writes_the_gcp_stack_json(tmp_path):
 
 def test_up_without_pulumi_names_the_equivalent_command(tmp_path):
     env = {**os.environ, "PATH": str(tmp_path)}
-    proc = subprocess.run([stacks_bin(), "up", "gcp-prod", "-f", str(ROOT / "stacks.yaml")],
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    proc = subprocess.run(
+        [stacks_bin(), "up", "gcp-prod", "-f", str(ROOT / "stacks.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "cd deploy && pulumi up --stack gcp-prod" in proc.stderr and "Traceback" not in proc.stderr
 

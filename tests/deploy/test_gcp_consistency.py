@@ -23,8 +23,9 @@ def _drawn(spec) -> dict[str, list[str]]:
     return drawn(spec)
 
 
-@pytest.mark.parametrize(("view", "stack"), [("gcp", "gcp-prod"), ("gcp", "gcp-dev"), ("hybrid", "hybrid-prod"),
-                                             ("hybrid", "hybrid-dev")])
+@pytest.mark.parametrize(
+    ("view", "stack"), [("gcp", "gcp-prod"), ("gcp", "gcp-dev"), ("hybrid", "hybrid-prod"), ("hybrid", "hybrid-dev")]
+)
 def test_plan_pulumi_terraform_and_diagram_hold_the_same_resources(view, stack):
     from deploy.terraform import render_plan, tf_type
 

@@ -27,17 +27,24 @@ def test_required_apis_are_exactly_what_the_resources_need():
         services = {r.inputs["service"]: r for r in p.by_type("gcp:projects/service:Service")}
         needed = {api_of(r.type) for r in p.resources if api_of(r.type)}
         assert set(services) == needed
-        assert {"run.googleapis.com", "bigquery.googleapis.com", "bigqueryconnection.googleapis.com",
-                "artifactregistry.googleapis.com", "secretmanager.googleapis.com"} <= needed
+        assert {
+            "run.googleapis.com",
+            "bigquery.googleapis.com",
+            "bigqueryconnection.googleapis.com",
+            "artifactregistry.googleapis.com",
+            "secretmanager.googleapis.com",
+        } <= needed
         for svc in services.values():
             assert svc.inputs["disable_on_destroy"] is False  # other stacks share the project
         for res in p.resources:  # every resource waits for its API
             if api_of(res.type):
                 assert api_resource_name(api_of(res.type)) in res.depends_on, res.name
-    assert "compute.googleapis.com" in {r.inputs["service"] for r in plan("gcp-prod").resources
-                                        if r.type == "gcp:projects/service:Service"}
-    assert "compute.googleapis.com" not in {r.inputs["service"] for r in plan("gcp-dev").resources
-                                            if r.type == "gcp:projects/service:Service"}
+    assert "compute.googleapis.com" in {
+        r.inputs["service"] for r in plan("gcp-prod").resources if r.type == "gcp:projects/service:Service"
+    }
+    assert "compute.googleapis.com" not in {
+        r.inputs["service"] for r in plan("gcp-dev").resources if r.type == "gcp:projects/service:Service"
+    }
 
 
 def test_artifact_registry_with_cleanup_policy_and_image_build():
@@ -77,11 +84,14 @@ def test_env_points_at_bigquery_and_the_lake_and_secrets_are_references():
     assert envs["STACKS_APP_BIGQUERY_PROJECT"]["value"] == "shop-analytics-prod"
     assert envs["STACKS_APP_BIGQUERY_DATASET"]["value"] == Ref("warehouse-dataset", "dataset_id")
     assert to_json(envs["STACKS_APP_LAKE_URI"]["value"]) == {
-        "$concat": ["gs://", {"$ref": "lake-bucket.name"}, "/tables/"]}
+        "$concat": ["gs://", {"$ref": "lake-bucket.name"}, "/tables/"]
+    }
     secret = envs["STACKS_APP_API_KEY"]
     assert "value" not in secret
     assert secret["value_source"]["secret_key_ref"] == {
-        "secret": Ref("api-reads-secret-shop-api-key", "secret_id"), "version": "latest"}
+        "secret": Ref("api-reads-secret-shop-api-key", "secret_id"),
+        "version": "latest",
+    }
     grant = inputs("gcp-prod", "api-reads-secret-shop-api-key")
     assert grant["secret_id"] == "projects/shop-analytics-prod/secrets/shop-api-key"
     assert grant["role"] == "roles/secretmanager.secretAccessor"
@@ -108,8 +118,10 @@ def test_public_service_with_domain_sits_behind_the_https_load_balancer():
     assert inputs("gcp-prod", "api-redirect")["default_url_redirect"]["https_redirect"] is True
     dns = inputs("gcp-prod", "api-dns")
     assert dns["name"] == "analytics.shop.example.com." and dns["rrdatas"] == [Ref("api-address", "address")]
-    assert {d.name: d.args for d in p.data}["gcp-zone"] == {"name": "shop-example-com",
-                                                             "project": "shop-analytics-prod"}
+    assert {d.name: d.args for d in p.data}["gcp-zone"] == {
+        "name": "shop-example-com",
+        "project": "shop-analytics-prod",
+    }
 
 
 def test_without_a_domain_the_service_uses_its_run_app_url():
@@ -163,11 +175,13 @@ def test_iam_is_least_privilege_and_scoped():
     assert api["api-reads-warehouse"]["role"] == "roles/bigquery.dataViewer"
     assert api["api-reads-warehouse"]["dataset_id"] == Ref("warehouse-dataset", "dataset_id")
     assert api["api-bigquery-jobs"]["role"] == "roles/bigquery.jobUser"
-    assert api["api-uses-lake"] == {"bucket": Ref("lake-bucket", "name"), "role": "roles/storage.objectUser",
-                                    "member": api["api-uses-lake"]["member"]}
+    assert api["api-uses-lake"] == {
+        "bucket": Ref("lake-bucket", "name"),
+        "role": "roles/storage.objectUser",
+        "member": api["api-uses-lake"]["member"],
+    }
     roles = {r.inputs.get("role") for r in p.resources if r.inputs.get("role")}
-    assert not roles & {"roles/owner", "roles/editor", "roles/viewer", "roles/storage.admin",
-                        "roles/bigquery.admin"}
+    assert not roles & {"roles/owner", "roles/editor", "roles/viewer", "roles/storage.admin", "roles/bigquery.admin"}
     accounts = {r.inputs["account_id"] for r in p.by_type("gcp:serviceaccount/account:Account")}
     # one per workload, plus the identity Cloud Scheduler starts the ingest job with
     assert accounts == {"api-prod", "ingest-prod", p.resource("ingest-scheduler-account").inputs["account_id"]}
@@ -193,22 +207,25 @@ def test_uptime_check_and_error_rate_alert_go_to_the_email_channel():
 def test_logs_kept_for_the_environments_retention():
     assert inputs("gcp-prod", "gcp-log-bucket")["retention_days"] == 365
     assert inputs("gcp-dev", "gcp-log-bucket")["retention_days"] == 14
-    assert 'shop-api-prod' in inputs("gcp-prod", "gcp-log-sink")["filter"]
+    assert "shop-api-prod" in inputs("gcp-prod", "gcp-log-sink")["filter"]
 
 
 def test_jobs_are_cloud_run_jobs_and_seed_only_in_dev():
     job = inputs("gcp-dev", "seed-job")
     assert job["template"]["template"]["containers"][0]["args"][:2] == ["python", "-m"]
     assert "seed-job" not in {r.name for r in plan("gcp-prod").resources}
-    assert inputs("gcp-prod", "ingest-job")["template"]["template"]["service_account"] == \
-        Ref("ingest-account", "email")
+    assert inputs("gcp-prod", "ingest-job")["template"]["template"]["service_account"] == Ref("ingest-account", "email")
 
 
 def test_scheduled_job_runs_from_cloud_scheduler_with_its_own_identity():
     from stacks.plan import build_plan
 
-    proj = variant(("    command: [python, -m, app.ingest, --source, /data/incoming]\n",
-                    "    command: [python, -m, app.ingest, --source, /data/incoming]\n    schedule: \"0 3 * * *\"\n"))
+    proj = variant(
+        (
+            "    command: [python, -m, app.ingest, --source, /data/incoming]\n",
+            '    command: [python, -m, app.ingest, --source, /data/incoming]\n    schedule: "0 3 * * *"\n',
+        )
+    )
     p = build_plan(proj, "gcp-prod")
     sched = p.resource("ingest-schedule").inputs
     assert sched["schedule"] == "0 3 * * *"
@@ -240,8 +257,9 @@ def test_unsupported_kind_is_a_clear_error():
     assert "database" not in gcpplan.KINDS, "pick a kind gcp cannot host for this test"
     with pytest.raises(StacksError) as info:
         variant(("  lake:\n    kind: bucket\n", "  db:\n    kind: database\n  lake:\n    kind: bucket\n"))
-    found = [d for d in info.value.diagnostics
-             if "'db' is a database, which stack 'gcp' cannot deploy on gcp" in d.message]
+    found = [
+        d for d in info.value.diagnostics if "'db' is a database, which stack 'gcp' cannot deploy on gcp" in d.message
+    ]
     assert found and found[0].path == "components.db.kind" and found[0].line
     assert "compose" in found[0].hint
 
@@ -251,8 +269,12 @@ def test_adding_a_kind_is_one_registry_entry(monkeypatch):
     from stacks.plan import gcp as gcpplan
 
     def build_database(p, comp):
-        p.add("gcp:sql/databaseInstance:DatabaseInstance", f"{comp.id}-instance",
-              {"project": p.gcp_project, "region": p.region, "database_version": "POSTGRES_16"}, comp.id)
+        p.add(
+            "gcp:sql/databaseInstance:DatabaseInstance",
+            f"{comp.id}-instance",
+            {"project": p.gcp_project, "region": p.region, "database_version": "POSTGRES_16"},
+            comp.id,
+        )
 
     monkeypatch.setitem(gcpplan.KINDS, "database", gcpplan.KindRule(build_database, 0, "Cloud SQL"))
     from stacks.plan import aws as awsplan
@@ -278,8 +300,11 @@ def test_only_the_ingest_job_may_edit_the_dataset_and_only_that_dataset():
         assert grants["api-reads-warehouse"]["role"] == "roles/bigquery.dataViewer"
         project_roles = {r.inputs["role"] for r in p.by_type("gcp:projects/iAMMember:IAMMember")}
         assert "roles/bigquery.dataEditor" not in project_roles  # dataset-level, never the project
-    seed = {r.inputs["role"] for r in plan("gcp-dev").of_component("seed")
-            if r.type == "gcp:bigquery/datasetIamMember:DatasetIamMember"}
+    seed = {
+        r.inputs["role"]
+        for r in plan("gcp-dev").of_component("seed")
+        if r.type == "gcp:bigquery/datasetIamMember:DatasetIamMember"
+    }
     assert seed <= {"roles/bigquery.dataViewer"}
 
 
@@ -295,14 +320,19 @@ def test_ingest_job_picks_up_incoming_files_every_15_minutes_keyless():
         sched = p.resource("ingest-schedule").inputs
         assert sched["schedule"] == "*/15 * * * *"
         assert to_json(sched["http_target"]["uri"])["$concat"][-1] == ":run"
-        assert sched["http_target"]["oauth_token"]["service_account_email"] == \
-            Ref("ingest-scheduler-account", "email")
-        grants = [r for r in p.resources if "ingest-scheduler-account" in json.dumps(to_json(r.inputs))
-                  and r.inputs.get("role")]
+        assert sched["http_target"]["oauth_token"]["service_account_email"] == Ref("ingest-scheduler-account", "email")
+        grants = [
+            r
+            for r in p.resources
+            if "ingest-scheduler-account" in json.dumps(to_json(r.inputs)) and r.inputs.get("role")
+        ]
         assert [(g.type, g.inputs["role"], g.inputs["name"]) for g in grants] == [
-            ("gcp:cloudrunv2/jobIamMember:JobIamMember", "roles/run.invoker", Ref("ingest-job", "name"))]
-        env = {e["name"]: e.get("value") for e in
-               p.resource("ingest-job").inputs["template"]["template"]["containers"][0]["envs"]}
+            ("gcp:cloudrunv2/jobIamMember:JobIamMember", "roles/run.invoker", Ref("ingest-job", "name"))
+        ]
+        env = {
+            e["name"]: e.get("value")
+            for e in p.resource("ingest-job").inputs["template"]["template"]["containers"][0]["envs"]
+        }
         assert "STACKS_APP_S3_ACCESS_KEY_ID" not in env and "STACKS_APP_LAKE_URI" in env  # no HMAC key
     # A job that does not ingest from the lake keeps its own command and runs on demand.
     seed = plan("gcp-dev").resource("seed-job").inputs["template"]["template"]["containers"][0]["args"]

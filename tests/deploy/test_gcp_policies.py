@@ -31,7 +31,8 @@ def test_bundled_stacks_pass_every_policy(stack):
 def test_public_gcs_bucket_is_caught():
     p = plan("gcp-prod")
     assert _policy(replace_inputs(p, "lake-bucket", public_access_prevention="inherited"), "gcp-no-public-bucket") == [
-        "gcp-no-public-bucket: lake-bucket: public access prevention is not enforced"]
+        "gcp-no-public-bucket: lake-bucket: public access prevention is not enforced"
+    ]
     assert _policy(replace_inputs(p, "lake-bucket", uniform_bucket_level_access=False), "gcp-no-public-bucket")
     public = replace_inputs(p, "api-uses-lake", member="allUsers")
     assert "grants roles/storage.objectUser to everyone" in _policy(public, "gcp-no-public-bucket")[0]
@@ -44,8 +45,11 @@ def test_primitive_roles_are_caught():
     for role in ("roles/owner", "roles/editor", "roles/viewer"):
         found = _policy(replace_inputs(p, "api-bigquery-jobs", role=role), "gcp-no-primitive-roles")
         assert found == [f"gcp-no-primitive-roles: api-bigquery-jobs: grants the primitive role {role}"]
-    binding = Resource("gcp:projects/iAMPolicy:IAMPolicy", "policy", {
-        "project": "p", "policy_data": {"bindings": [{"role": "roles/editor", "members": ["user:x@example.com"]}]}})
+    binding = Resource(
+        "gcp:projects/iAMPolicy:IAMPolicy",
+        "policy",
+        {"project": "p", "policy_data": {"bindings": [{"role": "roles/editor", "members": ["user:x@example.com"]}]}},
+    )
     assert _policy(_add(p, binding), "gcp-no-primitive-roles")
 
 
@@ -55,7 +59,8 @@ def test_all_users_only_on_the_invoker_of_a_public_service():
     unwaived = dataclasses.replace(p.resource("api-public-invoker"), waivers={})
     p2 = dataclasses.replace(p, resources=tuple(unwaived if r.name == "api-public-invoker" else r for r in p.resources))
     assert _policy(p2, "gcp-public-invoker") == [
-        "gcp-public-invoker: api-public-invoker: makes a service public without the model saying so"]
+        "gcp-public-invoker: api-public-invoker: makes a service public without the model saying so"
+    ]
     dataset = replace_inputs(p, "api-reads-warehouse", member="allAuthenticatedUsers")
     assert "grants roles/bigquery.dataViewer to everyone" in _policy(dataset, "gcp-public-invoker")[0]
 
@@ -68,19 +73,32 @@ def test_static_credentials_are_caught():
     access = Resource("aws:iam/accessKey:AccessKey", "transfer-key", {"user": "transfer"})
     assert _policy(_add(p, access), "keyless-cross-cloud")
     job = p.resource("lake-transfer").inputs
-    spec = {**job["transfer_spec"], "aws_s3_data_source": {
-        "bucket_name": "b", "aws_access_key": {"access_key_id": "x", "secret_access_key": "y"}}}
+    spec = {
+        **job["transfer_spec"],
+        "aws_s3_data_source": {"bucket_name": "b", "aws_access_key": {"access_key_id": "x", "secret_access_key": "y"}},
+    }
     found = _policy(replace_inputs(p, "lake-transfer", transfer_spec=spec), "keyless-cross-cloud")
     assert any("aws_access_key" in v for v in found) and any("without a role" in v for v in found)
     loose = replace_inputs(p, "gcp-workload-provider", attribute_condition=None)
     assert _policy(loose, "keyless-cross-cloud") == [
-        "keyless-cross-cloud: gcp-workload-provider: any identity of the account may federate"]
+        "keyless-cross-cloud: gcp-workload-provider: any identity of the account may federate"
+    ]
     role = p.resource("lake-transfer-role")
-    trust = Json({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Federated": "accounts.google.com"},
-        "Action": "sts:AssumeRoleWithWebIdentity"}]})
+    trust = Json(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": "accounts.google.com"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                }
+            ],
+        }
+    )
     assert _policy(replace_inputs(p, role.name, assume_role_policy=trust), "keyless-cross-cloud") == [
-        "keyless-cross-cloud: lake-transfer-role: trusts every Google identity (no sub)"]
+        "keyless-cross-cloud: lake-transfer-role: trusts every Google identity (no sub)"
+    ]
 
 
 def test_plain_secret_env_on_cloud_run_is_caught():
@@ -90,7 +108,8 @@ def test_plain_secret_env_on_cloud_run_is_caught():
     container["envs"] = [*container["envs"], {"name": "STACKS_APP_DB_PASSWORD", "value": "x"}]
     bad = replace_inputs(p, "api-service", template={**svc["template"], "containers": [container]})
     assert _policy(bad, "gcp-secrets-by-reference") == [
-        "gcp-secrets-by-reference: api-service: STACKS_APP_DB_PASSWORD is passed as plain env"]
+        "gcp-secrets-by-reference: api-service: STACKS_APP_DB_PASSWORD is passed as plain env"
+    ]
 
 
 def test_log_retention_is_required():
@@ -102,7 +121,9 @@ STATIC_CREDENTIAL = re.compile(
     r"(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----|\"private_key\"\s*:|\"private_key_id\"\s*:|private_key"
     r"|\"type\"\s*:\s*\"service_account\"|client_secret|aws_secret_access_key|secret_access_key"
-    r"|\.pem\b|key\.json|credentials\.json|mock-(?:access-)?token", re.I)
+    r"|\.pem\b|key\.json|credentials\.json|mock-(?:access-)?token",
+    re.I,
+)
 
 
 def _generated_files() -> dict[str, str]:
@@ -115,11 +136,15 @@ def _generated_files() -> dict[str, str]:
         files[f"deploy/Pulumi.{stack}.yaml"] = stack_file(plan(stack))
         files[f"deploy/terraform/{stack}/main.tf.json"] = tf_json_text(plan(stack))
         files[f"stacks plan --json {stack}"] = json.dumps(plan(stack).to_json())
-    for path in [*ROOT.glob("deploy/Pulumi.gcp-*.yaml"), *ROOT.glob("deploy/Pulumi.hybrid-*.yaml"),
-                 *ROOT.glob("deploy/terraform/gcp-*/main.tf.json"),
-                 *ROOT.glob("deploy/terraform/hybrid-*/main.tf.json"),
-                 ROOT / "docs/architecture/README.md", ROOT / "docs/architecture/diagrams/gcp.svg",
-                 ROOT / "docs/architecture/diagrams/hybrid.svg"]:
+    for path in [
+        *ROOT.glob("deploy/Pulumi.gcp-*.yaml"),
+        *ROOT.glob("deploy/Pulumi.hybrid-*.yaml"),
+        *ROOT.glob("deploy/terraform/gcp-*/main.tf.json"),
+        *ROOT.glob("deploy/terraform/hybrid-*/main.tf.json"),
+        ROOT / "docs/architecture/README.md",
+        ROOT / "docs/architecture/diagrams/gcp.svg",
+        ROOT / "docs/architecture/diagrams/hybrid.svg",
+    ]:
         # Icons are inlined as base64 data URIs: random letters that are no credential.
         files[str(path.relative_to(ROOT))] = re.sub(r"data:[^\"')]+", "data:", path.read_text())
     return files
@@ -136,8 +161,13 @@ def test_no_static_credential_in_any_generated_file():
 
 
 def test_the_credential_pattern_would_catch_real_keys():
-    samples = ["AKIAIOSFODNN7EXAMPLE", "-----BEGIN RSA PRIVATE KEY-----", '{"type": "service_account", "x": 1}',
-               '"private_key": "..."', "GOOGLE_APPLICATION_CREDENTIALS=/secrets/key.json"]
+    samples = [
+        "AKIAIOSFODNN7EXAMPLE",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        '{"type": "service_account", "x": 1}',
+        '"private_key": "..."',
+        "GOOGLE_APPLICATION_CREDENTIALS=/secrets/key.json",
+    ]
     for sample in samples:
         assert STATIC_CREDENTIAL.search(sample), sample
 
@@ -151,9 +181,12 @@ def test_policy_violations_stop_the_plan(monkeypatch):
 
     def leaky(p, comp):
         real(p, comp)
-        p.add("gcp:storage/bucketIAMMember:BucketIAMMember", f"{comp.id}-everyone",
-              {"bucket": Ref(f"{comp.id}-bucket", "name"), "role": "roles/storage.objectViewer",
-               "member": "allUsers"}, comp.id)
+        p.add(
+            "gcp:storage/bucketIAMMember:BucketIAMMember",
+            f"{comp.id}-everyone",
+            {"bucket": Ref(f"{comp.id}-bucket", "name"), "role": "roles/storage.objectViewer", "member": "allUsers"},
+            comp.id,
+        )
 
     monkeypatch.setitem(gcpplan.KINDS, "bucket", gcpplan.KindRule(leaky, 0, "leaky bucket"))
     with pytest.raises(StacksError) as info:

@@ -113,21 +113,30 @@ def test_cloud_run_service_reaches_the_engine_resolved():
     envs = {e["name"]: e for e in container["envs"]}
     assert envs["STACKS_APP_LAKE_URI"]["value"] == "gs://shop-lake-prod/tables/"
     assert envs["STACKS_APP_BIGQUERY_DATASET"]["value"] == "shop_warehouse_prod"
-    assert envs["STACKS_APP_API_KEY"]["valueSource"]["secretKeyRef"]["secret"] == \
-        "projects/shop-analytics-prod/secrets/shop-api-key"
+    assert (
+        envs["STACKS_APP_API_KEY"]["valueSource"]["secretKeyRef"]["secret"]
+        == "projects/shop-analytics-prod/secrets/shop-api-key"
+    )
     assert container["image"].startswith("europe-west1-docker.pkg.dev/shop-analytics-prod/shop-prod/api@sha256:")
-    assert rec["api-service"].inputs["template"]["serviceAccount"] == \
-        "api-prod@shop-analytics-prod.iam.gserviceaccount.com"
+    assert (
+        rec["api-service"].inputs["template"]["serviceAccount"]
+        == "api-prod@shop-analytics-prod.iam.gserviceaccount.com"
+    )
     reads = rec["warehouse-connection-reads-lake"].inputs
     assert reads["member"].startswith("serviceAccount:bqcx-") and reads["bucket"] == "shop-lake-prod"
 
 
 def test_stack_outputs():
     assert recording("gcp-prod").outputs == {
-        "api_ip_address": "203.0.113.10", "api_service_name": "shop-api-prod", "dataset": "shop_warehouse_prod",
-        "ingest_job_name": "shop-ingest-prod", "lake_bucket": "shop-lake-prod", "project": "shop-analytics-prod",
+        "api_ip_address": "203.0.113.10",
+        "api_service_name": "shop-api-prod",
+        "dataset": "shop_warehouse_prod",
+        "ingest_job_name": "shop-ingest-prod",
+        "lake_bucket": "shop-lake-prod",
+        "project": "shop-analytics-prod",
         "repository": "europe-west1-docker.pkg.dev/shop-analytics-prod/shop-prod",
-        "url": "https://analytics.shop.example.com"}
+        "url": "https://analytics.shop.example.com",
+    }
     hybrid = recording("hybrid-prod").outputs
     assert hybrid["dataset"] == "shop_hybrid_warehouse_prod" and hybrid["lake_bucket"] == "shop-hybrid-lake-prod"
     assert hybrid["lake_mirror_bucket"] == "shop-hybrid-lake-prod" and hybrid["gcp_project"] == "shop-analytics-prod"
@@ -143,16 +152,17 @@ def test_hybrid_cross_cloud_wiring_reaches_the_engine():
     assert source["roleArn"] == rec["lake-transfer-role"].inputs.get("arn", source["roleArn"])
     assert "awsAccessKey" not in source
     member = rec["api-gcp-impersonation"].inputs["member"]
-    assert member == ("principalSet://iam.googleapis.com/projects/123456789012/locations/global/"
-                      "workloadIdentityPools/shop-hybrid-prod/attribute.aws_role/shop-hybrid-api-prod-task")
+    assert member == (
+        "principalSet://iam.googleapis.com/projects/123456789012/locations/global/"
+        "workloadIdentityPools/shop-hybrid-prod/attribute.aws_role/shop-hybrid-api-prod-task"
+    )
     assert rec["gcp-workload-provider"].inputs["aws"] == {"accountId": "123456789012"}
     config = json.loads(rec["api-gcp-credential-config"].inputs["value"]["value"])
     assert config["type"] == "external_account"
     assert config["audience"].endswith("/workloadIdentityPools/shop-hybrid-prod/providers/aws-ecs-tasks")
     assert "api-hybrid-prod@shop-analytics-prod.iam.gserviceaccount.com" in config["service_account_impersonation_url"]
     assert not {"private_key", "private_key_id", "client_secret", "refresh_token"} & set(config)
-    env = {e["name"]: e["value"] for e in
-           json.loads(rec["api-task"].inputs["containerDefinitions"])[0]["environment"]}
+    env = {e["name"]: e["value"] for e in json.loads(rec["api-task"].inputs["containerDefinitions"])[0]["environment"]}
     assert env["STACKS_APP_GCP_CREDENTIAL_PARAMETER"] == "/shop-hybrid-api-prod/gcp-credential-config"
     assert env["STACKS_APP_BIGQUERY_DATASET"] == "shop_hybrid_warehouse_prod"
     assert env["STACKS_APP_LAKE_URI"] == "s3://shop-hybrid-lake-prod/tables/"

@@ -18,8 +18,10 @@ def _env(stack: str, job: str) -> dict:
 
 @pytest.mark.parametrize("stack", GCP_STACKS)
 def test_the_ingest_account_delegates_on_the_one_connection_and_edits_the_one_dataset(stack):
-    grants = {(r.type, r.inputs["role"] if isinstance(r.inputs["role"], str) else repr(r.inputs["role"]))
-              for r in grants_to(stack, "ingest-account")}
+    grants = {
+        (r.type, r.inputs["role"] if isinstance(r.inputs["role"], str) else repr(r.inputs["role"]))
+        for r in grants_to(stack, "ingest-account")
+    }
     assert grants == {
         ("gcp:bigquery/datasetIamMember:DatasetIamMember", "roles/bigquery.dataEditor"),
         ("gcp:projects/iAMMember:IAMMember", "roles/bigquery.jobUser"),
@@ -35,7 +37,8 @@ def test_the_ingest_account_delegates_on_the_one_connection_and_edits_the_one_da
     members = plan(stack).by_type("gcp:bigquery/connectionIamMember:ConnectionIamMember")
     assert [r.name for r in members] == ["ingest-delegates-warehouse"]
     assert {r.inputs["role"] for r in plan(stack).by_type("gcp:projects/iAMMember:IAMMember")} == {
-        "roles/bigquery.jobUser"}
+        "roles/bigquery.jobUser"
+    }
     assert not [r for r in plan(stack).resources if "roles/bigquery.connectionAdmin" in repr(r.inputs)]
 
 
@@ -56,8 +59,11 @@ def test_the_ingest_env_names_the_connection_and_the_app_accepts_it(monkeypatch)
     assert "STACKS_APP_BIGQUERY_LAKE_URI" not in env  # the lake is gs:// itself: no mirror
     assert "STACKS_APP_BIGQUERY_CONNECTION" not in _env_service("gcp-prod", "api-service")
 
-    resolved = {"lake-bucket.name": "shop-lake-prod", "warehouse-dataset.dataset_id": "shop_warehouse_prod",
-                "warehouse-connection.name": "projects/1/locations/europe-west1/connections/shop-warehouse-prod-lake"}
+    resolved = {
+        "lake-bucket.name": "shop-lake-prod",
+        "warehouse-dataset.dataset_id": "shop_warehouse_prod",
+        "warehouse-connection.name": "projects/1/locations/europe-west1/connections/shop-warehouse-prod-lake",
+    }
     settings = settings_from_plan_env(env, resolved, monkeypatch)
     assert settings.lake_uri == "gs://shop-lake-prod/tables/"
     assert bigquery_root(settings) == "gs://shop-lake-prod/tables/"

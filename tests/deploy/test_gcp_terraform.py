@@ -53,12 +53,15 @@ def test_nested_blocks_and_attribute_paths_use_terraform_names():
     assert "rule" in doc["resource"]["google_compute_security_policy"]["api-armor"]
     assert "backend" in doc["resource"]["google_compute_backend_service"]["api-backend"]
     reads = doc["resource"]["google_storage_bucket_iam_member"]["warehouse-connection-reads-lake"]
-    assert reads["member"] == ("serviceAccount:${tolist(google_bigquery_connection.warehouse-connection"
-                               ".cloud_resource)[0].service_account_id}")  # a list block in Terraform
+    assert reads["member"] == (
+        "serviceAccount:${tolist(google_bigquery_connection.warehouse-connection.cloud_resource)[0].service_account_id}"
+    )  # a list block in Terraform
     hybrid = render("hybrid-prod")
     role = hybrid["resource"]["aws_iam_role"]["lake-transfer-role"]
-    assert "${data.google_storage_transfer_project_service_account.gcp-transfer-agent.subject_id}" in \
-        role["assume_role_policy"]
+    assert (
+        "${data.google_storage_transfer_project_service_account.gcp-transfer-agent.subject_id}"
+        in role["assume_role_policy"]
+    )
     job = hybrid["resource"]["google_storage_transfer_job"]["lake-transfer"]
     assert job["transfer_spec"]["aws_s3_data_source"]["role_arn"] == "${aws_iam_role.lake-transfer-role.arn}"
 

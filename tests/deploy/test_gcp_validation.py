@@ -19,22 +19,51 @@ NEW_JOB = """  nightly-rollup-recomputation:
 """
 
 
-@pytest.mark.parametrize(("edits", "where", "message"), [
-    ([("system:\n  name: shop\n", "system:\n  name: shopanalyticsplatformdataengineeringteam\n")],
-     "components.ingest", "Cloud Run service name 'shopanalyticsplatformdataengineeringteam-ingest-staging'"),
-    ([("system:\n  name: shop\n", "system:\n  name: googleshop\n")],
-     "components.lake", "GCS bucket name 'googleshop-lake-dev' for gcp-dev GCS bucket names may not"),
-    ([("  lake:\n", NEW_JOB)], "components.nightly-rollup-recomputation",
-     "service account name 'nightly-rollup-recomputation-staging' for gcp-staging is 36 characters"),
-    ([("    project: shop-analytics-prod\n    region: europe-west1\n",
-       "    project: shop-analytics-prod\n    region: europe-wets1\n")],
-     "stacks.gcp.region", "unknown GCP region 'europe-wets1'"),
-    ([("    project: shop-analytics-prod\n    region: europe-west1\n",
-       "    project: shop\n    region: europe-west1\n")],
-     "stacks.gcp.project", "GCP project ids"),
-    ([("system:\n  name: shop\n", "system:\n  name: shopanalyticsplatformdata\n")],
-     "components.warehouse", "workload identity pool name 'shopanalyticsplatformdata-hybrid-staging'"),
-])
+@pytest.mark.parametrize(
+    ("edits", "where", "message"),
+    [
+        (
+            [("system:\n  name: shop\n", "system:\n  name: shopanalyticsplatformdataengineeringteam\n")],
+            "components.ingest",
+            "Cloud Run service name 'shopanalyticsplatformdataengineeringteam-ingest-staging'",
+        ),
+        (
+            [("system:\n  name: shop\n", "system:\n  name: googleshop\n")],
+            "components.lake",
+            "GCS bucket name 'googleshop-lake-dev' for gcp-dev GCS bucket names may not",
+        ),
+        (
+            [("  lake:\n", NEW_JOB)],
+            "components.nightly-rollup-recomputation",
+            "service account name 'nightly-rollup-recomputation-staging' for gcp-staging is 36 characters",
+        ),
+        (
+            [
+                (
+                    "    project: shop-analytics-prod\n    region: europe-west1\n",
+                    "    project: shop-analytics-prod\n    region: europe-wets1\n",
+                )
+            ],
+            "stacks.gcp.region",
+            "unknown GCP region 'europe-wets1'",
+        ),
+        (
+            [
+                (
+                    "    project: shop-analytics-prod\n    region: europe-west1\n",
+                    "    project: shop\n    region: europe-west1\n",
+                )
+            ],
+            "stacks.gcp.project",
+            "GCP project ids",
+        ),
+        (
+            [("system:\n  name: shop\n", "system:\n  name: shopanalyticsplatformdata\n")],
+            "components.warehouse",
+            "workload identity pool name 'shopanalyticsplatformdata-hybrid-staging'",
+        ),
+    ],
+)
 def test_bad_gcp_names_and_regions_are_located(edits, where, message):
     with pytest.raises(StacksError) as info:
         variant(*edits)

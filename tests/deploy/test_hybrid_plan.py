@@ -93,7 +93,8 @@ def test_query_path_workload_identity_federation_trusting_only_the_task_roles():
     provider = inputs("hybrid-prod", "gcp-workload-provider")
     assert provider["aws"] == {"account_id": Ref("caller", "account_id")}  # this stack's AWS account only
     assert provider["attribute_condition"] == (
-        "attribute.aws_role in ['shop-hybrid-api-prod-task', 'shop-hybrid-ingest-prod-task']")
+        "attribute.aws_role in ['shop-hybrid-api-prod-task', 'shop-hybrid-ingest-prod-task']"
+    )
     assert provider["attribute_mapping"]["attribute.aws_role"] == "assertion.arn.extract('assumed-role/{role}/')"
     assert inputs("hybrid-prod", "api-task-role")["name"] == "shop-hybrid-api-prod-task"
     imp = inputs("hybrid-prod", "api-gcp-impersonation")
@@ -101,8 +102,11 @@ def test_query_path_workload_identity_federation_trusting_only_the_task_roles():
     assert imp["service_account_id"] == Ref("api-gcp-account", "name")
     assert to_json(imp["member"])["$concat"][-1] == "/attribute.aws_role/shop-hybrid-api-prod-task"
     # the federated identity may query the warehouse and nothing else: no bucket access (BigLake delegates)
-    roles = {r.inputs["role"] for r in plan("hybrid-prod").resources
-             if r.type.startswith("gcp:") and r.component == "api" and "role" in r.inputs}
+    roles = {
+        r.inputs["role"]
+        for r in plan("hybrid-prod").resources
+        if r.type.startswith("gcp:") and r.component == "api" and "role" in r.inputs
+    }
     assert roles == {"roles/iam.workloadIdentityUser", "roles/bigquery.dataViewer", "roles/bigquery.jobUser"}
 
 
@@ -120,8 +124,10 @@ def test_credential_configuration_is_delivered_without_a_key():
     task_policy = inputs("hybrid-prod", "api-task-policy")["policy"].value["Statement"]
     by_sid = {s.get("Sid"): s for s in task_policy}
     assert by_sid["GcpCredentialConfig"]["Action"] == ["ssm:GetParameter"]
-    assert to_json(by_sid["GcpCredentialConfig"]["Resource"][0])["$concat"][-1] == \
-        ":parameter/shop-hybrid-api-prod/gcp-credential-config"
+    assert (
+        to_json(by_sid["GcpCredentialConfig"]["Resource"][0])["$concat"][-1]
+        == ":parameter/shop-hybrid-api-prod/gcp-credential-config"
+    )
     assert by_sid["LakeObjects"]["Action"] == ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
 
 
@@ -141,7 +147,8 @@ def test_every_environment_plans_with_both_paths(stack):
     assert p.by_type("gcp:storage/transferJob:TransferJob")
     assert p.by_type("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")
     assert {"sts.googleapis.com", "storagetransfer.googleapis.com", "iamcredentials.googleapis.com"} <= {
-        r.inputs["service"] for r in p.by_type("gcp:projects/service:Service")}
+        r.inputs["service"] for r in p.by_type("gcp:projects/service:Service")
+    }
 
 
 def test_a_cross_cloud_connection_without_a_keyless_carrier_is_refused():
@@ -163,16 +170,33 @@ def test_everything_on_one_cloud_needs_no_cross_cloud_resources():
     assert p.by_type("aws:athena/workgroup:Workgroup")
 
 
-@pytest.mark.parametrize(("edit", "where", "message"), [
-    (("      api: aws\n", "      api: azure\n"), "stacks.hybrid.placement.api", "'azure' is not allowed"),
-    (("      ingest: aws\n", "      ingets: aws\n"), "stacks.hybrid.placement.ingets", "unknown component 'ingets'"),
-    (("    gcp: {project: shop-analytics-prod, region: europe-west1}\n",
-      "    gcp: {project: shop-analytics-prod, region: europe-west-1}\n"),
-     "stacks.hybrid.gcp.region", "unknown GCP region 'europe-west-1'"),
-    (("    gcp: {project: shop-analytics-prod, region: europe-west1}\n",
-      "    gcp: {project: Shop_Analytics, region: europe-west1}\n"),
-     "stacks.hybrid.gcp.project", "GCP project ids"),
-])
+@pytest.mark.parametrize(
+    ("edit", "where", "message"),
+    [
+        (("      api: aws\n", "      api: azure\n"), "stacks.hybrid.placement.api", "'azure' is not allowed"),
+        (
+            ("      ingest: aws\n", "      ingets: aws\n"),
+            "stacks.hybrid.placement.ingets",
+            "unknown component 'ingets'",
+        ),
+        (
+            (
+                "    gcp: {project: shop-analytics-prod, region: europe-west1}\n",
+                "    gcp: {project: shop-analytics-prod, region: europe-west-1}\n",
+            ),
+            "stacks.hybrid.gcp.region",
+            "unknown GCP region 'europe-west-1'",
+        ),
+        (
+            (
+                "    gcp: {project: shop-analytics-prod, region: europe-west1}\n",
+                "    gcp: {project: Shop_Analytics, region: europe-west1}\n",
+            ),
+            "stacks.hybrid.gcp.project",
+            "GCP project ids",
+        ),
+    ],
+)
 def test_bad_placement_or_gcp_settings_are_located_validation_errors(edit, where, message):
     with pytest.raises(StacksError) as info:
         variant(edit)

@@ -18,8 +18,10 @@ def _env(stack: str, task: str) -> dict:
 
 @pytest.mark.parametrize("stack", HYBRID_STACKS)
 def test_the_ingest_account_edits_the_dataset_only_and_delegates_on_the_connection_only(stack):
-    grants = {(r.type, r.inputs["role"] if isinstance(r.inputs["role"], str) else repr(r.inputs["role"]))
-              for r in grants_to(stack, "ingest-gcp-account")}
+    grants = {
+        (r.type, r.inputs["role"] if isinstance(r.inputs["role"], str) else repr(r.inputs["role"]))
+        for r in grants_to(stack, "ingest-gcp-account")
+    }
     assert grants == {
         ("gcp:bigquery/datasetIamMember:DatasetIamMember", "roles/bigquery.dataEditor"),
         ("gcp:projects/iAMMember:IAMMember", "roles/bigquery.jobUser"),
@@ -41,16 +43,19 @@ def test_the_ingest_account_edits_the_dataset_only_and_delegates_on_the_connecti
 @pytest.mark.parametrize("stack", HYBRID_STACKS)
 def test_the_api_account_still_only_reads(stack):
     grants = {(r.type, r.inputs["role"]) for r in grants_to(stack, "api-gcp-account")}
-    assert grants == {("gcp:bigquery/datasetIamMember:DatasetIamMember", "roles/bigquery.dataViewer"),
-                      ("gcp:projects/iAMMember:IAMMember", "roles/bigquery.jobUser")}
+    assert grants == {
+        ("gcp:bigquery/datasetIamMember:DatasetIamMember", "roles/bigquery.dataViewer"),
+        ("gcp:projects/iAMMember:IAMMember", "roles/bigquery.jobUser"),
+    }
 
 
 def test_the_ingest_env_names_the_mirror_and_the_connection_the_app_accepts(monkeypatch):
     from app.catalog import bigquery_root
 
     env = _env("hybrid-prod", "ingest-task")
-    assert to_json(env["STACKS_APP_BIGQUERY_LAKE_URI"]) == {"$concat": ["gs://", {"$ref": "lake-mirror.name"},
-                                                                         "/tables/"]}
+    assert to_json(env["STACKS_APP_BIGQUERY_LAKE_URI"]) == {
+        "$concat": ["gs://", {"$ref": "lake-mirror.name"}, "/tables/"]
+    }
     assert env["STACKS_APP_BIGQUERY_CONNECTION"] == Ref("warehouse-connection", "name")
     assert "STACKS_APP_BIGQUERY_LAKE_URI" not in _env("hybrid-prod", "api-task")
     # The transfer copies tables/ to tables/: the mirror root holds the lake root's layout.
@@ -58,9 +63,12 @@ def test_the_ingest_env_names_the_mirror_and_the_connection_the_app_accepts(monk
     assert spec["aws_s3_data_source"]["path"] == spec["gcs_data_sink"]["path"] == "tables/"
     assert to_json(env["STACKS_APP_LAKE_URI"])["$concat"][-1] == "/tables/"
 
-    resolved = {"lake-mirror.name": "shop-hybrid-lake-prod", "lake-bucket.bucket": "shop-hybrid-lake-prod",
-                "warehouse-dataset.dataset_id": "shop_hybrid_warehouse_prod",
-                "warehouse-connection.name": "projects/1/locations/europe-west1/connections/c"}
+    resolved = {
+        "lake-mirror.name": "shop-hybrid-lake-prod",
+        "lake-bucket.bucket": "shop-hybrid-lake-prod",
+        "warehouse-dataset.dataset_id": "shop_hybrid_warehouse_prod",
+        "warehouse-connection.name": "projects/1/locations/europe-west1/connections/c",
+    }
     settings = settings_from_plan_env(env, resolved, monkeypatch)
     assert settings.lake_uri == "s3://shop-hybrid-lake-prod/tables/"
     assert bigquery_root(settings) == "gs://shop-hybrid-lake-prod/tables/"

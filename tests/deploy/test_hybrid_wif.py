@@ -34,11 +34,23 @@ class FakeGoogle(BaseHTTPRequestHandler):
         if self.path == "/v1/token":
             form = dict(urllib.parse.parse_qsl(body))
             FakeGoogle.calls.append(("sts", form))
-            reply = {"access_token": "federated-token", "issued_token_type":
-                     "urn:ietf:params:oauth:token-type:access_token", "token_type": "Bearer", "expires_in": 3600}
+            reply = {
+                "access_token": "federated-token",
+                "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+                "token_type": "Bearer",
+                "expires_in": 3600,
+            }
         else:
-            FakeGoogle.calls.append(("iam", {"path": self.path, "authorization": self.headers.get("Authorization"),
-                                             "body": json.loads(body or "{}")}))
+            FakeGoogle.calls.append(
+                (
+                    "iam",
+                    {
+                        "path": self.path,
+                        "authorization": self.headers.get("Authorization"),
+                        "body": json.loads(body or "{}"),
+                    },
+                )
+            )
             reply = {"accessToken": "service-account-token", "expireTime": "2099-01-01T00:00:00Z"}
         data = json.dumps(reply).encode()
         self.send_response(200)
@@ -86,8 +98,9 @@ def _check_exchange(info: dict):
     assert headers["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/")
     assert headers["x-amz-security-token"] == SESSION
     assert headers["x-goog-cloud-target-resource"] == info["audience"]
-    assert iam[1]["path"] == ("/v1/projects/-/serviceAccounts/api-hybrid-prod@shop-analytics-prod.iam."
-                              "gserviceaccount.com:generateAccessToken")
+    assert iam[1]["path"] == (
+        "/v1/projects/-/serviceAccounts/api-hybrid-prod@shop-analytics-prod.iam.gserviceaccount.com:generateAccessToken"
+    )
     assert iam[1]["authorization"] == "Bearer federated-token"
 
 
@@ -97,8 +110,8 @@ def test_the_plans_config_is_a_keyless_external_account_config():
     assert not {"private_key", "private_key_id", "client_secret", "refresh_token"} & set(info)
     assert info["credential_source"] == {
         "environment_id": "aws1",
-        "regional_cred_verification_url":
-            "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15"}
+        "regional_cred_verification_url": "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
+    }
 
 
 def test_bootstrap_with_a_task_role_supplier_gets_a_service_account_token(google_endpoints):
@@ -115,11 +128,14 @@ def test_bootstrap_with_a_task_role_supplier_gets_a_service_account_token(google
         def get_aws_region(self, context, request):
             return "eu-west-1"
 
-    creds = aws.Credentials(audience=info["audience"], subject_token_type=info["subject_token_type"],
-                            token_url=info["token_url"],
-                            service_account_impersonation_url=info["service_account_impersonation_url"],
-                            aws_security_credentials_supplier=TaskRole(),
-                            scopes=["https://www.googleapis.com/auth/bigquery"])
+    creds = aws.Credentials(
+        audience=info["audience"],
+        subject_token_type=info["subject_token_type"],
+        token_url=info["token_url"],
+        service_account_impersonation_url=info["service_account_impersonation_url"],
+        aws_security_credentials_supplier=TaskRole(),
+        scopes=["https://www.googleapis.com/auth/bigquery"],
+    )
     creds.refresh(Request())
     assert creds.token == "service-account-token"
     _check_exchange(info)

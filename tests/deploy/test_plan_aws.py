@@ -35,15 +35,19 @@ def test_load_balancer_https_with_certificate_dns_and_redirect_in_prod(plans):
     assert alb["access_logs"]["enabled"] is True and alb["access_logs"]["bucket"] == Ref("access-logs", "id")
     assert one(prod, "api-tg").inputs["health_check"]["path"] == "/ready"  # the model's ready path
     https = one(prod, "api-https").inputs
-    assert https["protocol"] == "HTTPS" and https["certificate_arn"] == Ref("api-certificate-validation",
-                                                                           "certificate_arn")
+    assert https["protocol"] == "HTTPS" and https["certificate_arn"] == Ref(
+        "api-certificate-validation", "certificate_arn"
+    )
     redirect = one(prod, "api-http-redirect").inputs["default_actions"][0]
     assert redirect["redirect"] == {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}
     assert one(prod, "api-certificate").inputs["domain_name"] == "analytics.shop.example.com"
     dns = one(prod, "api-dns").inputs
     assert dns["name"] == "analytics.shop.example.com" and dns["aliases"][0]["name"] == Ref("api-alb", "dns_name")
-    ports = sorted(r.inputs["from_port"] for r in prod.by_type(
-        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if r.inputs.get("cidr_ipv4") == "0.0.0.0/0")
+    ports = sorted(
+        r.inputs["from_port"]
+        for r in prod.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs.get("cidr_ipv4") == "0.0.0.0/0"
+    )
     assert ports == [80, 443]
 
 
@@ -122,7 +126,10 @@ def test_data_lake_athena_and_glue(plans):
     assert "order_date" not in {c["name"] for c in orders["storage_descriptor"]["columns"]}
     assert orders["parameters"]["projection.enabled"] == "true"
     assert {c["type"] for c in one(prod, "warehouse-table-products").inputs["storage_descriptor"]["columns"]} >= {
-        "bigint", "string", "decimal(18,2)"}
+        "bigint",
+        "string",
+        "decimal(18,2)",
+    }
 
 
 def test_observability_alarms_and_encrypted_topic(plans):
@@ -134,8 +141,7 @@ def test_observability_alarms_and_encrypted_topic(plans):
     assert one(prod, "alerts").inputs["kms_master_key_id"] == Ref("key", "arn")
     assert one(prod, "alerts-email").inputs["endpoint"] == "oncall@shop.example.com"
     assert {r.inputs["retention_in_days"] for r in prod.by_type("aws:cloudwatch/logGroup:LogGroup")} == {365}
-    assert {r.inputs["retention_in_days"] for r in plans["aws-dev"].by_type("aws:cloudwatch/logGroup:LogGroup")} \
-        == {14}
+    assert {r.inputs["retention_in_days"] for r in plans["aws-dev"].by_type("aws:cloudwatch/logGroup:LogGroup")} == {14}
 
 
 def test_iam_roles_are_scoped_to_the_stacks_own_resources(plans):
@@ -181,8 +187,6 @@ def test_non_cloud_stack_and_unknown_stack_are_clear_errors(bundled):
     assert "did you mean 'aws-prod'" in info.value.hint
 
 
-
-
 def test_adding_a_kind_is_one_registry_entry(bundled):
     """A queue component planned through the registry: SQS with a dead-letter queue, KMS-encrypted."""
     from stacks.plan import build_plan
@@ -204,8 +208,12 @@ def test_without_nat_tasks_reach_aws_through_interface_endpoints():
     assert not plan.by_type("aws:ec2/natGateway:NatGateway")
     assert not [r for r in plan.by_type("aws:ec2/route:Route") if r.name.startswith("private-rt")]
     endpoints = {r.inputs["service_name"] for r in plan.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
-    assert {"com.amazonaws.eu-west-1.ecr.dkr", "com.amazonaws.eu-west-1.logs", "com.amazonaws.eu-west-1.ssm",
-            "com.amazonaws.eu-west-1.s3"} <= endpoints
+    assert {
+        "com.amazonaws.eu-west-1.ecr.dkr",
+        "com.amazonaws.eu-west-1.logs",
+        "com.amazonaws.eu-west-1.ssm",
+        "com.amazonaws.eu-west-1.s3",
+    } <= endpoints
     rule = plan.resource("endpoints-in-https").inputs
     assert rule["cidr_ipv4"] == "10.0.0.0/16" and rule["from_port"] == 443
 

@@ -36,8 +36,12 @@ def test_public_bucket_is_caught(plans):
     plan = plans["aws-prod"]
     assert _policy(_replace(plan, "lake-bucket-public-access", block_public_policy=False), "no-public-bucket")
     assert _policy(_drop(plan, "lake-bucket-ownership"), "no-public-bucket")
-    public = Json({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "x"}]})
+    public = Json(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "x"}],
+        }
+    )
     found = _policy(_replace(plan, "lake-bucket-policy", policy=public), "no-public-bucket")
     assert any("allows every principal" in v for v in found) and any("without TLS" in v for v in found)
 
@@ -45,7 +49,8 @@ def test_public_bucket_is_caught(plans):
 def test_unencrypted_storage_is_caught(plans):
     plan = plans["aws-prod"]
     assert _policy(_drop(plan, "lake-bucket-encryption"), "encryption-at-rest") == [
-        "encryption-at-rest: lake-bucket: aws:s3/bucket:Bucket is not encrypted at rest"]
+        "encryption-at-rest: lake-bucket: aws:s3/bucket:Bucket is not encrypted at rest"
+    ]
     assert _policy(_replace(plan, "api-logs", kms_key_id=None), "encryption-at-rest")
     assert _policy(_replace(plan, "alerts", kms_master_key_id=None), "encryption-at-rest")
     assert _policy(_replace(plan, "api-repository", encryption_configurations=[]), "encryption-at-rest")
@@ -56,7 +61,8 @@ def test_open_ingress_is_caught_except_alb_80_443(plans):
     assert _policy(plan, "no-open-ingress") == []
     bad_port = _replace(plan, "api-alb-in-443", from_port=22, to_port=22)
     assert _policy(bad_port, "no-open-ingress") == [
-        "no-open-ingress: api-alb-in-443: opens ports (22, 22) to the internet; only 80/443 may"]
+        "no-open-ingress: api-alb-in-443: opens ports (22, 22) to the internet; only 80/443 may"
+    ]
     open_tasks = _replace(plan, "api-tasks-from-alb", cidr_ipv4="0.0.0.0/0", referenced_security_group_id=None)
     assert "not a load balancer's" in _policy(open_tasks, "no-open-ingress")[0]
 
@@ -101,9 +107,17 @@ def test_policy_violations_stop_the_plan(monkeypatch, bundled):
 
     def leaky(p):
         original(p)
-        p.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh-open", {
-            "security_group_id": Ref("default-sg"), "ip_protocol": "tcp", "from_port": 22, "to_port": 22,
-            "cidr_ipv4": "0.0.0.0/0"})
+        p.add(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "ssh-open",
+            {
+                "security_group_id": Ref("default-sg"),
+                "ip_protocol": "tcp",
+                "from_port": 22,
+                "to_port": 22,
+                "cidr_ipv4": "0.0.0.0/0",
+            },
+        )
 
     monkeypatch.setattr(aws, "_access_logs", leaky)
     with pytest.raises(StacksError, match="breaks 1 security policy") as info:
@@ -131,18 +145,37 @@ def test_no_secret_value_in_any_generated_cloud_file(bundled, plans):
     assert (ROOT / "deploy").is_dir()
 
 
-@pytest.mark.parametrize(("edit", "where", "message"), [
-    (("api: {resources: {cpu: 2, memory: 4096}, scale: {min: 2, max: 8, target_cpu: 60}}",
-      "api: {resources: {cpu: 2, memory: 3000}, scale: {min: 2, max: 8, target_cpu: 60}}"),
-     "stacks.aws.environments.prod.components.api.resources", "Fargate with 2.0 vCPU takes 4096-16384 MiB"),
-    (("    resources: {cpu: 1, memory: 2048}\n    scale:", "    resources: {cpu: 3, memory: 2048}\n    scale:"),
-     "components.api.resources", "Fargate has no 3.0 vCPU size"),
-    (("system:\n  name: shop\n", "system:\n  name: shop-analytics-platform-data-engineering\n"),
-     "components.warehouse", "S3 bucket name 'shop-analytics-platform-data-engineering-warehouse-staging-results'"),
-    (("    region: eu-west-1\n    environments:\n      dev:\n        nat: single",
-      "    region: eu-wset-1\n    environments:\n      dev:\n        nat: single"),
-     "stacks.aws.region", "unknown AWS region 'eu-wset-1'"),
-])
+@pytest.mark.parametrize(
+    ("edit", "where", "message"),
+    [
+        (
+            (
+                "api: {resources: {cpu: 2, memory: 4096}, scale: {min: 2, max: 8, target_cpu: 60}}",
+                "api: {resources: {cpu: 2, memory: 3000}, scale: {min: 2, max: 8, target_cpu: 60}}",
+            ),
+            "stacks.aws.environments.prod.components.api.resources",
+            "Fargate with 2.0 vCPU takes 4096-16384 MiB",
+        ),
+        (
+            ("    resources: {cpu: 1, memory: 2048}\n    scale:", "    resources: {cpu: 3, memory: 2048}\n    scale:"),
+            "components.api.resources",
+            "Fargate has no 3.0 vCPU size",
+        ),
+        (
+            ("system:\n  name: shop\n", "system:\n  name: shop-analytics-platform-data-engineering\n"),
+            "components.warehouse",
+            "S3 bucket name 'shop-analytics-platform-data-engineering-warehouse-staging-results'",
+        ),
+        (
+            (
+                "    region: eu-west-1\n    environments:\n      dev:\n        nat: single",
+                "    region: eu-wset-1\n    environments:\n      dev:\n        nat: single",
+            ),
+            "stacks.aws.region",
+            "unknown AWS region 'eu-wset-1'",
+        ),
+    ],
+)
 def test_bad_input_is_a_located_validation_error(edit, where, message):
     from stacks.errors import StacksError
 

@@ -28,8 +28,12 @@ def environments(draw):
         env["alert_email"] = "ops@example.org"
     cpu, memory = draw(st.sampled_from(SIZES))
     lo = draw(st.integers(0, 3))
-    env["components"] = {"api": {"resources": {"cpu": cpu, "memory": memory},
-                                 "scale": {"min": lo, "max": max(1, lo + draw(st.integers(0, 5)))}}}
+    env["components"] = {
+        "api": {
+            "resources": {"cpu": cpu, "memory": memory},
+            "scale": {"min": lo, "max": max(1, lo + draw(st.integers(0, 5)))},
+        }
+    }
     return env
 
 
@@ -57,8 +61,9 @@ def test_any_environment_plans_consistently(env):
     assert nats == {"none": 0, "single": 1, "per_az": env["availability_zones"]}[env["nat"]]
     assert ("api-cdn" in names) == bool(env.get("cdn"))
     assert ("api-https" in names) == ("domain" in env)
-    assert ("api-scaling-target" in names) == (env["components"]["api"]["scale"]["max"] >
-                                                env["components"]["api"]["scale"]["min"])
+    assert ("api-scaling-target" in names) == (
+        env["components"]["api"]["scale"]["max"] > env["components"]["api"]["scale"]["min"]
+    )
     tf = render_plan(plan)
     in_tf = {(kind, name) for kind, block in tf["resource"].items() for name in block}
     assert in_tf == {(tf_type(r.type), r.name) for r in plan.for_engine("terraform")}

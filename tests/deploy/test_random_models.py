@@ -44,8 +44,15 @@ def _component(draw, kind: str, ids: dict[str, str]) -> dict:
         lakes = [c for c, k in ids.items() if k == "bucket"]
         if lakes:
             body["lake"] = draw(st.sampled_from(lakes))
-            body["tables"] = [{"name": "orders", "columns": [{"name": "order_id", "type": "BIGINT", "nullable": False},
-                                                             {"name": "day", "type": "DATE"}]}]
+            body["tables"] = [
+                {
+                    "name": "orders",
+                    "columns": [
+                        {"name": "order_id", "type": "BIGINT", "nullable": False},
+                        {"name": "day", "type": "DATE"},
+                    ],
+                }
+            ]
     if kind == "database":
         body["engine"] = draw(st.sampled_from(["postgres", "mysql"]))
         body["version"] = "16" if body["engine"] == "postgres" else "8.0"
@@ -87,16 +94,29 @@ def models(draw) -> dict:
     stacks = {
         "compose": {"target": "compose", "environments": {"dev": {}}},
         "aws": {"target": "aws", "region": "eu-west-1", "environments": {"prod": dict(env)}},
-        "gcp": {"target": "gcp", "project": "shop-analytics", "region": "europe-west1",
-                "environments": {"prod": {"deletion_protection": env["deletion_protection"]}}},
-        "hybrid": {"target": "hybrid", "aws": {"region": "eu-west-1"},
-                   "gcp": {"project": "shop-analytics", "region": "europe-west1"},
-                   "placement": placement, "environments": {"prod": dict(env)}},
+        "gcp": {
+            "target": "gcp",
+            "project": "shop-analytics",
+            "region": "europe-west1",
+            "environments": {"prod": {"deletion_protection": env["deletion_protection"]}},
+        },
+        "hybrid": {
+            "target": "hybrid",
+            "aws": {"region": "eu-west-1"},
+            "gcp": {"project": "shop-analytics", "region": "europe-west1"},
+            "placement": placement,
+            "environments": {"prod": dict(env)},
+        },
     }
     chosen = draw(st.lists(st.sampled_from(sorted(stacks)), min_size=1, max_size=4, unique=True))
-    return {"version": 1, "system": {"name": "shop"}, "environments": ["dev", "prod"],
-            "components": components, "connections": connections,
-            "stacks": {name: stacks[name] for name in chosen}}
+    return {
+        "version": 1,
+        "system": {"name": "shop"},
+        "environments": ["dev", "prod"],
+        "components": components,
+        "connections": connections,
+        "stacks": {name: stacks[name] for name in chosen},
+    }
 
 
 def _camel(key: str) -> str:
@@ -120,8 +140,9 @@ def _check_offline(plan) -> None:
 _offline_runs = {"count": 0}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(doc=models())
 def test_random_valid_models_plan_and_render(doc):
     from deploy.compose.render import render as render_compose

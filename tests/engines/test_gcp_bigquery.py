@@ -26,9 +26,17 @@ def settings_for(bucket: str, **kw):
     """What the gcp plan gives the ingest job (tests/deploy/test_gcp_registration checks the plan)."""
     from app.settings import Settings
 
-    values = {"engine": "duckdb", "lake_uri": f"gs://{bucket}/tables/", "bigquery_project": PROJECT,
-              "bigquery_dataset": DATASET, "bigquery_location": "europe-west1", "bigquery_connection": CONNECTION,
-              "lake_refresh_seconds": 0, "log_level": "warning", "threads": 2}
+    values = {
+        "engine": "duckdb",
+        "lake_uri": f"gs://{bucket}/tables/",
+        "bigquery_project": PROJECT,
+        "bigquery_dataset": DATASET,
+        "bigquery_location": "europe-west1",
+        "bigquery_connection": CONNECTION,
+        "lake_refresh_seconds": 0,
+        "log_level": "warning",
+        "threads": 2,
+    }
     values.update(kw)
     return Settings(**values)
 
@@ -102,7 +110,8 @@ def gcp(gcs_server, gcp_db, tmp_path_factory):  # noqa: F811 - the emulator fixt
         g.first = lake.publish_database(gcp_db, g.settings, g.register)
         g.first_views = g.after_publish()
         g.gcs.bucket(g.bucket).blob("incoming/products.csv").upload_from_string(
-            "product_id,name,category,unit_price\n9001,New lamp,Home,12.50\n")
+            "product_id,name,category,unit_price\n9001,New lamp,Home,12.50\n"
+        )
         g.ingested = lake.ingest(f"gs://{g.bucket}/incoming/", "append", g.settings, g.register)
         g.second = g.manifest()
         g.second_views = g.after_publish()
@@ -122,8 +131,10 @@ def test_every_version_is_registered_as_biglake_tables_through_the_connection(gc
             assert config.connection_id == CONNECTION, t
             assert config.source_uris[0].startswith(f"gs://{gcp.bucket}/tables/{t}/version={v}/"), t
     orders = gcp.bigquery.tables[f"{DATASET}.orders__{v2}"].external_data_configuration
-    assert orders.hive_partitioning.source_uri_prefix == f"gs://{gcp.bucket}/tables/orders/version={v2}/" \
+    assert (
+        orders.hive_partitioning.source_uri_prefix == f"gs://{gcp.bucket}/tables/orders/version={v2}/"
         "{order_date:DATE}/"
+    )
     # Registered while the previous manifest was still the published one.
     assert gcp.registered_while_published == [None, v1]
 
@@ -140,8 +151,7 @@ def test_analysts_read_the_published_version_through_the_views(gcp):
     query = gcp.bigquery.query
     rows = list(query(f"SELECT COUNT(*) AS n FROM {DATASET}.products", location="europe-west1").result())
     assert rows[0]["n"] == gcp.second["tables"]["products"]["rows"] == gcp.first["tables"]["products"]["rows"] + 1
-    lamp = list(query(f"SELECT name FROM {DATASET}.products WHERE product_id = 9001",
-                      location="europe-west1").result())
+    lamp = list(query(f"SELECT name FROM {DATASET}.products WHERE product_id = 9001", location="europe-west1").result())
     assert [r["name"] for r in lamp] == ["New lamp"]
     meta = list(query(f"SELECT version FROM {DATASET}.dataset_meta", location="europe-west1").result())
     assert [r["version"] for r in meta] == [gcp.second["version"]]
@@ -150,7 +160,11 @@ def test_analysts_read_the_published_version_through_the_views(gcp):
 
 
 def test_a_publish_that_loses_the_race_leaves_the_views_on_the_published_version(
-        gcp, second_db, gcs_server, monkeypatch):  # noqa: F811
+    gcp,
+    second_db,  # noqa: F811
+    gcs_server,  # noqa: F811
+    monkeypatch,
+):
     from app import gcs, lake
 
     def answered_412(*args, **kwargs):  # another job's manifest landed first (GCS ifGenerationMatch)
@@ -161,8 +175,7 @@ def test_a_publish_that_loses_the_race_leaves_the_views_on_the_published_version
     before = gcp.views()
     with pytest.raises(lake.ManifestConflict):
         lake.publish_database(second_db, gcp.settings, gcp.register, expect=lake.Snapshot(None, None))
-    loser = [
-        k for k in gcp.bigquery.tables if k.split("__")[1] not in (gcp.first["version"], gcp.second["version"])]
+    loser = [k for k in gcp.bigquery.tables if k.split("__")[1] not in (gcp.first["version"], gcp.second["version"])]
     assert loser  # its tables were registered ...
     out = gcp.after_publish()  # ... but the hook reads the published manifest: the views do not move
     assert out["version"] == gcp.second["version"] and gcp.views() == before
@@ -189,8 +202,9 @@ def test_a_bigquery_error_is_reported_not_raised(gcp):
         def query(self, sql, job_config=None, location=None):
             raise gexc.Forbidden("Access Denied: bigquery.tables.create")
 
-    out = catalog.point_views(gcp.settings, bigquery_client=Refusing(gcp.copy, bucket=gcp.bucket),
-                              manifest_loader=gcp.manifest)
+    out = catalog.point_views(
+        gcp.settings, bigquery_client=Refusing(gcp.copy, bucket=gcp.bucket), manifest_loader=gcp.manifest
+    )
     assert out["views"] == {} and out["version"] == gcp.second["version"] and "Access Denied" in out["reason"]
 
 
@@ -241,6 +255,10 @@ def test_an_unreadable_manifest_or_no_dataset_is_reported_not_raised(tmp_path):
     client = MirrorBigQuery(tmp_path, bucket="lake-x")
     out = catalog.point_views(settings_for("lake-x"), bigquery_client=client, manifest_loader=forbidden)
     assert out["views"] == {} and "cannot read the lake manifest" in out["reason"] and "denied" in out["reason"]
-    assert catalog.point_views(settings_for("lake-x", bigquery_dataset=None), bigquery_client=client,
-                               manifest_loader=forbidden) == {}
+    assert (
+        catalog.point_views(
+            settings_for("lake-x", bigquery_dataset=None), bigquery_client=client, manifest_loader=forbidden
+        )
+        == {}
+    )
     assert not client.queries

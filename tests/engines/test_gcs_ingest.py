@@ -27,9 +27,19 @@ def gcs_server():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gcp_storage_emulator", "start", "--host", "127.0.0.1", "--port", str(port),
-         "--in-memory"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gcp_storage_emulator",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--in-memory",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while True:
@@ -39,8 +49,9 @@ def gcs_server():
         except httpx.HTTPError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("storage emulator did not start: pip install -r requirements/dev.txt "
-                                   "(gcp-storage-emulator)") from None
+                raise RuntimeError(
+                    "storage emulator did not start: pip install -r requirements/dev.txt (gcp-storage-emulator)"
+                ) from None
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
@@ -132,8 +143,7 @@ def test_ingest_appends_moves_to_processed_and_a_failure_publishes_nothing(gcs, 
     b = client.bucket(bucket)
     before = _manifest(client, bucket)
 
-    b.blob("incoming/products-bad.csv").upload_from_string(
-        "product_id,name,category,unit_price\n9001,Bad,Home,-1.00\n")
+    b.blob("incoming/products-bad.csv").upload_from_string("product_id,name,category,unit_price\n9001,Bad,Home,-1.00\n")
     with pytest.raises(AppError):
         lake.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket))
     assert _manifest(client, bucket) == before  # nothing published
@@ -142,14 +152,18 @@ def test_ingest_appends_moves_to_processed_and_a_failure_publishes_nothing(gcs, 
 
     # The catalog refuses: the version's files are there but the manifest still names the old one.
     b.blob("incoming/products.csv").upload_from_string(
-        "product_id,name,category,unit_price\n9001,New lamp,Home,12.50\n")
+        "product_id,name,category,unit_price\n9001,New lamp,Home,12.50\n"
+    )
     with pytest.raises(AppError, match="BigQuery said no"):
         lake.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket, fail=True))
     assert _manifest(client, bucket) == before
     assert b.get_blob("incoming/products.csv") is not None
     # The refused version's files were discarded: only the published version is in the lake.
-    assert {n.name.split("version=")[1].split("/")[0] for n in client.list_blobs(bucket, prefix="tables/")
-            if "version=" in n.name} == {first["version"]}
+    assert {
+        n.name.split("version=")[1].split("/")[0]
+        for n in client.list_blobs(bucket, prefix="tables/")
+        if "version=" in n.name
+    } == {first["version"]}
 
     reg = Recorder(client, bucket)
     out = lake.ingest(f"gs://{bucket}/incoming/", "append", settings, reg)
@@ -157,8 +171,13 @@ def test_ingest_appends_moves_to_processed_and_a_failure_publishes_nothing(gcs, 
     assert out["previous"] == first["version"] and out["moved"] == 1
     published = json.loads(_manifest(client, bucket))
     assert published["version"] == out["version"]
-    assert published["sources"] == [{"name": f"gs://{bucket}/incoming/products.csv", "version": out["version"],
-                                      "generation": published["sources"][0]["generation"]}]
+    assert published["sources"] == [
+        {
+            "name": f"gs://{bucket}/incoming/products.csv",
+            "version": out["version"],
+            "generation": published["sources"][0]["generation"],
+        }
+    ]
     names = {x.name for x in client.list_blobs(bucket)}
     assert "incoming/products.csv" not in names
     assert f"processed/{out['version']}/products.csv" in names
@@ -175,7 +194,8 @@ def test_ingest_appends_moves_to_processed_and_a_failure_publishes_nothing(gcs, 
         con = duckdb.connect()
         rows = con.execute(
             f"SELECT name, unit_price FROM {lake.read_source('products', local['tables']['products'])} "
-            "WHERE product_id = 9001").fetchall()
+            "WHERE product_id = 9001"
+        ).fetchall()
         con.close()
     assert [(n, str(p)) for n, p in rows] == [("New lamp", "12.50")]
 
@@ -194,8 +214,7 @@ def test_a_crash_between_publish_and_move_is_finished_by_the_next_run(gcs, tiny_
     settings = _settings(bucket)
     lake.publish_database(tiny_db, settings, Recorder(client, bucket))
     b = client.bucket(bucket)
-    b.blob("incoming/products.csv").upload_from_string(
-        "product_id,name,category,unit_price\n9003,Desk,Home,99.00\n")
+    b.blob("incoming/products.csv").upload_from_string("product_id,name,category,unit_price\n9003,Desk,Home,99.00\n")
 
     def killed(*args, **kwargs):
         raise AppError(503, "crash", "killed")

@@ -59,7 +59,7 @@ class MirrorBigQuery:
     def _local(self, uri: str) -> str:
         prefix = f"gs://{self.bucket}/"
         assert uri.startswith(prefix), uri
-        return str(self.mirror / uri[len(prefix):])
+        return str(self.mirror / uri[len(prefix) :])
 
     def _create_view(self, sql: str) -> None:
         import sqlglot
@@ -92,8 +92,10 @@ class MirrorBigQuery:
             else:
                 # Partition keys are the path segments after source_uri_prefix: here {order_date:DATE}.
                 column, kind = re.search(r"\{(\w+):(\w+)\}/$", hive.source_uri_prefix).groups()
-                source = (f"(SELECT * EXCLUDE (version) FROM read_parquet('{pattern}', hive_partitioning = true, "
-                          f"hive_types = {{'{column}': {kind}}}))")
+                source = (
+                    f"(SELECT * EXCLUDE (version) FROM read_parquet('{pattern}', hive_partitioning = true, "
+                    f"hive_types = {{'{column}': {kind}}}))"
+                )
             try:
                 con.execute(f"CREATE VIEW {schema}.{name} AS SELECT * FROM {source}")
             except duckdb.Error as exc:  # pragma: no cover - a broken fixture, not a missing file
@@ -116,8 +118,11 @@ class MirrorBigQuery:
         params = {}
         for p in getattr(job_config, "query_parameters", None) or []:
             params[p.name] = list(p.values) if hasattr(p, "values") else p.value
-        state = (tuple(sorted(self.tables)), tuple(sorted(self.views.items())),
-                 tuple(sorted(str(p) for p in self.mirror.rglob("*.parquet"))))
+        state = (
+            tuple(sorted(self.tables)),
+            tuple(sorted(self.views.items())),
+            tuple(sorted(str(p) for p in self.mirror.rglob("*.parquet"))),
+        )
         if state != self._state:
             if self._con is not None:
                 self._con.close()
@@ -138,14 +143,22 @@ class MirrorBigQuery:
 def _s3(endpoint):
     import boto3
 
-    return boto3.client("s3", endpoint_url=f"http://{endpoint}", region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://{endpoint}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def download(s3, bucket: str, target: Path) -> list[str]:
     """Every object under tables/ of the S3 lake, as it is now, into ``target`` (keys as paths)."""
-    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="tables/")
-            for o in page.get("Contents", [])]
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="tables/")
+        for o in page.get("Contents", [])
+    ]
     for key in keys:
         (target / key).parent.mkdir(parents=True, exist_ok=True)
         s3.download_file(bucket, key, str(target / key))
@@ -166,25 +179,38 @@ def transfer(lake, mirror: Path, keep=lambda key: True) -> list[str]:
 
 
 def ingest_settings(endpoint, bucket, **kw):
-    values = {"bigquery_project": "shop-analytics-prod", "bigquery_dataset": DATASET,
-              "bigquery_location": "europe-west1", "bigquery_lake_uri": MIRROR, "bigquery_connection": CONNECTION}
+    values = {
+        "bigquery_project": "shop-analytics-prod",
+        "bigquery_dataset": DATASET,
+        "bigquery_location": "europe-west1",
+        "bigquery_lake_uri": MIRROR,
+        "bigquery_connection": CONNECTION,
+    }
     values.update(kw)
     return lake_settings(endpoint, f"s3://{bucket}/tables/", **values)
 
 
 def api_settings(endpoint, bucket):
     """What the hybrid plan gives the API on ECS (test_stack_engines checks the plan sets these)."""
-    return lake_settings(endpoint, f"s3://{bucket}/tables/", engine="bigquery", api_key=API_KEY,
-                         bigquery_project="shop-analytics-prod", bigquery_dataset=DATASET,
-                         bigquery_location="europe-west1", bigquery_verify_seconds=0)
+    return lake_settings(
+        endpoint,
+        f"s3://{bucket}/tables/",
+        engine="bigquery",
+        api_key=API_KEY,
+        bigquery_project="shop-analytics-prod",
+        bigquery_dataset=DATASET,
+        bigquery_location="europe-west1",
+        bigquery_verify_seconds=0,
+    )
 
 
 def publish(db, settings, client, previous=None):
     from app import catalog
     from app.lake import history_of, publish_database
 
-    return publish_database(db, settings, lambda m: catalog.register(m, settings, bigquery_client=client),
-                            history=history_of(previous))
+    return publish_database(
+        db, settings, lambda m: catalog.register(m, settings, bigquery_client=client), history=history_of(previous)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -277,7 +303,8 @@ def test_retention_drops_the_mirror_tables_of_pruned_versions(s3_server, bucket,
     client = MirrorBigQuery(tmp_path)
     catalog.drop_versions(["abc123def456"], ingest_settings(s3_server, bucket), bigquery_client=client)
     assert f"{DATASET}.orders__abc123def456" in client.deleted and f"{DATASET}.dataset_meta__abc123def456" in (
-        client.deleted)
+        client.deleted
+    )
 
 
 def test_a_lake_on_s3_without_a_mirror_registers_nothing_in_bigquery(s3_server, bucket, tmp_path):
@@ -328,8 +355,11 @@ def test_the_engine_serves_the_previous_version_until_the_new_one_has_fully_arri
             assert c.get("/api/v1/datasets").json()["version"] == v1
             assert engine.version == v1 and v2 in engine.waiting
             assert "customer_summary" in engine.waiting[v2]  # no file of it yet: BigQuery finds no table data
-            assert any(getattr(r, "fields", {}).get("version") == v2 for r in records
-                       if r.getMessage() == "lake version not fully mirrored yet")
+            assert any(
+                getattr(r, "fields", {}).get("version") == v2
+                for r in records
+                if r.getMessage() == "lake version not fully mirrored yet"
+            )
 
             # The next run brings the summary; half the days are still missing: the counts tell.
             transfer(lake, tmp_path, keep=lambda key: key not in set(new_days[::2]))
@@ -419,8 +449,9 @@ def test_a_manifest_without_bigquery_tables_is_refused_not_read_through_the_stac
 
     client = lake.bigquery(tmp_path)
     unregistered = {**lake.first, "catalog": {}}  # what an ingest without STACKS_APP_BIGQUERY_LAKE_URI publishes
-    engine = BigQueryEngine(api_settings(lake.endpoint, lake.bucket), client=client,
-                            manifest_loader=lambda: unregistered)
+    engine = BigQueryEngine(
+        api_settings(lake.endpoint, lake.bucket), client=client, manifest_loader=lambda: unregistered
+    )
     with pytest.raises(AppError) as err:
         engine.tables()
     assert err.value.status == 503 and "STACKS_APP_BIGQUERY_LAKE_URI" in err.value.message

@@ -43,8 +43,13 @@ def quick_backoff(monkeypatch):
 
 
 def _s3(endpoint):
-    return boto3.client("s3", endpoint_url=f"http://{endpoint}", region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://{endpoint}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def _keys(s3, bucket, prefix=""):
@@ -67,8 +72,10 @@ def _product_ids(settings, low: int) -> list[int]:
     from app import lake
 
     engine = lake.LakeEngine(settings)
-    return [r["product_id"] for r in engine.fetch(
-        f"SELECT product_id FROM products WHERE product_id >= {low} ORDER BY product_id")]
+    return [
+        r["product_id"]
+        for r in engine.fetch(f"SELECT product_id FROM products WHERE product_id >= {low} ORDER BY product_id")
+    ]
 
 
 def _race(module, name: str, during):
@@ -98,8 +105,9 @@ def test_a_job_that_loses_the_race_retries_on_top_of_the_winner(s3_server, bucke
     s3.put_object(Bucket=bucket, Key="incoming/a/products-a.csv", Body=_product(9401))
     s3.put_object(Bucket=bucket, Key="incoming/b/products-b.csv", Body=_product(9402))
     other: list[dict] = []
-    racing, calls = _race(lake, "publish_database", lambda: other.append(
-        lake.ingest(f"s3://{bucket}/incoming/b/", "append", settings)))
+    racing, calls = _race(
+        lake, "publish_database", lambda: other.append(lake.ingest(f"s3://{bucket}/incoming/b/", "append", settings))
+    )
     monkeypatch.setattr(lake, "publish_database", racing)
     caplog.set_level(logging.WARNING, logger="app.lake")
 
@@ -117,12 +125,15 @@ def test_a_job_that_loses_the_race_retries_on_top_of_the_winner(s3_server, bucke
     assert manifest["tables"]["products"]["rows"] == first["tables"]["products"]["rows"] + 2  # both jobs' rows
     assert _product_ids(settings, 9400) == [9401, 9402]
     assert _keys(s3, bucket, "incoming/") == []
-    assert _keys(s3, bucket, "processed/") == sorted([f"processed/{out['version']}/a/products-a.csv",
-                                                      f"processed/{winner['version']}/b/products-b.csv"])
+    assert _keys(s3, bucket, "processed/") == sorted(
+        [f"processed/{out['version']}/a/products-a.csv", f"processed/{winner['version']}/b/products-b.csv"]
+    )
     # The losing attempt's version was discarded: no orphan prefix.
     assert _versions_on_disk(s3, bucket) == {first["version"], winner["version"], out["version"]}
     assert [(s["name"].rsplit("/", 1)[-1], s["version"]) for s in manifest["sources"]] == [
-        ("products-a.csv", out["version"]), ("products-b.csv", winner["version"])]
+        ("products-a.csv", out["version"]),
+        ("products-b.csv", winner["version"]),
+    ]
 
 
 def test_without_the_compare_and_swap_the_same_race_loses_rows(s3_server, bucket, tiny_db, monkeypatch):
@@ -147,8 +158,7 @@ def test_without_the_compare_and_swap_the_same_race_loses_rows(s3_server, bucket
     assert _product_ids(settings, 9440) == [9441]  # 9442 was ingested, moved to processed/ and lost
 
 
-def test_a_retry_whose_files_the_winner_took_is_superseded_and_exits_0(
-        s3_server, bucket, tiny_db, monkeypatch, capsys):
+def test_a_retry_whose_files_the_winner_took_is_superseded_and_exits_0(s3_server, bucket, tiny_db, monkeypatch, capsys):
     """Two jobs on the same incoming/ (one per dropped file, as EventBridge starts them): the winner
     ingests both files, the loser's retry finds nothing fresh and succeeds with ``superseded_by``."""
     from app import lake
@@ -166,10 +176,16 @@ def test_a_retry_whose_files_the_winner_took_is_superseded_and_exits_0(
 
     racing, _ = _race(lake, "publish_database", second_drop_and_its_job)
     monkeypatch.setattr(lake, "publish_database", racing)
-    for name, value in {"STACKS_APP_ENGINE": "lake", "STACKS_APP_LAKE_URI": f"s3://{bucket}/tables/",
-                        "STACKS_APP_S3_ENDPOINT": s3_server, "STACKS_APP_S3_USE_SSL": "false",
-                        "STACKS_APP_S3_ACCESS_KEY_ID": "testing", "STACKS_APP_S3_SECRET_ACCESS_KEY": "testing",
-                        "STACKS_APP_LOG_LEVEL": "warning", "STACKS_APP_THREADS": "2"}.items():
+    for name, value in {
+        "STACKS_APP_ENGINE": "lake",
+        "STACKS_APP_LAKE_URI": f"s3://{bucket}/tables/",
+        "STACKS_APP_S3_ENDPOINT": s3_server,
+        "STACKS_APP_S3_USE_SSL": "false",
+        "STACKS_APP_S3_ACCESS_KEY_ID": "testing",
+        "STACKS_APP_S3_SECRET_ACCESS_KEY": "testing",
+        "STACKS_APP_LOG_LEVEL": "warning",
+        "STACKS_APP_THREADS": "2",
+    }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     try:
@@ -190,7 +206,8 @@ def test_a_retry_whose_files_the_winner_took_is_superseded_and_exits_0(
 
 
 def test_conflicts_that_never_stop_end_in_409_with_the_manifest_untouched(
-        s3_server, bucket, tiny_db, monkeypatch, caplog):
+    s3_server, bucket, tiny_db, monkeypatch, caplog
+):
     from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/", lake_ingest_attempts=3)
@@ -211,8 +228,9 @@ def test_conflicts_that_never_stop_end_in_409_with_the_manifest_untouched(
     from app import catalog
 
     real_drop, dropped = catalog.drop_versions, []
-    monkeypatch.setattr(catalog, "drop_versions",
-                        lambda versions, s: (dropped.extend(versions), real_drop(versions, s)))
+    monkeypatch.setattr(
+        catalog, "drop_versions", lambda versions, s: (dropped.extend(versions), real_drop(versions, s))
+    )
     caplog.set_level(logging.WARNING, logger="app.lake")
     with pytest.raises(AppError) as err:
         lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
@@ -229,7 +247,8 @@ def test_conflicts_that_never_stop_end_in_409_with_the_manifest_untouched(
 
 
 def test_the_carried_sources_record_stops_a_double_ingest_after_crash_then_other_publish(
-        s3_server, bucket, tiny_db, monkeypatch):
+    s3_server, bucket, tiny_db, monkeypatch
+):
     """Job A publishes and dies before moving its file; job B (another prefix) publishes on top; job C
     over A's prefix must see A's file as consumed (by A's version, two manifests back) and only move it."""
     from app import lake
@@ -256,8 +275,9 @@ def test_the_carried_sources_record_stops_a_double_ingest_after_crash_then_other
     assert c["tables"] == {} and c["moved"] == 1 and c["version"] == b["version"]
     assert _manifest(s3, bucket)["tables"]["products"]["rows"] == first["tables"]["products"]["rows"] + 2
     assert _product_ids(settings, 9430) == [9431, 9432]  # 9431 once
-    assert _keys(s3, bucket, "processed/") == sorted([f"processed/{version_a}/a/products-a.csv",
-                                                      f"processed/{b['version']}/b/products-b.csv"])
+    assert _keys(s3, bucket, "processed/") == sorted(
+        [f"processed/{version_a}/a/products-a.csv", f"processed/{b['version']}/b/products-b.csv"]
+    )
     with pytest.raises(AppError, match="no customers/products/orders"):  # a first attempt with nothing: 404
         lake.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
 
@@ -289,14 +309,21 @@ def test_a_put_that_landed_but_answered_412_is_kept_not_discarded(s3_server, buc
 def test_the_sources_record_is_newest_first_deduplicated_and_capped():
     from app import lake
 
-    previous = {"version": "v0000002", "tables": {}, "sources": [
-        {"name": "s3://l/incoming/x.csv", "etag": '"1"', "version": "v0000002"},
-        {"name": "s3://l/incoming/y.csv", "etag": '"2"'},  # a manifest from before the record carried versions
-    ]}
+    previous = {
+        "version": "v0000002",
+        "tables": {},
+        "sources": [
+            {"name": "s3://l/incoming/x.csv", "etag": '"1"', "version": "v0000002"},
+            {"name": "s3://l/incoming/y.csv", "etag": '"2"'},  # a manifest from before the record carried versions
+        ],
+    }
     new = [{"name": "s3://l/incoming/z.csv", "etag": '"3"'}, {"name": "s3://l/incoming/x.csv", "etag": '"1"'}]
     out = lake.carry_sources(new, "v0000003", previous)
     assert [(e["name"][-5:], e["version"]) for e in out] == [
-        ("z.csv", "v0000003"), ("x.csv", "v0000003"), ("y.csv", "v0000002")]
+        ("z.csv", "v0000003"),
+        ("x.csv", "v0000003"),
+        ("y.csv", "v0000002"),
+    ]
     assert [e["name"][-5:] for e in lake.carry_sources(new, "v0000003", previous, keep=2)] == ["z.csv", "x.csv"]
     many = [{"name": f"s3://l/incoming/{i}.csv", "etag": str(i)} for i in range(lake.SOURCES_KEEP + 5)]
     assert len(lake.carry_sources(many, "v0000004", previous)) == lake.SOURCES_KEEP
@@ -327,26 +354,32 @@ def test_the_manifest_put_is_conditional_on_the_etag_read(s3_server, bucket):
     assert lake.read_snapshot(s3, settings.lake_uri).version == "eeeeee5"
 
 
-@pytest.mark.parametrize(("status", "code", "conflict"), [
-    (409, "ConditionalRequestConflict", True),  # real S3, two conditional writes in flight: by contract
-    (412, "PreconditionFailed", True),
-    (404, "NoSuchKey", True),  # If-Match on a manifest deleted meanwhile
-    (503, "SlowDown", False),
-    (403, "AccessDenied", False),
-])
+@pytest.mark.parametrize(
+    ("status", "code", "conflict"),
+    [
+        (409, "ConditionalRequestConflict", True),  # real S3, two conditional writes in flight: by contract
+        (412, "PreconditionFailed", True),
+        (404, "NoSuchKey", True),  # If-Match on a manifest deleted meanwhile
+        (503, "SlowDown", False),
+        (403, "AccessDenied", False),
+    ],
+)
 def test_which_put_errors_are_conflicts(status, code, conflict):
     """Real S3's answers (moto never sends 409 ConditionalRequestConflict), at the boto3 boundary."""
     from botocore.stub import Stubber
 
     from app import lake
 
-    s3 = boto3.session.Session().client("s3", region_name="us-east-1", aws_access_key_id="x",
-                                        aws_secret_access_key="x")
+    s3 = boto3.session.Session().client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(s3) as stub:
         stub.add_client_error("put_object", service_error_code=code, http_status_code=status)
         with pytest.raises(AppError) as err:
-            lake.put_manifest(s3, "s3://lake/tables/", {"version": "aaaaaa1", "tables": {}},
-                              expect=lake.Snapshot({"version": "aaaaaa0", "tables": {}}, '"etag"'))
+            lake.put_manifest(
+                s3,
+                "s3://lake/tables/",
+                {"version": "aaaaaa1", "tables": {}},
+                expect=lake.Snapshot({"version": "aaaaaa0", "tables": {}}, '"etag"'),
+            )
     assert isinstance(err.value, lake.ManifestConflict) is conflict
     assert err.value.status == (409 if conflict else 503)
 
@@ -388,10 +421,12 @@ def test_two_jobs_at_once_never_lose_rows(s3_server, bucket, tiny_db):
     attempts = []
     for rnd in range(3):
         for job in (0, 1):
-            s3.put_object(Bucket=bucket, Key=f"incoming/j{job}/products-{rnd}.csv",
-                          Body=_product(9500 + 10 * rnd + job))
-        results, errors = _run_together([
-            lambda job=job: lake.ingest(f"s3://{bucket}/incoming/j{job}/", "append", settings) for job in (0, 1)])
+            s3.put_object(
+                Bucket=bucket, Key=f"incoming/j{job}/products-{rnd}.csv", Body=_product(9500 + 10 * rnd + job)
+            )
+        results, errors = _run_together(
+            [lambda job=job: lake.ingest(f"s3://{bucket}/incoming/j{job}/", "append", settings) for job in (0, 1)]
+        )
         assert errors == []
         attempts += [r["attempts"] for r in results]
         manifest = _manifest(s3, bucket)
@@ -416,14 +451,28 @@ def test_two_job_processes_on_the_same_prefix_both_exit_0_and_ingest_each_file_o
     s3 = _s3(s3_server)
     for i in (1, 2):
         s3.put_object(Bucket=bucket, Key=f"incoming/products-p{i}.csv", Body=_product(9600 + i))
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("STACKS_APP_")},
-           "STACKS_APP_ENGINE": "lake", "STACKS_APP_LAKE_URI": f"s3://{bucket}/tables/",
-           "STACKS_APP_S3_ENDPOINT": s3_server, "STACKS_APP_S3_USE_SSL": "false",
-           "STACKS_APP_S3_ACCESS_KEY_ID": "testing", "STACKS_APP_S3_SECRET_ACCESS_KEY": "testing",
-           "STACKS_APP_LOG_LEVEL": "warning", "STACKS_APP_THREADS": "1"}
-    procs = [subprocess.Popen([sys.executable, "-m", "app.lake", "ingest", "--source", f"s3://{bucket}/incoming/"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in (1, 2)]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("STACKS_APP_")},
+        "STACKS_APP_ENGINE": "lake",
+        "STACKS_APP_LAKE_URI": f"s3://{bucket}/tables/",
+        "STACKS_APP_S3_ENDPOINT": s3_server,
+        "STACKS_APP_S3_USE_SSL": "false",
+        "STACKS_APP_S3_ACCESS_KEY_ID": "testing",
+        "STACKS_APP_S3_SECRET_ACCESS_KEY": "testing",
+        "STACKS_APP_LOG_LEVEL": "warning",
+        "STACKS_APP_THREADS": "1",
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app.lake", "ingest", "--source", f"s3://{bucket}/incoming/"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in (1, 2)
+    ]
     outs = []
     for proc in procs:
         stdout, stderr = proc.communicate(timeout=600)
@@ -461,8 +510,7 @@ class GenerationPreconditions(requests.Session):
             return super().request(method, url, *args, **kwargs)
         bucket, name = self._target(url, query, kwargs.get("data"))
         with self.lock:
-            meta = super().request("GET", f"{self.endpoint}/storage/v1/b/{bucket}/o/{quote(name, safe='')}",
-                                   timeout=30)
+            meta = super().request("GET", f"{self.endpoint}/storage/v1/b/{bucket}/o/{quote(name, safe='')}", timeout=30)
             live = str(meta.json()["generation"]) if meta.status_code == 200 else "0"
             if live != query["ifGenerationMatch"][0]:
                 self.refused += 1
@@ -486,9 +534,15 @@ class GenerationPreconditions(requests.Session):
         response.status_code = 412
         response.reason = "Precondition Failed"
         response.headers["Content-Type"] = "application/json"
-        response._content = json.dumps({"error": {"code": 412, "message": "At least one of the pre-conditions "
-                                        "you specified did not hold.", "errors": [{"reason": "conditionNotMet"}]}
-                                        }).encode()
+        response._content = json.dumps(
+            {
+                "error": {
+                    "code": 412,
+                    "message": "At least one of the pre-conditions you specified did not hold.",
+                    "errors": [{"reason": "conditionNotMet"}],
+                }
+            }
+        ).encode()
         response.url = url
         response.request = requests.Request(method, url).prepare()
         return response
@@ -532,8 +586,9 @@ def test_the_gcs_manifest_upload_is_conditional_on_the_generation_read(enforced_
     with pytest.raises(lake.ManifestConflict):
         gcs_mod.put_manifest(client, lake_uri, {"version": "bbbbbb2", "tables": {}}, expect=absent)
     read = gcs_mod.read_snapshot(client, lake_uri)
-    assert read.version == "aaaaaa1" and read.token == str(plain.bucket(bucket).get_blob("tables/_manifest.json")
-                                                            .generation)
+    assert read.version == "aaaaaa1" and read.token == str(
+        plain.bucket(bucket).get_blob("tables/_manifest.json").generation
+    )
     gcs_mod.put_manifest(client, lake_uri, {"version": "cccccc3", "tables": {}}, expect=read)
     with pytest.raises(lake.ManifestConflict):
         gcs_mod.put_manifest(client, lake_uri, {"version": "dddddd4", "tables": {}}, expect=read)
@@ -551,8 +606,11 @@ def test_a_gcs_job_that_loses_the_race_retries_on_top_of_the_winner(enforced_gcs
     b.blob("incoming/a/products-a.csv").upload_from_string(_product(9701))
     b.blob("incoming/b/products-b.csv").upload_from_string(_product(9702))
     other: list[dict] = []
-    racing, calls = _race(gcs_mod, "publish_database", lambda: other.append(
-        gcs_mod.ingest(f"gs://{bucket}/incoming/b/", "append", settings, register, client)))
+    racing, calls = _race(
+        gcs_mod,
+        "publish_database",
+        lambda: other.append(gcs_mod.ingest(f"gs://{bucket}/incoming/b/", "append", settings, register, client)),
+    )
     monkeypatch.setattr(gcs_mod, "publish_database", racing)
 
     out = gcs_mod.ingest(f"gs://{bucket}/incoming/a/", "append", settings, register, client)
@@ -568,7 +626,10 @@ def test_a_gcs_job_that_loses_the_race_retries_on_top_of_the_winner(enforced_gcs
     assert {f"processed/{out['version']}/a/products-a.csv", f"processed/{winner['version']}/b/products-b.csv"} <= names
     assert not any(n.startswith("incoming/") for n in names)
     assert {n.split("version=")[1].split("/")[0] for n in names if "version=" in n} == {
-        first["version"], winner["version"], out["version"]}  # the lost attempt's version was discarded
+        first["version"],
+        winner["version"],
+        out["version"],
+    }  # the lost attempt's version was discarded
 
 
 def test_two_gcs_jobs_at_once_never_lose_rows(enforced_gcs, tiny_db):
@@ -586,9 +647,14 @@ def test_two_gcs_jobs_at_once_never_lose_rows(enforced_gcs, tiny_db):
         plain.bucket(bucket).blob(f"incoming/j{job}/products.csv").upload_from_string(_product(9710 + job))
     endpoint = client._http.endpoint
     clients = [storage.Client(project="test", _http=GenerationPreconditions(endpoint)) for _ in (0, 1)]
-    results, errors = _run_together([
-        lambda job=job: gcs_mod.ingest(f"gs://{bucket}/incoming/j{job}/", "append", settings, register, clients[job])
-        for job in (0, 1)])
+    results, errors = _run_together(
+        [
+            lambda job=job: gcs_mod.ingest(
+                f"gs://{bucket}/incoming/j{job}/", "append", settings, register, clients[job]
+            )
+            for job in (0, 1)
+        ]
+    )
     assert errors == []
     manifest = json.loads(plain.bucket(bucket).get_blob("tables/_manifest.json").download_as_bytes())
     assert manifest["tables"]["products"]["rows"] == first["tables"]["products"]["rows"] + 2

@@ -13,8 +13,13 @@ from tests.engines.conftest import lake_settings
 
 
 def _s3(endpoint):
-    return boto3.client("s3", endpoint_url=f"http://{endpoint}", region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://{endpoint}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def _keys(s3, bucket, prefix=""):
@@ -33,8 +38,11 @@ def test_each_drop_is_ingested_once_and_moved_to_processed(s3_server, bucket, sm
     s3 = _s3(s3_server)
     source = f"s3://{bucket}/incoming/"
 
-    s3.put_object(Bucket=bucket, Key="incoming/products-1.csv",
-                  Body=b"product_id,name,category,unit_price\n9101,Lamp,Home,12.50\n")
+    s3.put_object(
+        Bucket=bucket,
+        Key="incoming/products-1.csv",
+        Body=b"product_id,name,category,unit_price\n9101,Lamp,Home,12.50\n",
+    )
     one = lake.ingest(source, "append", settings)
     assert one["previous"] == first["version"] and one["moved"] == 1
     assert _keys(s3, bucket, "incoming/") == []
@@ -42,8 +50,11 @@ def test_each_drop_is_ingested_once_and_moved_to_processed(s3_server, bucket, sm
     assert [x["name"] for x in _manifest(s3, bucket)["sources"]] == [f"s3://{bucket}/incoming/products-1.csv"]
 
     # The second drop: only the new file is read (the first would be a duplicate key in append mode).
-    s3.put_object(Bucket=bucket, Key="incoming/products-2.csv",
-                  Body=b"product_id,name,category,unit_price\n9102,Chair,Home,40.00\n")
+    s3.put_object(
+        Bucket=bucket,
+        Key="incoming/products-2.csv",
+        Body=b"product_id,name,category,unit_price\n9102,Chair,Home,40.00\n",
+    )
     two = lake.ingest(source, "append", settings)
     assert two["previous"] == one["version"] and two["tables"] == {"products": 1}
     assert _manifest(s3, bucket)["tables"]["products"]["rows"] == first["tables"]["products"]["rows"] + 2
@@ -61,8 +72,9 @@ def test_a_crash_between_publish_and_move_is_finished_by_the_next_run(s3_server,
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
     lake.publish_database(small_db, settings)
     s3 = _s3(s3_server)
-    s3.put_object(Bucket=bucket, Key="incoming/products.csv",
-                  Body=b"product_id,name,category,unit_price\n9201,Desk,Home,99.00\n")
+    s3.put_object(
+        Bucket=bucket, Key="incoming/products.csv", Body=b"product_id,name,category,unit_price\n9201,Desk,Home,99.00\n"
+    )
 
     def killed(*args, **kwargs):
         raise AppError(503, "crash", "killed")
@@ -90,8 +102,11 @@ def test_retention_keeps_the_last_versions_and_never_the_published_or_previous(s
     source = f"s3://{bucket}/incoming/"
     versions = [first["version"]]
     for i in range(3):
-        s3.put_object(Bucket=bucket, Key=f"incoming/products-{i}.csv",
-                      Body=f"product_id,name,category,unit_price\n{9301 + i},Item {i},Home,1.00\n".encode())
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"incoming/products-{i}.csv",
+            Body=f"product_id,name,category,unit_price\n{9301 + i},Item {i},Home,1.00\n".encode(),
+        )
         versions.append(lake.ingest(source, "append", settings)["version"])
     manifest = _manifest(s3, bucket)
     assert manifest["history"][:2] == [versions[-1], versions[-2]]
@@ -150,12 +165,18 @@ def test_the_job_points_the_warehouse_views_after_it_published(s3_server, bucket
         return {"pointed": calls[-1]}
 
     monkeypatch.setattr(catalog, "point_views", record)
-    _s3(s3_server).put_object(Bucket=bucket, Key="incoming/products-7.csv",
-                              Body=b"product_id,name,category,unit_price\n9107,Desk,Home,99.00\n")
+    _s3(s3_server).put_object(
+        Bucket=bucket,
+        Key="incoming/products-7.csv",
+        Body=b"product_id,name,category,unit_price\n9107,Desk,Home,99.00\n",
+    )
     out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
     assert calls == [out["version"]] and out["views"] == {"pointed": out["version"]}
     # Registering in a caller's own catalog (tests, tools): the views are the caller's business.
-    _s3(s3_server).put_object(Bucket=bucket, Key="incoming/products-8.csv",
-                              Body=b"product_id,name,category,unit_price\n9108,Shelf,Home,49.00\n")
+    _s3(s3_server).put_object(
+        Bucket=bucket,
+        Key="incoming/products-8.csv",
+        Body=b"product_id,name,category,unit_price\n9108,Shelf,Home,49.00\n",
+    )
     out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings, lambda manifest: {})
     assert calls == [calls[0]] and "views" not in out
