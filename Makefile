@@ -1,5 +1,6 @@
 # Two commands: `make build` sets everything up and runs `stacks build`;
-# `make test` sets everything up (plus dev tools) and runs the test suite.
+# `make test` sets everything up (plus dev tools), then runs lint, the type check and the test suite.
+# `make test-fast` is the inner loop: unit tests only (no servers, no slow tests).
 # Every install step lives here so a fresh clone needs nothing else.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -8,16 +9,23 @@ CHECKOV_VENV ?= .venv-checkov
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
+# The fast tier leaves out what the markers in pyproject.toml declare slow or server-backed.
+FAST_MARKERS := not slow and not integration
+# Material for MkDocs prints a banner about its successor on every build.
+export NO_MKDOCS_2_WARNING := 1
 
 MAIN_REQS := pyproject.toml app/requirements.txt requirements/diagrams.txt requirements/deploy.txt
 
-.PHONY: build test setup setup-dev graphviz lint clean
+.PHONY: build test test-fast setup setup-dev graphviz lint format typecheck docs docs-serve clean
 
 build: setup
 	$(BIN)/stacks build
 
-test: setup-dev
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: setup-dev
+	$(BIN)/python -m pytest -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 setup: graphviz $(VENV)/.stamp-main
 
@@ -55,6 +63,19 @@ graphviz:
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m stacks.commands.reference --check
+
+format: setup-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The documentation site: the command reference regenerated from the CLI, then a strict build.
+docs: setup-dev
+	$(BIN)/python -m stacks.commands.reference
+	$(BIN)/mkdocs build --strict --site-dir site
+
+docs-serve: docs
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .stacks-cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .stacks-cache site
