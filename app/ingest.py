@@ -405,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             out = lake_ingest(args.source, args.mode, settings)
         except AppError as exc:
+            if exc.code == "no_files":
+                return _nothing_to_ingest(exc, args.json)
             print(
                 json.dumps({"ok": False, **exc.to_dict()}) if args.json else f"error: {exc.format()}",
                 file=sys.stdout if args.json else sys.stderr,
@@ -424,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
             memory_limit=settings.ingest_memory_limit,
         )
     except AppError as exc:
+        if exc.code == "no_files":
+            return _nothing_to_ingest(exc, args.json)
         if args.json:
             print(json.dumps({"ok": False, **exc.to_dict()}))
         else:
@@ -434,6 +438,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         loaded = ", ".join(f"{n} {r:,} rows" for n, r in result.tables.items())
         print(f"ingested {loaded} ({result.mode}) into {database} in {result.seconds:.1f} s")
+    return 0
+
+
+def _nothing_to_ingest(exc: AppError, as_json: bool) -> int:
+    # An empty drop is the normal case for a scheduled run (GCP polls every 15 minutes): success, not failure.
+    message = f"nothing to ingest: {exc.message}"
+    print(json.dumps({"ok": True, "ingested": False, "message": message}) if as_json else message)
     return 0
 
 

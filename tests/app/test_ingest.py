@@ -164,3 +164,22 @@ def test_cli_ingest_and_its_errors(tmp_path, db_copy):
     assert db_copy.stat().st_ino != before
     leftovers = [p.name for p in db_copy.parent.iterdir() if p.name.endswith((".building", ".wal"))]
     assert leftovers == []
+
+
+def test_cli_ingest_of_an_empty_drop_is_nothing_to_ingest_not_a_failure(tmp_path, db_copy):
+    """A scheduled run over an empty drop directory exits 0 and says so (GCP polls every 15 minutes)."""
+    source = tmp_path / "incoming"
+    source.mkdir()
+    cmd = [sys.executable, "-m", "app.ingest", "--source", str(source), "--database", str(db_copy)]
+    before = db_copy.stat().st_ino
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=root, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("nothing to ingest") and "Traceback" not in done.stderr
+    as_json = subprocess.run([*cmd, "--json"], capture_output=True, text=True, cwd=root, check=False)
+    assert as_json.returncode == 0 and json.loads(as_json.stdout) == {
+        "ok": True,
+        "ingested": False,
+        "message": f"nothing to ingest: no customers/products/orders .csv or .parquet files in {source}",
+    }
+    assert db_copy.stat().st_ino == before  # nothing published

@@ -118,3 +118,37 @@ def test_the_ingest_command_takes_a_bucket_source(s3_server, bucket, small_db):
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["ok"] and out["previous"] == first["version"] and out["tables"] == {"customers": 1}
     assert out["totals"]["customers"] == first["tables"]["customers"]["rows"] + 1
+
+
+def test_the_ingest_command_on_an_empty_bucket_drop_exits_0_with_nothing_to_ingest(s3_server, bucket):
+    """The scheduled cloud job over an empty incoming/ prefix succeeds without publishing anything."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("STACKS_APP_")},
+        "STACKS_APP_ENGINE": "lake",
+        "STACKS_APP_LAKE_URI": f"s3://{bucket}/tables/",
+        "STACKS_APP_S3_ENDPOINT": s3_server,
+        "STACKS_APP_S3_USE_SSL": "false",
+        "STACKS_APP_S3_ACCESS_KEY_ID": "testing",
+        "STACKS_APP_S3_SECRET_ACCESS_KEY": "testing",
+        "STACKS_APP_LOG_LEVEL": "warning",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app.ingest", "--source", f"s3://{bucket}/incoming/", "--json"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["ok"] and out["ingested"] is False and out["message"].startswith("nothing to ingest")
+    listed = _s3(s3_server).list_objects_v2(Bucket=bucket, Prefix="tables/")
+    assert listed.get("KeyCount", 0) == 0  # no version published
