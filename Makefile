@@ -63,7 +63,11 @@ graphviz:
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m stacks.commands.reference --check
+
+typecheck: setup-dev
+	$(BIN)/mypy
 
 format: setup-dev
 	$(BIN)/ruff check --fix .
