@@ -45,6 +45,7 @@ COMMAND_MODULES = (
     "stacks.commands.compose",
     "stacks.commands.cloud",
     "stacks.commands.app",
+    "stacks.commands.diff",
 )
 
 
