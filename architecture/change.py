@@ -122,8 +122,11 @@ def _legend() -> Cluster:
 
 def merge_specs(base: GraphSpec | None, head: GraphSpec | None, marks: Marks, title: str) -> GraphSpec:
     """One picture of both sides; ``base`` or ``head`` is None when only one side draws the view."""
-    old = base or replace(head, nodes=(), clusters=(), edges=(), ranks=())  # type: ignore[arg-type]
-    new = head or replace(base, nodes=(), clusters=(), edges=(), ranks=())  # type: ignore[arg-type]
+    either = head or base
+    if either is None:
+        raise ValueError("merge_specs needs at least one side")
+    empty = replace(either, nodes=(), clusters=(), edges=(), ranks=())
+    old, new = base or empty, head or empty
     merge = _Merge(marks, new.node_ids(), {c.id for c, _ in new.all_clusters()}, set())
     clusters = merge.clusters(old.clusters, new.clusters)
     nodes = merge.nodes(old.nodes, new.nodes)
@@ -155,17 +158,16 @@ def change_specs(base: Project, head: Project, marks: Marks, label: str) -> list
     specs = []
     for name in VIEWS:
         a, b = old.get(name), new.get(name)
-        if a is None and b is None:
+        either = b or a
+        if either is None:
             continue
         drawn_same = a is not None and b is not None and replace(a, title="") == replace(b, title="")
         touched = any(
-            (n.component in marks.components) or marks.resources.intersection(n.members)
-            for n in (b or a).all_nodes()  # type: ignore[union-attr]
+            (n.component in marks.components) or marks.resources.intersection(n.members) for n in either.all_nodes()
         )
         if drawn_same and not touched:
             continue
-        title = f"{(b or a).title}: changes {label}"  # type: ignore[union-attr]
-        specs.append(merge_specs(a, b, marks, title))
+        specs.append(merge_specs(a, b, marks, f"{either.title}: changes {label}"))
     return specs
 
 

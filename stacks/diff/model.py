@@ -122,7 +122,7 @@ def _position_path(path: tuple[Any, ...]) -> PathKey:
     return tuple(p.index if isinstance(p, Item) else p for p in path)
 
 
-EMPTY = (None, {}, [])
+EMPTY: tuple[Any, ...] = (None, {}, [])
 
 
 def field_changes(old: Any, new: Any, locate: Callable[[PathKey], int] | None = None) -> tuple[FieldChange, ...]:
@@ -198,11 +198,11 @@ def _connection_keys(connections: list[Any]) -> dict[str, tuple[int, Any]]:
 
 def model_changes(base: Project, head: Project) -> list[ModelChange]:
     """Every component, connection, stack and top-level setting that differs between BASE and HEAD."""
-    changes: list[ModelChange] = []
+    changes: list[ModelChange | None] = []
     b, h = base.model, head.model
     for cid, old, new in _keyed(dict(b.components), dict(h.components)):
         path = ("components", cid)
-        changes.append(_compare("components", cid, old, new, (head, path), (base, path)))  # type: ignore[arg-type]
+        changes.append(_compare("components", cid, old, new, (head, path), (base, path)))
     old_conns, new_conns = _connection_keys(b.connections), _connection_keys(h.connections)
     for key, old, new in _keyed(old_conns, new_conns):
         old_at = ("connections", old[0]) if old is not ABSENT else ()
