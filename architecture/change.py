@@ -34,10 +34,15 @@ LEGEND = "diff-legend"
 
 @dataclass(frozen=True)
 class Marks:
-    """What the diff changed, for views to colour: component ids and plan resource names."""
+    """What the diff changed, for views to colour: component ids and, per target, plan resource names."""
 
     components: frozenset[str]
-    resources: frozenset[str]
+    resources: frozenset[str] = frozenset()
+    by_target: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    def for_view(self, name: str) -> Marks:
+        """A cloud view (named after its target: aws, gcp, hybrid) marks that target's changed resources."""
+        return Marks(self.components, dict(self.by_target).get(name, frozenset()), self.by_target)
 
 
 def _mark(node: Node, change: str) -> Node:
@@ -158,16 +163,17 @@ def change_specs(base: Project, head: Project, marks: Marks, label: str) -> list
     specs = []
     for name in VIEWS:
         a, b = old.get(name), new.get(name)
-        either = b or a
+        either, view_marks = b or a, marks.for_view(name)
         if either is None:
             continue
         drawn_same = a is not None and b is not None and replace(a, title="") == replace(b, title="")
         touched = any(
-            (n.component in marks.components) or marks.resources.intersection(n.members) for n in either.all_nodes()
+            (n.component in view_marks.components) or view_marks.resources.intersection(n.members)
+            for n in either.all_nodes()
         )
         if drawn_same and not touched:
             continue
-        specs.append(merge_specs(a, b, marks, f"{either.title}: changes {label}"))
+        specs.append(merge_specs(a, b, view_marks, f"{either.title}: changes {label}"))
     return specs
 
 
@@ -177,7 +183,12 @@ def render_changes(specs: list[GraphSpec], formats: tuple[str, ...] = FORMATS) -
 
 
 def marks_of(diff: Diff) -> Marks:
-    return Marks(frozenset(diff.changed_components()), frozenset(r.name for r in diff.plans))
+    """Components the model changed, and the changed resources of each target's deployables."""
+    by_target: dict[str, set[str]] = {}
+    for res in diff.plans:
+        by_target.setdefault(diff.target_of(res.deployable), set()).add(res.name)
+    components = frozenset(m.key for m in diff.model if m.section == "components")
+    return Marks(components, frozenset(), tuple(sorted((t, frozenset(n)) for t, n in by_target.items())))
 
 
 def write_change_diagrams(diff: Diff, folder: Path) -> list[str]:

@@ -61,10 +61,11 @@ class Diff:
             groups.setdefault(key, ([], changes))[0].append(deployable)
         return list(groups.values())
 
-    def changed_components(self) -> set[str]:
-        return {m.key for m in self.model if m.section == "components"} | {
-            r.component for r in self.plans if r.component
-        }
+    def target_of(self, deployable: str) -> str:
+        """The target (aws, gcp, hybrid) of a deployable of either side."""
+        stack_id = deployable.rpartition("-")[0]
+        stack = self.head_project.model.stacks.get(stack_id) or self.base_project.model.stacks[stack_id]
+        return str(stack.target)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -91,7 +91,7 @@ def rich_lines(diff: Diff, diagrams: list[str]) -> Iterator[str]:
             where = escape(", ".join(risk.where))
             yield f"  [red]![/] [bold]{risk.rule}[/] {escape(risk.subject)}: {escape(risk.message)} [dim]({where})[/]"
     if diff.model:
-        yield f"\n[bold]Model ({len(diff.model)} changes)[/]"
+        yield f"\n[bold]Model ({len(diff.model)} change{'s' if len(diff.model) != 1 else ''})[/]"
         for m in diff.model:
             colour, sign = COLOUR[m.change], SIGN[m.change]
             kind = f" ({m.kind})" if m.kind else ""
@@ -182,6 +182,9 @@ def markdown(diff: Diff, diagrams: list[str]) -> str:
         lines += _md_plan(deployables, changes)
     if diagrams:
         lines += ["### Diagrams of the change", "", "Added in green, changed in amber, removed as grey ghosts.", ""]
-        lines += [f"- `{path}`" for path in diagrams]
+        views: dict[str, list[str]] = {}
+        for path in diagrams:
+            views.setdefault(path.rsplit("/", 1)[-1].rsplit(".", 1)[0], []).append(path)
+        lines += [f"- {view}: " + ", ".join(f"`{p}`" for p in paths) for view, paths in views.items()]
         lines.append("")
     return "\n".join(lines)

@@ -253,3 +253,11 @@ def test_change_diagrams_are_byte_identical_across_runs(repo, commit, cli, tmp_p
     svg = outputs[0]["containers.svg"].decode()
     assert "#2e7d32" in svg and "#e69500" in svg and "#9aa5b1" in svg  # added, changed, removed
     assert "Legend" in svg and 'xlink:href="data:' in svg and "site-packages" not in svg
+
+
+def test_a_view_the_change_does_not_touch_is_not_drawn(repo, commit, cli, tmp_path: Path):
+    commit("        deletion_protection: true\n", "        deletion_protection: true\n        log_retention_days: 90\n")
+    folder = tmp_path / "diagrams"
+    result = cli("diff", "main", "HEAD", "-f", repo / "stacks.yaml", "--diagrams", folder, "--json")
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["diagrams"] == [] and list(folder.iterdir()) == []
