@@ -64,6 +64,8 @@ PROTOCOLS = {
     "amqp": "AMQP",
     "redis": "Redis",
     "postgres": "PostgreSQL",
+    "mysql": "MySQL",
+    "graphql": "GraphQL",
     "file": "file",
 }
 

@@ -219,6 +219,9 @@ GCP_RESOURCES: dict[str, str] = {
     "gcp:pubsub/topic:Topic": D + "gcp.analytics.Pubsub",
     "gcp:sql/databaseInstance:DatabaseInstance": D + "gcp.database.SQL",
     "gcp:redis/instance:Instance": D + "gcp.database.Memorystore",
+    "gcp:compute/network:Network": D + "gcp.network.VirtualPrivateCloud",
+    "gcp:compute/subnetwork:Subnetwork": D + "gcp.network.VirtualPrivateCloud",
+    "gcp:servicenetworking/connection:Connection": D + "gcp.network.VirtualPrivateCloud",
 }
 
 GCP_MODULES: dict[str, str] = {
@@ -235,6 +238,8 @@ GCP_MODULES: dict[str, str] = {
     "monitoring": D + "gcp.operations.Monitoring",
     "artifactregistry": D + "gcp.devtools.ContainerRegistry",
     "dns": D + "gcp.network.DNS",
+    "sql": D + "gcp.database.SQL",
+    "redis": D + "gcp.database.Memorystore",
 }
 
 # Image builds and other non-cloud providers a plan may contain.

@@ -63,6 +63,7 @@ MAIN: dict[str, str] = {
     "gcp:pubsub/topic:Topic": "Pub/Sub topic",
     "gcp:sql/databaseInstance:DatabaseInstance": "Cloud SQL",
     "gcp:redis/instance:Instance": "Memorystore",
+    "gcp:compute/network:Network": "VPC network (Cloud Run egress subnet, database tier)",
     "gcp:cloudscheduler/job:Job": "Cloud Scheduler job",
     "gcp:kms/cryptoKey:CryptoKey": "Cloud KMS key",
 }
@@ -82,6 +83,7 @@ COLUMNS = {
     "gcp:bigquery/dataset:Dataset": 3,
     "gcp:sql/databaseInstance:DatabaseInstance": 3,
     "gcp:redis/instance:Instance": 3,
+    "gcp:compute/network:Network": 3,
     "gcp:artifactregistry/repository:Repository": 2,
     "gcp:serviceaccount/account:Account": 4,
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": 4,

@@ -75,6 +75,24 @@ class GcpMocks(pmocks.Mocks):
                     f"{inputs.get('workloadIdentityPoolProviderId')}"
                 )
             )
+        elif token == "gcp:sql/databaseInstance:DatabaseInstance":
+            state.update(
+                privateIpAddress="10.0.16.3",
+                connectionName=f"{project}:{self.region}:{name}",
+                firstIpAddress="10.0.16.3",
+            )
+        elif token == "gcp:redis/instance:Instance":
+            state.update(
+                host="10.0.16.8",
+                port=6378,
+                authString="mock-auth-string",
+                serverCaCerts=[{"cert": "-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----"}],
+            )
+        elif token == "gcp:secretmanager/secret:Secret":
+            rid = f"projects/{project}/secrets/{inputs.get('secretId')}"
+            state.update(name=rid)
+        elif token == "gcp:compute/network:Network":
+            rid = f"projects/{project}/global/networks/{name}"
         elif token == "gcp:logging/projectBucketConfig:ProjectBucketConfig":
             rid = f"projects/{project}/locations/global/buckets/{inputs.get('bucketId')}"
         elif token == "docker-build:index:Image":

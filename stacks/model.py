@@ -179,8 +179,24 @@ class Warehouse(Deployable):
 class Database(Deployable):
     kind: Literal["database"]
     engine: Literal["postgres", "mysql"] = "postgres"
-    version: Text = "16"
+    version: Text | None = Field(None, description="Engine version (default: 16 for postgres, 8.4 for mysql).")
     storage_gb: int = Field(20, ge=5, le=65536)
+    multi_az: bool | None = Field(
+        None,
+        description="A standby in a second zone with automatic failover (RDS Multi-AZ, Cloud SQL REGIONAL). "
+        "Default: on where the environment sets deletion_protection.",
+    )
+    backup_retention_days: int | None = Field(
+        None, ge=1, le=35, description="Days of automated backups and point-in-time recovery (default: 14 in prod, 7)."
+    )
+    read_replicas: int = Field(0, ge=0, le=5, description="Read-only replicas that follow the primary.")
+
+    @property
+    def engine_version(self) -> str:
+        return self.version or DEFAULT_DB_VERSIONS[self.engine]
+
+
+DEFAULT_DB_VERSIONS = {"postgres": "16", "mysql": "8.4"}
 
 
 class Cache(Deployable):
@@ -223,7 +239,9 @@ class Connection(Strict):
     from_: ComponentId = Field(alias="from")
     to: ComponentId
     label: str = ""
-    protocol: Literal["https", "http", "grpc", "tcp", "sql", "s3", "gcs", "amqp", "redis", "postgres", "file"] = "https"
+    protocol: Literal[
+        "https", "http", "grpc", "graphql", "tcp", "sql", "postgres", "mysql", "redis", "s3", "gcs", "amqp", "file"
+    ] = "https"
     port: Port | None = None
     flow: Literal["request", "data"] = Field(
         "request", description="'request': a caller uses a callee. 'data': data moves from 'from' to 'to'."
@@ -248,6 +266,11 @@ class Environment(Strict):
     cdn: bool = False
     nat: Literal["none", "single", "per_az"] = Field("single", description="AWS: NAT gateways for private subnets.")
     availability_zones: int = Field(2, ge=2, le=6)
+    vpc_cidr: str = Field(
+        "10.0.0.0/16",
+        pattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9])$",
+        description="The private network's address range, /16 to /19 (AWS VPC; GCP subnet + database tier).",
+    )
     deletion_protection: bool = False
     log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] = 30
     alert_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")

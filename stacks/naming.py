@@ -112,6 +112,12 @@ def _gcp_resource(name: str) -> str | None:
     return None
 
 
+def _memorystore(name: str) -> str | None:
+    if len(name) > 40:
+        return f"is {len(name)} characters; Memorystore instance ids take at most 40"
+    return None
+
+
 def _workload_pool(name: str) -> str | None:
     if not 4 <= len(name) <= 32:
         return f"is {len(name)} characters; workload identity pool ids take 4-32"
@@ -133,5 +139,7 @@ NAME_RULES: dict[str, NameRule] = {
     "bigquery_dataset": NameRule("BigQuery dataset", _bigquery_dataset),
     "gcp_resource": NameRule("Compute Engine resource", _gcp_resource),
     "workload_pool": NameRule("workload identity pool", _workload_pool),
+    "memorystore": NameRule("Memorystore instance", _memorystore),
+    "cloud_sql": NameRule("Cloud SQL instance", _max_len(80, "Cloud SQL instance (project id included: 98)")),
     "transfer_job": NameRule("Storage Transfer job", _max_len(128, "Storage Transfer job")),
 }

@@ -455,6 +455,12 @@ def _check_hosting(doc: Document, model: StacksFile, sid: str, stack) -> Iterato
                 f"'{cid}' uses {comp.technology}, which {cloud} cannot run",
                 f"run it on {' or '.join(sorted(allowed - {'compose'}))}, or change its technology",
             )
+        if cloud == "gcp" and comp.kind == "cache" and comp.engine != "redis":
+            yield doc.diagnostic(
+                ("components", cid, "engine"),
+                f"'{cid}' is a {comp.engine} cache; stack '{sid}' runs caches on GCP as Memorystore for Redis",
+                f"set engine: redis, or deploy '{cid}' with an aws or compose stack (ElastiCache / a container)",
+            )
         for env, settings in stack.environments.items():
             if comp.environments is not None and env not in comp.environments:
                 continue
@@ -585,6 +591,10 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
             checks.append(("gcp_resource", name + "-redirect"))  # the longest load balancer part's name
         if comp.kind == "warehouse":
             checks.append(("bigquery_dataset", sql_identifier(name)))
+        if comp.kind == "cache":
+            checks.append(("memorystore", name))
+        if comp.kind == "database":  # the longest: its last read replica
+            checks.append(("cloud_sql", name + (f"-replica-{comp.read_replicas}" if comp.read_replicas else "")))
     if target == "hybrid" and comp.kind == "warehouse" and cloud == "gcp":
         checks.append(("workload_pool", resource_name(prefix, "", env)))
     for rule_name, value in checks:

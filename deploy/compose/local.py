@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from stacks.errors import StacksError
-from stacks.model import WORKLOAD_KINDS
+from stacks.model import DEFAULT_DB_VERSIONS, WORKLOAD_KINDS
 from stacks.naming import resource_name, sql_identifier
 from stacks.project import DeployedComponent, Deployment, Project
 
@@ -49,7 +49,7 @@ IMAGES = {
     "memcached": "memcached:1.6-alpine",
     "elasticmq": "softwaremill/elasticmq-native:1.6.11",
 }
-MYSQL_DEFAULT_VERSION = "8.4"  # the model's version default (16) is PostgreSQL's
+MYSQL_DEFAULT_VERSION = DEFAULT_DB_VERSIONS["mysql"]
 
 
 # ---------------------------------------------------------------- plan data
@@ -279,11 +279,12 @@ def _postgres(env: Env, dc: DeployedComponent) -> Local:
     db = sql_identifier(dc.id)
     volume = f"{name}-data"
     local.volumes.append(volume)
-    major = int(re.match(r"\d+", comp.version).group() if re.match(r"\d+", comp.version) else 16)
+    version = comp.engine_version
+    major = int(re.match(r"\d+", version).group() if re.match(r"\d+", version) else 16)
     # PostgreSQL 18 images keep PGDATA in a versioned directory under /var/lib/postgresql.
     mount = "/var/lib/postgresql" if major >= 18 else "/var/lib/postgresql/data"
     body = {
-        "image": f"postgres:{comp.version}-alpine",
+        "image": f"postgres:{version}-alpine",
         "environment": {
             "POSTGRES_DB": db,
             "POSTGRES_USER": "app",
@@ -311,7 +312,7 @@ def _mysql(env: Env, dc: DeployedComponent) -> Local:
     db = sql_identifier(dc.id)
     volume = f"{name}-data"
     local.volumes.append(volume)
-    version = comp.version if "version" in comp.model_fields_set else MYSQL_DEFAULT_VERSION
+    version = comp.engine_version
     body = {
         "image": f"mysql:{version}",
         "environment": {

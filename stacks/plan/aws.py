@@ -815,12 +815,8 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         cid,
         group="vpc",
     )
-    family = (
-        f"postgres{model.version.split('.')[0]}"
-        if engine == "postgres"
-        # type: ignore[attr-defined]
-        else (f"mysql{'.'.join(model.version.split('.')[:2])}")
-    )  # type: ignore[attr-defined]
+    version = model.engine_version  # type: ignore[attr-defined]
+    family = f"postgres{version.split('.')[0]}" if engine == "postgres" else f"mysql{'.'.join(version.split('.')[:2])}"
     tls = {
         "postgres": [("rds.force_ssl", "1"), ("log_statement", "ddl"), ("log_min_duration_statement", "1000")],
         "mysql": [("require_secure_transport", "1")],
@@ -854,7 +850,7 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         {
             "identifier": p.name(cid),
             "engine": engine,
-            "engine_version": model.version,  # type: ignore[attr-defined]
+            "engine_version": version,
             "instance_class": _db_class(model.storage_gb),  # type: ignore[attr-defined]
             "allocated_storage": model.storage_gb,
             "storage_type": "gp3",  # type: ignore[attr-defined]

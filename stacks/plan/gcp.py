@@ -42,6 +42,7 @@ from stacks.naming import (
     system_prefix,
 )
 from stacks.plan.core import Concat, DataSource, Output, Plan, PlannerBase, Ref, Resource, Var, check_plan, concat
+from stacks.plan.gcp_stores import build_cache, build_database, store_access
 from stacks.project import DeployedComponent, Deployment, Project
 
 TLS_PROFILE = "MODERN"
@@ -75,6 +76,7 @@ API_BY_MODULE = {
     "sql": "sqladmin.googleapis.com",
     "redis": "redis.googleapis.com",
     "storage": "storage.googleapis.com",
+    "servicenetworking": "servicenetworking.googleapis.com",
 }
 
 WAIVE_CMEK = (
@@ -703,8 +705,10 @@ def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
         )
         # Terraform cannot build images: there the image reference is the variable named here.
         image = Ref(f"{cid}-image", "ref")
-    env = {**comp.env, **_grants(p, cid, account), "GOOGLE_CLOUD_PROJECT": p.gcp_project}
+    stores = store_access(p, cid, account, linked(p.project, cid))
+    env = {**comp.env, **_grants(p, cid, account), **stores["env"], "GOOGLE_CLOUD_PROJECT": p.gcp_project}
     envs: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(env.items())]
+    envs += stores["secrets"]
     for var, secret in sorted(model.secrets.items()):  # type: ignore[attr-defined]
         secret_id = secret_manager_id(secret)
         p.add(
@@ -748,7 +752,14 @@ def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
         volumes.append({"name": "data", "empty_dir": {"medium": "MEMORY", "size_limit": f"{res.memory // 4}Mi"}})
         container["volume_mounts"] = [{"name": "data", "mount_path": data_dir}]
     secret_waits = tuple(r.name for r in p.resources if r.name.startswith(f"{cid}-reads-secret-"))
-    return {"account": account, "container": container, "volumes": volumes, "image": image, "waits": secret_waits}
+    return {
+        "account": account,
+        "container": container,
+        "volumes": volumes,
+        "image": image,
+        "waits": (*secret_waits, *stores["waits"]),
+        "vpc_access": stores["vpc_access"],
+    }
 
 
 def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
@@ -803,6 +814,8 @@ def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
     }
     if w["volumes"]:
         template["volumes"] = w["volumes"]
+    if w["vpc_access"]:
+        template["vpc_access"] = w["vpc_access"]
     p.add(
         "gcp:cloudrunv2/service:Service",
         service,
@@ -1266,6 +1279,8 @@ def build_job(p: GcpPlanner, comp: DeployedComponent) -> None:
     }
     if w["volumes"]:
         template["volumes"] = w["volumes"]
+    if w["vpc_access"]:
+        template["vpc_access"] = w["vpc_access"]
     job = f"{cid}-job"
     p.add(
         "gcp:cloudrunv2/job:Job",
@@ -1353,6 +1368,8 @@ class KindRule:
 KINDS: dict[str, KindRule] = {
     "bucket": KindRule(build_bucket, 0, "Cloud Storage bucket"),
     "queue": KindRule(build_queue, 0, "Pub/Sub topic + subscription"),
+    "database": KindRule(build_database, 0, "Cloud SQL instance (private IP, IAM auth, backups + PITR)"),
+    "cache": KindRule(build_cache, 0, "Memorystore for Redis (AUTH + TLS, private service access)"),
     "warehouse": KindRule(build_warehouse, 1, "BigQuery dataset (BigLake tables + views made by ingest)"),
     "service": KindRule(build_service, 2, "Cloud Run service"),
     "frontend": KindRule(build_service, 2, "Cloud Run service"),
