@@ -652,22 +652,9 @@ def _cpu(cpu: float) -> str:
     return str(int(cpu)) if float(cpu).is_integer() else f"{round(cpu * 1000)}m"
 
 
-def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
-    """Service account, image, grants, secrets and the container spec every Cloud Run workload has."""
+def _image(p: GcpPlanner, comp: DeployedComponent) -> Any:
+    """The image a workload runs: its prebuilt reference, or the one built from its context and pushed."""
     cid, model = comp.id, comp.component
-    account = f"{cid}-account"
-    p.add(
-        "gcp:serviceaccount/account:Account",
-        account,
-        {
-            "project": p.gcp_project,
-            "account_id": p.account_id(cid),
-            "display_name": f"{cid} ({p.deployment.name})",
-            "description": f"runs {cid}: holds only the roles its connections in stacks.yaml need",
-        },
-        cid,
-        group="project",
-    )
     if model.image:  # type: ignore[attr-defined]
         image: Any = model.image  # type: ignore[attr-defined]
     else:
@@ -705,6 +692,26 @@ def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
         )
         # Terraform cannot build images: there the image reference is the variable named here.
         image = Ref(f"{cid}-image", "ref")
+    return image
+
+
+def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
+    """Service account, image, grants, secrets and the container spec every Cloud Run workload has."""
+    cid, model = comp.id, comp.component
+    account = f"{cid}-account"
+    p.add(
+        "gcp:serviceaccount/account:Account",
+        account,
+        {
+            "project": p.gcp_project,
+            "account_id": p.account_id(cid),
+            "display_name": f"{cid} ({p.deployment.name})",
+            "description": f"runs {cid}: holds only the roles its connections in stacks.yaml need",
+        },
+        cid,
+        group="project",
+    )
+    image = _image(p, comp)
     stores = store_access(p, cid, account, linked(p.project, cid))
     env = {**comp.env, **_grants(p, cid, account), **stores["env"], "GOOGLE_CLOUD_PROJECT": p.gcp_project}
     envs: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(env.items())]
@@ -762,6 +769,11 @@ def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
     }
 
 
+def _attachments(w: dict[str, Any]) -> dict[str, Any]:
+    """The volumes and Direct VPC egress of a Cloud Run template, where the workload has them."""
+    return {key: w[key] for key in ("volumes", "vpc_access") if w[key]}
+
+
 def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
     """A Cloud Run service; public ones get allUsers as invoker and, with a domain, the HTTPS load balancer."""
     cid, model = comp.id, comp.component
@@ -812,10 +824,7 @@ def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
         "scaling": {"min_instance_count": scale.min, "max_instance_count": scale.max},
         "containers": [container],
     }
-    if w["volumes"]:
-        template["volumes"] = w["volumes"]
-    if w["vpc_access"]:
-        template["vpc_access"] = w["vpc_access"]
+    template.update(_attachments(w))
     p.add(
         "gcp:cloudrunv2/service:Service",
         service,
@@ -1277,10 +1286,7 @@ def build_job(p: GcpPlanner, comp: DeployedComponent) -> None:
         "execution_environment": "EXECUTION_ENVIRONMENT_GEN2",
         "containers": [container],
     }
-    if w["volumes"]:
-        template["volumes"] = w["volumes"]
-    if w["vpc_access"]:
-        template["vpc_access"] = w["vpc_access"]
+    template.update(_attachments(w))
     job = f"{cid}-job"
     p.add(
         "gcp:cloudrunv2/job:Job",

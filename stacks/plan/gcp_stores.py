@@ -65,7 +65,7 @@ MYSQL_FLAGS = (
 
 def network_ranges(vpc_cidr: str) -> tuple[str, ipaddress.IPv4Network]:
     """The Cloud Run subnet and the database tier (private services access range) inside ``vpc_cidr``."""
-    net = ipaddress.ip_network(vpc_cidr, strict=False)
+    net = ipaddress.IPv4Network(vpc_cidr, strict=False)
     run, data = list(net.subnets(new_prefix=RUN_SUBNET_PREFIX))[:2]
     return str(run), data
 
@@ -73,7 +73,8 @@ def network_ranges(vpc_cidr: str) -> tuple[str, ipaddress.IPv4Network]:
 def private_network(p: GcpPlanner) -> dict[str, str]:
     """The stack's VPC, its Cloud Run subnet and the peered database tier: planned once, on first use."""
     if "network" in p.facts:
-        return p.facts["network"]
+        known: dict[str, str] = p.facts["network"]
+        return known
     run_range, data_range = network_ranges(p.settings.vpc_cidr)
     p.add(
         "gcp:compute/network:Network",
@@ -146,8 +147,9 @@ def private_network(p: GcpPlanner) -> dict[str, str]:
         },
         group="vpc",
     )
-    p.facts["network"] = {"network": "gcp-network", "subnet": "gcp-run-subnet", "peering": "gcp-data-peering"}
-    return p.facts["network"]
+    names = {"network": "gcp-network", "subnet": "gcp-run-subnet", "peering": "gcp-data-peering"}
+    p.facts["network"] = names
+    return names
 
 
 def sql_version(engine: str, version: str) -> str:
