@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,6 +31,8 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
+P = ParamSpec("P")
+R = TypeVar("R")
 
 FileOption = Annotated[
     Path | None,
@@ -49,11 +51,11 @@ COMMAND_MODULES = (
 )
 
 
-def command(func: Callable) -> Callable:
+def command(func: Callable[P, R]) -> Callable[P, R]:
     """Run a command body, turning errors into a message and an exit code."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         as_json = bool(kwargs.get("as_json"))
         try:
             return func(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 MAX_REPORTED = 50
 
@@ -33,7 +34,7 @@ class Diagnostic:
             text += f"\n    hint: {self.hint}"
         return text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -55,7 +56,7 @@ class StacksError(Exception):
             lines.append(self.message + (f"\n    hint: {self.hint}" if self.hint else ""))
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "error": self.message,
             "hint": self.hint,

@@ -10,8 +10,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from stacks.artifacts import Artifact
+
+if TYPE_CHECKING:
+    from stacks.project import Project
 
 
 @dataclass(frozen=True)
@@ -27,9 +31,10 @@ class Generator:
     entry: str  # "package.module:function"
     sources: tuple[str, ...] = ()  # code and templates whose change invalidates the build cache
 
-    def load(self) -> Callable:
+    def load(self) -> Callable[[Project], Rendered]:
         module, _, func = self.entry.partition(":")
-        return getattr(importlib.import_module(module), func)
+        function: Callable[[Project], Rendered] = getattr(importlib.import_module(module), func)
+        return function
 
 
 GENERATORS: tuple[Generator, ...] = (

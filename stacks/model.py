@@ -8,7 +8,7 @@ parts of the file live in ``stacks.validate``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -17,7 +17,8 @@ NAME = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
 ENV_NAME = r"^[a-z][a-z0-9]{0,11}$"
 ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
 SECRET_REF = r"^[a-z0-9][a-z0-9/_-]{1,126}$"
-COLUMN_TYPES = ("BIGINT", "INTEGER", "DOUBLE", "DECIMAL", "VARCHAR", "DATE", "TIMESTAMP", "BOOLEAN")
+ColumnType = Literal["BIGINT", "INTEGER", "DOUBLE", "DECIMAL", "VARCHAR", "DATE", "TIMESTAMP", "BOOLEAN"]
+COLUMN_TYPES: tuple[ColumnType, ...] = get_args(ColumnType)
 
 ComponentId = Annotated[
     str, Field(pattern=COMPONENT_ID, description="A component id: lowercase letters, digits and '-', 2-30 characters.")
@@ -81,7 +82,7 @@ class Scale(Strict):
 
 class Column(Strict):
     name: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    type: Literal[COLUMN_TYPES] = Field(description="Column type; DECIMAL is DECIMAL(18,2).")  # type: ignore[valid-type]
+    type: ColumnType = Field(description="Column type; DECIMAL is DECIMAL(18,2).")
     nullable: bool = True
     description: str = ""
 
@@ -211,10 +212,9 @@ class Queue(Deployable):
     retention_hours: int = Field(96, ge=1, le=336)
 
 
-Component = Annotated[
-    Person | External | Frontend | Service | Worker | Job | Bucket | Warehouse | Database | Cache | Queue,
-    Field(discriminator="kind"),
-]
+# Every component class: what a typed function takes when it handles any component.
+AnyComponent = Person | External | Frontend | Service | Worker | Job | Bucket | Warehouse | Database | Cache | Queue
+Component = Annotated[AnyComponent, Field(discriminator="kind")]
 KINDS = (
     "user",
     "external",
@@ -318,13 +318,15 @@ class HybridStack(StackBase):
     )
 
 
-Stack = Annotated[ComposeStack | AwsStack | GcpStack | HybridStack, Field(discriminator="target")]
+AnyStack = ComposeStack | AwsStack | GcpStack | HybridStack
+Stack = Annotated[AnyStack, Field(discriminator="target")]
 TARGETS = ("compose", "aws", "gcp", "hybrid")
 
 
 # ---------------------------------------------------------------- views
 
-VIEW_NAMES = ("system", "containers", "dataflow", "development", "deployment", "aws", "gcp", "hybrid")
+ViewName = Literal["system", "containers", "dataflow", "development", "deployment", "aws", "gcp", "hybrid"]
+VIEW_NAMES: tuple[ViewName, ...] = get_args(ViewName)
 
 
 class ViewSettings(Strict):
@@ -335,12 +337,12 @@ class ViewSettings(Strict):
 
 class Views(Strict):
     direction: Literal["LR", "TB", "RL", "BT"] = "LR"
-    include: list[Literal[VIEW_NAMES]] = Field(default_factory=lambda: list(VIEW_NAMES))  # type: ignore[valid-type]
+    include: list[ViewName] = Field(default_factory=lambda: list(VIEW_NAMES))
     rank: list[list[ComponentId]] = Field(
         default_factory=list, description="Groups of components drawn on the same rank, in order."
     )
     output: str = Field("docs/architecture", description="Where diagrams and the docs page are written.")
-    settings: dict[Literal[VIEW_NAMES], ViewSettings] = Field(default_factory=dict)  # type: ignore[valid-type]
+    settings: dict[ViewName, ViewSettings] = Field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- the file

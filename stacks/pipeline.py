@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stacks.artifacts import Artifact, Staleness, compare, file_digest, write_atomic
 from stacks.errors import StacksError
@@ -43,7 +44,7 @@ class BuildResult:
             parts.append(f"{len(self.cached)} generator{'s' if len(self.cached) != 1 else ''} cached")
         return f"built {total} files from {filename} ({', '.join(parts)}) in {self.seconds:.2f}s"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "written": self.written,
             "unchanged": self.unchanged,
@@ -83,14 +84,15 @@ def _cache_key(project: Project, generator: Generator) -> str:
     return hashlib.sha256(f"{project.fingerprint}:{_source_digest(generator)}".encode()).hexdigest()
 
 
-def _load_cache(root: Path) -> dict:
+def _load_cache(root: Path) -> dict[str, Any]:
     try:
-        return json.loads((root / CACHE_FILE).read_text())
+        cache: dict[str, Any] = json.loads((root / CACHE_FILE).read_text())
+        return cache
     except (FileNotFoundError, ValueError):
         return {}
 
 
-def _cache_hit(root: Path, entry: dict | None, key: str) -> bool:
+def _cache_hit(root: Path, entry: dict[str, Any] | None, key: str) -> bool:
     if not entry or entry.get("key") != key:
         return False
     return all(file_digest(root / path) == digest for path, digest in entry.get("files", {}).items())

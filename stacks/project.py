@@ -13,21 +13,39 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Generic
+
+from typing_extensions import TypeVar
 
 from stacks.errors import StacksError, did_you_mean, one_of
-from stacks.model import NOT_DEPLOYED_KINDS, Environment, Resources, Scale, StacksFile
+from stacks.model import (
+    NOT_DEPLOYED_KINDS,
+    AnyComponent,
+    AnyStack,
+    Deployable,
+    Environment,
+    HybridStack,
+    Resources,
+    Scale,
+    StacksFile,
+)
 from stacks.validate import validate_document
 from stacks.yamlsource import Document, load_file, load_text
 
 DEFAULT_FILE = "stacks.yaml"
 
 
+# The model class of a deployed component: a kind's builder takes e.g. ``DeployedComponent[Bucket]``;
+# code that handles any kind writes plain ``DeployedComponent``.
+ComponentT = TypeVar("ComponentT", bound=AnyComponent, default=AnyComponent, covariant=True)
+
+
 @dataclass(frozen=True)
-class DeployedComponent:
+class DeployedComponent(Generic[ComponentT]):
     """One component as a deployable runs it: the model entry plus its environment's overrides."""
 
     id: str
-    component: object
+    component: ComponentT
     cloud: str
     resources: Resources | None
     scale: Scale | None
@@ -35,7 +53,7 @@ class DeployedComponent:
 
     @property
     def kind(self) -> str:
-        return self.component.kind  # type: ignore[attr-defined]
+        return self.component.kind
 
 
 @dataclass(frozen=True)
@@ -46,7 +64,7 @@ class Deployment:
     stack_id: str
     environment: str
     target: str
-    stack: object
+    stack: AnyStack
     settings: Environment
     components: tuple[DeployedComponent, ...]
 
@@ -94,17 +112,18 @@ class Project:
         settings = stack.environments[env]
         if stack.components is not None:
             ids = list(stack.components)
-        elif getattr(stack, "placement", None) is not None:
+        elif isinstance(stack, HybridStack):
             ids = list(stack.placement)
         else:
             ids = [cid for cid, c in self.model.components.items() if c.kind not in NOT_DEPLOYED_KINDS]
-        deployed = []
+        deployed: list[DeployedComponent] = []
         for cid in sorted(ids):
             comp = self.model.components[cid]
-            if comp.environments is not None and env not in comp.environments:
+            environments = comp.environments if isinstance(comp, Deployable) else None
+            if environments is not None and env not in environments:
                 continue
             override = settings.components.get(cid)
-            cloud = stack.placement[cid] if stack.target == "hybrid" else stack.target
+            cloud = stack.placement[cid] if isinstance(stack, HybridStack) else stack.target
             resources = getattr(comp, "resources", None)
             scale = getattr(comp, "scale", None)
             env_vars = dict(getattr(comp, "env", {}) or {})

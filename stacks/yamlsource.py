@@ -290,7 +290,7 @@ class _Builder:
         except (yaml.YAMLError, ValueError, OverflowError):
             return node.value
 
-    def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict:
+    def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         seen: dict[str, yaml.Node] = {}
         merged: dict[str, Any] = {}

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from stacks.cli import JsonOption, command, err, out
 from stacks.errors import StacksError
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 DatabaseOption = Annotated[
     Path | None,
@@ -36,7 +40,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="app")
 
 
-def _settings():
+def _settings() -> Settings:
     from app.settings import Settings
 
     try:
@@ -49,24 +53,16 @@ def _database(database: Path | None) -> Path:
     return database.absolute() if database is not None else _settings().database_path
 
 
-def _build_options() -> dict:
+def _build_options() -> dict[str, Any]:
     """DuckDB threads and memory for building a version, as the app's settings give them."""
     settings = _settings()
     return {"threads": settings.threads, "memory_limit": settings.ingest_memory_limit}
 
 
-def _spinner(text: str, enabled: bool):
+def _spinner(text: str, enabled: bool) -> AbstractContextManager[object]:
     from rich.status import Status
 
-    return Status(text, console=err) if enabled else _Null()
-
-
-class _Null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+    return Status(text, console=err) if enabled else nullcontext()
 
 
 @command

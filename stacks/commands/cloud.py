@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,7 +27,7 @@ def plan(stack: StackArg, file: FileOption = None, as_json: JsonOption = False) 
     from stacks.project import load_project
 
     project = load_project(file)
-    with err.status(f"planning {stack} (Pulumi program under mocks)", spinner="dots") if not as_json else _null():
+    with err.status(f"planning {stack} (Pulumi program under mocks)", spinner="dots") if not as_json else nullcontext():
         from deploy.cloud import plan_offline
 
         run = plan_offline(project, stack)
@@ -50,7 +52,7 @@ def up(stack: StackArg, file: FileOption = None, as_json: JsonOption = False) ->
     _pulumi(stack, file, as_json, preview=False)
 
 
-def _pulumi(stack: str, file, as_json: bool, preview: bool) -> None:
+def _pulumi(stack: str, file: Path | None, as_json: bool, preview: bool) -> None:
     from deploy.cloud import pulumi_up
     from stacks.project import load_project
 
@@ -82,11 +84,3 @@ def terraform(
     for text in outputs:
         err.print(text, markup=False)
     out.print(f"wrote {path}" + (f"; ran terraform {', '.join(actions)}" if actions else ""))
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

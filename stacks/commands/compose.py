@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -41,7 +42,7 @@ def compose(
 
     project = load_project(file)
     result = build(project, ["compose"], use_cache=not no_cache)
-    with err.status("linting the local stack", spinner="dots") if not as_json else _Null():
+    with err.status("linting the local stack", spinner="dots") if not as_json else nullcontext():
         findings = run_lint(Path(project.root), stacks_file=project.file)
     if as_json:
         out.print_json(json.dumps({"ok": not findings, **result.to_dict(), "findings": [f.__dict__ for f in findings]}))
@@ -56,11 +57,3 @@ def compose(
         )
     if findings:
         raise typer.Exit(1)
-
-
-class _Null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

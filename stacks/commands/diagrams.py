@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -41,7 +42,7 @@ def diagrams(
     _write(file, view, formats, force, as_json)
 
 
-def _list(file, as_json: bool) -> None:
+def _list(file: Path | None, as_json: bool) -> None:
     from architecture.registry import VIEWS, included
     from stacks.project import load_project
 
@@ -59,7 +60,7 @@ def _list(file, as_json: bool) -> None:
     out.print("(* included by views.include in the model)")
 
 
-def _write(file, view, formats, force: bool, as_json: bool) -> None:
+def _write(file: Path | None, view: list[str] | None, formats: list[str], force: bool, as_json: bool) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from architecture.generate import write_diagrams
