@@ -147,7 +147,7 @@ def merge_specs(base: GraphSpec | None, head: GraphSpec | None, marks: Marks, ti
 
 
 def _views(project: Project) -> dict[str, GraphSpec]:
-    specs = {}
+    specs: dict[str, GraphSpec] = {}
     for name in VIEWS:
         if name not in project.model.views.include:
             continue

@@ -30,6 +30,7 @@ from stacks.naming import sql_identifier
 from stacks.plan.core import Ref, concat
 
 if TYPE_CHECKING:
+    from stacks.model import Cache, Database
     from stacks.plan.gcp import GcpPlanner
     from stacks.project import DeployedComponent
 
@@ -218,13 +219,13 @@ def _version_waiver(cid: str, version: str) -> dict[str, str]:
     }
 
 
-def build_database(p: GcpPlanner, comp: DeployedComponent) -> None:
+def build_database(p: GcpPlanner, comp: DeployedComponent[Database]) -> None:
     """A private Cloud SQL instance with IAM database authentication, backups + PITR, HA and replicas as asked."""
     cid, model = comp.id, comp.component
-    engine = model.engine  # type: ignore[attr-defined]
+    engine = model.engine
     net = private_network(p)
     instance = f"{cid}-sql"
-    version = sql_version(engine, model.engine_version)  # type: ignore[attr-defined]
+    version = sql_version(engine, model.engine_version)
     waivers = _version_waiver(cid, version)
     p.add(
         "gcp:sql/databaseInstance:DatabaseInstance",
@@ -255,7 +256,7 @@ def build_database(p: GcpPlanner, comp: DeployedComponent) -> None:
         cid,
         group="private",
     )
-    for i in range(model.read_replicas):  # type: ignore[attr-defined]
+    for i in range(model.read_replicas):
         p.add(
             "gcp:sql/databaseInstance:DatabaseInstance",
             f"{cid}-sql-replica-{i + 1}",
@@ -280,19 +281,19 @@ def build_database(p: GcpPlanner, comp: DeployedComponent) -> None:
         "port": SQL_PORTS[engine],
         "instance": instance,
         "host": Ref(instance, "private_ip_address"),
-        "replicas": [f"{cid}-sql-replica-{i + 1}" for i in range(model.read_replicas)],  # type: ignore[attr-defined]
+        "replicas": [f"{cid}-sql-replica-{i + 1}" for i in range(model.read_replicas)],
     }
     key = cid.replace("-", "_")
     p.output(f"{key}_connection_name", Ref(instance, "connection_name"), f"Cloud SQL instance of {cid}")
     p.output(f"{key}_private_ip", Ref(instance, "private_ip_address"), f"private address of {cid}")
 
 
-def build_cache(p: GcpPlanner, comp: DeployedComponent) -> None:
+def build_cache(p: GcpPlanner, comp: DeployedComponent[Cache]) -> None:
     """Memorystore for Redis on the database tier: AUTH required, TLS in transit, AUTH string in Secret Manager."""
     cid, model = comp.id, comp.component
-    if model.engine != "redis":  # type: ignore[attr-defined]
+    if model.engine != "redis":
         raise StacksError(
-            f"{cid}: GCP runs caches as Memorystore for Redis, not {model.engine}",  # type: ignore[attr-defined]
+            f"{cid}: GCP runs caches as Memorystore for Redis, not {model.engine}",
             hint=f"set components.{cid}.engine to redis, or deploy it with an aws or compose stack",
         )
     net = private_network(p)
@@ -307,7 +308,7 @@ def build_cache(p: GcpPlanner, comp: DeployedComponent) -> None:
             "display_name": f"{cid} ({p.deployment.name})",
             "region": p.region,
             "tier": "STANDARD_HA" if ha else "BASIC",
-            "memory_size_gb": max(1, math.ceil(model.memory / 1024)),  # type: ignore[attr-defined]
+            "memory_size_gb": max(1, math.ceil(model.memory / 1024)),
             "redis_version": REDIS_VERSION,
             "authorized_network": Ref(net["network"], "id"),
             "connect_mode": "PRIVATE_SERVICE_ACCESS",
