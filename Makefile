@@ -16,7 +16,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 MAIN_REQS := pyproject.toml app/requirements.txt requirements/diagrams.txt requirements/deploy.txt
 
-.PHONY: build test test-fast setup setup-dev graphviz lint format typecheck docs docs-serve clean
+.PHONY: build test test-fast setup setup-dev graphviz lint format typecheck docs docs-serve clean web chromium
 
 build: setup
 	$(BIN)/stacks build
@@ -29,7 +29,7 @@ test-fast: setup-dev
 
 setup: graphviz $(VENV)/.stamp-main
 
-setup-dev: setup $(VENV)/.stamp-dev $(CHECKOV_VENV)/.stamp
+setup-dev: setup $(VENV)/.stamp-dev $(CHECKOV_VENV)/.stamp web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,3 +83,31 @@ docs-serve: docs
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .stacks-cache site
+	rm -rf $(VENV) $(CHECKOV_VENV) .stacks-cache
+
+# The dashboard (web/): Node's packages from the lockfile, the production build, and
+# Debian's Chromium for the browser tests (Playwright drives the system browser).
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+web: web/dist/index.html chromium
+
+web/node_modules/.stamp: web/package.json web/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Node.js 20.19+ and npm are needed for the dashboard (web/): install them (e.g. apt-get install nodejs npm)." >&2; exit 1; }
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' || \
+	  { echo "The dashboard needs Node.js 20.19 or newer (found $$(node --version))." >&2; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/dist/index.html: web/node_modules/.stamp $(WEB_SOURCES)
+	cd web && npm run --silent build
+
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser tests (apt-get install -y chromium)"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q chromium >/dev/null; }; \
+	else \
+	  echo "Chromium is missing and apt-get is not available: install Chromium with your package manager." >&2; exit 1; \
+	fi
