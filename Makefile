@@ -16,7 +16,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 MAIN_REQS := pyproject.toml app/requirements.txt requirements/diagrams.txt requirements/deploy.txt
 
-.PHONY: build test test-fast setup setup-dev graphviz lint format typecheck docs docs-serve clean web chromium
+.PHONY: build test test-fast setup setup-dev graphviz lint format typecheck docs docs-serve clean web chromium bench
 
 build: setup
 	$(BIN)/stacks build
@@ -59,6 +59,12 @@ graphviz:
 	else \
 	  echo "Graphviz is missing and apt-get is not available: install Graphviz (the 'dot' command) with your package manager." >&2; exit 1; \
 	fi
+
+# Every benchmark (bench/run.py), one after the other, then the tables of docs/performance.md from
+# bench/results.json. `make test` runs each benchmark's --smoke mode (tests/benchmarks).
+bench: setup-dev
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/tables.py
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import socket
 import statistics
@@ -39,6 +38,7 @@ import httpx  # noqa: E402
 
 from app.ingest import find_sources, ingest  # noqa: E402
 from app.seed import seed  # noqa: E402
+from bench.common import emit, figure  # noqa: E402
 
 NET = "status IN ('delivered', 'shipped', 'processing')"
 
@@ -251,7 +251,10 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse --workdir's database (skip seed and ingest)")
     parser.add_argument("--threads", type=int, help="STACKS_APP_THREADS for the server (DuckDB threads per worker)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="20,000 orders, 5 requests per endpoint: seconds")
     args = parser.parse_args()
+    if args.smoke:  # `make test` runs this so a broken benchmark fails the suite (see bench/run.py)
+        args.orders, args.requests, args.naive_repeat = 20_000, 5, 1
     if args.reuse and not args.workdir:
         parser.error("--reuse needs --workdir")
 
@@ -272,8 +275,9 @@ def main() -> int:
     serve_and_measure(args, db, report)
     if tmp:
         tmp.cleanup()
+    report["load_after"] = os.getloadavg()
     if args.json:
-        print(json.dumps(report, indent=2))
+        emit(report, figures_of(report))
     else:
         print_table(report)
     return 0
@@ -366,6 +370,28 @@ def serve_and_measure(args, db: Path, report: dict) -> None:
 
 def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def figures_of(report: dict) -> list[dict]:
+    """For bench/results.json: each endpoint's p50 (against the naive full scan where there is one), ingest, RSS."""
+    naive = "naive full-scan SQL p50 (DuckDB, no HTTP)"
+    out = [
+        figure(f"{r['endpoint']}: p50", r["p50_ms"], "ms", baseline=r.get("naive_p50_ms"), baseline_name=naive)
+        for r in report["endpoints"]
+    ]
+    out.append(figure("max p95 over the endpoints", report["max_p95_ms"], "ms", target="<= 50 ms"))
+    if "ingest_s" in report:
+        out.append(
+            figure(
+                f"ingest {report['orders']:,} orders",
+                report["ingest_s"],
+                baseline=report["seed_parquet_s"],
+                baseline_name="generating them as Parquet",
+                target="<= 10 s",
+            )
+        )
+    out.append(figure("server peak RSS (master + 2 workers)", report["server_peak_rss_mb"], "MB", target="<= 2 GB"))
+    return out
 
 
 def print_table(report: dict) -> None:

@@ -1,18 +1,18 @@
 """Benchmark: rendering and validating the local stack (Dockerfile + docker-compose profiles).
 
-Run: .venv/bin/python bench/compose_bench.py [--sizes 30,120,300] [--repeat 20] [--json]
+Run: .venv/bin/python bench/compose_bench.py [--sizes 30,120,300] [--repeat 20] [--json] [--smoke]
 
 Baseline, measured in the same run: loading and validating the same stacks.yaml
 (`load_project`). Then, for the bundled model and synthetic models of N components
 (every kind, connections between neighbours, a compose stack with dev + prod): the
 compose render (plan + templates, in memory) as a ratio of the baseline, and one
 `docker-compose config --quiet` per profile on the rendered file.
+``--smoke``: the bundled model and 9 components, 2 repeats (seconds; the test suite runs it).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import emit, figure, load_average, print_load  # noqa: E402
 from deploy.compose import lint  # noqa: E402
 from deploy.compose.render import render  # noqa: E402
 from stacks.project import load_project  # noqa: E402
@@ -89,12 +90,37 @@ def measure(label: str, path: Path, repeat: int) -> dict:
     }
 
 
+def figures_of(rows: list[dict]) -> list[dict]:
+    """Each model's render against loading and validating the same file, and one `docker-compose config`."""
+    out = []
+    for r in rows:
+        label = f"{r['model']} ({r['components']} components, {r['services']} compose services)"
+        base, name = r["validate_ms"], "load + validate the same file"
+        out.append(figure(f"{label}: render", r["render_ms"], "ms", baseline=base, baseline_name=name))
+        out.append(
+            figure(
+                f"{label}: `docker-compose config` per profile",
+                r["compose_config_ms"],
+                "ms",
+                baseline=base,
+                baseline_name=name,
+            )
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="30,120,300")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="9 components, 2 repeats: seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.repeat = "9", 2
+    load_before = load_average()
+    if not args.json:
+        print_load("before", load_before)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         bundled = Path(tmp) / "bundled" / "stacks.yaml"
@@ -107,7 +133,8 @@ def main() -> None:
             path.write_text(synthetic(n))
             rows.append(measure(f"synthetic-{n}", path, max(3, args.repeat // 4)))
     if args.json:
-        print(json.dumps(rows, indent=1))
+        report = {"load_before": load_before, "load_after": load_average(), "smoke": args.smoke, "rows": rows}
+        emit(report, figures_of(rows))
         return
     print(
         f"{'model':<15} {'comps':>5} {'svcs':>5} {'validate':>10} {'render':>10} {'render/validate':>16} "
@@ -123,6 +150,7 @@ def main() -> None:
         f"render of {big['components']} components ({big['services']} compose services): {big['render_ms']:.0f} ms, "
         f"{big['render_vs_validate']:.2f}x the time to load and validate the same file"
     )
+    print_load("after", load_average())
 
 
 if __name__ == "__main__":

@@ -1,18 +1,18 @@
 """Benchmark: architecture diagrams, bundled model (cold, no-op) and synthetic models of 50/150/300 components.
 
-Run: .venv/bin/python bench/diagrams_bench.py [--sizes 50,150,300] [--json]
+Run: .venv/bin/python bench/diagrams_bench.py [--sizes 50,150,300] [--json] [--smoke]
 
 Prints, for the bundled model: every view rendered cold (Graphviz runs), one
 `stacks build` cold and no-op in a temp copy (the real CLI, imports included),
 `stacks check`; then per synthetic size the time of each view and the growth
 against the smallest size measured in the same run. Targets (issue 4): bundled
 all views <= 3 s cold, <= 0.5 s no-op; 300 components all views <= 20 s.
+``--smoke``: two views, sizes 5 and 8, `stacks validate` only (seconds; the test suite runs it).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -26,7 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 from architecture.registry import project_views  # noqa: E402
 from architecture.render import render_specs  # noqa: E402
+from bench.common import emit, figure, load_average, print_figures, print_load  # noqa: E402
 from stacks.project import load_project, project_from_text  # noqa: E402
+from stacks.targets import hosted_kinds  # noqa: E402
 
 STACKS = ROOT / ".venv" / "bin" / "stacks"
 DATA_KINDS = ("bucket", "database", "cache", "queue", "warehouse")
@@ -34,7 +36,11 @@ WORK_KINDS = ("service", "worker", "job", "frontend")
 
 
 def synthetic(n: int) -> str:
-    """A valid stacks.yaml with n components: 2/3 workloads, 1/3 data, a few users and externals."""
+    """A valid stacks.yaml with n components: 2/3 workloads, 1/3 data, a few users and externals.
+
+    Valid by construction (tests/benchmarks validates every size): warehouses read the first bucket as
+    their lake, the gcp stack deploys only the kinds gcp hosts, the hybrid stack runs on aws.
+    """
     import yaml
 
     comps: dict[str, dict] = {
@@ -49,6 +55,7 @@ def synthetic(n: int) -> str:
             comp: dict = {"kind": kind, "label": f"{kind.title()} {i}"}
             if kind == "warehouse":
                 comp["technology"] = "DuckDB"
+                comp["lake"] = data_ids[0]  # the first data component is always a bucket
             data_ids.append(cid)
         else:
             kind = WORK_KINDS[(i // 3) % len(WORK_KINDS)]
@@ -82,7 +89,8 @@ def synthetic(n: int) -> str:
         {"from": "partner", "to": data_ids[0], "label": "uploads", "protocol": "s3", "flow": "data", "data": "files"}
     )
     deployable = [c for c in comps if comps[c]["kind"] not in ("user", "external")]
-    placement = {cid: ("aws" if k % 2 else "gcp") for k, cid in enumerate(sorted(deployable))}
+    on_gcp = sorted(c for c in deployable if comps[c]["kind"] in hosted_kinds("gcp"))
+    placement = dict.fromkeys(sorted(deployable), "aws")
     doc = {
         "version": 1,
         "system": {"name": f"synth{n}", "label": f"Synthetic {n}"},
@@ -96,6 +104,7 @@ def synthetic(n: int) -> str:
                 "target": "gcp",
                 "project": "synth-project",
                 "region": "europe-west1",
+                "components": on_gcp,
                 "environments": {"prod": {}},
             },
             "hybrid": {
@@ -138,47 +147,96 @@ def cli(cwd: Path, *args: str) -> float:
     return took
 
 
+def measure_cli(smoke: bool) -> dict[str, float]:
+    """The real CLI in a temp copy of the bundled model (imports included), best of 3; smoke: `validate` once."""
+    with tempfile.TemporaryDirectory(prefix="stacks-bench-") as tmp:
+        copy = Path(tmp)
+        shutil.copy(ROOT / "stacks.yaml", copy / "stacks.yaml")
+        if smoke:
+            return {"validate": cli(copy, "validate")}
+        timings = {"diagrams_cold": cli(copy, "build", "--only", "diagrams", "--only", "docs", "--no-cache")}
+        shutil.rmtree(copy / "docs", ignore_errors=True)
+        timings["build_all_cold"] = cli(copy, "build", "--no-cache")
+        timings["build_noop"] = min(cli(copy, "build") for _ in range(3))
+        timings["check"] = min(cli(copy, "check") for _ in range(3))
+        timings["validate"] = min(cli(copy, "validate") for _ in range(3))
+    return timings
+
+
+def figures_of(report: dict) -> list[dict]:
+    """The figures for bench/results.json: bundled against `stacks validate`, synthetic against the smallest size."""
+    c, b = report["bundled_cli"], report["bundled_render"]
+    validate = ("`stacks validate` (process start + model)", c["validate"])
+    out = [
+        figure(
+            f"bundled: {len(b['views'])} views rendered cold, in process",
+            b["total"],
+            baseline=validate[1],
+            baseline_name=validate[0],
+            target="<= 3 s" if len(b["views"]) == 8 else None,
+        )
+    ]
+    for key, label, target in (
+        ("diagrams_cold", "bundled: `stacks build --only diagrams --only docs --no-cache`", None),
+        ("build_noop", "bundled: `stacks build` no-op", "<= 0.5 s"),
+        ("check", "bundled: `stacks check`", None),
+    ):
+        if key in c:
+            out.append(figure(label, c[key], baseline=validate[1], baseline_name=validate[0], target=target))
+    sizes = sorted(report["synthetic"])
+    smallest = report["synthetic"][sizes[0]]["total"]
+    for n in sizes:
+        out.append(
+            figure(
+                f"synthetic {n} components: {len(report['synthetic'][n]['views'])} logical views",
+                report["synthetic"][n]["total"],
+                baseline=smallest,
+                baseline_name=f"{sizes[0]} components, same run",
+                target="<= 20 s" if n == 300 else None,
+            )
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50,150,300")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, each command once: seconds")
     args = parser.parse_args()
-    report: dict = {}
+    sizes = [5, 8] if args.smoke else [int(s) for s in args.sizes.split(",") if s]
+    report: dict = {"load_before": load_average(), "smoke": args.smoke}
+    if not args.json:
+        print_load("before", report["load_before"])
 
     bundled = load_project(ROOT / "stacks.yaml")
-    render_all(bundled)  # warm imports and icon caches: the cold numbers below are Graphviz, not imports
+    if not args.smoke:
+        render_all(bundled)  # warm imports and icon caches: the cold numbers below are Graphviz, not imports
     cpu_before = cpu()
-    total, per_view = render_all(bundled)
+    total, per_view = render_all(bundled, ["system", "containers"] if args.smoke else None)
     report["bundled_render"] = {"total": total, "views": per_view, "cpu": cpu() - cpu_before}
-    with tempfile.TemporaryDirectory(prefix="stacks-bench-") as tmp:
-        copy = Path(tmp)
-        shutil.copy(ROOT / "stacks.yaml", copy / "stacks.yaml")
-        report["bundled_cli"] = {
-            "diagrams_cold": cli(copy, "build", "--only", "diagrams", "--only", "docs", "--no-cache"),
-            "build_all_cold": (shutil.rmtree(copy / "docs", ignore_errors=True), cli(copy, "build", "--no-cache"))[1],
-            "build_noop": min(cli(copy, "build") for _ in range(3)),
-            "check": min(cli(copy, "check") for _ in range(3)),
-            "validate": min(cli(copy, "validate") for _ in range(3)),
-        }
-        report["bundled_cli_cpu"] = dict(CPU)
+    report["bundled_cli"] = measure_cli(args.smoke)
+    report["bundled_cli_cpu"] = dict(CPU)
     report["load_average"] = os.getloadavg()
 
-    sizes = [int(s) for s in args.sizes.split(",") if s]
     report["synthetic"] = {}
     for n in sizes:
         project = project_from_text(synthetic(n), root=Path(tempfile.gettempdir()))
         # The logical views: cloud views plan real infrastructure and are benchmarked with their plans.
-        total, per_view = render_all(project, LOGICAL)
+        total, per_view = render_all(project, ["system", "containers"] if args.smoke else LOGICAL)
         report["synthetic"][n] = {"total": total, "views": per_view}
+    report["load_after"] = load_average()
 
     if args.json:
-        print(json.dumps(report, indent=2))
+        emit(report, figures_of(report))
+        return
+    if args.smoke:
+        print_figures(figures_of(report))
+        print_load("after", report["load_after"])
         return
     b = report["bundled_render"]
-    print(
-        f"Load average while measuring: {', '.join(f'{x:.1f}' for x in report['load_average'])} "
-        f"on {os.cpu_count()} cores (CPU seconds in brackets do not depend on it)"
-    )
+    print_load("after", report["load_after"])
+    print("(CPU seconds in brackets do not depend on the load)")
     print(f"Bundled model ({len(b['views'])} views: {', '.join(b['views'])}), all in seconds")
     print(
         f"  render all views cold (Graphviz, 2 workers): {b['total']:.2f} [cpu {b['cpu']:.2f}]  target <= 3.0  "
@@ -192,7 +250,8 @@ def main() -> None:
         f"  `stacks build --only diagrams --only docs --no-cache` (process, imports included): "
         f"{c['diagrams_cold']:.2f} [cpu {cc['build --only diagrams --only docs --no-cache']:.2f}]"
     )
-    print(f"  `stacks build --no-cache` every generator, from nothing: {c['build_all_cold']:.2f}")
+    if "build_all_cold" in c:
+        print(f"  `stacks build --no-cache` every generator, from nothing: {c['build_all_cold']:.2f}")
     print(
         f"  `stacks build` no-op: {c['build_noop']:.2f} [cpu {cc['build']:.2f}]  target <= 0.5  "
         f"({c['build_noop'] / 0.5:.0%} of target)"

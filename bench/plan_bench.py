@@ -1,6 +1,6 @@
 """Benchmark: `stacks plan` for the bundled aws stack and a synthetic 50-service model; imports measured apart.
 
-Run: .venv/bin/python bench/plan_bench.py [--services 50] [--repeat 3] [--json]
+Run: .venv/bin/python bench/plan_bench.py [--services 50] [--repeat 3] [--json] [--smoke]
 
 Baseline, measured in the same run: `stacks validate` (interpreter start, CLI
 imports, load + validate), the floor any command pays. Then, each as a subprocess
@@ -8,13 +8,12 @@ so imports count: `python -c "import pulumi, pulumi_aws..."` (what the Pulumi
 program imports) and the full `stacks plan STACK --json`; and in-process: the plan
 (model -> resources), the offline Pulumi run under mocks and the Terraform JSON
 render. Target (issue 6): `stacks plan aws-prod` <= 5 s on 2 cores.
+``--smoke``: 2 synthetic services, every step once (seconds; the test suite runs it).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -25,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import emit, figure, load_average, print_figures, print_load  # noqa: E402
+
 PY = str(Path(sys.executable))
 STACKS = str(Path(sys.executable).parent / "stacks")
 # pulumi_aws loads its modules lazily: touching each class the program uses is what costs.
@@ -104,7 +106,7 @@ def timed(cmd: list[str], repeat: int) -> float:
     return statistics.median(times)
 
 
-def in_process(file: Path, stack: str, repeat: int) -> dict:
+def in_process(file: Path, stack: str, repeat: int, pulumi: bool = True) -> dict:
     from deploy.offline import run_offline
     from deploy.terraform import tf_json_text
     from stacks.plan import build_plan
@@ -123,13 +125,43 @@ def in_process(file: Path, stack: str, repeat: int) -> dict:
             times.append(time.perf_counter() - start)
         out[label] = statistics.median(times)
     plan = build_plan(project, stack)
+    out["resources"] = len(plan.resources)
+    if not pulumi:
+        return out
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         run_offline(plan)
         times.append(time.perf_counter() - start)
     out["pulumi_offline"] = statistics.median(times)
-    out["resources"] = len(plan.resources)
+    return out
+
+
+def figures_of(results: dict) -> list[dict]:
+    """`stacks plan` and its stages per model, each against `stacks validate` measured in the same run."""
+    base, name = results["baseline_validate_s"], "`stacks validate` (bundled)"
+    out = []
+    if "import_pulumi_aws_s" in results:
+        out.append(
+            figure(
+                "import pulumi + the pulumi_aws classes aws-prod uses",
+                results["import_pulumi_aws_s"],
+                baseline=base,
+                baseline_name=name,
+            )
+        )
+    for row in results["rows"]:
+        label = f"{row['model']} ({row['resources']} resources)"
+        target = "<= 5 s" if row["model"].startswith("bundled") else None
+        for key, stage in (
+            ("stacks_plan_s", "`stacks plan --json`"),
+            ("plan_s", "build the plan"),
+            ("pulumi_offline_s", "offline Pulumi run under mocks"),
+            ("terraform_json_s", "Terraform JSON render"),
+        ):
+            if key in row:
+                goal = target if key == "stacks_plan_s" else None
+                out.append(figure(f"{label}: {stage}", row[key], baseline=base, baseline_name=name, target=goal))
     return out
 
 
@@ -138,7 +170,10 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="2 services, each step once: seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.services, args.repeat = 2, 1
 
     tmp = Path(tempfile.mkdtemp(prefix="plan-bench-"))
     try:
@@ -149,47 +184,49 @@ def main() -> None:
         syn.parent.mkdir()
         syn.write_text(synthetic(args.services))
 
-        results: dict = {"load_before": round(os.getloadavg()[0], 2)}
+        results: dict = {"load_before": load_average(), "smoke": args.smoke}
+        if not args.json:
+            print_load("before", results["load_before"])
         results["baseline_validate_s"] = timed([STACKS, "validate", "-f", str(bundled)], args.repeat)
         results["python_start_s"] = timed([PY, "-c", "pass"], args.repeat)
         from stacks.plan import build_plan
         from stacks.project import load_project
 
         types = sorted({r.type for r in build_plan(load_project(bundled), "aws-prod").resources})
-        results["import_pulumi_aws_s"] = timed(
-            [PY, "-c", PULUMI_IMPORTS.format(root=str(ROOT), types=types)], args.repeat
-        )
+        if not args.smoke:  # pulumi's imports and mock engine take tens of seconds on a busy machine
+            results["import_pulumi_aws_s"] = timed(
+                [PY, "-c", PULUMI_IMPORTS.format(root=str(ROOT), types=types)], args.repeat
+            )
         rows = []
         for label, file, stack in (
             ("bundled aws-prod", bundled, "aws-prod"),
             (f"synthetic {args.services} services", syn, "aws-prod"),
         ):
-            cli = timed([STACKS, "plan", stack, "--json", "-f", str(file)], args.repeat)
-            inner = in_process(file, stack, args.repeat)
-            rows.append(
-                {
-                    "model": label,
-                    "resources": inner["resources"],
-                    "stacks_plan_s": cli,
-                    "plan_s": inner["plan"],
-                    "pulumi_offline_s": inner["pulumi_offline"],
-                    "terraform_json_s": inner["terraform_json"],
-                    "ratio_vs_validate": cli / results["baseline_validate_s"],
-                }
-            )
+            inner = in_process(file, stack, args.repeat, pulumi=not args.smoke)
+            row = {
+                "model": label,
+                "resources": inner["resources"],
+                "plan_s": inner["plan"],
+                "terraform_json_s": inner["terraform_json"],
+            }
+            if not args.smoke:
+                row["stacks_plan_s"] = timed([STACKS, "plan", stack, "--json", "-f", str(file)], args.repeat)
+                row["pulumi_offline_s"] = inner["pulumi_offline"]
+                row["ratio_vs_validate"] = row["stacks_plan_s"] / results["baseline_validate_s"]
+            rows.append(row)
         results["rows"] = rows
-        results["load_after"] = round(os.getloadavg()[0], 2)
+        results["load_after"] = load_average()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     if args.json:
-        print(json.dumps(results, indent=1))
+        emit(results, figures_of(results))
         return
     base = results["baseline_validate_s"]
-    print(
-        f"load average before/after: {results['load_before']} / {results['load_after']} (2 cores: above 2, "
-        "other work competed for the CPU)"
-    )
+    print_load("after", results["load_after"])
+    if args.smoke:
+        print_figures(figures_of(results))
+        return
     print(
         f"baseline `stacks validate` (bundled): {base:.2f}s   python start: {results['python_start_s']:.2f}s   "
         f"import pulumi + the classes aws-prod uses: {results['import_pulumi_aws_s']:.2f}s "

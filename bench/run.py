@@ -1,0 +1,114 @@
+"""`make bench`: run every benchmark and write bench/results.json.
+
+Run: .venv/bin/python bench/run.py [--only diagrams,diff] [--smoke] [--output bench/results.json]
+(``--only`` re-runs those benchmarks and keeps the other entries of the output file.)
+
+Each benchmark in ``BENCHMARKS`` runs as its own process with ``--json`` (and
+``--smoke`` for tiny sizes), one after the other so they do not compete for the
+cores, each bounded by a timeout. The file records, per benchmark, its figures
+(value, baseline measured in the same run, ratio, target), the load average before
+and after it and how long it took, plus the machine's core count. ``bench/tables.py``
+turns the file into the tables of docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import load_average, print_load  # noqa: E402
+
+# name -> (script, extra arguments of a full run, timeout in seconds of a full run)
+BENCHMARKS: dict[str, tuple[str, tuple[str, ...], int]] = {
+    "app": ("bench/app_bench.py", (), 900),
+    "diagrams": ("bench/diagrams_bench.py", (), 600),
+    "plan-aws": ("bench/plan_bench.py", (), 600),
+    "plan-gcp": ("bench/plan_gcp_bench.py", (), 600),
+    "compose": ("bench/compose_bench.py", (), 300),
+    "engines": ("bench/engines_bench.py", (), 600),
+    "diff": ("bench/diff_bench.py", (), 300),
+}
+SMOKE_TIMEOUT = 300
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def run_one(name: str, smoke: bool) -> dict:
+    """One benchmark as a subprocess; its JSON plus the load average around it and its wall time."""
+    script, extra, timeout = BENCHMARKS[name]
+    cmd = [sys.executable, script, "--json", *(("--smoke",) if smoke else extra)]
+    before = load_average()
+    started = time.perf_counter()
+    proc = subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, timeout=SMOKE_TIMEOUT if smoke else timeout, check=False
+    )
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark {name} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    try:
+        output = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise SystemExit(f"benchmark {name} printed no JSON:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}") from None
+    if not output.get("figures"):
+        raise SystemExit(f"benchmark {name} reported no figures")
+    return {
+        "date": now(),
+        "script": script,
+        "command": " ".join(cmd[1:]),
+        "seconds": round(seconds, 1),
+        "load_before": before,
+        "load_after": load_average(),
+        "figures": output["figures"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help=f"comma-separated: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--smoke", action="store_true", help="every benchmark at tiny sizes (seconds each)")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args()
+    names = args.only.split(",") if args.only else list(BENCHMARKS)
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+    results = {
+        "date": now(),
+        "smoke": args.smoke,
+        "cores": os.cpu_count(),
+        "machine": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
+        "benchmarks": {},
+    }
+    if args.only and args.output.exists():  # re-running some benchmarks keeps the others' entries
+        previous = json.loads(args.output.read_text())
+        if previous.get("smoke") == args.smoke:
+            results["benchmarks"] = previous.get("benchmarks", {})
+    print_load("at the start", load_average())
+    for name in names:
+        print(f"running {name} ({BENCHMARKS[name][0]}{' --smoke' if args.smoke else ''})", flush=True)
+        results["benchmarks"][name] = run_one(name, args.smoke)
+        entry = results["benchmarks"][name]
+        print(
+            f"  {len(entry['figures'])} figures in {entry['seconds']} s; load {entry['load_before'][0]} -> "
+            f"{entry['load_after'][0]}",
+            flush=True,
+        )
+    results["benchmarks"] = {n: results["benchmarks"][n] for n in BENCHMARKS if n in results["benchmarks"]}
+    args.output.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
