@@ -22,6 +22,9 @@ RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app \
  && mkdir -p /data \
  && chown app:app /data
+# Fargate and Cloud Run mount nothing the image does not declare: under a read-only root, every path
+# the app writes is a volume (declared after the chown, so a fresh volume belongs to the app user).
+VOLUME ["/data", "/tmp"]
 COPY --from=deps /opt/venv /opt/venv
 WORKDIR /srv
 # Code stays owned by root: the app user can read it, never change it.

@@ -16,7 +16,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 MAIN_REQS := pyproject.toml app/requirements.txt requirements/diagrams.txt requirements/deploy.txt
 
-.PHONY: build test test-fast setup setup-dev graphviz lint format typecheck docs docs-serve clean web chromium bench
+.PHONY: build test test-fast setup setup-dev graphviz docker-engine lint format typecheck docs docs-serve clean web chromium bench
 
 build: setup
 	$(BIN)/stacks build
@@ -29,7 +29,7 @@ test-fast: setup-dev
 
 setup: graphviz $(VENV)/.stamp-main
 
-setup-dev: setup $(VENV)/.stamp-dev $(CHECKOV_VENV)/.stamp web
+setup-dev: setup $(VENV)/.stamp-dev $(CHECKOV_VENV)/.stamp web docker-engine
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,21 @@ graphviz:
 bench: setup-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/tables.py
+
+# The `docker` tests start a private Docker engine (dockerd from Debian's docker.io, never touching
+# host networking) and build stand-in base images with debootstrap when no registry is reachable.
+# Installing the packages starts no daemon: the test session starts its own and stops it.
+DOCKER_PACKAGES := docker.io debootstrap
+docker-engine:
+	@if command -v dockerd >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing the Docker engine for the docker tests (apt-get install -y $(DOCKER_PACKAGES))"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(DOCKER_PACKAGES) >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(DOCKER_PACKAGES) >/dev/null; }; \
+	else \
+	  echo "dockerd or debootstrap is missing and apt-get is not available: install Docker Engine and debootstrap with your package manager." >&2; exit 1; \
+	fi
 
 lint: setup-dev
 	$(BIN)/ruff check .
