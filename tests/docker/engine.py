@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -37,7 +38,6 @@ CACHE = Path(
 )
 DAEMON_FLAGS = ("--iptables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none")
 START_TIMEOUT = 60.0
-LOCK_TIMEOUT = 900.0  # another session's docker tests take a few minutes at most
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 DEBIAN_PACKAGES = "python3,python3-venv,python3-pip,python-is-python3,ca-certificates"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -134,22 +134,16 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @contextmanager
 def session_lock() -> Iterator[None]:
-    """One test session at a time on the cached data root (other worktrees, xdist workers)."""
+    """One test session at a time on the cached data root (other worktrees, xdist workers): a second
+    session waits until the first has stopped its engine (the lock goes with the closed file)."""
     CACHE.mkdir(parents=True, exist_ok=True)
     with open(CACHE / "lock", "w") as handle:
-        deadline = time.monotonic() + LOCK_TIMEOUT
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise EngineError(f"another session holds {CACHE / 'lock'} over {LOCK_TIMEOUT:.0f} s") from None
-                time.sleep(1)
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"docker tests: waiting for the session that holds {CACHE / 'lock'}", file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def start() -> Engine:
