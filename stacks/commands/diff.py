@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -45,15 +46,18 @@ def diff(
 
     if fmt not in ("text", "markdown"):
         raise StacksError(f"unknown format '{fmt}'", hint="use --format text or --format markdown (or --json)")
-    result = diff_revisions(file, base, head)
+    quiet = as_json or not err.is_terminal
+    with err.status("reading, validating and planning both revisions", spinner="dots") if not quiet else nullcontext():
+        result = diff_revisions(file, base, head)
     paths: list[str] = []
     if result.changed and not no_diagrams:
         from architecture.change import write_change_diagrams
 
         folder = diagrams_dir or result.head_project.root / DIAGRAMS_DIR
-        paths = write_change_diagrams(result, folder)
+        with err.status("drawing the views that changed", spinner="dots") if not quiet else nullcontext():
+            paths = write_change_diagrams(result, folder)
         if not as_json:
-            err.print(f"wrote {len(paths)} change diagram{'s' if len(paths) != 1 else ''} to {folder}")
+            err.print(f"wrote {len(paths)} change diagram files to {folder}")
     if as_json:
         out.print_json(json.dumps({"ok": True, **result.to_json(), "diagrams": paths}))
     elif fmt == "markdown":
