@@ -14,13 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from architecture.nodes import look
 from architecture.registry import VIEWS, project_views
 from architecture.spec import GraphSpec
 from stacks.artifacts import GENERATED, Artifact
 from stacks.generators import Rendered
-from stacks.project import Project
+from stacks.model import StacksFile
+from stacks.project import Deployment, Project
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAGE = "docs/page.md.j2"
@@ -35,7 +40,8 @@ class DocSection:
 
     def load(self) -> Callable[[DocContext], str | None]:
         module, _, func = self.entry.partition(":")
-        return getattr(importlib.import_module(module), func)
+        section: Callable[[DocContext], str | None] = getattr(importlib.import_module(module), func)
+        return section
 
 
 SECTIONS: list[DocSection] = [
@@ -57,7 +63,7 @@ class DocContext:
     output: str  # the page's folder, relative to the project root
 
     @property
-    def model(self):
+    def model(self) -> StacksFile:
         return self.project.model
 
     def image(self, view: str, fmt: str = "svg") -> str:
@@ -65,7 +71,7 @@ class DocContext:
         return f"diagrams/{view}.{fmt}"
 
     @cached_property
-    def env(self):
+    def env(self) -> jinja2.Environment:
         from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
         env = Environment(
@@ -79,11 +85,12 @@ class DocContext:
         env.filters["cell"] = cell
         return env
 
-    def render(self, template: str, **values) -> str:
-        return self.env.get_template(template).render(ctx=self, model=self.model, **values)
+    def render(self, template: str, **values: Any) -> str:
+        text: str = self.env.get_template(template).render(ctx=self, model=self.model, **values)
+        return text
 
     @cached_property
-    def deployments(self) -> dict[str, list]:
+    def deployments(self) -> dict[str, list[Deployment]]:
         """Stack id -> its deployments (one per environment), from ``Project.deployment``."""
         return {
             sid: [self.project.deployment(f"{sid}-{env}") for env in stack.environments]
@@ -91,7 +98,7 @@ class DocContext:
         }
 
 
-def cell(value) -> str:
+def cell(value: object) -> str:
     """A value made safe for a Markdown table cell."""
     text = "" if value is None else str(value)
     return text.replace("|", "\\|").replace("\n", " ").strip() or "—"

@@ -10,9 +10,10 @@ matches is reused instead of re-running Graphviz (see ``architecture.render``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from architecture.registry import project_views
 from architecture.render import FORMATS, Rendering, render_specs
@@ -51,7 +52,7 @@ def _previous(project: Project) -> Callable[[str, str], bytes | None]:
 def render_views(
     project: Project,
     names: list[str] | None = None,
-    formats=FORMATS,
+    formats: Iterable[str] = FORMATS,
     *,
     reuse: bool = True,
     on_done: Callable[[Rendering], None] | None = None,
@@ -85,7 +86,7 @@ class DiagramsResult:
             f"{len(self.unchanged)} unchanged in {self.seconds:.2f}s"
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "written": self.written,
             "unchanged": self.unchanged,

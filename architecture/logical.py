@@ -7,10 +7,14 @@ model; what a component looks like comes from the tables in ``architecture.nodes
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
+from typing import Any
 
 from architecture.nodes import look
 from architecture.registry import ViewContext
 from architecture.spec import Cluster, Edge, GraphSpec, Node
+from stacks.model import AnyComponent, AnyStack, Connection
+from stacks.project import Deployment
 
 TIERS = (("edge", "Edge"), ("compute", "Compute"), ("data", "Data"))
 DEFAULT_TIER = {
@@ -36,7 +40,7 @@ def wrap(text: str, width: int = 24) -> str:
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)) or text
 
 
-def tier_of(component) -> str | None:
+def tier_of(component: AnyComponent) -> str | None:
     if component.tier:
         return component.tier
     if component.kind in OUTSIDE_KINDS:
@@ -70,11 +74,12 @@ PROTOCOLS = {
 }
 
 
-def protocol_label(conn) -> str:
-    return PROTOCOLS.get(conn.protocol, conn.protocol) + (f" :{conn.port}" if conn.port else "")
+def protocol_label(conn: Connection) -> str:
+    name = str(conn.protocol)
+    return PROTOCOLS.get(name, name) + (f" :{conn.port}" if conn.port else "")
 
 
-def names(ctx: ViewContext, ids) -> str:
+def names(ctx: ViewContext, ids: Iterable[str]) -> str:
     shown = [ctx.label(i) for i in ids]
     if len(shown) <= 1:
         return "".join(shown)
@@ -143,7 +148,7 @@ def system_view(ctx: ViewContext) -> GraphSpec:
 # ---------------------------------------------------------------- containers
 
 
-def _connection_edge(conn, with_protocol: bool = True) -> Edge:
+def _connection_edge(conn: Connection, with_protocol: bool = True) -> Edge:
     text = wrap(conn.label, 26) if conn.label else ""
     if with_protocol:
         text = (text + "\n" if text else "") + protocol_label(conn)
@@ -154,7 +159,8 @@ def _connection_edge(conn, with_protocol: bool = True) -> Edge:
 
 def containers_view(ctx: ViewContext) -> GraphSpec:
     system = ctx.model.system
-    outside, tiers = [], {name: [] for name, _ in TIERS}
+    outside: list[Node] = []
+    tiers: dict[str, list[Node]] = {name: [] for name, _ in TIERS}
     for cid, comp in ctx.components.items():
         tier = tier_of(comp)
         (outside if tier is None else tiers[tier]).append(component_node(ctx, cid))
@@ -214,7 +220,7 @@ def dataflow_view(ctx: ViewContext) -> GraphSpec:
 # ---------------------------------------------------------------- local development
 
 
-def _compose_deployment(ctx: ViewContext):
+def _compose_deployment(ctx: ViewContext) -> Deployment | None:
     for sid, stack in sorted(ctx.model.stacks.items()):
         if stack.target == "compose":
             env = "dev" if "dev" in stack.environments else sorted(stack.environments)[0]
@@ -228,7 +234,7 @@ def _warehouse_mount(ctx: ViewContext, warehouse: str) -> str:
         | {c.from_ for c in ctx.model.connections if c.to == warehouse}
     )
     for cid in linked:
-        data_dir = getattr(ctx.model.components[cid], "data_dir", None)
+        data_dir: str | None = getattr(ctx.model.components[cid], "data_dir", None)
         if data_dir:
             return data_dir
     return "/data"
@@ -309,7 +315,7 @@ def development_view(ctx: ViewContext) -> GraphSpec | None:
             )
         )
         for c in services:
-            port = c.component.port
+            port = getattr(c.component, "port", None)
             edges.append(Edge("dev--developer", c.id, f"http://localhost:{port}"))
             edges.append(Edge("dev--tests", c.id, f"http://127.0.0.1:{port}", style="dashed", color=HELPER_EDGE))
     cmd = f"docker compose {profile} up".replace("  ", " ")
@@ -350,7 +356,7 @@ def development_view(ctx: ViewContext) -> GraphSpec | None:
 # ---------------------------------------------------------------- deployment
 
 
-def _stack_label(stack_id: str, stack, envs: list[str]) -> str:
+def _stack_label(stack_id: str, stack: AnyStack, envs: list[str]) -> str:
     where = TARGET_NAMES[stack.target]
     region = getattr(stack, "region", None)
     if region:
@@ -372,7 +378,7 @@ def deployment_view(ctx: ViewContext) -> GraphSpec | None:
                     continue
                 where.setdefault(c.id, (c.cloud, []))[1].append(env)
 
-        def node(cid: str, cloud: str, sid: str = sid, envs: list[str] = envs, where=where) -> Node:
+        def node(cid: str, cloud: str, sid: str = sid, envs: list[str] = envs, where: dict[str, Any] = where) -> Node:
             comp = ctx.model.components[cid]
             detail = look(cloud, comp).product
             if len(where[cid][1]) < len(envs):

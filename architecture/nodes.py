@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stacks.errors import StacksError
+from stacks.model import AnyComponent
 
 
 @dataclass(frozen=True)
@@ -260,18 +261,18 @@ RESOURCE_FALLBACK: dict[str, str] = {"aws": D + "aws.general.General", "gcp": D 
 GENERIC_FALLBACK = D + "generic.blank.Blank"
 
 
-def technology_key(component: object) -> str | None:
+def technology_key(component: AnyComponent) -> str | None:
     """The technology a look is chosen by: the declared one, else an engine setting."""
-    tech = getattr(component, "technology", None) or getattr(component, "engine", None)
+    tech: str | None = component.technology or getattr(component, "engine", None)
     return tech.strip().lower() if tech else None
 
 
-def look(target: str, component: object) -> Look:
+def look(target: str, component: AnyComponent) -> Look:
     """The look of a model component on ``target`` ("logical", "compose", "aws", "gcp")."""
     table = KIND_TABLES.get(target)
     if table is None:
         raise StacksError(f"no node table for target '{target}'", hint=f"Tables: {', '.join(sorted(KIND_TABLES))}.")
-    kind = component.kind  # type: ignore[attr-defined]
+    kind = component.kind
     tech = technology_key(component)
     found = table.get((kind, tech)) or table.get((kind, None))
     if found is None and target != "logical":

@@ -16,6 +16,7 @@ from functools import cached_property
 
 from architecture.spec import GraphSpec
 from stacks.errors import StacksError, did_you_mean, one_of
+from stacks.model import AnyComponent, Connection, StacksFile
 from stacks.project import Project
 
 
@@ -30,7 +31,8 @@ class View:
 
     def load(self) -> Callable[[ViewContext], GraphSpec | None]:
         module, _, func = self.entry.partition(":")
-        return getattr(importlib.import_module(module), func)
+        project: Callable[[ViewContext], GraphSpec | None] = getattr(importlib.import_module(module), func)
+        return project
 
 
 VIEWS: dict[str, View] = {
@@ -109,16 +111,16 @@ class ViewContext:
     ranks: tuple[tuple[str, ...], ...]
 
     @property
-    def model(self):
+    def model(self) -> StacksFile:
         return self.project.model
 
     @cached_property
-    def components(self) -> dict[str, object]:
+    def components(self) -> dict[str, AnyComponent]:
         """The model's components minus the excluded ones, sorted by id."""
         return {cid: c for cid, c in sorted(self.model.components.items()) if cid not in self.exclude}
 
     @cached_property
-    def connections(self) -> list:
+    def connections(self) -> list[Connection]:
         """Connections whose two ends are both shown, sorted."""
         shown = self.components
         conns = [c for c in self.model.connections if c.from_ in shown and c.to in shown]
@@ -126,7 +128,7 @@ class ViewContext:
 
     def label(self, cid: str) -> str:
         comp = self.model.components[cid]
-        return comp.label or cid  # type: ignore[attr-defined]
+        return comp.label or cid
 
     def ranks_for(self, shown: set[str]) -> tuple[tuple[str, ...], ...]:
         groups = tuple(tuple(m for m in group if m in shown) for group in self.ranks)
@@ -142,7 +144,7 @@ def included(project: Project) -> list[str]:
 def context(project: Project, name: str) -> ViewContext:
     view = VIEWS[name]
     views = project.model.views
-    settings = views.settings.get(name)
+    settings = next((s for view_name, s in views.settings.items() if view_name == name), None)
     title = settings.title if settings and settings.title else f"{project.model.system.title}: {view.title}"
     direction = settings.direction if settings and settings.direction else view.direction or views.direction
     exclude = frozenset(settings.exclude) if settings else frozenset()

@@ -30,11 +30,13 @@ import tempfile
 import textwrap
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from architecture.spec import Cluster, GraphSpec, Node
 from stacks.artifacts import GENERATED
@@ -104,7 +106,8 @@ class Rendering:
 def _node_class(path: str) -> type:
     module, _, name = path.rpartition(".")
     try:
-        return getattr(importlib.import_module(module), name)
+        node_class: type = getattr(importlib.import_module(module), name)
+        return node_class
     except (ImportError, AttributeError) as exc:
         raise StacksError(
             f"no diagrams node class '{path}'",
@@ -112,24 +115,25 @@ def _node_class(path: str) -> type:
         ) from exc
 
 
-def _import_diagrams():
+def _import_diagrams() -> ModuleType:
     try:
-        import diagrams
+        return importlib.import_module("diagrams")
     except ImportError as exc:
         raise StacksError(
             "the 'diagrams' package is not installed",
             hint="Run `make setup` (or `.venv/bin/pip install -r requirements/diagrams.txt`).",
         ) from exc
-    return diagrams
 
 
 def resources_dir() -> str:
     diagrams = _import_diagrams()
-    return str(Path(diagrams.__file__).resolve().parent.parent / "resources")
+    return str(Path(str(diagrams.__file__)).resolve().parent.parent / "resources")
 
 
 def _icon_path(cls: type) -> str:
-    return os.path.join(os.path.dirname(resources_dir()), cls._icon_dir, cls._icon)
+    icon_dir: str = cls._icon_dir  # diagrams' node classes carry their icon as class attributes
+    icon: str = cls._icon
+    return os.path.join(os.path.dirname(resources_dir()), icon_dir, icon)
 
 
 def _escape(text: str) -> str:
@@ -182,7 +186,7 @@ def _pairs(attrs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return dict(attrs)
 
 
-def build_dot(spec: GraphSpec):
+def build_dot(spec: GraphSpec) -> Any:  # a graphviz.Digraph (graphviz ships no type information)
     """The ``graphviz.Digraph`` that ``diagrams`` builds for ``spec`` (nothing is rendered)."""
     diagrams = _import_diagrams()
     from diagrams import Cluster as DCluster
@@ -250,7 +254,8 @@ def build_dot(spec: GraphSpec):
 
 def dot_source(spec: GraphSpec) -> str:
     """The DOT text for ``spec`` with icon paths made relative to the diagrams resources dir."""
-    return build_dot(spec).source.replace(resources_dir() + os.sep, "")
+    source: str = build_dot(spec).source
+    return source.replace(resources_dir() + os.sep, "")
 
 
 def source_key(source: str) -> str:
@@ -299,7 +304,7 @@ def _run_dot(source: str, formats: tuple[str, ...]) -> dict[str, bytes]:
 # ---------------------------------------------------------------- post-processing
 
 
-def _png_chunks(data: bytes):
+def _png_chunks(data: bytes) -> Iterator[tuple[bytes, bytes, bytes]]:
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise StacksError("Graphviz did not produce a PNG")
     pos = 8
@@ -331,7 +336,8 @@ def png_key(data: bytes) -> str | None:
     try:
         for kind, body, _ in _png_chunks(data):
             if kind == b"tEXt" and body.startswith(b"stacks-source\x00"):
-                return body.split(b"\x00", 1)[1].decode()
+                key: str = body.split(b"\x00", 1)[1].decode()
+                return key
             if kind == b"IDAT":
                 return None
     except (StacksError, struct.error):
@@ -360,7 +366,7 @@ def finish_svg(data: bytes, key: str) -> bytes:
     """Inline every icon as a data URI and stamp the generated-file comment and the source key."""
     text = data.decode("utf-8")
 
-    def inline(match: re.Match) -> str:
+    def inline(match: re.Match[str]) -> str:
         target = match.group(1)
         if target.startswith(("data:", "#", "http://", "https://")):
             return match.group(0)
@@ -406,8 +412,9 @@ def render_spec(
     key = source_key(source)
     if previous is not None:
         old = {fmt: previous(spec.name, fmt) for fmt in formats}
-        if all(data is not None and KEY_READERS[fmt](data) == key for fmt, data in old.items()):
-            return Rendering(spec.name, key, old, time.perf_counter() - started, True, source)  # type: ignore[arg-type]
+        reusable = {fmt: data for fmt, data in old.items() if data is not None and KEY_READERS[fmt](data) == key}
+        if len(reusable) == len(old):
+            return Rendering(spec.name, key, reusable, time.perf_counter() - started, True, source)
     # Graphviz reads icons by absolute path; the relative source is only for the key.
     raw = _run_dot(raw_source, formats)
     outputs = {fmt: FINISHERS[fmt](raw[fmt], key) for fmt in formats}

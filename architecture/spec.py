@@ -8,6 +8,7 @@ the same spec (and the same bytes), whatever order the YAML listed things in.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from stacks.errors import StacksError
@@ -46,7 +47,7 @@ class Edge:
     attrs: tuple[tuple[str, str], ...] = ()
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[str, str, str, str, str, bool, tuple[tuple[str, str], ...]]:
         return (self.source, self.target, self.label, self.style, self.color, self.both, self.attrs)
 
 
@@ -61,7 +62,7 @@ class Cluster:
     tone: str = "neutral"  # a colour family: neutral | edge | compute | data | aws | gcp | local | system
     attrs: tuple[tuple[str, str], ...] = ()
 
-    def walk(self):
+    def walk(self) -> Iterator[tuple[Cluster, int]]:
         """Yield (cluster, depth) for this cluster and every nested one."""
         stack = [(self, 0)]
         while stack:
