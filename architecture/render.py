@@ -130,8 +130,9 @@ def resources_dir() -> str:
     return str(Path(str(diagrams.__file__)).resolve().parent.parent / "resources")
 
 
-def _icon_path(cls: type) -> str:
-    icon_dir: str = cls._icon_dir  # diagrams' node classes carry their icon as class attributes
+def _icon_path(cls: Any) -> str:
+    """Where a diagrams node class's icon is: the class carries it as ``_icon_dir`` and ``_icon`` (untyped)."""
+    icon_dir: str = cls._icon_dir
     icon: str = cls._icon
     return os.path.join(os.path.dirname(resources_dir()), icon_dir, icon)
 
