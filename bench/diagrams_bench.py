@@ -195,6 +195,15 @@ def figures_of(report: dict) -> list[dict]:
                 target="<= 20 s" if n == 300 else None,
             )
         )
+    largest = report["synthetic"][sizes[-1]]
+    out.append(
+        figure(
+            f"synthetic {sizes[-1]} components: CPU seconds (less sensitive to the load)",
+            largest["cpu"],
+            baseline=report["synthetic"][sizes[0]]["cpu"],
+            baseline_name=f"CPU seconds at {sizes[0]} components, same run",
+        )
+    )
     return out
 
 
@@ -223,8 +232,9 @@ def main() -> None:
     for n in sizes:
         project = project_from_text(synthetic(n), root=Path(tempfile.gettempdir()))
         # The logical views: cloud views plan real infrastructure and are benchmarked with their plans.
+        cpu_before = cpu()
         total, per_view = render_all(project, ["system", "containers"] if args.smoke else LOGICAL)
-        report["synthetic"][n] = {"total": total, "views": per_view}
+        report["synthetic"][n] = {"total": total, "views": per_view, "cpu": cpu() - cpu_before}
     report["load_after"] = load_average()
 
     if args.json:

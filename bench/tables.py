@@ -53,6 +53,8 @@ def figure_row(fig: dict[str, Any]) -> str:
 
 def benchmark_section(name: str, entry: dict[str, Any]) -> list[str]:
     load = f"load average {entry['load_before'][0]:.2f} before, {entry['load_after'][0]:.2f} after"
+    if "error" in entry:
+        return [f"### {name}", "", f"`{entry['command']}`: {entry['date']}, **failed**: {entry['error']}", ""]
     lines = [
         f"### {name}",
         "",

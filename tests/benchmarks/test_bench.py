@@ -77,3 +77,14 @@ def test_tables_check_fails_when_results_change(tmp_path: Path) -> None:
     for entry in data["benchmarks"].values():
         for fig in entry["figures"]:
             assert fig["name"].replace("|", "\\|") in text
+
+
+def test_a_failing_benchmark_is_recorded_not_lost(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import bench.run as runner
+
+    script = tmp_path / "broken_bench.py"
+    script.write_text("import sys\nprint('no figures here', file=sys.stderr)\nsys.exit(2)\n")
+    monkeypatch.setitem(runner.BENCHMARKS, "broken", (str(script), (), 30))
+    entry = runner.run_one("broken", smoke=True)
+    assert entry["figures"] == [] and "exit 2" in entry["error"] and "no figures here" in entry["error"]
+    assert len(entry["load_before"]) == 3 and len(entry["load_after"]) == 3
