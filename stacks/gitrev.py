@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stacks.errors import StacksError
+from stacks.yamlsource import read_text
 
 WORKTREE = "working tree"
 GIT_TIMEOUT = 30
@@ -30,7 +31,13 @@ def git(repo: Path, *args: str) -> str:
     """Run git in ``repo``; a failure is a StacksError with git's own message."""
     try:
         proc = subprocess.run(
-            ["git", *args], cwd=repo, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False
+            ["git", *args],
+            cwd=repo,
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=GIT_TIMEOUT,
+            check=False,
         )
     except FileNotFoundError:
         raise StacksError(
@@ -45,6 +52,8 @@ def git(repo: Path, *args: str) -> str:
 def repo_root(file: Path) -> Path:
     """The top of the git work tree that holds ``file``."""
     folder = file.resolve().parent
+    if not folder.is_dir():
+        raise StacksError(f"{file}: no such folder", hint="point -f/--file at a stacks.yaml inside a git repository")
     try:
         return Path(git(folder, "rev-parse", "--show-toplevel").strip())
     except StacksError:
@@ -86,10 +95,7 @@ def short(repo: Path, rev: str) -> str:
 def read_source(repo: Path, file: Path, rev: str | None) -> Source:
     """The file's text at ``rev`` (None: the working tree)."""
     if rev is None:
-        try:
-            return Source(WORKTREE, file.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise StacksError(f"{file}: file not found in the working tree") from None
+        return Source(WORKTREE, read_text(file))
     try:
         git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     except StacksError:

@@ -261,3 +261,18 @@ def test_a_view_the_change_does_not_touch_is_not_drawn(repo, commit, cli, tmp_pa
     result = cli("diff", "main", "HEAD", "-f", repo / "stacks.yaml", "--diagrams", folder, "--json")
     assert result.exit_code == 3
     assert json.loads(result.stdout)["diagrams"] == [] and list(folder.iterdir()) == []
+
+
+def test_outside_a_repository_or_folder_exits_1(tmp_path: Path, cli):
+    (tmp_path / "stacks.yaml").write_text("version: 1\n")
+    result = cli("diff", "-f", tmp_path / "stacks.yaml", "--no-diagrams")
+    assert result.exit_code == 1 and "is not inside a git repository" in result.stderr
+    result = cli("diff", "-f", tmp_path / "missing" / "stacks.yaml", "--no-diagrams")
+    assert result.exit_code == 1 and "no such folder" in result.stderr
+
+
+def test_file_missing_at_base_exits_1(repo, cli):
+    (repo / "infra").mkdir()
+    (repo / "infra" / "stacks.yaml").write_text((repo / "stacks.yaml").read_text())
+    result = cli("diff", "main", "-f", repo / "infra" / "stacks.yaml", "--no-diagrams")
+    assert result.exit_code == 1 and "infra/stacks.yaml does not exist at main" in result.stderr
