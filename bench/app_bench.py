@@ -38,7 +38,7 @@ import httpx  # noqa: E402
 
 from app.ingest import find_sources, ingest  # noqa: E402
 from app.seed import seed  # noqa: E402
-from bench.common import emit, figure  # noqa: E402
+from bench.common import emit, figure, print_load  # noqa: E402
 
 NET = "status IN ('delivered', 'shipped', 'processing')"
 
@@ -280,6 +280,8 @@ def main() -> int:
         emit(report, figures_of(report))
     else:
         print_table(report)
+        print(f"load average at the start: {report['load_average_at_start']:.2f}")
+        print_load("after", [round(x, 2) for x in report["load_after"]])
     return 0
 
 
