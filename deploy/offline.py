@@ -106,6 +106,10 @@ class AwsMocks(pmocks.Mocks):
             "address": f"{name}.c0ffee.{self.region}.rds.amazonaws.com",  # RDS endpoint
             "primaryEndpointAddress": f"master.{args.name}.c0ffee.euw1.cache.amazonaws.com",
             "clusterAddress": f"{args.name}.c0ffee.cfg.euw1.cache.amazonaws.com",
+            "functionName": inputs.get("name", args.name),  # Lambda
+            "invokeArn": f"arn:aws:apigateway:{self.region}:lambda:path/functions/{arn}/invocations",
+            "apiEndpoint": f"https://{zlib.crc32(args.name.encode()):08x}.execute-api.{self.region}.amazonaws.com",
+            "executionArn": f"arn:aws:execute-api:{self.region}:{ACCOUNT}:{zlib.crc32(args.name.encode()):08x}",
             "userId": inputs.get("userId", args.name),
             "userGroupId": inputs.get("userGroupId", args.name),
             "masterUserSecrets": [

@@ -109,6 +109,9 @@ class GcpMocks(pmocks.Mocks):
             return {"accessToken": "mock-access-token", "project": self.project, "region": self.region, "id": "c"}
         if token.endswith("getManagedZone"):
             return {"name": args.args.get("name", ""), "dnsName": "shop.example.com.", "id": "zone"}
+        if token.endswith("storage/getProjectServiceAccount:getProjectServiceAccount"):
+            email = f"service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
+            return {"emailAddress": email, "member": f"serviceAccount:{email}", "id": "gcs"}
         if token.endswith("getTransferProjectServiceAccount"):
             return {
                 "email": f"project-{PROJECT_NUMBER}@storage-transfer-service.iam.gserviceaccount.com",

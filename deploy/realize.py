@@ -12,6 +12,7 @@ shared resources (network, key, alerting) sit under the ``baseline`` component.
 from __future__ import annotations
 
 import importlib
+import keyword
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,8 @@ def resource_class(type_token: str) -> type:
     module = module.split("/")[0]
     package = importlib.import_module(PACKAGES.get(provider, "pulumi_" + provider.replace("-", "_")))
     if module != "index":
+        # Python keywords get a trailing underscore in the SDK: aws:lambda/... lives in pulumi_aws.lambda_.
+        module = module + "_" if keyword.iskeyword(module) else module
         package = importlib.import_module(f"{package.__name__}.{module}")
     return getattr(package, cls)
 

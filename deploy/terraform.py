@@ -73,6 +73,9 @@ TF_TYPES: dict[str, str] = {
     ),
     "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
     "aws:scheduler/schedule:Schedule": "aws_scheduler_schedule",
+    "aws:lambda/function:Function": "aws_lambda_function",
+    "aws:lambda/eventSourceMapping:EventSourceMapping": "aws_lambda_event_source_mapping",
+    "aws:lambda/permission:Permission": "aws_lambda_permission",
     "aws:s3/bucketNotification:BucketNotification": "aws_s3_bucket_notification",
     "aws:cloudwatch/eventRule:EventRule": "aws_cloudwatch_event_rule",
     "aws:cloudwatch/eventTarget:EventTarget": "aws_cloudwatch_event_target",
@@ -112,6 +115,9 @@ TF_BLOCKS: dict[str, dict[str, str]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": {"metric_queries": "metric_query"},
     "aws:route53/record:Record": {"aliases": "alias"},
     "aws:cloudfront/distribution:Distribution": {"origins": "origin"},
+    # Not a block: the one argument Pulumi names differently (``function`` for Terraform's ``function_name``).
+    "aws:lambda/permission:Permission": {"function": "function_name"},
+    "aws:lambda/function:Function": {"name": "function_name"},
 }
 
 # The GCP and hybrid plans' types, lookups, blocks and attribute paths (deploy/terraform_gcp.py).
@@ -121,7 +127,7 @@ PROVIDERS.update(GCP_PROVIDER)
 TF_TYPES.update(GCP_TYPES)
 TF_DATA.update(GCP_DATA)
 TF_BLOCKS.update(GCP_BLOCKS)
-TF_ATTRS: dict[tuple[str, str], str] = dict(GCP_ATTRS)
+TF_ATTRS: dict[tuple[str, str], str] = {**GCP_ATTRS, ("aws:lambda/function:Function", "name"): "function_name"}
 
 
 class TerraformRenderer:

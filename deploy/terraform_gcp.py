@@ -67,12 +67,14 @@ GCP_TYPES: dict[str, str] = {
     "gcp:serviceaccount/iAMMember:IAMMember": "google_service_account_iam_member",
     "gcp:storage/bucket:Bucket": "google_storage_bucket",
     "gcp:storage/bucketIAMMember:BucketIAMMember": "google_storage_bucket_iam_member",
+    "gcp:storage/notification:Notification": "google_storage_notification",
     "gcp:storage/transferJob:TransferJob": "google_storage_transfer_job",
 }
 
 GCP_DATA: dict[str, str] = {
     "gcp:organizations/getProject:getProject": "google_project",
     "gcp:dns/getManagedZone:getManagedZone": "google_dns_managed_zone",
+    "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": "google_storage_project_service_account",
     "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount": (
         "google_storage_transfer_project_service_account"
     ),

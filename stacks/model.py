@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 COMPONENT_ID = r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$"
 NAME = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
@@ -163,6 +163,37 @@ class Job(Workload):
     before: list[str] = Field(default_factory=list, description="Components that wait for this job to finish.")
 
 
+class Trigger(Strict):
+    """One thing that invokes a function: exactly one of schedule, queue, bucket (with a prefix) or http."""
+
+    schedule: str | None = Field(None, description="Cron schedule (UTC) the function runs on.")
+    queue: ComponentId | None = Field(None, description="A queue component whose messages invoke the function.")
+    bucket: ComponentId | None = Field(None, description="A bucket component whose new objects invoke it.")
+    prefix: str | None = Field(None, description="With bucket: only objects whose key starts with this.")
+    http: bool = Field(False, description="Invoked over HTTP through a gateway's route to it.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Trigger:
+        sources = [k for k in ("schedule", "queue", "bucket") if getattr(self, k)] + (["http"] if self.http else [])
+        if len(sources) != 1:
+            raise ValueError("a trigger takes exactly one of schedule, queue, bucket or http")
+        if self.prefix is not None and not self.bucket:
+            raise ValueError("prefix filters a bucket trigger: add bucket")
+        return self
+
+
+class Function(Workload):
+    """Code run per event: a Lambda function on AWS, a Cloud Run service on GCP, a container in compose."""
+
+    kind: Literal["function"]
+    port: Port = Field(8080, description="Where the image answers HTTP (Cloud Run and compose).")
+    timeout: int = Field(60, ge=1, le=900, description="Seconds one invocation may run.")
+    concurrency: int = Field(
+        10, ge=1, le=1000, description="Invocations at once (Lambda reserved concurrency; Cloud Run max instances)."
+    )
+    triggers: list[Trigger] = Field(default_factory=list, description="What invokes the function.")
+
+
 class Bucket(Deployable):
     kind: Literal["bucket"]
     purpose: Literal["lake", "assets", "logs", "backups", "exports"] = "lake"
@@ -213,7 +244,9 @@ class Queue(Deployable):
 
 
 # Every component class: what a typed function takes when it handles any component.
-AnyComponent = Person | External | Frontend | Service | Worker | Job | Bucket | Warehouse | Database | Cache | Queue
+AnyComponent = (
+    Person | External | Frontend | Service | Worker | Job | Function | Bucket | Warehouse | Database | Cache | Queue
+)
 Component = Annotated[AnyComponent, Field(discriminator="kind")]
 KINDS = (
     "user",
@@ -222,13 +255,14 @@ KINDS = (
     "service",
     "worker",
     "job",
+    "function",
     "bucket",
     "warehouse",
     "database",
     "cache",
     "queue",
 )
-WORKLOAD_KINDS = ("frontend", "service", "worker", "job")
+WORKLOAD_KINDS = ("frontend", "service", "worker", "job", "function")
 NOT_DEPLOYED_KINDS = ("user", "external")
 
 

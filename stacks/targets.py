@@ -108,7 +108,9 @@ CLOUD_RUN_CPU_MEMORY: dict[float, tuple[int, int]] = {
 }
 
 # What compose stands each deployable kind in with (deploy/compose/local.py LOCAL; tests/compose checks they agree).
-COMPOSE_KINDS = frozenset({"frontend", "service", "worker", "job", "bucket", "warehouse", "database", "cache", "queue"})
+COMPOSE_KINDS = frozenset(
+    {"frontend", "service", "worker", "job", "function", "bucket", "warehouse", "database", "cache", "queue"}
+)
 
 
 def hosted_kinds(cloud: str) -> frozenset[str]:
@@ -158,6 +160,13 @@ def fargate_size_problem(cpu_vcpu: float, memory_mib: int) -> str | None:
             f"Fargate with {cpu_vcpu} vCPU takes {options[0]}-{options[-1]} MiB of memory in steps of "
             f"{options[1] - options[0] if len(options) > 1 else options[0]} MiB, not {memory_mib}"
         )
+    return None
+
+
+def lambda_size_problem(memory_mib: int) -> str | None:
+    """Why Lambda would reject this memory size (its CPU follows memory), or None when it accepts it."""
+    if not 128 <= memory_mib <= 10240:
+        return f"Lambda takes 128-10240 MiB of memory, not {memory_mib}"
     return None
 
 

@@ -313,6 +313,8 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
             for j, ref in enumerate(comp.before):
                 if ref not in model.components:
                     yield _unknown_id(doc, (*base, "before", j), ref, ids)
+        if comp.kind == "function":
+            yield from _check_triggers(doc, model, base, comp, ids)
         if comp.kind == "warehouse":
             if comp.lake is not None:
                 lake = model.components.get(comp.lake)
@@ -329,6 +331,24 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
             for j, env in enumerate(comp.environments):
                 if env not in envs:
                     yield _unknown_id(doc, (*base, "environments", j), env, envs, "environment")
+
+
+def _check_triggers(doc: Document, model: StacksFile, base: PathKey, comp, ids: list[str]) -> Iterator[Diagnostic]:
+    """A function's queue and bucket triggers name a queue and a bucket of the model."""
+    for i, trigger in enumerate(comp.triggers):
+        for field, kind in (("queue", "queue"), ("bucket", "bucket")):
+            ref = getattr(trigger, field)
+            if ref is None:
+                continue
+            target = model.components.get(ref)
+            if target is None:
+                yield _unknown_id(doc, (*base, "triggers", i, field), ref, ids)
+            elif target.kind != kind:
+                yield doc.diagnostic(
+                    (*base, "triggers", i, field),
+                    f"'{ref}' is a {target.kind}, not a {kind}",
+                    f"point '{field}' at a {kind} component",
+                )
 
 
 def _check_tables(doc: Document, base: PathKey, comp) -> Iterator[Diagnostic]:
@@ -545,7 +565,9 @@ def _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud) -> Ite
         else ("components", cid, "resources")
     )
     problem = None
-    if cloud == "aws":
+    if cloud == "aws" and comp.kind == "function":
+        problem = targets.lambda_size_problem(resources.memory)
+    elif cloud == "aws":
         problem = targets.fargate_size_problem(resources.cpu, resources.memory)
     elif cloud == "gcp" and comp.kind != "job":
         problem = targets.cloud_run_size_problem(resources.cpu, resources.memory)

@@ -430,6 +430,7 @@ LOCAL: dict[str, StandIn] = {
     "frontend": StandIn("the built image, like a service", None),
     "worker": StandIn("the built image, no port, restarted when it exits (prod)", None),
     "job": StandIn("a one-shot container: before its `before:` targets, else on demand (`docker compose run`)", None),
+    "function": StandIn("its image as a container answering on its port; triggers: invoke it by hand", None),
     "warehouse": StandIn("DuckDB inside the app: a named volume mounted by every connected workload", _warehouse),
     "bucket": StandIn("MinIO (S3 API) plus a one-shot `mc mb` job that creates the bucket", _bucket),
     "database": StandIn("the `postgres` or `mysql` image, password from a secret file", _database),
@@ -624,10 +625,10 @@ def _workload(
     if secrets:
         body["secrets"] = sorted(set(secrets))
     port = getattr(comp, "port", None)
-    if port is not None and comp.kind in ("service", "frontend"):
+    if port is not None and comp.kind in ("service", "frontend", "function"):
         if env.dev:
             body["ports"] = [f"127.0.0.1:{env.host_port(dc.id, port)}:{port}"]
-        elif comp.public:
+        elif getattr(comp, "public", False):
             body["ports"] = [f"{env.host_port(dc.id, port)}:{port}"]
         else:
             body["expose"] = [str(port)]

@@ -9,6 +9,9 @@ from __future__ import annotations
 import importlib
 
 from stacks.errors import StacksError, one_of
+
+# Kinds whose rules live in their own module register themselves into the targets' tables on import.
+from stacks.plan import aws_functions, gcp_functions  # noqa: F401  (register KINDS["function"])
 from stacks.plan.core import Concat, DataSource, Json, Output, Plan, Ref, Resource, Var
 
 __all__ = [

@@ -1228,8 +1228,8 @@ def _secret_arn(p: AwsPlanner, secret: str) -> Concat | str:
     return p.arn("ssm", f"parameter/{secret.lstrip('/')}")
 
 
-def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
-    """Image, logs, roles, task definition and security group: what every Fargate workload has."""
+def _image(p: AwsPlanner, comp: DeployedComponent) -> Any:
+    """The image a workload runs: its prebuilt reference, or one built from its context into its ECR repository."""
     cid, model = comp.id, comp.component
     base = p.name(cid)
     g = "region"
@@ -1314,6 +1314,14 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         # Terraform cannot build images: there the image reference is the variable named here.
         image = Ref(f"{cid}-image", "ref")
         p.output(f"{cid.replace('-', '_')}_repository_url", Ref(repo, "repository_url"), f"ECR repository of {cid}")
+    return image
+
+
+def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
+    """Image, logs, roles, task definition and security group: what every Fargate workload has."""
+    cid, model = comp.id, comp.component
+    base = p.name(cid)
+    image = _image(p, comp)
     logs = p.log_group(f"{cid}-logs", f"/ecs/{base}", cid)
     execution_statements = [
         # ecr:GetAuthorizationToken has no resource-level permissions: AWS requires "*" for it.
@@ -2071,21 +2079,28 @@ def _ingest_lake(p: AwsPlanner, cid: str) -> str | None:
     return next((logical for bid, logical in sorted(p.facts.get("buckets", {}).items()) if (bid, cid) in flows), None)
 
 
+def eventbridge_on(p: AwsPlanner, bucket: str, logical: str, component: str) -> None:
+    """Send ``bucket``'s object events to EventBridge: one notification per bucket, shared by its consumers."""
+    if any(
+        r.type == "aws:s3/bucketNotification:BucketNotification" and r.inputs["bucket"] == Ref(bucket, "id")
+        for r in p.resources
+    ):
+        return
+    p.add(
+        "aws:s3/bucketNotification:BucketNotification",
+        logical,
+        {"bucket": Ref(bucket, "id"), "eventbridge": True},
+        component,
+        group="region",
+    )
+    res = p.resources[[r.name for r in p.resources].index(bucket)]
+    res.waivers.pop("CKV2_AWS_62", None)  # object events now go to EventBridge
+
+
 def _incoming_trigger(p: AwsPlanner, comp: DeployedComponent, w: dict[str, Any], lake: str) -> None:
     """S3 -> EventBridge -> ECS RunTask: an object created under incoming/ runs the ingest job on it."""
     cid = comp.id
-    p.add(
-        "aws:s3/bucketNotification:BucketNotification",
-        f"{cid}-lake-events",
-        {
-            "bucket": Ref(lake, "id"),
-            "eventbridge": True,
-        },
-        cid,
-        group="region",
-    )
-    bucket = p.resources[[r.name for r in p.resources].index(lake)]
-    bucket.waivers.pop("CKV2_AWS_62", None)  # object events now go to EventBridge
+    eventbridge_on(p, lake, f"{cid}-lake-events", cid)
     rule = f"{cid}-incoming"
     p.add(
         "aws:cloudwatch/eventRule:EventRule",

@@ -433,6 +433,7 @@ def build_queue(p: GcpPlanner, comp: DeployedComponent) -> None:
         },
         cid,
         group="region",
+        waivers={"CKV_GCP_83": WAIVE_CMEK},
     )
     p.add(
         "gcp:pubsub/topic:Topic",
@@ -444,6 +445,7 @@ def build_queue(p: GcpPlanner, comp: DeployedComponent) -> None:
         },
         cid,
         group="region",
+        waivers={"CKV_GCP_83": WAIVE_CMEK},
     )
     p.add(
         "gcp:pubsub/subscription:Subscription",

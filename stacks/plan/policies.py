@@ -18,7 +18,7 @@ from stacks.plan.core import Json, Plan, Ref, Resource, walk
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 PUBLIC_PORTS = (80, 443)
 # Actions AWS only grants on Resource "*": there is no narrower resource to name.
-STAR_ONLY_ACTIONS = {"ecr:GetAuthorizationToken"}
+STAR_ONLY_ACTIONS = {"ecr:GetAuthorizationToken", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
 SECRET_VALUE = re.compile(
     r"(AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|xox[baprs]-[0-9A-Za-z-]{10,}"
     r"|ghp_[0-9A-Za-z]{30,}|sk_live_[0-9A-Za-z]{16,})"
