@@ -9,9 +9,7 @@ Modules:
 - ``registry``: ``VIEWS`` (name -> ``View``), ``ViewContext``, ``project_views``.
 - ``logical``: the five logical views (system, containers, dataflow, development,
   deployment).
-- ``cloud``: ``resources_view``, a ready projection for views drawn from cloud
-  plans (resources grouped by model component), and the compact drawing the
-  aws/gcp/hybrid views use: ``owners``/``compact`` give each supporting resource
+- ``cloud``: the compact drawing the aws/gcp/hybrid views use: ``owners``/``compact`` give each supporting resource
   to the main resource it belongs to (through the plan's references),
   ``resource_node``/``merged_node``/``list_node``/``table_node`` draw them (an
   icon with a list under it: ``Node.rows``/``Node.heading``; the resources a node
@@ -34,9 +32,8 @@ Adding a view (e.g. ``aws``)::
     # the projection: pure, (ViewContext) -> GraphSpec | None (None: nothing to draw)
     def aws_view(ctx: ViewContext) -> GraphSpec | None:
         plan = build_plan(ctx.project, "aws-prod")
-        return resources_view(ctx, plan.resources, description="...",
-                              boundaries={"aws": "AWS eu-west-1"},
-                              anchors=("aws:ecs/service:Service",))
+        nodes = tuple(Node(r.name, r.name, resource_icon(r.type)) for r in plan.resources)
+        return GraphSpec(ctx.name, ctx.title, "What aws-prod deploys.", ctx.direction, nodes=nodes)
 
 ``ctx`` carries the project, the view's name, resolved title and direction (from
 ``views.settings.<view>`` or ``views.direction``), excluded components and, for

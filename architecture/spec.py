@@ -98,12 +98,6 @@ class GraphSpec:
     def node_ids(self) -> set[str]:
         return {n.id for n in self.all_nodes()}
 
-    def cluster_of(self, node_id: str) -> str | None:
-        for cluster, _ in self.all_clusters():
-            if any(n.id == node_id for n in cluster.nodes):
-                return cluster.id
-        return None
-
     def normalized(self) -> GraphSpec:
         """Sorted by id everywhere, duplicate edges merged, and checked for consistency."""
 

@@ -80,10 +80,6 @@ def command(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def print_error_text(text: str) -> None:
-    err.print(text, markup=False)
-
-
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,

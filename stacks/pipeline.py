@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacks.artifacts import Artifact, Staleness, compare, file_digest, write_atomic
+from stacks.artifacts import Staleness, compare, file_digest, write_atomic
 from stacks.errors import StacksError
 from stacks.generators import Generator, Rendered, by_name
 from stacks.project import Project
@@ -156,7 +156,3 @@ def check(project: Project, only: list[str] | None = None, progress: Progress | 
         if progress:
             progress(generator.name, "done")
     return Staleness(tuple(sorted(stale)), tuple(sorted(missing)), tuple(sorted(unexpected)))
-
-
-def all_artifacts(project: Project, only: list[str] | None = None) -> list[Artifact]:
-    return [art for g in by_name(only) for art in render(project, g).artifacts]

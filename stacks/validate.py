@@ -633,11 +633,6 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
         yield doc.diagnostic(path, "the dataset name is too long", "shorten the system name", at_key=True)
 
 
-def _short_account_id(system: str, cid: str, env: str) -> str:
-    # Service account ids are capped at 30 characters: component and environment are what identify it.
-    return f"{cid}-{env}"
-
-
 def _check_views(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[Diagnostic]:
     for r, group in enumerate(model.views.rank):
         for j, cid in enumerate(group):

@@ -258,47 +258,6 @@ def test_spec_check_rejects_edges_to_nowhere():
         spec.normalized()
 
 
-def test_cloud_resources_view_groups_resources_by_component(project):
-    from dataclasses import dataclass
-
-    from architecture.cloud import resources_view
-    from architecture.registry import context
-
-    @dataclass
-    class Res:
-        type: str
-        name: str
-        component: str | None = None
-        group: str = ""
-
-    resources = [
-        Res("aws:ec2/vpc:Vpc", "vpc", None, "network"),
-        Res("aws:ecs/taskDefinition:TaskDefinition", "api-task", "api"),
-        Res("aws:ecs/service:Service", "api-service", "api"),
-        Res("aws:s3/bucketV2:BucketV2", "lake", "lake"),
-        Res("aws:athena/workgroup:Workgroup", "warehouse-wg", "warehouse"),
-        Res("gcp:bigquery/dataset:Dataset", "warehouse-ds", "warehouse"),
-    ]
-    ctx = context(project, "deployment")
-    spec = resources_view(
-        ctx,
-        resources,
-        description="test",
-        boundaries={"aws": "AWS eu-west-1"},
-        anchors=("aws:ecs/service:Service",),
-        cross_label="keyless",
-    ).normalized()
-    groups = clusters(spec)
-    assert groups["provider-aws"][0] == "AWS eu-west-1"
-    assert groups["aws--component-api"] == ("Analytics API", {"aws--api-task", "aws--api-service"})
-    assert groups["aws--group-network"][1] == {"aws--vpc"}
-    assert groups["gcp--component-warehouse"][1] == {"gcp--warehouse-ds"}
-    found = edges(spec)
-    # anchors: the ECS service for api; the first resource (AWS side) for warehouse
-    assert ("aws--api-service", "aws--warehouse-wg") in found
-    assert found[("aws--api-service", "aws--warehouse-wg")].label == "analytics queries"
-
-
 def test_yaml_order_does_not_change_a_single_byte_of_dot(project, edited):
     """The build cache hashes the model with sorted keys, so the pictures must not depend on YAML order."""
 
