@@ -15,6 +15,9 @@ FAST_MARKERS := not slow and not integration
 export NO_MKDOCS_2_WARNING := 1
 
 MAIN_REQS := pyproject.toml app/requirements.txt requirements/diagrams.txt requirements/deploy.txt
+# The wheel ships one package, `stacks` (architecture/, deploy/, templates/ mapped into it); in this
+# checkout the repository root goes on the venv's path so `app`, `architecture` and `deploy` import as they are.
+CHECKOUT_PTH = $(BIN)/python -c 'import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "stacks-checkout.pth").write_text("$(CURDIR)\n")'
 
 .PHONY: build test test-fast setup setup-dev graphviz docker-engine lint format typecheck docs docs-serve clean web chromium bench
 
@@ -37,9 +40,10 @@ $(BIN)/python:
 
 $(VENV)/.stamp-main: $(BIN)/python $(MAIN_REQS)
 	$(PIP) install -e ".[app,diagrams,deploy]"
+	@$(CHECKOUT_PTH)
 	@touch $@
 
-$(VENV)/.stamp-dev: $(VENV)/.stamp-main requirements/dev.txt
+$(VENV)/.stamp-dev: $(VENV)/.stamp-main requirements/dev.txt requirements/lint.txt
 	$(PIP) install -e ".[app,diagrams,deploy,dev]"
 	@touch $@
 

@@ -13,13 +13,13 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from architecture.nodes import look
 from architecture.registry import VIEWS, project_views
 from architecture.spec import GraphSpec
 from stacks.artifacts import GENERATED, Artifact
+from stacks.bundle import TEMPLATES
 from stacks.generators import Rendered
 from stacks.model import StacksFile
 from stacks.project import Deployment, Project
@@ -27,7 +27,6 @@ from stacks.project import Deployment, Project
 if TYPE_CHECKING:
     import jinja2
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAGE = "docs/page.md.j2"
 
 

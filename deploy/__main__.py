@@ -1,5 +1,6 @@
-"""Pulumi entry point (`cd deploy && pulumi up -s aws-prod`): wiring only, the work is in deploy.program."""
+# generated from stacks.yaml by `stacks build`, do not edit
+"""The Pulumi program (`pulumi up -s <stack>-<environment>` here): the plan of ../stacks.yaml."""
 
-from deploy.program import main
+from stacks.runner import main
 
 main()

@@ -1,8 +1,9 @@
 """The Pulumi program's body: stacks.yaml -> the plan of the selected stack -> resources.
 
-``deploy/__main__.py`` calls ``main()``; the Pulumi stack name is the deployable
-(``aws-prod``). The image tag defaults to a hash of the build context's files, so
-an unchanged context never pushes a new (immutable) tag and a changed one always does.
+``deploy/__main__.py`` (generated) calls ``stacks.runner.main()``, which calls this ``main()``;
+the Pulumi stack name is the deployable (``aws-prod``). The image tag defaults to a hash of
+the build context's files, so an unchanged context never pushes a new (immutable) tag and a
+changed one always does.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import hashlib
 import os
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
 SKIP_DIRS = {"__pycache__", "node_modules"}
 
 
@@ -35,12 +35,14 @@ def main() -> None:
     from stacks.plan import build_plan
     from stacks.project import load_project
 
-    project = load_project(os.environ.get("STACKS_FILE") or HERE.parent / "stacks.yaml")
+    # Pulumi runs the program in the project's deploy/ folder.
+    project = load_project(os.environ.get("STACKS_FILE") or Path.cwd().parent / "stacks.yaml")
     plan = build_plan(project, pulumi.get_stack())
     variables = {}
     images = [r for r in plan.resources if r.type == "docker-build:index:Image"]
     if images and not pulumi.Config().get("image_tag"):
-        contexts = sorted({(HERE / r.inputs["context"]["location"]).resolve() for r in images})
+        work_dir = project.root / "deploy"  # image contexts are relative to it
+        contexts = sorted({(work_dir / r.inputs["context"]["location"]).resolve() for r in images})
         variables["image_tag"] = (
             "ctx-" + hashlib.sha256("".join(context_hash(c) for c in contexts).encode()).hexdigest()[:12]
         )

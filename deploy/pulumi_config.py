@@ -1,13 +1,17 @@
-"""Generator: the Pulumi project file and one ``Pulumi.<stack>.yaml`` per cloud deployable.
+"""Generator: a runnable Pulumi project in ``deploy/``: Pulumi.yaml, one ``Pulumi.<stack>.yaml`` per cloud
+deployable, the program (``__main__.py``) and its dependencies (``requirements.txt``).
 
 Stack config carries what the providers need (region, default tags) so that
-``pulumi up -s aws-prod`` needs no ``pulumi config set`` first.
+``pulumi up -s aws-prod`` needs no ``pulumi config set`` first. In a user's project the
+program's virtualenv is ``deploy/.venv`` with ``stacks[deploy]`` from requirements.txt;
+in the stacks repository it is the checkout's ``.venv``.
 """
 
 from __future__ import annotations
 
 import yaml
 
+from stacks import bundle
 from stacks.artifacts import Artifact, header
 from stacks.generators import Rendered
 from stacks.plan import build_plan, cloud_deployables
@@ -17,15 +21,40 @@ def _yaml(data: dict) -> str:
     return header() + yaml.safe_dump(data, sort_keys=True, default_flow_style=False, width=100)
 
 
+PROGRAM = '''"""The Pulumi program (`pulumi up -s <stack>-<environment>` here): the plan of ../stacks.yaml."""
+
+from stacks.runner import main
+
+main()
+'''
+
+
+def _in_checkout(project) -> bool:
+    """The project is the stacks repository itself (its deploy/ runs on the checkout's .venv)."""
+    checkout = bundle.source_checkout()
+    return checkout is not None and project.root == checkout
+
+
 def project_file(project) -> str:
     model = project.model
+    venv = "../.venv" if _in_checkout(project) else ".venv"
     return _yaml(
         {
             "name": model.system.name,
             "description": f"{model.system.title}: cloud stacks planned from stacks.yaml",
-            "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": "../.venv"}},
+            "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": venv}},
             "main": "__main__.py",
         }
+    )
+
+
+def requirements_file(project) -> str:
+    if _in_checkout(project):
+        return header() + "# this repository's own stacks, with the Pulumi providers\n-e ..[deploy]\n"
+    return (
+        header()
+        + "# the program's dependencies: `pulumi install` puts them into deploy/.venv\n"
+        + f"stacks[deploy]=={bundle.version()}\n"
     )
 
 
@@ -43,7 +72,11 @@ def stack_file(plan) -> str:
 
 
 def render(project) -> Rendered:
-    artifacts = [Artifact.text("deploy/Pulumi.yaml", project_file(project), "pulumi")]
+    artifacts = [
+        Artifact.text("deploy/Pulumi.yaml", project_file(project), "pulumi"),
+        Artifact.text("deploy/__main__.py", header() + PROGRAM, "pulumi"),
+        Artifact.text("deploy/requirements.txt", requirements_file(project), "pulumi"),
+    ]
     for name in cloud_deployables(project):
         artifacts.append(Artifact.text(f"deploy/Pulumi.{name}.yaml", stack_file(build_plan(project, name)), "pulumi"))
-    return Rendered(artifacts)
+    return Rendered(artifacts, owns=["deploy/Pulumi.*.yaml"])

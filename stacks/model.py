@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 COMPONENT_ID = r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$"
 NAME = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
 ENV_NAME = r"^[a-z][a-z0-9]{0,11}$"
-ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
+ENV_VAR = r"^[A-Za-z_][A-Za-z0-9_.]*$"  # any case, dots too: images read names like `discovery.type`
 SECRET_REF = r"^[a-z0-9][a-z0-9/_-]{1,126}$"
 ColumnType = Literal["BIGINT", "INTEGER", "DOUBLE", "DECIMAL", "VARCHAR", "DATE", "TIMESTAMP", "BOOLEAN"]
 COLUMN_TYPES: tuple[ColumnType, ...] = get_args(ColumnType)
@@ -60,12 +60,46 @@ class System(Strict):
 # ---------------------------------------------------------------- component settings
 
 
+PYTHON_SOURCE = "app"
+
+
 class Build(Strict):
-    """Build the image from source."""
+    """Build the image from source: with your Dockerfile, used as is, or one stacks generates (``generate``)."""
 
     context: str = Field(".", description="Build context, relative to stacks.yaml.")
-    dockerfile: str = "Dockerfile"
-    target: str | None = None
+    dockerfile: str = Field(
+        "Dockerfile",
+        description="The Dockerfile, relative to the context. Yours (used as is) unless 'generate' is set.",
+    )
+    target: str | None = Field(None, description="The stage of a multi-stage Dockerfile to build.")
+    generate: Literal["python"] | None = Field(
+        None,
+        description="Have stacks write the Dockerfile for this runtime from 'source', 'requirements' and the "
+        "component's command. Without it the Dockerfile is yours and stacks never writes it.",
+    )
+    source: str = Field(
+        PYTHON_SOURCE, description="generate: the source folder copied into the image, relative to the context."
+    )
+    requirements: str | None = Field(
+        None,
+        description="generate: the requirements file, relative to the context (default: <source>/requirements.txt).",
+    )
+
+    @property
+    def requirements_file(self) -> str:
+        return self.requirements or f"{self.source}/requirements.txt"
+
+
+class Security(Strict):
+    """How the container runs. Built images default to read-only and uid 10001; prebuilt images to the image's own."""
+
+    read_only: bool = Field(False, description="Read-only root filesystem (/tmp, data_dir and volumes stay writable).")
+    user: int | None = Field(
+        None, ge=0, le=2147483647, description="The uid (and gid) to run as; unset: the image's own user."
+    )
+
+
+BUILT_SECURITY = Security(read_only=True, user=10001)
 
 
 class Resources(Strict):
@@ -122,21 +156,46 @@ class Deployable(ComponentBase):
 
 
 class Workload(Deployable):
-    build: Build | None = None
+    build: Build | None = Field(None, description="Build the image from source (your Dockerfile or a generated one).")
     image: str | None = Field(None, description="A prebuilt image reference instead of build.")
-    command: list[Text] | None = None
-    env: dict[Annotated[str, Field(pattern=ENV_VAR)], Text] = Field(default_factory=dict)
+    command: list[Text] | None = Field(None, description="The command the container runs (exec form).")
+    env: dict[Annotated[str, Field(pattern=ENV_VAR)], Text] = Field(
+        default_factory=dict, description="Environment variables (names in any case the image expects)."
+    )
     secrets: dict[Annotated[str, Field(pattern=ENV_VAR)], Annotated[str, Field(pattern=SECRET_REF)]] = Field(
         default_factory=dict,
         description="Env var -> name of a secret in the target's secret store. References only, never values.",
     )
-    resources: Resources = Resources()
+    resources: Resources = Field(Resources(), description="CPU and memory of one instance.")
+    security: Security | None = Field(
+        None, description="User and read-only root (default: uid 10001, read-only for built images; the image's own)."
+    )
+    files: dict[Annotated[str, Field(pattern=r"^/[^\s]*$")], str] = Field(
+        default_factory=dict,
+        description="Config files mounted read-only: container path -> file relative to stacks.yaml (compose only).",
+    )
+
+    @property
+    def effective_security(self) -> Security:
+        if self.security is not None:
+            return self.security
+        return BUILT_SECURITY if self.build is not None else Security()
+
+    @property
+    def health_command(self) -> str | None:
+        """The health probe as a shell command, when ``health`` is one rather than an HTTP path."""
+        health = getattr(self, "health", None)
+        return health if health and not health.startswith("/") else None
 
 
 class Service(Workload):
     kind: Literal["service"]
     port: Port = 8000
-    health: str = Field("/health", pattern=r"^/[^\s]*$")
+    health: str = Field(
+        "/health",
+        pattern=r"^(/\S*|[^/\s].*)$",
+        description="Health probe: an HTTP path on the port (e.g. /health), or a shell command run in the container.",
+    )
     ready: str | None = Field(None, pattern=r"^/[^\s]*$", description="Readiness path (defaults to health).")
     public: bool = Field(False, description="Reachable from the internet (behind a load balancer).")
     scale: Scale = Scale()
@@ -146,7 +205,11 @@ class Service(Workload):
 class Frontend(Workload):
     kind: Literal["frontend"]
     port: Port = 8080
-    health: str = Field("/", pattern=r"^/[^\s]*$")
+    health: str = Field(
+        "/",
+        pattern=r"^(/\S*|[^/\s].*)$",
+        description="Health probe: an HTTP path on the port (e.g. /health), or a shell command run in the container.",
+    )
     ready: str | None = Field(None, pattern=r"^/[^\s]*$", description="Readiness path (defaults to health).")
     public: bool = True
     scale: Scale = Scale()
@@ -155,6 +218,10 @@ class Frontend(Workload):
 class Worker(Workload):
     kind: Literal["worker"]
     scale: Scale = Scale()
+    health: str | None = Field(
+        None, pattern=r"^[^/\s].*$", description="Health probe: a shell command run in the container."
+    )
+    data_dir: str | None = Field(None, description="Path inside the container that holds persistent data (a volume).")
 
 
 class Job(Workload):

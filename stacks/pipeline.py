@@ -1,7 +1,8 @@
 """The pipeline: load -> validate -> render (every generator, in memory) -> write.
 
-Nothing is written unless every generator rendered: a failed run leaves the
-previous outputs untouched. A content-hash cache (``.stacks-cache/build.json``)
+Nothing is written unless every generator rendered and no generated path holds
+a file the user wrote (one without the header, not passed to ``adopt``): a
+failed or refused run leaves every file as it was. A content-hash cache (``.stacks-cache/build.json``)
 lets a no-op `stacks build` skip rendering: a generator is skipped when the
 model, its own code and templates, and the files it last wrote are unchanged.
 """
@@ -16,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacks.artifacts import Staleness, compare, file_digest, write_atomic
+from stacks import bundle
+from stacks.artifacts import Artifact, Staleness, compare, file_digest, user_files, write_atomic
 from stacks.errors import StacksError
 from stacks.generators import Generator, Rendered, by_name
 from stacks.project import Project
 
 CACHE_FILE = ".stacks-cache/build.json"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 Progress = Callable[[str, str], None]  # (generator name, event: "start" | "cached" | "done")
 
@@ -70,12 +71,12 @@ def render(project: Project, generator: Generator) -> Rendered:
 def _source_digest(generator: Generator) -> str:
     digest = hashlib.sha256(generator.entry.encode())
     for rel in generator.sources:
-        base = REPO_ROOT / rel
+        base = bundle.path(rel)
         files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
         for file in files:
             if "__pycache__" in file.parts:
                 continue
-            digest.update(file.relative_to(REPO_ROOT).as_posix().encode())
+            digest.update(file.relative_to(bundle.ROOT).as_posix().encode())
             digest.update(file.read_bytes() if file.exists() else b"-")
     return digest.hexdigest()
 
@@ -98,8 +99,32 @@ def _cache_hit(root: Path, entry: dict[str, Any] | None, key: str) -> bool:
     return all(file_digest(root / path) == digest for path, digest in entry.get("files", {}).items())
 
 
+def refuse_user_files(root: Path, artifacts: list[Artifact], adopt: tuple[str, ...]) -> None:
+    """Stop before writing anything when a generated path holds a file the user wrote."""
+    unknown = sorted(set(adopt) - {a.path for a in artifacts})
+    if unknown:
+        raise StacksError(
+            f"--adopt {unknown[0]}: stacks does not generate that file",
+            hint="--adopt takes a path stacks build writes, relative to the project (e.g. docker-compose.yml)",
+        )
+    found = user_files(root, artifacts, adopt)
+    if found:
+        listing = ", ".join(found)
+        raise StacksError(
+            f"not overwriting {listing}: {'they were' if len(found) > 1 else 'it was'} not written by stacks "
+            '(no "generated from stacks.yaml" header); nothing was written',
+            hint=f"to let stacks own it, keep a copy and run `stacks build --adopt {found[0]}`; or move it away. "
+            "A Dockerfile of your own is used as is when the component's build: names it",
+        )
+
+
 def build(
-    project: Project, only: list[str] | None = None, *, use_cache: bool = True, progress: Progress | None = None
+    project: Project,
+    only: list[str] | None = None,
+    *,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    adopt: tuple[str, ...] = (),
 ) -> BuildResult:
     started = time.perf_counter()
     root = project.root
@@ -121,17 +146,18 @@ def build(
         rendered[generator.name] = render(project, generator)
         if progress:
             progress(generator.name, "done")
-    # Every generator rendered: now, and only now, touch the disk.
+    refuse_user_files(root, [a for out in rendered.values() for a in out.artifacts], adopt)
+    # Every generator rendered and no user file is in the way: now, and only now, touch the disk.
     for name, out in rendered.items():
         for art in out.artifacts:
             target = root / art.path
-            if file_digest(target) == art.digest:
+            if file_digest(target) == art.digest or (art.once and target.exists()):
                 result.unchanged.append(art.path)
             else:
                 write_atomic(target, art.content, 0o755 if art.path.endswith((".sh", "/run")) else 0o644)
                 result.written.append(art.path)
         for path in compare(root, out.artifacts, out.owns).unexpected:
-            (root / path).unlink()
+            (root / path).unlink()  # obsolete and ours: owned_files lists only files with the header
             result.removed.append(path)
         cache[name] = {"key": keys[name], "files": {a.path: a.digest for a in out.artifacts}}
     if rendered:
@@ -141,18 +167,21 @@ def build(
 
 
 def check(project: Project, only: list[str] | None = None, progress: Progress | None = None) -> Staleness:
-    """Render everything in memory and compare with the files on disk."""
-    stale: list[str] = []
-    missing: list[str] = []
-    unexpected: list[str] = []
+    """Render everything in memory, compare with the files on disk and scan the output for leaked secrets."""
+    from stacks.leaks import scan
+
+    states = []
+    leaks: list[str] = []
     for generator in by_name(only):
         if progress:
             progress(generator.name, "start")
         out = render(project, generator)
-        state = compare(project.root, out.artifacts, out.owns)
-        stale += state.stale
-        missing += state.missing
-        unexpected += state.unexpected
+        states.append(compare(project.root, out.artifacts, out.owns))
+        leaks += scan(out.artifacts)
         if progress:
             progress(generator.name, "done")
-    return Staleness(tuple(sorted(stale)), tuple(sorted(missing)), tuple(sorted(unexpected)))
+    return Staleness(
+        *(tuple(sorted(p for s in states for p in getattr(s, part))) for part in ("stale", "missing", "unexpected")),
+        foreign=tuple(sorted(p for s in states for p in s.foreign)),
+        leaks=tuple(leaks),
+    )

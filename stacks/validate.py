@@ -4,6 +4,10 @@ Two passes. The structural pass is pydantic's, with each error translated into
 ``file:line:col: path: message`` plus a hint ("did you mean ...?" for typos). The
 semantic pass checks what a schema cannot: references between components and
 stacks, what each target can host, sizes and names clouds would refuse.
+
+Both passes report in one run: when the structure is wrong somewhere, the semantic
+pass still runs over every part that is well-formed (``_partial_model``), so a
+typo in one component and a dangling reference in another show up together.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from stacks import targets
+from stacks import leaks, targets
 from stacks.errors import Diagnostic, StacksError, did_you_mean, one_of
 from stacks.model import NOT_DEPLOYED_KINDS, WORKLOAD_KINDS, StacksFile
 from stacks.naming import NAME_RULES, resource_name, service_account_id, sql_identifier, system_prefix
@@ -30,15 +34,77 @@ def validate_document(doc: Document) -> StacksFile:
     try:
         model = StacksFile.model_validate(doc.data)
     except ValidationError as exc:
-        problems = sorted(
-            {_translate(doc, err) for err in exc.errors(include_url=False)},
-            key=lambda d: (d.line or 0, d.col or 0, d.path),
-        )
+        structural = {_translate(doc, err) for err in exc.errors(include_url=False)}
+        problems = sorted(structural | set(_partial_problems(doc)), key=lambda d: (d.line or 0, d.col or 0, d.path))
         raise StacksError(f"{doc.filename}: {_count(problems)} found", diagnostics=problems) from None
     problems = sorted(set(semantic_problems(doc, model)), key=lambda d: (d.line or 0, d.col or 0, d.path))
     if problems:
         raise StacksError(f"{doc.filename}: {_count(problems)} found", diagnostics=problems)
     return model
+
+
+def _valid(annotation: Any, value: Any) -> Any:
+    """``value`` validated as ``annotation``, or None when it has structural problems (reported elsewhere)."""
+    from pydantic import TypeAdapter
+
+    try:
+        return TypeAdapter(annotation).validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _partial_model(data: Any) -> tuple[StacksFile, set[str]] | None:
+    """The well-formed parts of a document that failed structural validation, and every component id it names.
+
+    Each component, connection and stack is validated on its own; the ones that pass make up a model the
+    semantic checks can run on. None when even the system or the component ids cannot be read.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("components"), dict):
+        return None
+    fields = StacksFile.model_fields
+    system = _valid(fields["system"].annotation, data.get("system"))
+    if system is None:
+        return None
+    entries = {
+        "components": {k: _valid(_component_type(), v) for k, v in data["components"].items()},
+        "stacks": {k: _valid(_stack_type(), v) for k, v in (data.get("stacks") or {}).items()},
+    }
+    connections = [_valid(fields["connections"].annotation.__args__[0], c) for c in data.get("connections") or []]
+    environments = _valid(fields["environments"].annotation, data.get("environments", ["dev", "staging", "prod"]))
+    views = _valid(fields["views"].annotation, data.get("views", {}))
+    model = StacksFile.model_construct(
+        version=1,
+        system=system,
+        environments=environments or [],
+        components={k: v for k, v in entries["components"].items() if v is not None},
+        connections=[c for c in connections if c is not None],
+        # Without the environment list every stack's environments would look unknown: check stacks only with it.
+        stacks={k: v for k, v in entries["stacks"].items() if v is not None} if environments is not None else {},
+        views=views or fields["views"].get_default(call_default_factory=True),
+    )
+    return model, {str(k) for k in data["components"]}
+
+
+def _component_type() -> Any:
+    return StacksFile.model_fields["components"].annotation.__args__[1]
+
+
+def _stack_type() -> Any:
+    return StacksFile.model_fields["stacks"].annotation.__args__[1]
+
+
+def _partial_problems(doc: Document) -> Iterator[Diagnostic]:
+    """Semantic problems of the well-formed parts, minus references to components that are only malformed."""
+    partial = _partial_model(doc.data)
+    if partial is None:
+        return
+    model, named = partial
+    broken = named - set(model.components)
+    for problem in semantic_problems(doc, model):
+        quoted = re.findall(r"'([^']+)'", problem.message)
+        if broken and any(q in broken for q in quoted):
+            continue  # about a component whose own structural errors are already reported
+        yield problem
 
 
 def _count(problems: list[Diagnostic]) -> str:
@@ -290,12 +356,15 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
                     "set either 'build' or 'image', not both",
                     "remove 'image' to build from source, or 'build' to use the prebuilt image",
                 )
-            for var, value in comp.env.items():
-                if SECRET_LIKE.search(var) and value and not value.startswith("${"):
+            yield from _check_env_values(doc, (*base, "env"), comp.env)
+            for var, ref in comp.secrets.items():
+                problem = leaks.literal_problem(ref)
+                if problem:
                     yield doc.diagnostic(
-                        (*base, "env", var),
-                        f"'{var}' looks like a secret given as a plain value",
-                        f"move it to 'secrets: {{{var}: <secret-name>}}' so only a reference is stored",
+                        (*base, "secrets", var),
+                        f"the secret of '{var}' {problem}",
+                        "secrets: holds the name of a secret in the target's secret store (e.g. shop/db-password); "
+                        "store the value there, never in stacks.yaml",
                     )
             overlap = sorted(set(comp.env) & set(comp.secrets))
             for var in overlap:
@@ -351,6 +420,23 @@ def _check_triggers(doc: Document, model: StacksFile, base: PathKey, comp, ids: 
                 )
 
 
+def _check_env_values(doc: Document, base: PathKey, env: dict[str, str]) -> Iterator[Diagnostic]:
+    for var, value in env.items():
+        if SECRET_LIKE.search(var) and value and not value.startswith("${"):
+            yield doc.diagnostic(
+                (*base, var),
+                f"'{var}' looks like a secret given as a plain value",
+                f"move it to 'secrets: {{{var}: <secret-name>}}' so only a reference is stored",
+            )
+        elif leaks.credential_in_url(value):
+            yield doc.diagnostic(
+                (*base, var),
+                f"'{var}' has a password in its URL (user:password@)",
+                "keep the URL without the password and pass the password through 'secrets:' "
+                "(a reference to the secret store)",
+            )
+
+
 def _check_tables(doc: Document, base: PathKey, comp) -> Iterator[Diagnostic]:
     names: set[str] = set()
     for t, table in enumerate(comp.tables):
@@ -401,9 +487,10 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
                     "(add it to the top-level 'environments' list).",
                     at_key=True,
                 )
-            for cid in settings.components:
+            for cid, override in settings.components.items():
                 if cid not in model.components:
                     yield _unknown_id(doc, (*epath, "components", cid), cid, ids)
+                yield from _check_env_values(doc, (*epath, "components", cid, "env"), override.env)
             if settings.dns_zone and not settings.domain:
                 yield doc.diagnostic(
                     (*epath, "dns_zone"), "dns_zone is set without a domain", "set 'domain' too, or remove 'dns_zone'"
@@ -432,6 +519,7 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
                     yield _unknown_id(doc, (*base, "placement", cid), cid, ids)
         yield from _check_hosting(doc, model, sid, stack)
         yield from _check_plannable(doc, model, sid, stack)
+        yield from _check_container_options(doc, model, sid, stack)
 
 
 def _check_region(doc: Document, path: PathKey, region: str, known: tuple[str, ...], cloud: str):
@@ -534,6 +622,37 @@ def _check_plannable(doc: Document, model: StacksFile, sid: str, stack) -> Itera
             "hybrid stacks carry an AWS lake feeding a GCP warehouse, AWS workloads querying a GCP warehouse and "
             f"requests to public services; place both ends on one cloud (stacks.{sid}.placement)",
         )
+
+
+def _check_container_options(doc: Document, model: StacksFile, sid: str, stack) -> Iterator[Diagnostic]:
+    """Workload options a cloud target cannot honour, refused instead of silently dropped."""
+    if stack.target == "compose":
+        return
+    for cid in _deployed(model, stack):
+        comp = model.components.get(cid)
+        if comp is None or comp.kind not in WORKLOAD_KINDS:
+            continue
+        cloud, base = _cloud_of(stack, cid), ("components", cid)
+        if comp.files:
+            yield doc.diagnostic(
+                (*base, "files"),
+                f"'{cid}' mounts files from the repository, which stack '{sid}' ({cloud}) cannot do",
+                "copy the files into the image (your Dockerfile), or leave the component out of this stack",
+            )
+        if not comp.health_command:
+            continue
+        if cloud == "gcp":
+            yield doc.diagnostic(
+                (*base, "health"),
+                f"Cloud Run (stack '{sid}') probes an HTTP path, not a command",
+                "give health an HTTP path on the port, e.g. /health",
+            )
+        elif comp.kind in ("service", "frontend") and not comp.ready:
+            yield doc.diagnostic(
+                (*base, "health"),
+                f"the load balancer of stack '{sid}' probes an HTTP path; health here is a command",
+                "add ready: /path (the load balancer's probe); the command stays the container's health check",
+            )
 
 
 def _not_hosted(doc: Document, sid: str, stack, cid: str, kind: str, cloud: str, path: PathKey) -> Diagnostic:

@@ -19,9 +19,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from stacks.bundle import source_checkout
 from stacks.errors import StacksError
-
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @dataclass(frozen=True)
@@ -118,10 +117,12 @@ def hadolint_findings(path: Path, levels: tuple[str, ...] = ("error",)) -> list[
 
 
 def checkov_findings(path: Path) -> list[Finding]:
+    checkout = source_checkout()
     exe = _tool(
         "checkov",
-        "run `make test`: it installs checkov into .venv-checkov",
-        (REPO_ROOT / ".venv-checkov" / "bin" / "checkov",),
+        "run `make test` in the stacks repository (it installs checkov into .venv-checkov), or install it "
+        "on its own: `pipx install checkov==3.3.30` (its pins clash with pulumi's, so not into stacks' environment)",
+        (checkout / ".venv-checkov" / "bin" / "checkov",) if checkout else (),
     )
     run = subprocess.run(
         [exe, "--skip-download", "--quiet", "-o", "json", "-f", str(path)], capture_output=True, text=True, timeout=300

@@ -21,16 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from stacks.errors import StacksError
-from stacks.model import DEFAULT_DB_VERSIONS, WORKLOAD_KINDS
+from stacks.model import BUILT_SECURITY, DEFAULT_DB_VERSIONS, WORKLOAD_KINDS
 from stacks.naming import resource_name, sql_identifier
 from stacks.project import DeployedComponent, Deployment, Project
 
 # ---------------------------------------------------------------- conventions
 
-APP_UID = 10001  # the non-root user of every image built here
+APP_UID = BUILT_SECURITY.user  # the non-root user built images run as unless the model says otherwise
 PYTHON_IMAGE = "python:3.11-slim-bookworm"
-SOURCE_DIR = "app"  # the Python package a build context ships; nothing else is copied
-REQUIREMENTS = "app/requirements.txt"  # its runtime dependencies: the cached dependency layer
 WORKDIR = "/srv"
 DEFAULT_DATA_DIR = "/data"
 DEFAULT_ENVIRONMENT = "prod"  # `docker compose up` without --profile runs this one
@@ -165,6 +163,10 @@ class ImageBuild:
     health: tuple[int, str] | None  # (port, path) of the first service, for HEALTHCHECK
     command: tuple[str, ...]
     data_dirs: tuple[str, ...]
+    generate: str | None = None  # "python": stacks writes this Dockerfile; None: the user's, used as is
+    source: str = "app"  # generate: the folder copied into the image
+    requirements: str = "app/requirements.txt"  # generate: the cached dependency layer
+    uid: int | None = APP_UID  # generate: the USER of the image
 
     @property
     def dockerignore(self) -> str:
@@ -442,7 +444,7 @@ LOCAL: dict[str, StandIn] = {
 # ---------------------------------------------------------------- workloads
 
 
-def _dev_uvicorn(command: list[str]) -> list[str]:
+def _dev_uvicorn(command: list[str], source: str) -> list[str]:
     out: list[str] = []
     skip = False
     for arg in command:
@@ -455,16 +457,16 @@ def _dev_uvicorn(command: list[str]) -> list[str]:
         if arg.startswith(("--workers=", "--log-level")):
             continue
         out.append(arg)
-    return [*out, "--reload", "--reload-dir", SOURCE_DIR, "--log-level", "debug"]
+    return [*out, "--reload", "--reload-dir", source, "--log-level", "debug"]
 
 
-# How a workload's command changes in a dev environment, by program.
-DEV_COMMANDS: dict[str, Callable[[list[str]], list[str]]] = {"uvicorn": _dev_uvicorn}
+# How a workload's command changes in a dev environment (source bind-mounted), by program.
+DEV_COMMANDS: dict[str, Callable[[list[str], str], list[str]]] = {"uvicorn": _dev_uvicorn}
 
 
-def dev_command(command: list[str]) -> list[str]:
+def dev_command(command: list[str], source: str = "app") -> list[str]:
     adapt = DEV_COMMANDS.get(PurePosixPath(command[0]).name) if command else None
-    return adapt(list(command)) if adapt else list(command)
+    return adapt(list(command), source) if adapt else list(command)
 
 
 def _connected(project: Project, cid: str) -> list[str]:
@@ -538,6 +540,7 @@ def image_builds(project: Project) -> list[ImageBuild]:
         command = tuple(first.command or ()) if first else tuple(comps[0].command or ())
         dirs = sorted({d for i in ids for d in data_dirs(project, i)})
         path = str(PurePosixPath(context) / dockerfile)
+        spec = comps[0].build
         builds.append(
             ImageBuild(
                 context=context,
@@ -546,12 +549,28 @@ def image_builds(project: Project) -> list[ImageBuild]:
                 image=_image_tag(project, context, dockerfile),
                 workloads=tuple(ids),
                 ports=tuple(sorted({c.port for _, c in http})),
-                health=(first.port, first.health) if first else None,
+                health=(first.port, first.health) if first and not first.health_command else None,
                 command=command,
                 data_dirs=tuple(dirs),
+                generate=spec.generate,
+                source=spec.source,
+                requirements=spec.requirements_file,
+                uid=APP_UID if (uid := comps[0].effective_security.user) is None else uid,
             )
         )
     return builds
+
+
+def _probe(comp) -> list[str] | None:
+    """The compose healthcheck test of a workload: its health command, or an HTTP probe stacks can run."""
+    command = comp.health_command
+    if command:
+        return ["CMD-SHELL", command]
+    generated = comp.build is not None and comp.build.generate == "python"
+    if generated and comp.kind in ("service", "frontend"):
+        # Only a generated image is known to have an interpreter to probe with.
+        return _python_probe(comp.port, getattr(comp, "ready", None) or comp.health)
+    return None
 
 
 def _workload(
@@ -568,6 +587,8 @@ def _workload(
     on_demand = comp.kind == "job" and not comp.before
     body["profiles"] = env.jobs_profiles if on_demand else env.profiles
     ours = comp.build is not None
+    generated = ours and comp.build.generate is not None
+    security = comp.effective_security
     if ours:
         build = builds[_build_key(comp)]
         spec = {"context": build.context, "dockerfile": build.dockerfile}
@@ -578,7 +599,8 @@ def _workload(
     else:
         body["image"] = comp.image
     if comp.command:
-        body["command"] = dev_command(list(comp.command)) if env.dev else list(comp.command)
+        reloads = env.dev and generated  # the source is bind-mounted only into generated images
+        body["command"] = dev_command(list(comp.command), comp.build.source) if reloads else list(comp.command)
 
     environment = dict(dc.env)
     secrets: list[str] = []
@@ -606,17 +628,20 @@ def _workload(
     for callee in _calls(project, dc.id):
         target = deployed.get(callee)
         if target is not None and target.kind in ("service", "frontend"):
-            probe = target.component.build is not None
-            depends[env.svc(callee)] = {"condition": "service_healthy" if probe else "service_started"}
+            healthy = _probe(target.component) is not None
+            depends[env.svc(callee)] = {"condition": "service_healthy" if healthy else "service_started"}
     data_dir = getattr(comp, "data_dir", None)
     if data_dir and not any(v.endswith(f":{data_dir}") for v in volumes):
         volume = f"{name}-data"
         locals_.setdefault(f"workload:{dc.id}", Local()).volumes.append(volume)
         volumes.append(f"{volume}:{data_dir}")
-    if env.dev and ours:
+    for target_path, source in sorted(comp.files.items()):
+        volumes.append(f"./{PurePosixPath(source)}:{target_path}:ro")
+    if env.dev and generated:
         # Dev: the source is bind-mounted read-only, so uvicorn --reload sees every save.
         context = PurePosixPath(comp.build.context)
-        volumes.insert(0, f"./{context / SOURCE_DIR}:{WORKDIR}/{SOURCE_DIR}:ro")
+        source_dir = comp.build.source
+        volumes.insert(0, f"./{context / source_dir}:{WORKDIR}/{source_dir}:ro")
 
     if depends:
         body["depends_on"] = dict(sorted(depends.items()))
@@ -634,30 +659,33 @@ def _workload(
             body["expose"] = [str(port)]
     if volumes:
         body["volumes"] = volumes
-    if env.dev and ours:
+    if env.dev and generated:
         context = PurePosixPath(comp.build.context)
         watch = [
             # Code changes reach the container through the bind mount; dependency changes need a rebuild.
-            {"action": "rebuild", "path": f"./{context / REQUIREMENTS}"},
+            {"action": "rebuild", "path": f"./{context / comp.build.requirements_file}"},
             {"action": "rebuild", "path": f"./{context / comp.build.dockerfile}"},
         ]
         reloads_itself = bool(comp.command) and PurePosixPath(comp.command[0]).name in DEV_COMMANDS
         if comp.kind != "job" and not reloads_itself:
             # A long-running process that does not reload on its own is restarted when the code changes.
-            requirements = PurePosixPath(REQUIREMENTS).relative_to(SOURCE_DIR)
+            requirements = PurePosixPath(comp.build.requirements_file)
+            if requirements.is_relative_to(comp.build.source):
+                requirements = requirements.relative_to(comp.build.source)
             watch.insert(
                 0,
                 {
                     "action": "restart",
-                    "path": f"./{context / SOURCE_DIR}",
+                    "path": f"./{context / comp.build.source}",
                     "ignore": [str(requirements), "**/__pycache__"],
                 },
             )
         body["develop"] = {"watch": watch}
-    if comp.kind in ("service", "frontend") and ours:
-        body["healthcheck"] = _healthcheck(_python_probe(port, getattr(comp, "ready", None) or comp.health))
-    elif ours:
-        # The image's HEALTHCHECK probes the HTTP service; workers and jobs serve nothing.
+    probe = _probe(comp)
+    if probe:
+        body["healthcheck"] = _healthcheck(probe)
+    elif generated:
+        # The generated image's HEALTHCHECK probes the HTTP service; workers and jobs serve nothing.
         body["healthcheck"] = {"disable": True}
     if comp.kind == "job" and comp.schedule:
         body["labels"] = {"stacks.schedule": comp.schedule}
@@ -665,12 +693,14 @@ def _workload(
     if dc.resources is not None:
         limits = {"cpus": _cpus(dc.resources.cpu), "memory": f"{dc.resources.memory}M", **limits}
     body["deploy"] = {"resources": {"limits": limits}}
-    if ours:
-        body["user"] = f"{APP_UID}:{APP_UID}"
+    # A prebuilt image gets only what the model declares: its own user, a writable root, its capabilities.
+    if security.user is not None:
+        body["user"] = f"{security.user}:{security.user}"
     body["init"] = True
     body["security_opt"] = ["no-new-privileges:true"]
-    body["cap_drop"] = ["ALL"]
-    if not env.dev:
+    if ours or comp.security is not None:
+        body["cap_drop"] = ["ALL"]
+    if not env.dev and security.read_only:
         body["read_only"] = True
         body["tmpfs"] = ["/tmp:rw,noexec,nosuid,size=64m"]
     if comp.kind == "job":

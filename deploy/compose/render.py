@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 
 from deploy.compose import local
 from stacks.artifacts import Artifact, header
+from stacks.bundle import TEMPLATES
 from stacks.generators import Rendered
 from stacks.project import Project
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 NAME = "compose"
 
 
@@ -68,10 +67,10 @@ def dockerfile_text(project: Project, build: local.ImageBuild, jinja=None) -> st
         header=header(),
         build=build,
         python_image=local.PYTHON_IMAGE,
-        requirements=local.REQUIREMENTS,
-        source=local.SOURCE_DIR,
+        requirements=build.requirements,
+        source=build.source,
         workdir=local.WORKDIR,
-        uid=local.APP_UID,
+        uid=build.uid,
         healthcheck=health,
         command=json.dumps(list(build.command)),
     )
@@ -137,11 +136,13 @@ def render(project: Project) -> Rendered:
     """The compose generator: every file of the local stack, in memory."""
     jinja = _environment()
     artifacts: list[Artifact] = []
-    for build in local.image_builds(project):
+    # Only a Dockerfile the model asks stacks to generate is written; the user's own is used as is.
+    generated = [b for b in local.image_builds(project) if b.generate]
+    for build in generated:
         artifacts.append(Artifact.text(build.path, dockerfile_text(project, build, jinja), NAME))
-    ignores = sorted({b.dockerignore for b in local.image_builds(project)})
-    for path in ignores:
-        text = jinja.get_template("dockerignore.j2").render(header=header(), source=local.SOURCE_DIR)
+    ignores = {b.dockerignore: b.source for b in generated}
+    for path, source in sorted(ignores.items()):
+        text = jinja.get_template("dockerignore.j2").render(header=header(), source=source)
         artifacts.append(Artifact.text(path, text, NAME))
     plans = local.plan(project)
     for plan in plans:
@@ -156,6 +157,7 @@ def render(project: Project) -> Rendered:
                     header=header(), default=first.default_environment, secrets_dir=local.SECRETS_DIR
                 ),
                 NAME,
+                once=True,  # it holds local values: seeded once, never overwritten
             )
         )
     return Rendered(artifacts)

@@ -67,7 +67,33 @@ def schema(
         err.print(f"wrote {output}")
 
 
-def run_build(file: Path | None, only: list[str] | None, as_json: bool, no_cache: bool = False) -> None:
+AdoptOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--adopt",
+        help="Replace this file although stacks did not write it (it has no generated header). Repeatable.",
+        show_default=False,
+    ),
+]
+
+
+def adopted_paths(project, adopt: list[Path] | None) -> tuple[str, ...]:
+    """--adopt paths as the project-relative paths artifacts use."""
+    paths = []
+    for given in adopt or []:
+        full = given.resolve()
+        try:
+            paths.append(full.relative_to(project.root).as_posix())
+        except ValueError:
+            from stacks.errors import StacksError
+
+            raise StacksError(f"--adopt {given}: not inside the project ({project.root})") from None
+    return tuple(paths)
+
+
+def run_build(
+    file: Path | None, only: list[str] | None, as_json: bool, no_cache: bool = False, adopt: list[Path] | None = None
+) -> None:
     """Shared by `stacks build` and every single-generator command (diagrams, compose, ...)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -93,7 +119,7 @@ def run_build(file: Path | None, only: list[str] | None, as_json: bool, no_cache
             else:
                 bar.advance(task)
 
-        result = run(project, only, use_cache=not no_cache, progress=progress)
+        result = run(project, only, use_cache=not no_cache, progress=progress, adopt=adopted_paths(project, adopt))
     if as_json:
         out.print_json(json.dumps({"ok": True, **result.to_dict()}))
         return
@@ -109,10 +135,15 @@ def build(
     file: FileOption = None,
     only: Annotated[list[str] | None, typer.Option("--only", help="Run only these generators.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Render even when nothing changed.")] = False,
+    adopt: AdoptOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run every generator (schema, diagrams, docs, compose, cloud configs) and write their files."""
-    run_build(file, only, as_json, no_cache)
+    """Run every generator (schema, diagrams, docs, compose, cloud configs) and write their files.
+
+    A file without the "generated from stacks.yaml" header is never overwritten (pass --adopt FILE to
+    let stacks own it); .env is written once and then left alone.
+    """
+    run_build(file, only, as_json, no_cache, adopt)
 
 
 @command
@@ -125,17 +156,32 @@ def check(file: FileOption = None, as_json: JsonOption = False) -> None:
     state = run(project)
     if as_json:
         out.print_json(
-            json.dumps({"ok": state.ok, "stale": state.stale, "missing": state.missing, "unexpected": state.unexpected})
+            json.dumps(
+                {
+                    "ok": state.ok,
+                    "stale": state.stale,
+                    "missing": state.missing,
+                    "unexpected": state.unexpected,
+                    "not_generated": state.foreign,
+                    "leaks": state.leaks,
+                }
+            )
         )
     else:
-        for label, paths in (("stale", state.stale), ("missing", state.missing), ("unexpected", state.unexpected)):
+        labels = (("stale", state.stale), ("missing", state.missing), ("obsolete", state.unexpected))
+        for label, paths in labels:
             for path in paths:
                 err.print(f"{label}: {path}")
+        for leak in state.leaks:
+            err.print(f"leak: {leak} (a generated file must never hold a secret: fix stacks.yaml)")
+        for path in state.foreign:
+            err.print(f"not generated: {path} (yours: `stacks build` will not overwrite it; --adopt it or move it)")
         if state.ok:
             out.print(f"[green]ok[/] every generated file matches {project.filename}")
         else:
-            count = len(state.stale) + len(state.missing) + len(state.unexpected)
-            err.print(f"{count} generated file{'s' if count != 1 else ''} out of date: run `stacks build`")
+            count = len(state.stale) + len(state.missing) + len(state.unexpected) + len(state.foreign)
+            if count:
+                err.print(f"{count} generated file{'s' if count != 1 else ''} out of date: run `stacks build`")
     if not state.ok:
         raise typer.Exit(1)
 
@@ -149,5 +195,8 @@ def init(
     """Write a commented starter stacks.yaml for a new project."""
     from stacks.starter import write_starter
 
-    write_starter(path, name, force=force)
-    out.print(f"wrote {path}: edit it, then run `stacks validate` and `stacks build`")
+    written = write_starter(path, name, force=force)
+    out.print(
+        f"wrote {' and '.join(map(str, written))}: edit {path} (your editor completes it from the schema), "
+        "then run `stacks validate` and `stacks build`"
+    )

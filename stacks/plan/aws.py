@@ -28,7 +28,7 @@ from stacks.project import DeployedComponent, Deployment, Project
 
 VPC_CIDR = "10.0.0.0/16"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-TASK_USER = "10001:10001"  # the uid the app image runs as: tasks never run as root
+TASK_USER = "10001:10001"  # the uid built images run as unless the model's security: says otherwise
 GLUE_TYPES = {
     "BIGINT": "bigint",
     "INTEGER": "int",
@@ -1394,12 +1394,14 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
     if data_dir:
         mounts.append({"sourceVolume": "data", "containerPath": data_dir, "readOnly": False})
         volumes.append({"name": "data"})
+    security = model.effective_security  # type: ignore[attr-defined]
     container: dict[str, Any] = {
         "name": cid,
         "image": image,
         "essential": True,
-        "user": TASK_USER,
-        "readonlyRootFilesystem": True,
+        # A prebuilt image runs as its own user with a writable root unless the model declares otherwise.
+        **({"user": f"{security.user}:{security.user}"} if security.user is not None else {}),
+        "readonlyRootFilesystem": security.read_only,
         "privileged": False,
         "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
         "secrets": [{"name": k, "valueFrom": _secret_arn(p, v)} for k, v in sorted(secrets.items())],
@@ -1416,6 +1418,14 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
     }
     if model.command:  # type: ignore[attr-defined]
         container["command"] = list(model.command)  # type: ignore[attr-defined]
+    if model.health_command:  # type: ignore[attr-defined]
+        container["healthCheck"] = {
+            "command": ["CMD-SHELL", model.health_command],  # type: ignore[attr-defined]
+            "interval": 30,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 60,
+        }
     port = getattr(model, "port", None)
     if port:
         container["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]

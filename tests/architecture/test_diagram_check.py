@@ -91,7 +91,9 @@ def test_a_fresh_render_equals_the_committed_files(project_copy):
 
 def test_unexpected_and_dropped_views_are_reported_then_pruned(project_copy):
     assert run(project_copy, "build").returncode == 0
-    (project_copy / DIAGRAMS / "old.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    # A view stacks drew earlier (it carries the header) is obsolete; a file the user put there is theirs.
+    (project_copy / DIAGRAMS / "old.png").write_bytes((project_copy / DIAGRAMS / "system.png").read_bytes())
+    (project_copy / DIAGRAMS / "mine.png").write_bytes(b"\x89PNG\r\n\x1a\n")
 
     def change(data):
         data["views"]["include"] = ["system", "containers", "dataflow", "deployment"]
@@ -105,9 +107,11 @@ def test_unexpected_and_dropped_views_are_reported_then_pruned(project_copy):
         f"{DIAGRAMS}/development.svg",
     }
     assert "docs/architecture/README.md" in state["stale"]
+    assert f"{DIAGRAMS}/mine.png" not in state["unexpected"]
     proc = run(project_copy, "build")
     assert f"removed {DIAGRAMS}/old.png" in proc.stderr
     assert not (project_copy / DIAGRAMS / "development.png").exists()
+    assert (project_copy / DIAGRAMS / "mine.png").exists()
     code, state = check_json(project_copy)
     assert code == 0, state
 

@@ -230,7 +230,7 @@ system: {name: tiny}
 components:
   api:
     kind: service
-    build: {context: %s}
+    build: {context: %s, generate: python}
     command: [uvicorn, app.main:app]
 %s
 stacks:

@@ -108,10 +108,14 @@ def test_build_is_atomic_and_skips_when_invalid(tmp_path):
 def test_check_reports_stale_missing_and_unknown_generator(tmp_path):
     shutil.copy(ROOT / "stacks.yaml", tmp_path / "stacks.yaml")
     assert run("build", "--only", "schema", cwd=tmp_path).returncode == 0
-    (tmp_path / "stacks.schema.json").write_text("{}\n")
+    schema = (tmp_path / "stacks.schema.json").read_text()
+    (tmp_path / "stacks.schema.json").write_text(schema.replace('"title"', '"titel"', 1))  # an edit, header kept
     state = run("check", "--json", cwd=tmp_path)
     assert state.returncode == 1
     assert "stacks.schema.json" in json.loads(state.stdout)["stale"]
+    (tmp_path / "stacks.schema.json").write_text("{}\n")  # a file stacks did not write
+    state = run("check", "--json", cwd=tmp_path)
+    assert state.returncode == 1 and json.loads(state.stdout)["not_generated"] == ["stacks.schema.json"]
     unknown = run("build", "--only", "diagrms", cwd=tmp_path)
     assert unknown.returncode == 1 and "unknown generator 'diagrms'" in unknown.stderr
 
