@@ -119,10 +119,9 @@ def _import_diagrams() -> ModuleType:
     try:
         return importlib.import_module("diagrams")
     except ImportError as exc:
-        raise StacksError(
-            "the 'diagrams' package is not installed",
-            hint="Run `make setup` (or `.venv/bin/pip install -r requirements/diagrams.txt`).",
-        ) from exc
+        from stacks.bundle import missing_extra
+
+        raise missing_extra("diagrams") or StacksError("the 'diagrams' package is not installed") from exc
 
 
 def resources_dir() -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from stacks.artifacts import Artifact
 
 # scheme://user:password@host, where the password is a literal (not ${VAR}, $$(cat file) or a <placeholder>).
-CREDENTIAL_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/:@'\"]+:(?![$<{])[^\s/@'\"]+@", re.I)
+CREDENTIAL_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/:@'\"]*:(?![$<{])[^\s/@'\"]+@", re.I)
 ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 GOOGLE_KEY = re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")

@@ -49,8 +49,8 @@ class System(Strict):
 
     name: str = Field(pattern=NAME, description="Short lowercase name, used as the prefix of cloud resource names.")
     label: str | None = Field(None, description="Human name shown on diagrams (defaults to the name).")
-    description: str = ""
-    owner: str | None = None
+    description: str = Field("", description="What the system does, in a sentence (shown in the docs).")
+    owner: str | None = Field(None, description="Team or person responsible for the system.")
 
     @property
     def title(self) -> str:
@@ -108,26 +108,28 @@ class Resources(Strict):
 
 
 class Scale(Strict):
-    min: int = Field(1, ge=0, le=1000)
-    max: int = Field(1, ge=1, le=1000)
+    min: int = Field(1, ge=0, le=1000, description="Fewest instances (0: scale to zero where the target can).")
+    max: int = Field(1, ge=1, le=1000, description="Most instances.")
     target_cpu: int = Field(60, ge=10, le=95, description="Target CPU utilisation (%) for autoscaling.")
     concurrency: int | None = Field(None, ge=1, le=1000, description="Requests per instance (Cloud Run).")
 
 
 class Column(Strict):
-    name: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="Column name (lowercase, digits, '_').")
     type: ColumnType = Field(description="Column type; DECIMAL is DECIMAL(18,2).")
-    nullable: bool = True
-    description: str = ""
+    nullable: bool = Field(True, description="Whether the column may be empty.")
+    description: str = Field("", description="What the column holds.")
 
 
 class Table(Strict):
-    name: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    description: str = ""
-    columns: list[Column] = Field(min_length=1)
-    primary_key: list[str] = Field(default_factory=list)
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="Table name (lowercase, digits, '_').")
+    description: str = Field("", description="What the table holds.")
+    columns: list[Column] = Field(min_length=1, description="The columns, in order.")
+    primary_key: list[str] = Field(default_factory=list, description="Columns that identify a row.")
     partition_by: str | None = Field(None, description="A DATE column to partition by in the lake and warehouse.")
-    cluster_by: list[str] = Field(default_factory=list, max_length=4)
+    cluster_by: list[str] = Field(
+        default_factory=list, max_length=4, description="Up to 4 columns to cluster (sort) the data by."
+    )
 
 
 # ---------------------------------------------------------------- components
@@ -135,18 +137,18 @@ class Table(Strict):
 
 class ComponentBase(Strict):
     label: str | None = Field(None, description="Name shown on diagrams (defaults to the id).")
-    description: str = ""
+    description: str = Field("", description="What this component does (shown on diagrams and in the docs).")
     technology: str | None = Field(None, description="What it is built with, e.g. 'FastAPI', 'DuckDB', 'PostgreSQL'.")
     tier: Literal["edge", "compute", "data"] | None = Field(None, description="Diagram grouping (defaults by kind).")
 
 
 class Person(ComponentBase):
-    kind: Literal["user"]
+    kind: Literal["user"] = Field(description="A person or group using the system (drawn, never deployed).")
 
 
 class External(ComponentBase):
-    kind: Literal["external"]
-    url: str | None = None
+    kind: Literal["external"] = Field(description="A system outside this one (drawn, never deployed).")
+    url: str | None = Field(None, description="Where the external system lives.")
 
 
 class Deployable(ComponentBase):
@@ -189,8 +191,8 @@ class Workload(Deployable):
 
 
 class Service(Workload):
-    kind: Literal["service"]
-    port: Port = 8000
+    kind: Literal["service"] = Field(description="A long-running HTTP service.")
+    port: Port = Field(8000, description="The port the service listens on.")
     health: str = Field(
         "/health",
         pattern=r"^(/\S*|[^/\s].*)$",
@@ -198,26 +200,28 @@ class Service(Workload):
     )
     ready: str | None = Field(None, pattern=r"^/[^\s]*$", description="Readiness path (defaults to health).")
     public: bool = Field(False, description="Reachable from the internet (behind a load balancer).")
-    scale: Scale = Scale()
+    scale: Scale = Field(Scale(), description="Instance counts and autoscaling.")
     data_dir: str | None = Field(None, description="Path inside the container that holds persistent data.")
 
 
 class Frontend(Workload):
-    kind: Literal["frontend"]
-    port: Port = 8080
+    kind: Literal["frontend"] = Field(description="A web frontend served over HTTP.")
+    port: Port = Field(8080, description="The port the frontend listens on.")
     health: str = Field(
         "/",
         pattern=r"^(/\S*|[^/\s].*)$",
         description="Health probe: an HTTP path on the port (e.g. /health), or a shell command run in the container.",
     )
     ready: str | None = Field(None, pattern=r"^/[^\s]*$", description="Readiness path (defaults to health).")
-    public: bool = True
-    scale: Scale = Scale()
+    public: bool = Field(True, description="Reachable from the internet (behind a load balancer).")
+    scale: Scale = Field(Scale(), description="Instance counts and autoscaling.")
 
 
 class Worker(Workload):
-    kind: Literal["worker"]
-    scale: Scale = Scale()
+    kind: Literal["worker"] = Field(
+        description="A long-running process without a port (queue consumer, stream processor)."
+    )
+    scale: Scale = Field(Scale(), description="Instance counts and autoscaling.")
     health: str | None = Field(
         None, pattern=r"^[^/\s].*$", description="Health probe: a shell command run in the container."
     )
@@ -225,7 +229,7 @@ class Worker(Workload):
 
 
 class Job(Workload):
-    kind: Literal["job"]
+    kind: Literal["job"] = Field(description="A run-to-completion task: once per deploy, on a schedule, or on demand.")
     schedule: str | None = Field(None, description="Cron schedule; without one the job runs once per deploy.")
     before: list[str] = Field(default_factory=list, description="Components that wait for this job to finish.")
 
@@ -262,24 +266,30 @@ class Function(Workload):
 
 
 class Bucket(Deployable):
-    kind: Literal["bucket"]
-    purpose: Literal["lake", "assets", "logs", "backups", "exports"] = "lake"
-    public: bool = False
-    versioning: bool = True
+    kind: Literal["bucket"] = Field(description="An object store bucket (S3, GCS; MinIO locally).")
+    purpose: Literal["lake", "assets", "logs", "backups", "exports"] = Field(
+        "lake", description="What the bucket holds; it sets lifecycle defaults and the diagram icon."
+    )
+    public: bool = Field(False, description="Objects readable by anyone (default: private).")
+    versioning: bool = Field(True, description="Keep earlier versions of overwritten objects.")
     expire_days: int | None = Field(None, ge=1, le=3650, description="Delete objects after this many days.")
 
 
 class Warehouse(Deployable):
-    kind: Literal["warehouse"]
+    kind: Literal["warehouse"] = Field(
+        description="An analytical warehouse over a lake (Athena, BigQuery; DuckDB locally)."
+    )
     lake: str | None = Field(None, description="The bucket component whose Parquet files back the tables.")
-    tables: list[Table] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list, description="The tables the warehouse exposes.")
 
 
 class Database(Deployable):
-    kind: Literal["database"]
-    engine: Literal["postgres", "mysql"] = "postgres"
+    kind: Literal["database"] = Field(
+        description="A managed relational database (RDS, Cloud SQL; a container locally)."
+    )
+    engine: Literal["postgres", "mysql"] = Field("postgres", description="The database engine.")
     version: Text | None = Field(None, description="Engine version (default: 16 for postgres, 8.4 for mysql).")
-    storage_gb: int = Field(20, ge=5, le=65536)
+    storage_gb: int = Field(20, ge=5, le=65536, description="Allocated storage in GiB.")
     multi_az: bool | None = Field(
         None,
         description="A standby in a second zone with automatic failover (RDS Multi-AZ, Cloud SQL REGIONAL). "
@@ -299,15 +309,15 @@ DEFAULT_DB_VERSIONS = {"postgres": "16", "mysql": "8.4"}
 
 
 class Cache(Deployable):
-    kind: Literal["cache"]
-    engine: Literal["redis", "memcached"] = "redis"
-    memory: int = Field(512, ge=128, le=262144)
+    kind: Literal["cache"] = Field(description="An in-memory cache (ElastiCache, Memorystore; a container locally).")
+    engine: Literal["redis", "memcached"] = Field("redis", description="The cache engine.")
+    memory: int = Field(512, ge=128, le=262144, description="Memory in MiB.")
 
 
 class Queue(Deployable):
-    kind: Literal["queue"]
-    fifo: bool = False
-    retention_hours: int = Field(96, ge=1, le=336)
+    kind: Literal["queue"] = Field(description="A message queue (SQS; ElasticMQ locally).")
+    fifo: bool = Field(False, description="First-in-first-out delivery with deduplication.")
+    retention_hours: int = Field(96, ge=1, le=336, description="How long an unconsumed message is kept.")
 
 
 # Every component class: what a typed function takes when it handles any component.
@@ -338,12 +348,12 @@ NOT_DEPLOYED_KINDS = ("user", "external")
 
 class Connection(Strict):
     from_: ComponentId = Field(alias="from")
-    to: ComponentId
-    label: str = ""
+    to: ComponentId = Field(description="The component called, or where data goes.")
+    label: str = Field("", description="What the connection does (shown on the arrow).")
     protocol: Literal[
         "https", "http", "grpc", "graphql", "tcp", "sql", "postgres", "mysql", "redis", "s3", "gcs", "amqp", "file"
-    ] = "https"
-    port: Port | None = None
+    ] = Field("https", description="The protocol spoken.")
+    port: Port | None = Field(None, description="The port connected to (shown on diagrams).")
     flow: Literal["request", "data"] = Field(
         "request", description="'request': a caller uses a callee. 'data': data moves from 'from' to 'to'."
     )
@@ -354,28 +364,39 @@ class Connection(Strict):
 
 
 class ComponentOverride(Strict):
-    resources: Resources | None = None
-    scale: Scale | None = None
-    env: dict[Annotated[str, Field(pattern=ENV_VAR)], Text] = Field(default_factory=dict)
+    resources: Resources | None = Field(None, description="CPU and memory in this environment.")
+    scale: Scale | None = Field(None, description="Instance counts in this environment.")
+    env: dict[Annotated[str, Field(pattern=ENV_VAR)], Text] = Field(
+        default_factory=dict, description="Environment variables added or changed in this environment."
+    )
 
 
 class Environment(Strict):
     """Per-environment settings of one stack."""
 
-    domain: str | None = Field(None, max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    domain: str | None = Field(
+        None,
+        max_length=253,
+        pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        description="The public domain of the environment's public service.",
+    )
     dns_zone: str | None = Field(None, description="Hosted zone (AWS) or managed zone (GCP) for the domain's record.")
-    cdn: bool = False
+    cdn: bool = Field(False, description="Serve public traffic through a CDN.")
     nat: Literal["none", "single", "per_az"] = Field("single", description="AWS: NAT gateways for private subnets.")
-    availability_zones: int = Field(2, ge=2, le=6)
+    availability_zones: int = Field(2, ge=2, le=6, description="AWS: availability zones to spread over.")
     vpc_cidr: str = Field(
         "10.0.0.0/16",
         pattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9])$",
         description="The private network's address range, /16 to /19 (AWS VPC; GCP subnet + database tier).",
     )
-    deletion_protection: bool = False
-    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] = 30
-    alert_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
-    components: dict[ComponentId, ComponentOverride] = Field(default_factory=dict)
+    deletion_protection: bool = Field(False, description="Protect databases and buckets from deletion.")
+    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] = Field(
+        30, description="Days logs are kept."
+    )
+    alert_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", description="Where alerts are sent.")
+    components: dict[ComponentId, ComponentOverride] = Field(
+        default_factory=dict, description="Per-component overrides in this environment."
+    )
 
 
 class AwsSettings(Strict):
@@ -388,32 +409,34 @@ class GcpSettings(Strict):
 
 
 class StackBase(Strict):
-    description: str = ""
+    description: str = Field("", description="What this stack is for.")
     components: list[ComponentId] | None = Field(
         None, description="Components this stack deploys (default: every deployable component)."
     )
-    environments: dict[Annotated[str, Field(pattern=ENV_NAME)], Environment] = Field(min_length=1)
+    environments: dict[Annotated[str, Field(pattern=ENV_NAME)], Environment] = Field(
+        min_length=1, description="The environments of this stack and their settings."
+    )
 
 
 class ComposeStack(StackBase):
-    target: Literal["compose"]
+    target: Literal["compose"] = Field(description="Runs locally under docker compose.")
 
 
 class AwsStack(StackBase):
-    target: Literal["aws"]
+    target: Literal["aws"] = Field(description="Deploys to AWS.")
     region: str = Field(description="AWS region, e.g. eu-west-1.")
 
 
 class GcpStack(StackBase):
-    target: Literal["gcp"]
+    target: Literal["gcp"] = Field(description="Deploys to Google Cloud.")
     project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", description="GCP project id.")
     region: str = Field(description="GCP region, e.g. europe-west1.")
 
 
 class HybridStack(StackBase):
-    target: Literal["hybrid"]
-    aws: AwsSettings
-    gcp: GcpSettings
+    target: Literal["hybrid"] = Field(description="Deploys across AWS and Google Cloud.")
+    aws: AwsSettings = Field(description="The AWS side's settings.")
+    gcp: GcpSettings = Field(description="The Google Cloud side's settings.")
     placement: dict[ComponentId, Literal["aws", "gcp"]] = Field(
         description="Which cloud each deployed component runs on."
     )
@@ -431,19 +454,19 @@ VIEW_NAMES: tuple[ViewName, ...] = get_args(ViewName)
 
 
 class ViewSettings(Strict):
-    title: str | None = None
-    direction: Literal["LR", "TB", "RL", "BT"] | None = None
-    exclude: list[ComponentId] = Field(default_factory=list)
+    title: str | None = Field(None, description="Title of the view's diagram.")
+    direction: Literal["LR", "TB", "RL", "BT"] | None = Field(None, description="Layout direction of this view.")
+    exclude: list[ComponentId] = Field(default_factory=list, description="Components left out of this view.")
 
 
 class Views(Strict):
-    direction: Literal["LR", "TB", "RL", "BT"] = "LR"
-    include: list[ViewName] = Field(default_factory=lambda: list(VIEW_NAMES))
+    direction: Literal["LR", "TB", "RL", "BT"] = Field("LR", description="Default layout direction: LR, TB, RL or BT.")
+    include: list[ViewName] = Field(default_factory=lambda: list(VIEW_NAMES), description="The views drawn.")
     rank: list[list[ComponentId]] = Field(
         default_factory=list, description="Groups of components drawn on the same rank, in order."
     )
     output: str = Field("docs/architecture", description="Where diagrams and the docs page are written.")
-    settings: dict[ViewName, ViewSettings] = Field(default_factory=dict)
+    settings: dict[ViewName, ViewSettings] = Field(default_factory=dict, description="Per-view settings.")
 
 
 # ---------------------------------------------------------------- the file
@@ -454,15 +477,19 @@ class StacksFile(Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, title="stacks.yaml")
 
-    version: Literal[1] = 1
-    system: System
+    version: Literal[1] = Field(1, description="The stacks.yaml format version.")
+    system: System = Field(description="The system as a whole.")
     environments: list[Annotated[str, Field(pattern=ENV_NAME)]] = Field(
-        default_factory=lambda: ["dev", "staging", "prod"], min_length=1
+        default_factory=lambda: ["dev", "staging", "prod"],
+        min_length=1,
+        description="Environment names every stack may define settings for.",
     )
-    components: dict[ComponentId, Component] = Field(min_length=1)
-    connections: list[Connection] = Field(default_factory=list)
-    stacks: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,19}$")], Stack] = Field(default_factory=dict)
-    views: Views = Views()
+    components: dict[ComponentId, Component] = Field(min_length=1, description="The components of the system, by id.")
+    connections: list[Connection] = Field(default_factory=list, description="Who talks to whom, and where data flows.")
+    stacks: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,19}$")], Stack] = Field(
+        default_factory=dict, description="Where the system runs: compose, aws, gcp or hybrid stacks, by id."
+    )
+    views: Views = Field(Views(), description="Which diagrams are drawn and how.")
 
     @field_validator("environments")
     @classmethod

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 from stacks.errors import StacksError
 from stacks.model import BUILT_SECURITY, DEFAULT_DB_VERSIONS, WORKLOAD_KINDS
@@ -588,7 +589,6 @@ def _workload(
     body["profiles"] = env.jobs_profiles if on_demand else env.profiles
     ours = comp.build is not None
     generated = ours and comp.build.generate is not None
-    security = comp.effective_security
     if ours:
         build = builds[_build_key(comp)]
         spec = {"context": build.context, "dockerfile": build.dockerfile}
@@ -660,27 +660,7 @@ def _workload(
     if volumes:
         body["volumes"] = volumes
     if env.dev and generated:
-        context = PurePosixPath(comp.build.context)
-        watch = [
-            # Code changes reach the container through the bind mount; dependency changes need a rebuild.
-            {"action": "rebuild", "path": f"./{context / comp.build.requirements_file}"},
-            {"action": "rebuild", "path": f"./{context / comp.build.dockerfile}"},
-        ]
-        reloads_itself = bool(comp.command) and PurePosixPath(comp.command[0]).name in DEV_COMMANDS
-        if comp.kind != "job" and not reloads_itself:
-            # A long-running process that does not reload on its own is restarted when the code changes.
-            requirements = PurePosixPath(comp.build.requirements_file)
-            if requirements.is_relative_to(comp.build.source):
-                requirements = requirements.relative_to(comp.build.source)
-            watch.insert(
-                0,
-                {
-                    "action": "restart",
-                    "path": f"./{context / comp.build.source}",
-                    "ignore": [str(requirements), "**/__pycache__"],
-                },
-            )
-        body["develop"] = {"watch": watch}
+        body["develop"] = {"watch": _watch(comp)}
     probe = _probe(comp)
     if probe:
         body["healthcheck"] = _healthcheck(probe)
@@ -693,16 +673,7 @@ def _workload(
     if dc.resources is not None:
         limits = {"cpus": _cpus(dc.resources.cpu), "memory": f"{dc.resources.memory}M", **limits}
     body["deploy"] = {"resources": {"limits": limits}}
-    # A prebuilt image gets only what the model declares: its own user, a writable root, its capabilities.
-    if security.user is not None:
-        body["user"] = f"{security.user}:{security.user}"
-    body["init"] = True
-    body["security_opt"] = ["no-new-privileges:true"]
-    if ours or comp.security is not None:
-        body["cap_drop"] = ["ALL"]
-    if not env.dev and security.read_only:
-        body["read_only"] = True
-        body["tmpfs"] = ["/tmp:rw,noexec,nosuid,size=64m"]
+    body.update(_security(comp, env))
     if comp.kind == "job":
         body["restart"] = "no"
     elif not env.dev:
@@ -710,6 +681,44 @@ def _workload(
     if not env.dev:
         body["logging"] = copy.deepcopy(ROTATED_LOGS)
     return name, body
+
+
+def _watch(comp: Any) -> list[dict[str, Any]]:
+    """Dev: code changes reach a generated image through the bind mount; dependency changes need a rebuild."""
+    context = PurePosixPath(comp.build.context)
+    watch: list[dict[str, Any]] = [
+        {"action": "rebuild", "path": f"./{context / comp.build.requirements_file}"},
+        {"action": "rebuild", "path": f"./{context / comp.build.dockerfile}"},
+    ]
+    reloads_itself = bool(comp.command) and PurePosixPath(comp.command[0]).name in DEV_COMMANDS
+    if comp.kind != "job" and not reloads_itself:
+        # A long-running process that does not reload on its own is restarted when the code changes.
+        requirements = PurePosixPath(comp.build.requirements_file)
+        if requirements.is_relative_to(comp.build.source):
+            requirements = requirements.relative_to(comp.build.source)
+        restart = {
+            "action": "restart",
+            "path": f"./{context / comp.build.source}",
+            "ignore": [str(requirements), "**/__pycache__"],
+        }
+        watch.insert(0, restart)
+    return watch
+
+
+def _security(comp: Any, env: Env) -> dict[str, Any]:
+    """User, capabilities and read-only root: a prebuilt image gets only what the model declares."""
+    security = comp.effective_security
+    body: dict[str, Any] = {}
+    if security.user is not None:
+        body["user"] = f"{security.user}:{security.user}"
+    body["init"] = True
+    body["security_opt"] = ["no-new-privileges:true"]
+    if comp.build is not None or comp.security is not None:
+        body["cap_drop"] = ["ALL"]
+    if not env.dev and security.read_only:
+        body["read_only"] = True
+        body["tmpfs"] = ["/tmp:rw,noexec,nosuid,size=64m"]
+    return body
 
 
 def _cpus(value: float) -> str:

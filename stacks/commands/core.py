@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stacks.cli import FileOption, JsonOption, command, err, out
+
+if TYPE_CHECKING:
+    from stacks.project import Project
 
 
 def register(app: typer.Typer) -> None:
@@ -77,7 +80,7 @@ AdoptOption = Annotated[
 ]
 
 
-def adopted_paths(project, adopt: list[Path] | None) -> tuple[str, ...]:
+def adopted_paths(project: Project, adopt: list[Path] | None) -> tuple[str, ...]:
     """--adopt paths as the project-relative paths artifacts use."""
     paths = []
     for given in adopt or []:

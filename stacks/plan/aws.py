@@ -1228,6 +1228,28 @@ def _secret_arn(p: AwsPlanner, secret: str) -> Concat | str:
     return p.arn("ssm", f"parameter/{secret.lstrip('/')}")
 
 
+def _container_security(model: Any) -> dict[str, Any]:
+    """A prebuilt image runs as its own user with a writable root unless the model declares otherwise."""
+    security = model.effective_security
+    user = {"user": f"{security.user}:{security.user}"} if security.user is not None else {}
+    return {**user, "readonlyRootFilesystem": security.read_only}
+
+
+def _container_health(model: Any) -> dict[str, Any]:
+    """The container health check a health command declares (an HTTP path is the load balancer's probe)."""
+    if not model.health_command:
+        return {}
+    return {
+        "healthCheck": {
+            "command": ["CMD-SHELL", model.health_command],
+            "interval": 30,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 60,
+        }
+    }
+
+
 def _image(p: AwsPlanner, comp: DeployedComponent) -> Any:
     """The image a workload runs: its prebuilt reference, or one built from its context into its ECR repository."""
     cid, model = comp.id, comp.component
@@ -1394,14 +1416,11 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
     if data_dir:
         mounts.append({"sourceVolume": "data", "containerPath": data_dir, "readOnly": False})
         volumes.append({"name": "data"})
-    security = model.effective_security  # type: ignore[attr-defined]
     container: dict[str, Any] = {
         "name": cid,
         "image": image,
         "essential": True,
-        # A prebuilt image runs as its own user with a writable root unless the model declares otherwise.
-        **({"user": f"{security.user}:{security.user}"} if security.user is not None else {}),
-        "readonlyRootFilesystem": security.read_only,
+        **_container_security(model),
         "privileged": False,
         "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
         "secrets": [{"name": k, "valueFrom": _secret_arn(p, v)} for k, v in sorted(secrets.items())],
@@ -1418,14 +1437,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
     }
     if model.command:  # type: ignore[attr-defined]
         container["command"] = list(model.command)  # type: ignore[attr-defined]
-    if model.health_command:  # type: ignore[attr-defined]
-        container["healthCheck"] = {
-            "command": ["CMD-SHELL", model.health_command],  # type: ignore[attr-defined]
-            "interval": 30,
-            "timeout": 5,
-            "retries": 3,
-            "startPeriod": 60,
-        }
+    container.update(_container_health(model))
     port = getattr(model, "port", None)
     if port:
         container["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
