@@ -181,7 +181,9 @@ def check(project: Project, only: list[str] | None = None, progress: Progress | 
         if progress:
             progress(generator.name, "done")
     return Staleness(
-        *(tuple(sorted(p for s in states for p in getattr(s, part))) for part in ("stale", "missing", "unexpected")),
+        stale=tuple(sorted(p for s in states for p in s.stale)),
+        missing=tuple(sorted(p for s in states for p in s.missing)),
+        unexpected=tuple(sorted(p for s in states for p in s.unexpected)),
         foreign=tuple(sorted(p for s in states for p in s.foreign)),
         leaks=tuple(leaks),
     )
