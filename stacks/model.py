@@ -256,7 +256,7 @@ class Trigger(Strict):
 class Function(Workload):
     """Code run per event: a Lambda function on AWS, a Cloud Run service on GCP, a container in compose."""
 
-    kind: Literal["function"]
+    kind: Literal["function"] = Field(description="Code run per event (Lambda, Cloud Run; a container locally).")
     port: Port = Field(8080, description="Where the image answers HTTP (Cloud Run and compose).")
     timeout: int = Field(60, ge=1, le=900, description="Seconds one invocation may run.")
     concurrency: int = Field(
