@@ -65,6 +65,7 @@ MAIN: dict[str, str] = {
     "aws:secretsmanager/secret:Secret": "Secrets Manager secret",
     "aws:scheduler/schedule:Schedule": "EventBridge schedule",
     "aws:cloudwatch/eventRule:EventRule": "EventBridge rule",
+    "aws:lambda/function:Function": "Lambda function",
 }
 # Mains of these types in one place are one icon with a line each (five IAM roles, one box).
 MERGED = {"aws:iam/role:Role": "IAM roles"}
@@ -92,6 +93,7 @@ COLUMNS = {
     "aws:lb/loadBalancer:LoadBalancer": 1,
     "aws:ecs/service:Service": 2,
     "aws:ecs/taskDefinition:TaskDefinition": 2,
+    "aws:lambda/function:Function": 2,
     "aws:ssm/parameter:Parameter": 3,
     "aws:scheduler/schedule:Schedule": 2,
     "aws:cloudwatch/eventRule:EventRule": 2,

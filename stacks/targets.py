@@ -138,14 +138,38 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-# Technologies that only exist on one cloud: (kind, lowercased technology) -> the clouds that run it.
-TECHNOLOGY_CLOUDS: dict[tuple[str, str], frozenset[str]] = {
-    ("warehouse", "bigquery"): frozenset({"gcp", "compose"}),
-    ("warehouse", "athena"): frozenset({"aws", "compose"}),
-    ("warehouse", "redshift"): frozenset({"aws"}),
-    ("queue", "sqs"): frozenset({"aws", "compose"}),
-    ("queue", "pub/sub"): frozenset({"gcp", "compose"}),
+# The technologies each target builds a warehouse or a queue as, named as a user would name them. A component
+# naming another one (Redshift, ClickHouse, Druid, Kafka...) would be built as something else: validation
+# refuses it with these alternatives, or the component runs that technology itself (a service with its image).
+BUILT_TECHNOLOGIES: dict[tuple[str, str], tuple[str, ...]] = {
+    # compose runs the app's embedded DuckDB over the lake's Parquet for either cloud warehouse
+    ("warehouse", "compose"): ("duckdb", "parquet", "athena", "bigquery"),
+    ("warehouse", "aws"): ("athena", "duckdb", "parquet", "glue"),
+    ("warehouse", "gcp"): ("bigquery", "biglake", "duckdb", "parquet"),
+    ("queue", "compose"): ("sqs", "elasticmq", "pub/sub", "pubsub"),
+    ("queue", "aws"): ("sqs",),
+    ("queue", "gcp"): ("pub/sub", "pubsub"),
 }
+PRODUCTS = {
+    ("warehouse", "aws"): "Athena",
+    ("warehouse", "gcp"): "BigQuery",
+    ("warehouse", "compose"): "DuckDB",
+    ("queue", "aws"): "SQS",
+    ("queue", "gcp"): "Pub/Sub",
+    ("queue", "compose"): "ElasticMQ",
+}
+
+
+def substitution_problem(kind: str, technology: str | None, target: str) -> str | None:
+    """Why ``target`` cannot build a ``kind`` of ``technology`` as named, or None when it can."""
+    built = BUILT_TECHNOLOGIES.get((kind, target))
+    tech = (technology or "").strip().lower()
+    if built is None or not tech or tech in built:
+        return None
+    return (
+        f"{target} builds a {kind} as {PRODUCTS[(kind, target)]}, not {technology}: it would be built as something "
+        f"else. Use technology: {' or '.join(built[:2])}, or run {technology} itself as a service with its image"
+    )
 
 
 def fargate_size_problem(cpu_vcpu: float, memory_mib: int) -> str | None:

@@ -555,14 +555,10 @@ def _check_hosting(doc: Document, model: StacksFile, sid: str, stack) -> Iterato
         if comp.kind not in targets.hosted_kinds(cloud):
             yield _not_hosted(doc, sid, stack, cid, comp.kind, cloud, path)
             continue
-        tech = (comp.technology or "").lower()
-        allowed = targets.TECHNOLOGY_CLOUDS.get((comp.kind, tech))
-        if allowed is not None and cloud not in allowed:
-            yield doc.diagnostic(
-                path,
-                f"'{cid}' uses {comp.technology}, which {cloud} cannot run",
-                f"run it on {' or '.join(sorted(allowed - {'compose'}))}, or change its technology",
-            )
+        problem = targets.substitution_problem(comp.kind, comp.technology, cloud)
+        if problem:
+            message, _, hint = problem.partition(". ")
+            yield doc.diagnostic(("components", cid, "technology"), f"'{cid}' in stack '{sid}': {message}", hint)
         if cloud == "gcp" and comp.kind == "cache" and comp.engine != "redis":
             yield doc.diagnostic(
                 ("components", cid, "engine"),

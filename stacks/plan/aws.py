@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stacks.errors import StacksError
-from stacks.model import WORKLOAD_KINDS
+from stacks.model import WORKLOAD_KINDS, Database
 from stacks.naming import resource_name, sql_identifier
 from stacks.plan.core import Concat, DataSource, Json, Output, Plan, PlannerBase, Ref, Resource, Var, check_plan, concat
 from stacks.project import DeployedComponent, Deployment, Project
@@ -585,6 +585,12 @@ def _access_logs(p: AwsPlanner) -> None:
         statements=tuple(statements),
         waivers={
             "CKV_AWS_145": "ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS",
+            # checkov accepts a bucket other buckets log into; with none, it is still the access-log bucket.
+            **(
+                {}
+                if any(c.kind in ("bucket", "warehouse") for c in p.deployment.on("aws"))
+                else {"CKV_AWS_18": "this is the access-log bucket: logging it into itself would loop"}
+            ),
         },
     )
 
@@ -866,9 +872,9 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
             "parameter_group_name": Ref(f"{cid}-parameters", "name"),
             "port": port,
             "publicly_accessible": False,
-            "multi_az": prod,
+            "multi_az": prod if model.multi_az is None else model.multi_az,
             "deletion_protection": prod,
-            "backup_retention_period": 14 if prod else 7,
+            "backup_retention_period": model.backup_retention_days or (14 if prod else 7),
             "copy_tags_to_snapshot": True,
             "skip_final_snapshot": not prod,
             **({"final_snapshot_identifier": p.name(cid, "final")} if prod else {}),
@@ -883,8 +889,47 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         protect=prod,
         waivers=waivers,
     )
+    _read_replicas(p, comp, waivers)
     p.facts.setdefault("stores", {})[cid] = {"kind": "database", "sg": f"{cid}-sg", "port": port, "engine": engine}
     p.output(f"{cid.replace('-', '_')}_endpoint", Ref(f"{cid}-db", "address"), f"RDS endpoint of {cid}")
+
+
+def _read_replicas(p: AwsPlanner, comp: DeployedComponent[Database], waivers: dict[str, str]) -> None:
+    """Read replicas of the primary: same class, key, network and monitoring; they take no backups."""
+    cid = comp.id
+    for i in range(comp.component.read_replicas):
+        p.add(
+            "aws:rds/instance:Instance",
+            f"{cid}-db-replica-{i + 1}",
+            {
+                "identifier": p.name(cid, f"replica-{i + 1}"),
+                "replicate_source_db": Ref(f"{cid}-db", "identifier"),
+                "instance_class": _db_class(comp.component.storage_gb),
+                "storage_encrypted": True,
+                "kms_key_id": Ref("key", "arn"),
+                "iam_database_authentication_enabled": True,
+                "vpc_security_group_ids": [Ref(f"{cid}-sg")],
+                "parameter_group_name": Ref(f"{cid}-parameters", "name"),
+                "publicly_accessible": False,
+                "multi_az": False,
+                "deletion_protection": p.prod_like,
+                "skip_final_snapshot": True,
+                "backup_retention_period": 0,
+                "auto_minor_version_upgrade": True,
+                "copy_tags_to_snapshot": True,
+                "enabled_cloudwatch_logs_exports": DB_LOGS[comp.component.engine],
+                "performance_insights_enabled": True,
+                "performance_insights_kms_key_id": Ref("key", "arn"),
+                "performance_insights_retention_period": 7,
+            },
+            cid,
+            group="private",
+            waivers={
+                **waivers,
+                "CKV_AWS_157": "a read replica: the primary carries multi-AZ and the backups",
+                "CKV_AWS_133": "a read replica takes no backups of its own: the primary's automated backups cover it",
+            },
+        )
 
 
 CACHE_PORTS = {"redis": 6379, "memcached": 11211}
