@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stacks.errors import StacksError
 
@@ -24,8 +25,8 @@ SKIP = re.compile(r"checkov:skip=([A-Za-z0-9_]+):(.+)")
 @dataclass
 class CheckovResult:
     passed: int = 0
-    failed: list[dict] = field(default_factory=list)  # failures no waiver covers
-    waived: list[dict] = field(default_factory=list)  # failures with a written reason next to the resource
+    failed: list[dict[str, Any]] = field(default_factory=list)  # failures no waiver covers
+    waived: list[dict[str, Any]] = field(default_factory=list)  # failures with a written reason next to the resource
     parsing_errors: list[str] = field(default_factory=list)
 
     @property
@@ -43,7 +44,7 @@ def checkov_binary(root: Path) -> Path:
     return exe
 
 
-def waivers_in(tf_json: dict) -> dict[str, dict[str, str]]:
+def waivers_in(tf_json: dict[str, Any]) -> dict[str, dict[str, str]]:
     """resource address ("aws_lb.api-alb") -> {check id: reason} from the "//" comments."""
     out: dict[str, dict[str, str]] = {}
     for kind, resources in tf_json.get("resource", {}).items():

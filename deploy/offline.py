@@ -17,6 +17,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pmocks
+from pulumi.runtime import rpc
 from pulumi.runtime import settings as psettings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -35,7 +36,7 @@ class Recorded:
     custom: bool
     urn: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "component": self.component, "inputs": self.inputs}
 
 
@@ -47,7 +48,7 @@ class Recording:
     outputs: dict[str, Any] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"stack": self.stack, "resources": [r.to_json() for r in self.resources], "outputs": self.outputs}
 
 
@@ -57,7 +58,7 @@ class AwsMocks(pmocks.Mocks):
     def __init__(self, region: str):
         self.region = region
 
-    def new_resource(self, args: pmocks.MockResourceArgs):
+    def new_resource(self, args: pmocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
         if not args.custom:
             return f"{args.name}-component", inputs
@@ -122,7 +123,8 @@ class AwsMocks(pmocks.Mocks):
         }
         return f"{args.name}-id", {**state, **inputs}
 
-    def call(self, args: pmocks.MockCallArgs):
+    def answer(self, args: pmocks.MockCallArgs) -> dict[str, Any]:
+        """What the provider function ``args.token`` returns."""
         token = args.token
         if token.endswith("getCallerIdentity"):
             return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/stacks", "userId": "AIDA", "id": ACCOUNT}
@@ -145,6 +147,9 @@ class AwsMocks(pmocks.Mocks):
             }
         return {"id": "mock"}
 
+    def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return self.answer(args), []
+
 
 class RecordingMonitor(pmocks.MockMonitor):
     """The mock engine, keeping each registration's parent so components can be reconstructed."""
@@ -154,14 +159,14 @@ class RecordingMonitor(pmocks.MockMonitor):
         self.registrations: list[tuple[Any, str]] = []
         self.invokes: list[str] = []
 
-    def RegisterResource(self, request):
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         # Explicit providers (an aliased region) are configuration, not planned resources.
         if request.type != "pulumi:pulumi:Stack" and not request.type.startswith("pulumi:providers:"):
             self.registrations.append((request, response.urn))
         return response
 
-    def Invoke(self, request):
+    def Invoke(self, request: Any) -> Any:
         self.invokes.append(request.tok)
         return super().Invoke(request)
 
@@ -181,9 +186,9 @@ def run_offline(plan: Plan, variables: dict[str, str] | None = None) -> Recordin
     """Run the Pulumi program for ``plan`` against the mock engine and record every registration."""
     from deploy.realize import realize
 
-    def program() -> dict:
+    def program() -> dict[str, Any]:
         realizer = realize(plan, {"image_tag": "planned", **(variables or {})}, export=False)
-        return realizer.outputs  # type: ignore[attr-defined]
+        return realizer.outputs
 
     region = plan.providers.get("aws", {}).get("region", "eu-west-1")
     from deploy.offline_gcp import cloud_mocks  # GCP and hybrid plans: answers by provider
@@ -195,7 +200,9 @@ def run_offline(plan: Plan, variables: dict[str, str] | None = None) -> Recordin
     return recording
 
 
-def record(stack: str, region: str, program: Callable[[], dict | None], mocks: pmocks.Mocks | None = None) -> Recording:
+def record(
+    stack: str, region: str, program: Callable[[], dict[str, Any] | None], mocks: pmocks.Mocks | None = None
+) -> Recording:
     """Run ``program`` (a Pulumi program body) as stack ``stack`` on the mock engine; record what it registers."""
     monitor = RecordingMonitor(mocks or AwsMocks(region))
     psettings.set_root_resource(None)  # type: ignore[arg-type]
@@ -218,7 +225,7 @@ def record(stack: str, region: str, program: Callable[[], dict | None], mocks: p
             recording.components.append(Recorded(request.type, request.name, components[urn], {}, False, urn))
     for request, urn in monitor.registrations:
         if request.custom:
-            inputs = _plain(pmocks.rpc.deserialize_properties(request.object))
+            inputs = _plain(rpc.deserialize_properties(request.object))
             recording.resources.append(
                 Recorded(request.type, request.name, components.get(request.parent), inputs, True, urn)
             )

@@ -13,6 +13,8 @@ from typing import Any
 
 from pulumi.runtime import mocks as pmocks
 
+from stacks.plan.core import Plan
+
 PROJECT_NUMBER = "123456789012"
 TRANSFER_SUBJECT = "109876543210987654321"
 
@@ -22,7 +24,7 @@ class GcpMocks(pmocks.Mocks):
         self.project = project
         self.region = region
 
-    def new_resource(self, args: pmocks.MockResourceArgs):
+    def new_resource(self, args: pmocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs: dict[str, Any] = dict(args.inputs)
         if not args.custom:
             return f"{args.name}-component", inputs
@@ -100,7 +102,8 @@ class GcpMocks(pmocks.Mocks):
             state.update(ref=f"{str(tags[0]).rsplit(':', 1)[0]}@sha256:{'0' * 64}")
         return rid, {**inputs, **state}
 
-    def call(self, args: pmocks.MockCallArgs):
+    def answer(self, args: pmocks.MockCallArgs) -> dict[str, Any]:
+        """What the provider function ``args.token`` returns."""
         token = args.token
         if token.endswith("getProject"):
             project = args.args.get("projectId", self.project)
@@ -121,6 +124,9 @@ class GcpMocks(pmocks.Mocks):
             }
         return {"id": "mock"}
 
+    def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return self.answer(args), []
+
 
 class CloudMocks(pmocks.Mocks):
     """Routes each registration and call to the mocks of its provider."""
@@ -132,18 +138,18 @@ class CloudMocks(pmocks.Mocks):
     def _for(self, token: str) -> pmocks.Mocks:
         return self.by_provider.get(token.split(":", 1)[0], self.default)
 
-    def new_resource(self, args: pmocks.MockResourceArgs):
+    def new_resource(self, args: pmocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ == "docker-build:index:Image":
             tags = [str(t) for t in (args.inputs.get("tags") or [])]
             if any(".pkg.dev/" in t for t in tags):
                 return self.by_provider["gcp"].new_resource(args)
         return self._for(args.typ).new_resource(args)
 
-    def call(self, args: pmocks.MockCallArgs):
+    def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return self._for(args.token).call(args)
 
 
-def cloud_mocks(plan, aws_mocks: pmocks.Mocks) -> pmocks.Mocks:
+def cloud_mocks(plan: Plan, aws_mocks: pmocks.Mocks) -> pmocks.Mocks:
     """The mocks for ``plan``: AWS answers as before; GCP types get ``GcpMocks``."""
     gcp = plan.providers.get("gcp")
     if not gcp:

@@ -88,6 +88,7 @@ class Realizer:
         self.components: dict[str, StacksComponent] = {}
         self.config = pulumi.Config()
         self.providers: dict[str, pulumi.ProviderResource] = {}
+        self.outputs: dict[str, Any] = {}  # the plan's outputs, once run
 
     def value(self, value: Any) -> Any:
         if isinstance(value, Ref):
@@ -174,5 +175,5 @@ def realize(plan: Plan, variables: dict[str, str] | None = None, export: bool = 
     if export:
         for name, value in outputs.items():
             pulumi.export(name, value)
-    realizer.outputs = outputs  # type: ignore[attr-defined]
+    realizer.outputs = outputs
     return realizer
