@@ -14,7 +14,7 @@ FAST_MARKERS := not slow and not integration
 # Material for MkDocs prints a banner about its successor on every build.
 export NO_MKDOCS_2_WARNING := 1
 
-MAIN_REQS := pyproject.toml app/requirements.txt requirements/diagrams.txt requirements/deploy.txt
+MAIN_REQS := pyproject.toml setup.py app/requirements.txt requirements/diagrams.txt requirements/deploy.txt
 # The wheel ships one package, `stacks` (architecture/, deploy/, templates/ mapped into it); in this
 # checkout the repository root goes on the venv's path so `app`, `architecture` and `deploy` import as they are.
 CHECKOUT_PTH = $(BIN)/python -c 'import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "stacks-checkout.pth").write_text("$(CURDIR)\n")'

@@ -11,6 +11,7 @@ import typer
 
 from stacks.cli import FileOption, JsonOption, command, err, out
 
+PIPED_WIDTH = 1000
 StackArg = Annotated[str, typer.Argument(help="The deployable: <stack>-<environment>, e.g. aws-prod.")]
 
 
@@ -36,7 +37,8 @@ def plan(stack: StackArg, file: FileOption = None, as_json: JsonOption = False) 
         return
     from deploy.cloud import plan_tree
 
-    out.print(plan_tree(run))
+    # Piped (no terminal width): lay the tree out wide rather than cut names at 80 columns.
+    out.print(plan_tree(run), width=None if out.is_terminal else PIPED_WIDTH)
     out.print(run.summary())
 
 
