@@ -635,6 +635,14 @@ def _check_container_options(doc: Document, model: StacksFile, sid: str, stack) 
                 f"'{cid}' mounts files from the repository, which stack '{sid}' ({cloud}) cannot do",
                 "copy the files into the image (your Dockerfile), or leave the component out of this stack",
             )
+        declared = comp.security
+        if cloud == "gcp" and declared is not None and (declared.read_only or declared.user is not None):
+            yield doc.diagnostic(
+                (*base, "security"),
+                f"Cloud Run (stack '{sid}') cannot make the root filesystem read-only or pick the user",
+                "Cloud Run runs the image's own USER with a writable root: set the user in the Dockerfile and "
+                "drop 'security' here, or leave the component out of this stack",
+            )
         if not comp.health_command:
             continue
         if cloud == "gcp":

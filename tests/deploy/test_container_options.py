@@ -68,6 +68,7 @@ def test_declared_security_is_honoured(plan):
     [
         ("    files: {/etc/relay.conf: relay.conf}\n", "aws", "mounts files from the repository"),
         ("", "gcp", "probes an HTTP path, not a command"),
+        ("", "gcp", "cannot make the root filesystem read-only or pick the user"),
     ],
 )
 def test_what_a_cloud_cannot_honour_is_refused(change, stack, says):

@@ -52,3 +52,10 @@ def test_the_bundled_app_outside_the_repository_says_what_to_do(monkeypatch, cli
     result = cli("app", "serve")
     assert result.exit_code == 1
     assert "ships with the stacks repository" in result.output and "make setup" in result.output
+
+
+def test_plan_output_is_not_cut_when_piped():
+    result = run("plan", "aws-prod")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) > 80 and not any("…" in line for line in lines)
