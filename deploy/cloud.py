@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stacks.artifacts import write_atomic
 from stacks.errors import StacksError
 from stacks.plan import build_plan
 from stacks.plan.core import Plan
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
+
+    from deploy.offline import Recording
+    from stacks.project import Project
 
 PULUMI_INSTALL = "curl -fsSL https://get.pulumi.com | sh   (or see https://www.pulumi.com/docs/install/)"
 
@@ -26,10 +33,10 @@ PULUMI_INSTALL = "curl -fsSL https://get.pulumi.com | sh   (or see https://www.p
 @dataclass
 class PlanRun:
     plan: Plan
-    recording: Any  # deploy.offline.Recording
+    recording: Recording
     seconds: float
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "stack": self.plan.stack,
             "resources": [r.to_json() for r in self.recording.resources],
@@ -47,7 +54,7 @@ class PlanRun:
         )
 
 
-def plan_offline(project, stack: str) -> PlanRun:
+def plan_offline(project: Project, stack: str) -> PlanRun:
     started = time.perf_counter()
     plan = build_plan(project, stack)
     from deploy.offline import run_offline
@@ -63,7 +70,7 @@ BASELINE_LABELS = {
 }
 
 
-def plan_tree(run: PlanRun):
+def plan_tree(run: PlanRun) -> Tree:
     """A Rich tree: the stack, then each component (baseline first) with its resources."""
     from rich.markup import escape
     from rich.tree import Tree
@@ -73,7 +80,7 @@ def plan_tree(run: PlanRun):
         " ".join(str(cfg[k]) for k in ("project", "region") if cfg.get(k)) for cfg in plan.providers.values()
     )  # "eu-west-1" or "shop-analytics-prod europe-west1"
     tree = Tree(f"[bold]{plan.stack}[/] ({plan.target}, {where})")
-    groups: dict[str | None, list] = {}
+    groups: dict[str | None, list[Any]] = {}
     for res in run.recording.resources:
         groups.setdefault(res.component, []).append(res)
     for component in sorted(groups, key=lambda c: (c is not None, c or "")):
@@ -98,7 +105,7 @@ def pulumi_command(stack: str, action: str) -> str:
     return f"cd deploy && pulumi {action} --stack {stack}"
 
 
-def pulumi_up(project, stack: str, preview: bool, on_output=print) -> dict:
+def pulumi_up(project: Project, stack: str, preview: bool, on_output: Callable[[str], Any] = print) -> dict[str, Any]:
     """Run the stack's program through the Automation API; needs the pulumi CLI."""
     build_plan(project, stack)  # a bad stack name or model fails here, before anything starts
     action = "preview" if preview else "up"
@@ -114,8 +121,8 @@ def pulumi_up(project, stack: str, preview: bool, on_output=print) -> dict:
     ws = auto.LocalWorkspace(work_dir=str(work_dir), env_vars={"STACKS_FILE": str(project.file)})
     target = auto.Stack.create_or_select(stack, ws)
     if preview:
-        result = target.preview(on_output=on_output)
-        return {"stack": stack, "action": "preview", "changes": dict(result.change_summary)}
+        previewed = target.preview(on_output=on_output)
+        return {"stack": stack, "action": "preview", "changes": dict(previewed.change_summary)}
     result = target.up(on_output=on_output)
     return {
         "stack": stack,
@@ -128,21 +135,21 @@ def pulumi_up(project, stack: str, preview: bool, on_output=print) -> dict:
 # ---------------------------------------------------------------- terraform
 
 
-def write_terraform(project, stack: str) -> Path:
+def write_terraform(project: Project, stack: str) -> Path:
     from deploy.terraform import tf_json_text, tf_path
 
     plan = build_plan(project, stack)
-    path = project.root / tf_path(stack)
+    path: Path = project.root / tf_path(stack)
     write_atomic(path, tf_json_text(plan).encode())
     return path
 
 
-def terraform(project, stack: str, actions: list[str]) -> tuple[Path, list[str]]:
+def terraform(project: Project, stack: str, actions: list[str]) -> tuple[Path, list[str]]:
     """Write main.tf.json, then run each of init/plan/apply in order."""
     from deploy.terraform import drive, terraform_binary
 
     path = write_terraform(project, stack)
-    outputs = []
+    outputs: list[str] = []
     if actions:
         terraform_binary()
         for action in actions:

@@ -55,7 +55,32 @@ def stacks_bin() -> str:
 # directly or through another fixture, is an integration test.
 SERVER_FIXTURES = frozenset({"server_factory", "uvicorn_server", "s3_server", "gcs_server", "engine"})
 # Calls in a test's own body that start a process or an external tool.
-PROCESS_CALLS = ("subprocess.", "stacks_bin(", "Popen(", "_tool(", "checkov", "hadolint", "run_host(")
+PROCESS_CALLS = ("subprocess.", "stacks_bin(", "Popen(", "_tool(", "checkov", "hadolint", "run_host(", "= run(")
+# Whole modules that start servers or tools (a browser, node, a Docker engine) through helpers.
+INTEGRATION_MODULES = ("tests/web/", "tests/docker/", "tests/compose/test_compose_tools.py")
+# Modules whose tests each take seconds: whole-model Pulumi runs under mocks, Graphviz renders of every
+# view, Hypothesis runs over whole models, builds in temporary copies of the repository, benchmarks.
+SLOW_MODULES = (
+    "tests/architecture/test_diagram_check.py",
+    "tests/architecture/test_diagram_render.py",
+    "tests/deploy/test_aws_pulumi.py",
+    "tests/deploy/test_gcp_pulumi.py",
+    "tests/deploy/test_aws_consistency.py",
+    "tests/deploy/test_gcp_consistency.py",
+    "tests/deploy/test_aws_cli.py",
+    "tests/deploy/test_gcp_cli.py",
+    "tests/deploy/test_aws_cdn.py",
+    "tests/deploy/test_aws_database.py",
+    "tests/deploy/test_plan_properties.py",
+    "tests/deploy/test_random_models.py",
+    "tests/stacks/test_fuzz.py",
+    "tests/app/test_ingest_memory.py",
+    "tests/app/test_ranges.py",
+    "tests/app/test_concurrency.py",
+    "tests/benchmarks/",
+    "tests/diff/",
+    "tests/docs/",
+)
 
 
 @functools.cache
@@ -68,9 +93,13 @@ def _starts_a_process(function: Any) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark server-backed and process-starting tests ``integration`` so ``make test-fast`` can leave them out."""
+    """Mark server-backed, process-starting and slow tests so ``make test-fast`` can leave them out."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         function = getattr(item, "function", None)
-        if fixtures & SERVER_FIXTURES or "checkov_results" in fixtures or _starts_a_process(function):
+        where = Path(str(item.fspath)).relative_to(ROOT).as_posix()
+        server = fixtures & SERVER_FIXTURES or "checkov_results" in fixtures or "uvicorn" in item.name
+        if server or where.startswith(INTEGRATION_MODULES) or _starts_a_process(function):
             item.add_marker(pytest.mark.integration)
+        if where.startswith(SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)

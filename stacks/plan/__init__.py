@@ -7,12 +7,17 @@ hybrid targets plug in here with their own registry module next to ``aws.py``.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from stacks.errors import StacksError, one_of
 
 # Kinds whose rules live in their own module register themselves into the targets' tables on import.
 from stacks.plan import aws_functions, gcp_functions  # noqa: F401  (register KINDS["function"])
 from stacks.plan.core import Concat, DataSource, Json, Output, Plan, Ref, Resource, Var
+
+if TYPE_CHECKING:
+    from stacks.project import Deployment, Project
 
 __all__ = [
     "PLANNERS",
@@ -36,12 +41,12 @@ PLANNERS: dict[str, str] = {
 }
 
 
-def cloud_deployables(project) -> list[str]:
+def cloud_deployables(project: Project) -> list[str]:
     """The deployables a planner exists for (``aws-dev``, ``aws-prod``, ...)."""
     return [name for name in project.deployables() if project.model.stacks[name.rpartition("-")[0]].target in PLANNERS]
 
 
-def build_plan(project, name: str) -> Plan:
+def build_plan(project: Project, name: str) -> Plan:
     deployment = project.deployment(name)
     entry = PLANNERS.get(deployment.target)
     if entry is None:
@@ -50,7 +55,8 @@ def build_plan(project, name: str) -> Plan:
             hint=f"plans exist for {one_of(cloud_deployables(project), 20)}",
         )
     module, _, func = entry.partition(":")
-    plan = getattr(importlib.import_module(module), func)(project, deployment)
+    planner: Callable[[Project, Deployment], Plan] = getattr(importlib.import_module(module), func)
+    plan = planner(project, deployment)
     from stacks.plan.policies import check_policies
 
     violations = check_policies(plan)
