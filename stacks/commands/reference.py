@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import typer
+from typer.core import TyperGroup
 
 PAGE = Path("docs/commands.md")
 HEADER = "<!-- generated from the stacks CLI by `python -m stacks.commands.reference`, do not edit -->"
@@ -21,12 +22,11 @@ HEADER = "<!-- generated from the stacks CLI by `python -m stacks.commands.refer
 def leaf_contexts(ctx: typer.Context) -> Iterator[typer.Context]:
     """A context for every runnable command under ``ctx``, depth first, in the CLI's own order."""
     command = ctx.command
-    list_commands = getattr(command, "list_commands", None)
-    if list_commands is None:
+    if not isinstance(command, TyperGroup):
         yield ctx
         return
-    for name in list_commands(ctx):
-        sub = command.get_command(ctx, name)  # type: ignore[attr-defined]
+    for name in command.list_commands(ctx):
+        sub = command.get_command(ctx, name)
         if sub is not None and not sub.hidden:
             yield from leaf_contexts(typer.Context(sub, info_name=name, parent=ctx))
 
