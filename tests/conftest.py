@@ -83,13 +83,21 @@ SLOW_MODULES = (
 )
 
 
+# Calls that run a whole Pulumi program under mocks (seconds each), and fixtures that do.
+SLOW_CALLS = ("run_offline(", "plan_offline(", "record(")
+SLOW_FIXTURES = frozenset({"recordings"})
+
+
 @functools.cache
-def _starts_a_process(function: Any) -> bool:
+def _source(function: Any) -> str:
     try:
-        source = inspect.getsource(function)
+        return inspect.getsource(function)
     except (OSError, TypeError):
-        return False
-    return any(call in source for call in PROCESS_CALLS)
+        return ""
+
+
+def _starts_a_process(function: Any) -> bool:
+    return any(call in _source(function) for call in PROCESS_CALLS)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -101,5 +109,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         server = fixtures & SERVER_FIXTURES or "checkov_results" in fixtures or "uvicorn" in item.name
         if server or where.startswith(INTEGRATION_MODULES) or _starts_a_process(function):
             item.add_marker(pytest.mark.integration)
-        if where.startswith(SLOW_MODULES):
+        if (
+            where.startswith(SLOW_MODULES)
+            or fixtures & SLOW_FIXTURES
+            or any(c in _source(function) for c in SLOW_CALLS)
+        ):
             item.add_marker(pytest.mark.slow)

@@ -7,6 +7,7 @@ including those that need optional dependencies.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+@functools.cache
 def source_files() -> dict[str, Path]:
     """Every module of the source packages by dotted name."""
     files = {}
@@ -61,12 +63,17 @@ def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
+@functools.cache
+def syntax_tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
 def import_graph() -> dict[str, set[str]]:
     """module -> the modules of the source packages it imports."""
     files = source_files()
     graph: dict[str, set[str]] = {name: set() for name in files}
     for name, path in files.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        tree = syntax_tree(path)
         for node in _imports(tree):
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
@@ -125,8 +132,7 @@ class Function:
 def functions() -> Iterator[Function]:
     """Every function and method of the source packages with its length in lines (def line to last line)."""
     for name, path in source_files().items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        yield from _functions(tree, name, "")
+        yield from _functions(syntax_tree(path), name, "")
 
 
 def _functions(node: ast.AST, module: str, prefix: str) -> Iterator[Function]:
