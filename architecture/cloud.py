@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from architecture.nodes import resource_icon
 from architecture.spec import Cluster, GraphSpec, Node
 from stacks.errors import StacksError
+
+
+class CloudResource(Protocol):
+    """What the drawing reads of a planned or recorded resource (``component`` is read when present)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
 
 PROVIDER_TONES = {"aws": "aws", "gcp": "gcp"}
 
@@ -40,14 +52,14 @@ def _short_type(type_token: str) -> str:
 ROW_WIDTH = 24  # characters per line of a node's list: narrow columns keep the picture narrow
 
 
-def ordered_refs(res, refs_of: Callable[[object], Iterable[str]]) -> list[str]:
+def ordered_refs(res: CloudResource, refs_of: Callable[[Any], Iterable[str]]) -> list[str]:
     return list(dict.fromkeys(refs_of(res)))
 
 
 def owners(
-    resources: Sequence,
-    is_main: Callable[[object], bool],
-    refs_of: Callable[[object], Iterable[str]],
+    resources: Sequence[CloudResource],
+    is_main: Callable[[Any], bool],
+    refs_of: Callable[[Any], Iterable[str]],
     *,
     uses: Iterable[str] = (),
     grants: Iterable[str] = (),
@@ -104,7 +116,7 @@ def owners(
     return found
 
 
-def name_rows(names: Sequence[str], width: int = ROW_WIDTH) -> tuple[tuple[str], ...]:
+def name_rows(names: Sequence[str], width: int = ROW_WIDTH) -> tuple[tuple[str, ...], ...]:
     """Names as comma-separated lines of at most ``width`` characters (a name is never split)."""
     lines: list[str] = []
     for name in names:
@@ -124,7 +136,9 @@ def shown_name(name: str, owner: str = "", component: str | None = None) -> str:
     return name
 
 
-def grouped_rows(resources: Sequence, owner: str = "", width: int = ROW_WIDTH) -> tuple[tuple[str], ...]:
+def grouped_rows(
+    resources: Sequence[CloudResource], owner: str = "", width: int = ROW_WIDTH
+) -> tuple[tuple[str, ...], ...]:
     """Supporting resources as a few wrapped lines, alike ones together (by type, in plan order)."""
     short = {r.name: shown_name(r.name, owner, getattr(r, "component", None)) for r in resources}
     for res in resources:  # two resources must never read the same: fall back to a longer name
@@ -143,15 +157,15 @@ def grouped_rows(resources: Sequence, owner: str = "", width: int = ROW_WIDTH) -
 class Compacted:
     """A plan's resources split for drawing: each main resource with the supporting ones it takes."""
 
-    mains: tuple  # main resources, in plan order
-    taken: dict  # main resource name -> its supporting resources, in plan order
-    loose: tuple  # shared supporting resources no main resource reaches
+    mains: tuple[Any, ...]  # main resources, in plan order
+    taken: dict[str, tuple[Any, ...]]  # main resource name -> its supporting resources, in plan order
+    loose: tuple[Any, ...]  # shared supporting resources no main resource reaches
 
 
 def compact(
-    resources: Sequence,
-    is_main: Callable[[object], bool],
-    refs_of: Callable[[object], Iterable[str]],
+    resources: Sequence[CloudResource],
+    is_main: Callable[[Any], bool],
+    refs_of: Callable[[Any], Iterable[str]],
     *,
     anchors: Sequence[str] = (),
     uses: Iterable[str] = (),
@@ -168,12 +182,13 @@ def compact(
         if comp is not None and comp not in anchor:
             mine = [m for m in mains if getattr(m, "component", None) == comp]
             anchor[comp] = next((m for t in anchors for m in mine if m.type == t), mine[0]).name
-    taken: dict[str, list] = {m.name: [] for m in mains}
-    loose = []
+    taken: dict[str, list[Any]] = {m.name: [] for m in mains}
+    loose: list[Any] = []
     for res in resources:
         if is_main(res):
             continue
-        found = owner.get(res.name) or anchor.get(getattr(res, "component", None))
+        component = getattr(res, "component", None)
+        found = owner.get(res.name) or (anchor.get(component) if component is not None else None)
         if found:
             taken[found].append(res)
         else:
@@ -181,12 +196,17 @@ def compact(
     return Compacted(tuple(mains), {k: tuple(v) for k, v in taken.items()}, tuple(loose))
 
 
-def _tooltip(resources: Iterable) -> str:
+def _tooltip(resources: Iterable[CloudResource]) -> str:
     return "; ".join(f"{r.name}: {r.type}" for r in resources)
 
 
 def resource_node(
-    node_id: str, main, supporting: Sequence = (), *, icon: str | None = None, detail: str | None = None
+    node_id: str,
+    main: CloudResource,
+    supporting: Sequence[CloudResource] = (),
+    *,
+    icon: str | None = None,
+    detail: str | None = None,
 ) -> Node:
     """A main resource as an icon, the supporting resources drawn with it listed underneath."""
     return Node(
@@ -205,7 +225,7 @@ def merged_node(
     node_id: str,
     label: str,
     icon: str,
-    items: Sequence[tuple[object, Sequence]],
+    items: Sequence[tuple[CloudResource, Sequence[CloudResource]]],
     *,
     detail: str = "",
     component: str | None = None,
@@ -233,7 +253,7 @@ def merged_node(
 def list_node(
     node_id: str,
     label: str,
-    resources: Sequence,
+    resources: Sequence[CloudResource],
     *,
     icon: str = "",
     detail: str = "",
@@ -262,7 +282,7 @@ def table_node(
     node_id: str,
     label: str,
     columns: Sequence[str],
-    cells: dict[tuple[str, str], list],
+    cells: dict[tuple[str, str], list[Any]],
     row_order: Sequence[str],
     *,
     icon: str = "",
