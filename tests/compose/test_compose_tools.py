@@ -199,10 +199,17 @@ def test_cli_lint_reports_ok_and_findings(tmp_path, cli, monkeypatch):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["ok"] is True and report["findings"] == [] and "docker-compose.yml" in report["written"]
-    # A hand-edited Dockerfile is put back before the validators run.
-    (tmp_path / "web" / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY a b c\n")
+    # A hand-edited generated Dockerfile (its header kept) is put back before the validators run.
+    dockerfile = tmp_path / "web" / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().splitlines()[0] + "\nFROM python:3.11-slim\nCOPY a b c\n")
     again = json.loads(cli("compose", "-f", tmp_path / "stacks.yaml", "--lint", "--json").stdout)
     assert again["ok"] is True and again["written"] == ["web/Dockerfile"]
+    # One without the header is the user's: refused, never overwritten.
+    dockerfile.write_text("FROM python:3.11-slim\nCOPY a b c\n")
+    refused = cli("compose", "-f", tmp_path / "stacks.yaml", "--lint")
+    assert refused.exit_code == 1 and "not overwriting web/Dockerfile" in refused.output
+    assert dockerfile.read_text() == "FROM python:3.11-slim\nCOPY a b c\n"
+    assert cli("build", "-f", tmp_path / "stacks.yaml", "--only", "compose", "--adopt", dockerfile).exit_code == 0
     # A finding makes the command exit 1 and name it.
     monkeypatch.setattr(lint, "lint", lambda root, **kw: [lint.Finding("hadolint", "Dockerfile", "DL3021 bad")])
     failed = cli("compose", "-f", tmp_path / "stacks.yaml", "--lint")
