@@ -32,7 +32,11 @@ def engine() -> Iterator[Engine]:
         try:
             eng = start()
         except EngineError as exc:
-            pytest.fail(str(exc), pytrace=False)
+            failure = str(exc)
+        else:
+            failure = ""
+        if failure:
+            pytest.fail(failure, pytrace=False)
         for line in eng.notes:
             note(line)
         try:

@@ -59,15 +59,19 @@ class Engine:
     """The docker CLI pointed at one engine; ``daemon`` is set when this session started it."""
 
     env: dict[str, str]
-    daemon: subprocess.Popen | None = None
+    daemon: subprocess.Popen[bytes] | None = None
     workdir: Path | None = None
     notes: list[str] = field(default_factory=list)
 
-    def docker(self, *args: str, timeout: float = 600, check: bool = True, input: str | None = None):
+    def docker(
+        self, *args: str, timeout: float = 600, check: bool = True, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``docker ARGS`` against this engine; a failure raises with its output."""
         return self._run(["docker", *args], timeout=timeout, check=check, input=input)
 
-    def compose(self, directory: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 900):
+    def compose(
+        self, directory: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 900
+    ) -> subprocess.CompletedProcess[str]:
         from deploy.compose.lint import compose_binary
 
         # Only what the test sets chooses profiles, project and files: never the caller's shell.
@@ -122,7 +126,7 @@ class Engine:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.terminate()  # dockerd stops its containers and its containerd, then exits
         try:
@@ -233,7 +237,7 @@ def debian_mirror() -> str:
         text = path.read_text() if path.is_file() else ""
         for uri in re.findall(r"(?m)^URIs:\s*(\S+)", text) + re.findall(r"(?m)^deb\s+(?:\[[^]]*\]\s+)?(\S+)", text):
             if uri.rstrip("/").endswith("/debian"):
-                return uri
+                return str(uri)
     return DEFAULT_MIRROR
 
 

@@ -93,7 +93,8 @@ class Stack:
         )
         if run.returncode != 0:
             raise EngineError(f"compose config failed: {run.stderr}")
-        return json.loads(run.stdout)
+        resolved: dict[str, Any] = json.loads(run.stdout)
+        return resolved
 
     def _bare_env(self, profiles: str | None) -> dict[str, str]:
         env = self.env(profiles)
@@ -104,14 +105,14 @@ class Stack:
     def prepare(self, profiles: list[str | None], *, builds_only: bool = False) -> list[str]:
         """Images for every service of these profiles (built, cached, pulled or stood in), then the
         override file. Returns one line per image saying where it came from."""
-        services: dict[str, dict] = {}
+        services: dict[str, dict[str, Any]] = {}
         for profile in profiles:
             services.update(self.resolved(profile)["services"])
         report: list[str] = []
         builds = {svc["image"]: svc["build"] for svc in services.values() if "build" in svc}
         for image, spec in sorted(builds.items()):
             report += self._build(image, spec)
-        override: dict[str, dict] = {}
+        override: dict[str, dict[str, Any]] = {}
         for name, svc in sorted(services.items()):
             if (
                 not builds_only
@@ -130,7 +131,7 @@ class Stack:
         (self.directory / OVERRIDE).write_text(yaml.safe_dump(doc, sort_keys=True))
         return report + [f"stand-in for {svc}: {what}" for svc, what in sorted(self.standins.items())]
 
-    def _build(self, image: str, spec: dict) -> list[str]:
+    def _build(self, image: str, spec: dict[str, Any]) -> list[str]:
         """`docker build` of a compose `build:` section (same context, Dockerfile, target and tag).
 
         Compose v5 hands builds to `docker buildx bake`; buildx is not packaged for Debian bookworm
@@ -164,7 +165,9 @@ class Stack:
 
     # ------------------------------------------------------------ compose
 
-    def compose(self, *args: str, profiles: str | None = None, timeout: float = 900, check: bool = True):
+    def compose(
+        self, *args: str, profiles: str | None = None, timeout: float = 900, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         files = ["-f", self.compose_file, "-f", OVERRIDE]
         run = self.engine.compose(self.directory, *files, *args, env=self._bare_env(profiles), timeout=timeout)
         if check and run.returncode != 0:
@@ -187,7 +190,8 @@ class Stack:
         ).stdout.split()
         if not ids:
             raise EngineError(f"no container for service {service} in project {self.name}")
-        return json.loads(self.engine.docker("inspect", ids[0]).stdout)[0]
+        info: dict[str, Any] = json.loads(self.engine.docker("inspect", ids[0]).stdout)[0]
+        return info
 
     def leftovers(self) -> list[str]:
         """Containers (any state), volumes and networks of this project still on the engine."""

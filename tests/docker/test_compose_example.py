@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,7 +55,7 @@ def notes(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         stack.down()
 
 
-def _healthy_since(info: dict) -> datetime:
+def _healthy_since(info: dict[str, Any]) -> datetime:
     """When the container's healthcheck first passed."""
     log = info["State"]["Health"]["Log"]
     return min(parse_time(entry["End"]) for entry in log if entry["ExitCode"] == 0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ def ingested(prod: Stack) -> Stack:
     return prod
 
 
-def _healthy(stack: Stack, service: str) -> dict:
+def _healthy(stack: Stack, service: str) -> dict[str, Any]:
     deadline = time.monotonic() + HEALTHY_WITHIN
     info = stack.inspect(service)
     while info["State"].get("Health", {}).get("Status") != "healthy" and time.monotonic() < deadline:
