@@ -118,8 +118,12 @@ class Engine:
         return self.docker("image", "inspect", ref, check=False, timeout=30).returncode == 0
 
     def stop(self) -> None:
-        """Stop the daemon this session started, by its pid, and remove its temporary exec root."""
+        """Stop the daemon this session started, by its pid, and remove its temporary exec root.
+
+        Images no tag points at any more (earlier builds of the same tag) go first, so the cached
+        data root does not grow run after run; an engine this session did not start is left as is."""
         if self.daemon is not None:
+            self.docker("image", "prune", "--force", check=False, timeout=300)
             _stop(self.daemon)
             self.daemon = None
         if self.workdir is not None:

@@ -61,6 +61,7 @@ class Stack:
     compose_file: str = "docker-compose.yml"
     ports: dict[str, int] = field(default_factory=dict)
     standins: dict[str, str] = field(default_factory=dict)  # service -> what replaced its image
+    _resolved: dict[str | None, dict[str, Any]] = field(default_factory=dict)
 
     # ------------------------------------------------------------ setup
 
@@ -88,12 +89,15 @@ class Stack:
 
     def resolved(self, profiles: str | None) -> dict[str, Any]:
         """`docker compose config` of the plain file (before the override) for these profiles."""
+        if profiles in self._resolved:
+            return self._resolved[profiles]
         run = self.engine.compose(
             self.directory, "-f", self.compose_file, "config", "--format", "json", env=self._bare_env(profiles)
         )
         if run.returncode != 0:
             raise EngineError(f"compose config failed: {run.stderr}")
         resolved: dict[str, Any] = json.loads(run.stdout)
+        self._resolved[profiles] = resolved
         return resolved
 
     def _bare_env(self, profiles: str | None) -> dict[str, str]:
@@ -217,6 +221,10 @@ def ensure_standin(engine: Engine, kind: str) -> str:
     for base in from_images(context / "Dockerfile"):
         ensure_base(engine, base)
     engine.docker("build", "-q", "--network", "host", "-t", tag, str(context), timeout=900)
+    repository = tag.split(":")[0]
+    older = engine.docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", repository).stdout.split()
+    for stale in set(older) - {tag}:  # earlier versions of this stand-in
+        engine.docker("image", "rm", stale, check=False)
     return tag
 
 
