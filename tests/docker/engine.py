@@ -120,10 +120,9 @@ class Engine:
     def stop(self) -> None:
         """Stop the daemon this session started, by its pid, and remove its temporary exec root.
 
-        Images no tag points at any more (earlier builds of the same tag) go first, so the cached
-        data root does not grow run after run; an engine this session did not start is left as is."""
+        No image prune: the untagged layers of a multi-stage build's first stage are the build
+        cache (the app's pip install), and pruning them makes the next run cold again."""
         if self.daemon is not None:
-            self.docker("image", "prune", "--force", check=False, timeout=300)
             _stop(self.daemon)
             self.daemon = None
         if self.workdir is not None:
