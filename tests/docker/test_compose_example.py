@@ -68,7 +68,11 @@ def test_dependencies_come_up_healthy_and_in_order(notes: Stack) -> None:
     assert _healthy_since(db) <= parse_time(migrate["State"]["StartedAt"])
     assert parse_time(migrate["State"]["FinishedAt"]) <= parse_time(web["State"]["StartedAt"])
     assert _healthy_since(cache) <= parse_time(web["State"]["StartedAt"])
-    assert web["State"]["Status"] == "running" and web["HostConfig"]["ReadonlyRootfs"] is True
+    assert web["State"]["Status"] == "running"
+    # The model's `security` of a prebuilt image: read-only root, its uid, no capabilities.
+    for info in (web, migrate):
+        assert info["HostConfig"]["ReadonlyRootfs"] is True and info["HostConfig"]["CapDrop"] == ["ALL"]
+        assert info["Config"]["User"] == "65534:65534"
 
 
 def test_the_service_reads_the_database_and_the_cache(notes: Stack) -> None:
