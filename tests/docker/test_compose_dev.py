@@ -16,7 +16,7 @@ from tests.docker.conftest import bundled_stack, note
 from tests.docker.engine import Engine
 from tests.docker.stack import Stack, http_get, parse_time, wait_for
 
-pytestmark = [pytest.mark.docker, pytest.mark.integration]  # make test-fast leaves them out
+pytestmark = pytest.mark.docker  # tests/conftest.py marks tests/docker/ integration: make test-fast leaves it out
 
 API, SEED = "api-dev", "seed-dev"
 RELOAD_SECONDS = 30.0  # the restart re-imports the app: 6 s on a quiet machine, 13 s at load 20 on 2 cores

@@ -20,7 +20,7 @@ from tests.docker.conftest import note
 from tests.docker.engine import Engine, EngineError
 from tests.docker.stack import Stack, ensure_standin, http_get, parse_time, wait_for
 
-pytestmark = [pytest.mark.docker, pytest.mark.integration]  # make test-fast leaves them out
+pytestmark = pytest.mark.docker  # tests/conftest.py marks tests/docker/ integration: make test-fast leaves it out
 
 EXAMPLE = Path(__file__).parent / "example"
 WEB_IMAGE = "notes-web:1.0"  # the example's own image: a registry would serve it, the test builds it

@@ -16,7 +16,7 @@ from tests.docker.engine import Engine
 from tests.docker.incoming import INCOMING, ORDERS, REVENUE, UNITS
 from tests.docker.stack import Stack, http_get
 
-pytestmark = [pytest.mark.docker, pytest.mark.integration]  # make test-fast leaves them out
+pytestmark = pytest.mark.docker  # tests/conftest.py marks tests/docker/ integration: make test-fast leaves it out
 
 HEALTHY_WITHIN = 120.0  # the prod API is ready once a dataset is loaded; its probe runs every 10 s
 

@@ -15,7 +15,7 @@ from tests.docker.engine import Engine
 from tests.docker.incoming import INCOMING
 from tests.docker.stack import Stack
 
-pytestmark = [pytest.mark.docker, pytest.mark.integration]  # make test-fast leaves them out
+pytestmark = pytest.mark.docker  # tests/conftest.py marks tests/docker/ integration: make test-fast leaves it out
 
 HARDENED = ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true"]
 
