@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from app.engine import Engine
+from app.engines.base import Engine
 from app.errors import AppError
 from app.queries import render
 from app.schema import NET_STATUSES

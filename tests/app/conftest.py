@@ -38,7 +38,7 @@ def make_settings(database: Path, **overrides):
 def make_client(database: Path, **overrides):
     from fastapi.testclient import TestClient
 
-    from app.main import create_app
+    from app.api.factory import create_app
 
     return TestClient(create_app(make_settings(database, **overrides)))
 

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from app.engine import DuckDBEngine
+from app.engines.local import DuckDBEngine
 from app.ingest import find_sources, ingest
 from app.seed import seed
 from tests.app.conftest import make_client

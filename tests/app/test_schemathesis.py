@@ -44,7 +44,7 @@ def runner(operation, mode: GenerationMode, count: int, sent: dict, failures: li
 
 @pytest.mark.slow
 def test_generated_requests_get_no_server_errors_and_match_the_schema(small_db):
-    from app.main import create_app
+    from app.api.factory import create_app
 
     app = create_app(make_settings(small_db))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -51,7 +51,7 @@ def test_the_api_and_the_seed_never_delegate_or_edit(stack):
 
 
 def test_the_ingest_env_names_the_connection_and_the_app_accepts_it(monkeypatch):
-    from app.catalog import bigquery_root
+    from app.catalog.bigquery import bigquery_root
 
     env = _env("gcp-prod", "ingest-job")
     assert env["STACKS_APP_BIGQUERY_CONNECTION"] == Ref("warehouse-connection", "name")

@@ -50,7 +50,7 @@ def test_the_api_account_still_only_reads(stack):
 
 
 def test_the_ingest_env_names_the_mirror_and_the_connection_the_app_accepts(monkeypatch):
-    from app.catalog import bigquery_root
+    from app.catalog.bigquery import bigquery_root
 
     env = _env("hybrid-prod", "ingest-task")
     assert to_json(env["STACKS_APP_BIGQUERY_LAKE_URI"]) == {

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from app.lake import job as lake_job
+
 API_KEY = "test-key-0123456789"
 ORDERS = 3000
 SEED = 7
@@ -97,8 +99,6 @@ def published_lake(s3_server, small_db, tmp_path_factory):
     """The small database published to a lake bucket once: (settings, manifest)."""
     import boto3
 
-    from app.lake import publish_database
-
     name = "lake-shared"
     boto3.client(
         "s3",
@@ -108,5 +108,5 @@ def published_lake(s3_server, small_db, tmp_path_factory):
         aws_secret_access_key="testing",
     ).create_bucket(Bucket=name)
     settings = lake_settings(s3_server, f"s3://{name}/tables/")
-    manifest = publish_database(small_db, settings)
+    manifest = lake_job.publish_database(small_db, settings)
     return settings, manifest

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from app.catalog import glue_table_input, physical_name, register_bigquery, register_glue
+from app.catalog import bigquery as catalog_bigquery
+from app.catalog import glue as catalog_glue
+from app.lake import manifest as lake_manifest
 from app.queries import render
 from tests.engines.test_clients import FakeClient, athena_settings, bq_settings
 
@@ -27,15 +29,15 @@ def aws(monkeypatch):
 def test_every_table_of_a_version_is_registered_in_glue_and_athena_queries_it(published_lake, aws):
     from moto.athena.models import athena_backends
 
-    from app.engine_athena import AthenaEngine
+    from app.engines.athena import AthenaEngine
 
     _, manifest = published_lake
     manifest = json.loads(json.dumps(manifest))
     glue = aws.client("glue", region_name="eu-west-1")
     glue.create_database(DatabaseInput={"Name": "shop_warehouse"})
-    catalog = register_glue(manifest, "shop_warehouse", glue)
+    catalog = catalog_glue.register_glue(manifest, "shop_warehouse", glue)
     v = manifest["version"]
-    assert catalog["tables"] == {name: physical_name(name, v) for name in manifest["tables"]}
+    assert catalog["tables"] == {name: lake_manifest.physical_name(name, v) for name in manifest["tables"]}
     orders = glue.get_table(DatabaseName="shop_warehouse", Name=f"orders__{v}")["Table"]
     assert orders["PartitionKeys"] == [{"Name": "order_date", "Type": "date"}]
     assert orders["Parameters"]["storage.location.template"] == (
@@ -45,7 +47,7 @@ def test_every_table_of_a_version_is_registered_in_glue_and_athena_queries_it(pu
     summary = glue.get_table(DatabaseName="shop_warehouse", Name=f"customer_summary__{v}")["Table"]
     assert summary["StorageDescriptor"]["Location"] == f"s3://lake-shared/tables/customer_summary/version={v}/"
     # Registering the same version again (a retried job) is not an error.
-    register_glue(manifest, "shop_warehouse", glue)
+    catalog_glue.register_glue(manifest, "shop_warehouse", glue)
 
     manifest["catalog"] = {"glue": catalog}
     s3 = aws.client("s3", region_name="eu-west-1")
@@ -73,7 +75,7 @@ def test_app_glue_columns_match_the_aws_plan_for_the_base_tables(published_lake)
     plan = build_plan(load_project(Path(__file__).resolve().parents[2] / "stacks.yaml"), "aws-prod")
     for name in ("customers", "products", "orders"):
         planned = plan.resource(f"warehouse-table-{name}").inputs
-        mine = glue_table_input(name, manifest["tables"][name], manifest["version"])
+        mine = catalog_glue.glue_table_input(name, manifest["tables"][name], manifest["version"])
         sd = planned["storage_descriptor"]
         assert [(c["name"], c["type"]) for c in sd["columns"]] == [
             (c["Name"], c["Type"]) for c in mine["StorageDescriptor"]["Columns"]
@@ -94,7 +96,7 @@ def test_app_glue_columns_match_the_aws_plan_for_the_base_tables(published_lake)
 
 
 def test_bigquery_registration_and_engine_use_the_published_external_tables():
-    from app.engine_bigquery import BigQueryEngine
+    from app.engines.bigquery import BigQueryEngine
 
     location = "gs://shop-lake/tables/{t}/version=abc123def456/"
     manifest = {
@@ -124,7 +126,9 @@ def test_bigquery_registration_and_engine_use_the_published_external_tables():
             self.tables.append(table)
 
     rec = Recorder()
-    catalog = register_bigquery(manifest, "shop-analytics-prod", "shop_warehouse", rec, "projects/p/locations/eu/x")
+    catalog = catalog_bigquery.register_bigquery(
+        manifest, "shop-analytics-prod", "shop_warehouse", rec, "projects/p/locations/eu/x"
+    )
     by_id = {t.table_id: t for t in rec.tables}
     orders = by_id["orders__abc123def456"].external_data_configuration
     assert orders.source_format == "PARQUET"

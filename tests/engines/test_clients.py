@@ -72,7 +72,7 @@ def moto_athena(monkeypatch):
 
 
 def test_athena_sends_trino_text_workgroup_and_typed_parameters(moto_athena):
-    from app.engine_athena import AthenaEngine
+    from app.engines.athena import AthenaEngine
 
     backend, queue = moto_athena
     queue(
@@ -115,7 +115,7 @@ def test_athena_sends_trino_text_workgroup_and_typed_parameters(moto_athena):
 
 
 def test_athena_dates_and_nulls_as_parameters(moto_athena):
-    from app.engine_athena import AthenaEngine
+    from app.engines.athena import AthenaEngine
 
     backend, queue = moto_athena
     queue(
@@ -149,7 +149,7 @@ def test_athena_dates_and_nulls_as_parameters(moto_athena):
 
 
 def test_athena_refuses_an_untyped_value_before_sending(moto_athena):
-    from app.engine_athena import AthenaEngine
+    from app.engines.athena import AthenaEngine
 
     backend, _ = moto_athena
     with pytest.raises(AppError) as err:
@@ -183,7 +183,7 @@ def bq_settings():
 def test_bigquery_sends_named_typed_parameters_and_the_dataset():
     from google.cloud import bigquery
 
-    from app.engine_bigquery import BigQueryEngine
+    from app.engines.bigquery import BigQueryEngine
 
     client = FakeClient([{"period": dt.date(2024, 1, 1), "orders": 3, "units": 4, "revenue": decimal.Decimal("9.5")}])
     engine = BigQueryEngine(bq_settings(), client=client, manifest_loader=lambda: None)
@@ -215,8 +215,9 @@ def test_bigquery_sends_named_typed_parameters_and_the_dataset():
 def test_bigquery_engine_serves_the_api_through_the_repository():
     from fastapi.testclient import TestClient
 
-    from app.engine_bigquery import BigQueryEngine
-    from app.main import create_app
+    from app.api.deps import get_engine
+    from app.api.factory import create_app
+    from app.engines.bigquery import BigQueryEngine
 
     client = FakeClient(
         [
@@ -234,7 +235,8 @@ def test_bigquery_engine_serves_the_api_through_the_repository():
     )
     app = create_app(bq_settings())
     with TestClient(app) as c:
-        app.state.engine = BigQueryEngine(bq_settings(), client=client, manifest_loader=lambda: None)
+        fake = BigQueryEngine(bq_settings(), client=client, manifest_loader=lambda: None)
+        app.dependency_overrides[get_engine] = lambda: fake
         r = c.get("/api/v1/products/3")
         assert r.status_code == 200, r.text
         assert r.json()["name"] == "Lamp"
@@ -247,7 +249,7 @@ def test_bigquery_engine_serves_the_api_through_the_repository():
 def test_hybrid_federated_credentials_use_the_task_role(monkeypatch):
     from google.auth import aws
 
-    from app.engine_bigquery import aws_federated_credentials
+    from app.engines.bigquery import aws_federated_credentials
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")

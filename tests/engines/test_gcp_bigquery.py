@@ -12,6 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from app.catalog import __main__ as catalog_cli
+from app.catalog import versions as catalog_versions
+from app.catalog import views as catalog_views
+from app.lake import job as lake_job
+from app.lake import manifest as lake_manifest
+from app.lake.stores import gcs as gcs_store
 from tests.engines.conftest import API_KEY
 from tests.engines.endpoints import ENDPOINTS
 from tests.engines.test_gcs_ingest import gcs_server  # noqa: F401 - the storage emulator
@@ -43,7 +49,7 @@ def settings_for(bucket: str, **kw):
 
 class GcpLake:
     """A gs:// lake on the emulator, the fake BigQuery over a local copy of it, and the hook the ingest
-    job runs after its publish (``catalog.point_views``)."""
+    job runs after its publish (``catalog_views.point_views``)."""
 
     def __init__(self, server: str, root: Path):
         from google.cloud import storage
@@ -59,23 +65,20 @@ class GcpLake:
         self.views_while_registering: list[dict] = []
 
     def manifest(self) -> dict | None:
-        from app import gcs
 
-        return gcs.read_manifest(self.gcs, self.settings.lake_uri)
+        return gcs_store.read_manifest(self.gcs, self.settings.lake_uri)
 
     def register(self, manifest: dict) -> dict:
         """The job's registration, observed: what is published and where the views point meanwhile."""
-        from app import catalog
 
         self.registered_while_published.append((self.manifest() or {}).get("version"))
         self.views_while_registering.append(dict(self.bigquery.views))
-        return catalog.register(manifest, self.settings, bigquery_client=self.bigquery)
+        return catalog_versions.register(manifest, self.settings, bigquery_client=self.bigquery)
 
     def after_publish(self) -> dict:
-        from app import catalog
 
         self.sync()
-        return catalog.point_views(self.settings, bigquery_client=self.bigquery, manifest_loader=self.manifest)
+        return catalog_views.point_views(self.settings, bigquery_client=self.bigquery, manifest_loader=self.manifest)
 
     def sync(self) -> None:
         """BigQuery reads the bucket: mirror its objects into the fake's directory."""
@@ -102,17 +105,16 @@ def gcp_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def gcp(gcs_server, gcp_db, tmp_path_factory):  # noqa: F811 - the emulator fixture imported above
     """Version 1 published (``python -m app.lake publish``), then version 2 by the ingest job from incoming/."""
-    from app import lake
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("STORAGE_EMULATOR_HOST", gcs_server)
         g = GcpLake(gcs_server, tmp_path_factory.mktemp("gcp-bigquery"))
-        g.first = lake.publish_database(gcp_db, g.settings, g.register)
+        g.first = lake_job.publish_database(gcp_db, g.settings, g.register)
         g.first_views = g.after_publish()
         g.gcs.bucket(g.bucket).blob("incoming/products.csv").upload_from_string(
             "product_id,name,category,unit_price\n9001,New lamp,Home,12.50\n"
         )
-        g.ingested = lake.ingest(f"gs://{g.bucket}/incoming/", "append", g.settings, g.register)
+        g.ingested = lake_job.ingest(f"gs://{g.bucket}/incoming/", "append", g.settings, g.register)
         g.second = g.manifest()
         g.second_views = g.after_publish()
         yield g
@@ -165,16 +167,15 @@ def test_a_publish_that_loses_the_race_leaves_the_views_on_the_published_version
     gcs_server,  # noqa: F811
     monkeypatch,
 ):
-    from app import gcs, lake
 
     def answered_412(*args, **kwargs):  # another job's manifest landed first (GCS ifGenerationMatch)
-        raise lake.ManifestConflict("changed since it was read")
+        raise lake_manifest.ManifestConflict("changed since it was read")
 
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_server)
-    monkeypatch.setattr(gcs, "put_manifest", answered_412)
+    monkeypatch.setattr(gcs_store, "put_manifest", answered_412)
     before = gcp.views()
-    with pytest.raises(lake.ManifestConflict):
-        lake.publish_database(second_db, gcp.settings, gcp.register, expect=lake.Snapshot(None, None))
+    with pytest.raises(lake_manifest.ManifestConflict):
+        lake_job.publish_database(second_db, gcp.settings, gcp.register, expect=lake_manifest.Snapshot(None, None))
     loser = [k for k in gcp.bigquery.tables if k.split("__")[1] not in (gcp.first["version"], gcp.second["version"])]
     assert loser  # its tables were registered ...
     out = gcp.after_publish()  # ... but the hook reads the published manifest: the views do not move
@@ -183,12 +184,11 @@ def test_a_publish_that_loses_the_race_leaves_the_views_on_the_published_version
 
 def test_point_views_repoints_when_another_job_publishes_meanwhile(gcp):
     """The manifest changes between reading it and replacing the views: they are pointed again."""
-    from app import catalog
 
     client = MirrorBigQuery(gcp.copy, bucket=gcp.bucket)
     client.tables = dict(gcp.bigquery.tables)
     reads = iter([gcp.first, gcp.second, gcp.second, gcp.second])  # changes right after the first read
-    out = catalog.point_views(gcp.settings, bigquery_client=client, manifest_loader=lambda: next(reads))
+    out = catalog_views.point_views(gcp.settings, bigquery_client=client, manifest_loader=lambda: next(reads))
     assert out["version"] == gcp.second["version"]
     assert set(client.views.values()) == {f"{DATASET}.{t}__{gcp.second['version']}" for t in gcp.second["tables"]}
 
@@ -196,13 +196,11 @@ def test_point_views_repoints_when_another_job_publishes_meanwhile(gcp):
 def test_a_bigquery_error_is_reported_not_raised(gcp):
     from google.api_core import exceptions as gexc
 
-    from app import catalog
-
     class Refusing(MirrorBigQuery):
         def query(self, sql, job_config=None, location=None):
             raise gexc.Forbidden("Access Denied: bigquery.tables.create")
 
-    out = catalog.point_views(
+    out = catalog_views.point_views(
         gcp.settings, bigquery_client=Refusing(gcp.copy, bucket=gcp.bucket), manifest_loader=gcp.manifest
     )
     assert out["views"] == {} and out["version"] == gcp.second["version"] and "Access Denied" in out["reason"]
@@ -211,7 +209,7 @@ def test_a_bigquery_error_is_reported_not_raised(gcp):
 def test_every_endpoint_answers_on_the_bigquery_engine_over_the_gcs_lake(gcp, gcp_db):
     """STACKS_APP_ENGINE=bigquery as the gcp API runs it: the published manifest, its BigLake tables.
     Version 1 is ``gcp_db`` exported as is: every answer equals the local file's."""
-    from app.engine_bigquery import BigQueryEngine
+    from app.engines.bigquery import BigQueryEngine
 
     first = gcp.first
     settings = settings_for(gcp.bucket, engine="bigquery", api_key=API_KEY, bigquery_connection=None)
@@ -227,7 +225,6 @@ def test_every_endpoint_answers_on_the_bigquery_engine_over_the_gcs_lake(gcp, gc
 
 
 def test_the_catalog_command_needs_a_gs_lake_or_a_mirror(monkeypatch, capsys):
-    from app import catalog
 
     for key in [k for k in __import__("os").environ if k.startswith("STACKS_APP_")]:
         monkeypatch.delenv(key)
@@ -238,7 +235,7 @@ def test_the_catalog_command_needs_a_gs_lake_or_a_mirror(monkeypatch, capsys):
 
     get_settings.cache_clear()
     try:
-        assert catalog.main(["views"]) == 1
+        assert catalog_cli.main(["views"]) == 1
     finally:
         get_settings.cache_clear()
     assert "STACKS_APP_BIGQUERY_LAKE_URI" in capsys.readouterr().err
@@ -247,16 +244,14 @@ def test_the_catalog_command_needs_a_gs_lake_or_a_mirror(monkeypatch, capsys):
 def test_an_unreadable_manifest_or_no_dataset_is_reported_not_raised(tmp_path):
     from google.api_core import exceptions as gexc
 
-    from app import catalog
-
     def forbidden():
         raise gexc.Forbidden("storage.objects.get denied")
 
     client = MirrorBigQuery(tmp_path, bucket="lake-x")
-    out = catalog.point_views(settings_for("lake-x"), bigquery_client=client, manifest_loader=forbidden)
+    out = catalog_views.point_views(settings_for("lake-x"), bigquery_client=client, manifest_loader=forbidden)
     assert out["views"] == {} and "cannot read the lake manifest" in out["reason"] and "denied" in out["reason"]
     assert (
-        catalog.point_views(
+        catalog_views.point_views(
             settings_for("lake-x", bigquery_dataset=None), bigquery_client=client, manifest_loader=forbidden
         )
         == {}

@@ -12,6 +12,10 @@ import duckdb
 import pytest
 
 from app.errors import AppError
+from app.lake import clients as lake_clients
+from app.lake import job as lake_job
+from app.lake import manifest as lake_manifest
+from app.lake.stores import gcs as gcs_store
 
 
 @pytest.fixture(scope="session")
@@ -110,13 +114,12 @@ def _manifest(client, bucket):
 
 
 def test_publish_uploads_the_version_then_the_manifest_last(gcs, tiny_db):
-    from app import lake
 
     client, bucket = gcs
     settings = _settings(bucket)
     assert settings.s3_access_key_id is None  # keyless
     reg = Recorder(client, bucket)
-    manifest = lake.publish_database(tiny_db, settings, reg)
+    manifest = lake_job.publish_database(tiny_db, settings, reg)
     assert reg.seen == [None]  # registered while nothing was published yet: the manifest came after
     names = sorted(b.name for b in client.list_blobs(bucket))
     version = manifest["version"]
@@ -135,17 +138,16 @@ def test_publish_uploads_the_version_then_the_manifest_last(gcs, tiny_db):
 
 
 def test_ingest_appends_moves_to_processed_and_a_failure_publishes_nothing(gcs, tiny_db):
-    from app import lake
 
     client, bucket = gcs
     settings = _settings(bucket)
-    first = lake.publish_database(tiny_db, settings, Recorder(client, bucket))
+    first = lake_job.publish_database(tiny_db, settings, Recorder(client, bucket))
     b = client.bucket(bucket)
     before = _manifest(client, bucket)
 
     b.blob("incoming/products-bad.csv").upload_from_string("product_id,name,category,unit_price\n9001,Bad,Home,-1.00\n")
     with pytest.raises(AppError):
-        lake.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket))
+        lake_job.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket))
     assert _manifest(client, bucket) == before  # nothing published
     assert b.get_blob("incoming/products-bad.csv") is not None  # the bad file stays for a human
     b.blob("incoming/products-bad.csv").delete()
@@ -155,7 +157,7 @@ def test_ingest_appends_moves_to_processed_and_a_failure_publishes_nothing(gcs, 
         "product_id,name,category,unit_price\n9001,New lamp,Home,12.50\n"
     )
     with pytest.raises(AppError, match="BigQuery said no"):
-        lake.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket, fail=True))
+        lake_job.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket, fail=True))
     assert _manifest(client, bucket) == before
     assert b.get_blob("incoming/products.csv") is not None
     # The refused version's files were discarded: only the published version is in the lake.
@@ -166,7 +168,7 @@ def test_ingest_appends_moves_to_processed_and_a_failure_publishes_nothing(gcs, 
     } == {first["version"]}
 
     reg = Recorder(client, bucket)
-    out = lake.ingest(f"gs://{bucket}/incoming/", "append", settings, reg)
+    out = lake_job.ingest(f"gs://{bucket}/incoming/", "append", settings, reg)
     assert reg.seen == [first["version"]]
     assert out["previous"] == first["version"] and out["moved"] == 1
     published = json.loads(_manifest(client, bucket))
@@ -187,32 +189,29 @@ def test_ingest_appends_moves_to_processed_and_a_failure_publishes_nothing(gcs, 
     import tempfile
     from pathlib import Path
 
-    from app import gcs as gcs_mod
-
     with tempfile.TemporaryDirectory() as tmp:
-        local = gcs_mod.download_version(client, published, Path(tmp), ("products",))
+        local = gcs_store.download_version(client, published, Path(tmp), ("products",))
         con = duckdb.connect()
         rows = con.execute(
-            f"SELECT name, unit_price FROM {lake.read_source('products', local['tables']['products'])} "
+            f"SELECT name, unit_price FROM {lake_manifest.read_source('products', local['tables']['products'])} "
             "WHERE product_id = 9001"
         ).fetchall()
         con.close()
     assert [(n, str(p)) for n, p in rows] == [("New lamp", "12.50")]
 
-    # Nothing new: a clear error, nothing published.
+    # Nothing new: success with "nothing to ingest", nothing published.
     after = _manifest(client, bucket)
-    with pytest.raises(AppError, match="no customers/products/orders"):
-        lake.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket))
+    empty = lake_job.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket))
+    assert empty["ingested"] is False and empty["message"].startswith("nothing to ingest")
+    assert empty["version"] == published["version"] and empty["tables"] == {}
     assert _manifest(client, bucket) == after
 
 
 def test_a_crash_between_publish_and_move_is_finished_by_the_next_run(gcs, tiny_db):
-    from app import gcs as gcs_mod
-    from app import lake
 
     client, bucket = gcs
     settings = _settings(bucket)
-    lake.publish_database(tiny_db, settings, Recorder(client, bucket))
+    lake_job.publish_database(tiny_db, settings, Recorder(client, bucket))
     b = client.bucket(bucket)
     b.blob("incoming/products.csv").upload_from_string("product_id,name,category,unit_price\n9003,Desk,Home,99.00\n")
 
@@ -220,13 +219,13 @@ def test_a_crash_between_publish_and_move_is_finished_by_the_next_run(gcs, tiny_
         raise AppError(503, "crash", "killed")
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(gcs_mod, "move_processed", killed)  # the job dies right after publishing
+        mp.setattr(gcs_store, "move_processed", killed)  # the job dies right after publishing
         with pytest.raises(AppError, match="killed"):
-            lake.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket))
+            lake_job.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket))
     published = json.loads(_manifest(client, bucket))
     assert b.get_blob("incoming/products.csv") is not None  # published but not moved
 
-    out = lake.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket))
+    out = lake_job.ingest(f"gs://{bucket}/incoming/", "append", settings, Recorder(client, bucket))
     assert out["version"] == published["version"] and out["moved"] == 1 and out["tables"] == {}
     assert json.loads(_manifest(client, bucket))["version"] == published["version"]  # not ingested twice
     assert {x.name for x in client.list_blobs(bucket, prefix="incoming/")} == set()
@@ -234,9 +233,8 @@ def test_a_crash_between_publish_and_move_is_finished_by_the_next_run(gcs, tiny_
 
 
 def test_without_credentials_the_error_is_clear(monkeypatch, tmp_path):
-    from app import gcs as gcs_mod
 
     monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
     with pytest.raises(AppError, match="no Google credentials"):
-        gcs_mod.client(_settings("no-such-lake"))
+        lake_clients.gcs_client(_settings("no-such-lake"))

@@ -17,6 +17,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from app.catalog import versions as catalog_versions
+from app.catalog import views as catalog_views
+from app.lake import job as lake_job
+from app.lake import manifest as lake_manifest
 from tests.engines.bigquery_fakes import FakeJob, FakeRow
 from tests.engines.conftest import API_KEY, ORDERS, lake_settings
 from tests.engines.endpoints import ENDPOINTS, comparable
@@ -205,11 +209,12 @@ def api_settings(endpoint, bucket):
 
 
 def publish(db, settings, client, previous=None):
-    from app import catalog
-    from app.lake import history_of, publish_database
 
-    return publish_database(
-        db, settings, lambda m: catalog.register(m, settings, bigquery_client=client), history=history_of(previous)
+    return lake_job.publish_database(
+        db,
+        settings,
+        lambda m: catalog_versions.register(m, settings, bigquery_client=client),
+        history=lake_manifest.history_of(previous),
     )
 
 
@@ -251,13 +256,14 @@ def lake(s3_server, small_db, second_db, tmp_path_factory) -> Lake:
 
 
 def _answers(settings, engine=None) -> dict:
-    from app.main import create_app
+    from app.api.deps import get_engine
+    from app.api.factory import create_app
 
     app = create_app(settings)
     out = {}
     with TestClient(app) as c:
         if engine is not None:
-            app.state.engine = engine
+            app.dependency_overrides[get_engine] = lambda: engine
         for path in ENDPOINTS:
             r = c.get(path)
             assert r.status_code == 200, (path, r.text)
@@ -298,29 +304,28 @@ def test_ingest_registers_every_table_over_the_mirror_with_row_counts(lake):
 
 
 def test_retention_drops_the_mirror_tables_of_pruned_versions(s3_server, bucket, tmp_path):
-    from app import catalog
 
     client = MirrorBigQuery(tmp_path)
-    catalog.drop_versions(["abc123def456"], ingest_settings(s3_server, bucket), bigquery_client=client)
+    catalog_versions.drop_versions(["abc123def456"], ingest_settings(s3_server, bucket), bigquery_client=client)
     assert f"{DATASET}.orders__abc123def456" in client.deleted and f"{DATASET}.dataset_meta__abc123def456" in (
         client.deleted
     )
 
 
 def test_a_lake_on_s3_without_a_mirror_registers_nothing_in_bigquery(s3_server, bucket, tmp_path):
-    from app import catalog
 
     client = MirrorBigQuery(tmp_path)
     settings = ingest_settings(s3_server, bucket, bigquery_lake_uri=None)
-    assert catalog.register({"version": "abc123def456", "tables": {}}, settings, bigquery_client=client) == {}
+    assert catalog_versions.register({"version": "abc123def456", "tables": {}}, settings, bigquery_client=client) == {}
     assert not client.created
 
 
 def test_the_engine_serves_the_previous_version_until_the_new_one_has_fully_arrived(lake, second_db, tmp_path):
     import logging
 
-    from app.engine_bigquery import BigQueryEngine
-    from app.main import create_app
+    from app.api.deps import get_engine
+    from app.api.factory import create_app
+    from app.engines.bigquery import BigQueryEngine
 
     v1, v2 = lake.first["version"], lake.second["version"]
     published = {"manifest": lake.first}  # what the S3 manifest says at each step
@@ -330,10 +335,10 @@ def test_the_engine_serves_the_previous_version_until_the_new_one_has_fully_arri
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append
-    logger = logging.getLogger("app.engine_bigquery")
+    logger = logging.getLogger("app.engines.bigquery")
     app = create_app(settings)
     with TestClient(app) as c:
-        app.state.engine = engine
+        app.dependency_overrides[get_engine] = lambda: engine
         logger.addHandler(handler)
         logger.setLevel("INFO")
         try:
@@ -377,7 +382,7 @@ def test_the_engine_serves_the_previous_version_until_the_new_one_has_fully_arri
 
 
 def _local_kpis(db):
-    from app.main import create_app
+    from app.api.factory import create_app
     from app.settings import Settings
 
     with TestClient(create_app(Settings(database=db, api_key=API_KEY, log_level="warning", threads=2))) as c:
@@ -385,7 +390,7 @@ def _local_kpis(db):
 
 
 def test_a_verified_version_is_not_counted_again_and_an_incomplete_one_waits_for_the_interval(lake, tmp_path):
-    from app.engine_bigquery import BigQueryEngine
+    from app.engines.bigquery import BigQueryEngine
 
     v1, v2 = lake.first["version"], lake.second["version"]
     client = lake.bigquery(tmp_path)
@@ -411,7 +416,7 @@ def test_a_verified_version_is_not_counted_again_and_an_incomplete_one_waits_for
 def test_every_endpoint_answers_the_same_on_the_hybrid_bigquery_engine(lake, second_db, tmp_path):
     """STACKS_APP_ENGINE=bigquery as the hybrid API runs it: the manifest read from S3 with boto3,
     the tables over the mirror."""
-    from app.engine_bigquery import BigQueryEngine
+    from app.engines.bigquery import BigQueryEngine
 
     client = lake.bigquery(tmp_path)
     transfer(lake, tmp_path)
@@ -444,7 +449,7 @@ def test_the_fake_reports_a_missing_file_like_bigquery(tmp_path):
 
 def test_a_manifest_without_bigquery_tables_is_refused_not_read_through_the_stack_tables(lake, tmp_path):
     """An s3 lake published without the mirror registration: the logical tables would mix every version."""
-    from app.engine_bigquery import BigQueryEngine
+    from app.engines.bigquery import BigQueryEngine
     from app.errors import AppError
 
     client = lake.bigquery(tmp_path)
@@ -459,9 +464,8 @@ def test_a_manifest_without_bigquery_tables_is_refused_not_read_through_the_stac
 
 
 def test_the_views_follow_the_newest_fully_mirrored_version(lake, tmp_path):
-    """``catalog.point_views`` as the ingest job runs it after a publish: analysts' stable names
+    """``catalog_views.point_views`` as the ingest job runs it after a publish: analysts' stable names
     ``<dataset>.<table>`` never read a version the mirror holds only part of."""
-    from app import catalog
 
     v1, v2 = lake.first["version"], lake.second["version"]
     published = {"manifest": lake.first}
@@ -469,7 +473,9 @@ def test_the_views_follow_the_newest_fully_mirrored_version(lake, tmp_path):
     settings = ingest_settings(lake.endpoint, lake.bucket, bigquery_verify_seconds=0)
 
     def point():
-        return catalog.point_views(settings, bigquery_client=client, manifest_loader=lambda: published["manifest"])
+        return catalog_views.point_views(
+            settings, bigquery_client=client, manifest_loader=lambda: published["manifest"]
+        )
 
     out = point()  # nothing mirrored yet: no view is made
     assert out["views"] == {} and "no lake version is complete" in out["reason"] and not client.views

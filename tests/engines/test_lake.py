@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from app.engines import lake as lake_engine
 from tests.engines.conftest import API_KEY, lake_settings
 from tests.engines.endpoints import ENDPOINTS, comparable
 
 
 def _client(settings):
-    from app.main import create_app
+    from app.api.factory import create_app
 
     return TestClient(create_app(settings))
 
@@ -93,16 +94,15 @@ def test_nothing_published_is_not_ready(s3_server, bucket):
 def test_credentials_from_the_aws_chain_and_refreshed(published_lake, monkeypatch):
     """No static keys: httpfs gets the AWS chain's credentials (the Fargate task role's in the cloud),
     and a live engine re-reads them periodically without losing its version."""
-    from app import lake
 
     settings, manifest = published_lake
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "session")
     chain = settings.model_copy(update={"s3_access_key_id": None, "s3_secret_access_key": None})
-    engine = lake.LakeEngine(chain)
+    engine = lake_engine.LakeEngine(chain)
     assert engine.ready() == (True, manifest["version"])
-    monkeypatch.setattr(lake, "CREDENTIALS_REFRESH_SECONDS", 0.0)
+    monkeypatch.setattr(lake_engine, "CREDENTIALS_REFRESH_SECONDS", 0.0)
     assert engine.ready() == (True, manifest["version"])
     assert engine.reopens == 1
     secret = engine._con.execute("SELECT secret_string FROM duckdb_secrets() WHERE name = 'lake'").fetchone()[0]

@@ -24,7 +24,16 @@ import boto3
 import pytest
 import requests
 
+from app.catalog import versions as catalog_versions
+from app.engines import lake as lake_engine
 from app.errors import AppError
+from app.lake import __main__ as lake_cli
+from app.lake import clients as lake_clients
+from app.lake import job as lake_job
+from app.lake import manifest as lake_manifest
+from app.lake.stores import gcs as gcs_store
+from app.lake.stores import s3 as s3_store
+from app.lake.stores.gcs import GcsStore
 from tests.engines import test_gcs_ingest
 from tests.engines.conftest import lake_settings
 
@@ -37,9 +46,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def quick_backoff(monkeypatch):
     """Retries wait a few milliseconds here (the jitter stays: collided jobs must not re-collide)."""
-    from app import lake
 
-    monkeypatch.setattr(lake, "CONFLICT_BACKOFF_BASE", 0.02)
+    monkeypatch.setattr(lake_job, "CONFLICT_BACKOFF_BASE", 0.02)
 
 
 def _s3(endpoint):
@@ -69,9 +77,8 @@ def _product(pid: int) -> bytes:
 
 
 def _product_ids(settings, low: int) -> list[int]:
-    from app import lake
 
-    engine = lake.LakeEngine(settings)
+    engine = lake_engine.LakeEngine(settings)
     return [
         r["product_id"]
         for r in engine.fetch(f"SELECT product_id FROM products WHERE product_id >= {low} ORDER BY product_id")
@@ -97,21 +104,22 @@ def _race(module, name: str, during):
 
 
 def test_a_job_that_loses_the_race_retries_on_top_of_the_winner(s3_server, bucket, small_db, monkeypatch, caplog):
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    first = lake.publish_database(small_db, settings)
+    first = lake_job.publish_database(small_db, settings)
     s3 = _s3(s3_server)
     s3.put_object(Bucket=bucket, Key="incoming/a/products-a.csv", Body=_product(9401))
     s3.put_object(Bucket=bucket, Key="incoming/b/products-b.csv", Body=_product(9402))
     other: list[dict] = []
     racing, calls = _race(
-        lake, "publish_database", lambda: other.append(lake.ingest(f"s3://{bucket}/incoming/b/", "append", settings))
+        lake_job,
+        "publish_database",
+        lambda: other.append(lake_job.ingest(f"s3://{bucket}/incoming/b/", "append", settings)),
     )
-    monkeypatch.setattr(lake, "publish_database", racing)
+    monkeypatch.setattr(lake_job, "publish_database", racing)
     caplog.set_level(logging.WARNING, logger="app.lake")
 
-    out = lake.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
+    out = lake_job.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
 
     winner = other[0]
     assert winner["previous"] == first["version"] and winner["attempts"] == 1
@@ -139,19 +147,20 @@ def test_a_job_that_loses_the_race_retries_on_top_of_the_winner(s3_server, bucke
 def test_without_the_compare_and_swap_the_same_race_loses_rows(s3_server, bucket, tiny_db, monkeypatch):
     """The control: the interleaving of the test above with an unconditional manifest PUT (the code
     before this change) silently drops the winner's row - the failure the tests above rule out."""
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    first = lake.publish_database(tiny_db, settings)
+    first = lake_job.publish_database(tiny_db, settings)
     s3 = _s3(s3_server)
     s3.put_object(Bucket=bucket, Key="incoming/a/products-a.csv", Body=_product(9441))
     s3.put_object(Bucket=bucket, Key="incoming/b/products-b.csv", Body=_product(9442))
-    real_put = lake.put_manifest
-    monkeypatch.setattr(lake, "put_manifest", lambda s3_, root_, m, expect: real_put(s3_, root_, m, expect=None))
-    racing, _ = _race(lake, "publish_database", lambda: lake.ingest(f"s3://{bucket}/incoming/b/", "append", settings))
-    monkeypatch.setattr(lake, "publish_database", racing)
+    real_put = s3_store.put_manifest
+    monkeypatch.setattr(s3_store, "put_manifest", lambda s3_, root_, m, expect: real_put(s3_, root_, m, expect=None))
+    racing, _ = _race(
+        lake_job, "publish_database", lambda: lake_job.ingest(f"s3://{bucket}/incoming/b/", "append", settings)
+    )
+    monkeypatch.setattr(lake_job, "publish_database", racing)
 
-    out = lake.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
+    out = lake_job.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
 
     assert out["attempts"] == 1
     assert _manifest(s3, bucket)["tables"]["products"]["rows"] == first["tables"]["products"]["rows"] + 1
@@ -161,21 +170,20 @@ def test_without_the_compare_and_swap_the_same_race_loses_rows(s3_server, bucket
 def test_a_retry_whose_files_the_winner_took_is_superseded_and_exits_0(s3_server, bucket, tiny_db, monkeypatch, capsys):
     """Two jobs on the same incoming/ (one per dropped file, as EventBridge starts them): the winner
     ingests both files, the loser's retry finds nothing fresh and succeeds with ``superseded_by``."""
-    from app import lake
     from app.settings import get_settings
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    first = lake.publish_database(tiny_db, settings)
+    first = lake_job.publish_database(tiny_db, settings)
     s3 = _s3(s3_server)
     s3.put_object(Bucket=bucket, Key="incoming/products-1.csv", Body=_product(9411))
     other: list[dict] = []
 
     def second_drop_and_its_job():
         s3.put_object(Bucket=bucket, Key="incoming/products-2.csv", Body=_product(9412))
-        other.append(lake.ingest(f"s3://{bucket}/incoming/", "append", settings))
+        other.append(lake_job.ingest(f"s3://{bucket}/incoming/", "append", settings))
 
-    racing, _ = _race(lake, "publish_database", second_drop_and_its_job)
-    monkeypatch.setattr(lake, "publish_database", racing)
+    racing, _ = _race(lake_job, "publish_database", second_drop_and_its_job)
+    monkeypatch.setattr(lake_job, "publish_database", racing)
     for name, value in {
         "STACKS_APP_ENGINE": "lake",
         "STACKS_APP_LAKE_URI": f"s3://{bucket}/tables/",
@@ -189,7 +197,7 @@ def test_a_retry_whose_files_the_winner_took_is_superseded_and_exits_0(s3_server
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     try:
-        code = lake.main(["ingest", "--source", f"s3://{bucket}/incoming/"])
+        code = lake_cli.main(["ingest", "--source", f"s3://{bucket}/incoming/"])
     finally:
         get_settings.cache_clear()
 
@@ -208,13 +216,12 @@ def test_a_retry_whose_files_the_winner_took_is_superseded_and_exits_0(s3_server
 def test_conflicts_that_never_stop_end_in_409_with_the_manifest_untouched(
     s3_server, bucket, tiny_db, monkeypatch, caplog
 ):
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/", lake_ingest_attempts=3)
-    first = lake.publish_database(tiny_db, settings)
+    first = lake_job.publish_database(tiny_db, settings)
     s3 = _s3(s3_server)
     s3.put_object(Bucket=bucket, Key="incoming/products.csv", Body=_product(9421))
-    real = lake.publish_database
+    real = lake_job.publish_database
     written: list[bytes] = []
 
     def always_beaten(*args, **kwargs):
@@ -224,16 +231,15 @@ def test_conflicts_that_never_stop_end_in_409_with_the_manifest_untouched(
         written.append(body.encode())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(lake, "publish_database", always_beaten)
-    from app import catalog
+    monkeypatch.setattr(lake_job, "publish_database", always_beaten)
 
-    real_drop, dropped = catalog.drop_versions, []
+    real_drop, dropped = catalog_versions.drop_versions, []
     monkeypatch.setattr(
-        catalog, "drop_versions", lambda versions, s: (dropped.extend(versions), real_drop(versions, s))
+        catalog_versions, "drop_versions", lambda versions, s: (dropped.extend(versions), real_drop(versions, s))
     )
     caplog.set_level(logging.WARNING, logger="app.lake")
     with pytest.raises(AppError) as err:
-        lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
+        lake_job.ingest(f"s3://{bucket}/incoming/", "append", settings)
 
     assert (err.value.status, err.value.code) == (409, "conflict")
     assert "gave up after 3 attempts" in err.value.message
@@ -251,10 +257,9 @@ def test_the_carried_sources_record_stops_a_double_ingest_after_crash_then_other
 ):
     """Job A publishes and dies before moving its file; job B (another prefix) publishes on top; job C
     over A's prefix must see A's file as consumed (by A's version, two manifests back) and only move it."""
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    first = lake.publish_database(tiny_db, settings)
+    first = lake_job.publish_database(tiny_db, settings)
     s3 = _s3(s3_server)
     s3.put_object(Bucket=bucket, Key="incoming/a/products-a.csv", Body=_product(9431))
     s3.put_object(Bucket=bucket, Key="incoming/b/products-b.csv", Body=_product(9432))
@@ -263,15 +268,15 @@ def test_the_carried_sources_record_stops_a_double_ingest_after_crash_then_other
         raise AppError(503, "crash", "killed")
 
     with monkeypatch.context() as mp:
-        mp.setattr(lake, "move_processed", killed)
+        mp.setattr(s3_store, "move_processed", killed)
         with pytest.raises(AppError, match="killed"):
-            lake.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
+            lake_job.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
     version_a = _manifest(s3, bucket)["version"]
-    b = lake.ingest(f"s3://{bucket}/incoming/b/", "append", settings)
+    b = lake_job.ingest(f"s3://{bucket}/incoming/b/", "append", settings)
     record = [(s["name"].rsplit("/", 1)[-1], s["version"]) for s in _manifest(s3, bucket)["sources"]]
     assert record == [("products-b.csv", b["version"]), ("products-a.csv", version_a)]
 
-    c = lake.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
+    c = lake_job.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
     assert c["tables"] == {} and c["moved"] == 1 and c["version"] == b["version"]
     assert _manifest(s3, bucket)["tables"]["products"]["rows"] == first["tables"]["products"]["rows"] + 2
     assert _product_ids(settings, 9430) == [9431, 9432]  # 9431 once
@@ -279,26 +284,25 @@ def test_the_carried_sources_record_stops_a_double_ingest_after_crash_then_other
         [f"processed/{version_a}/a/products-a.csv", f"processed/{b['version']}/b/products-b.csv"]
     )
     with pytest.raises(AppError, match="no customers/products/orders"):  # a first attempt with nothing: 404
-        lake.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
+        lake_job.ingest(f"s3://{bucket}/incoming/a/", "append", settings)
 
 
 def test_a_put_that_landed_but_answered_412_is_kept_not_discarded(s3_server, bucket, tiny_db, monkeypatch):
     """The PUT succeeds, its answer is lost, the client's retry of the same conditional PUT gets 412:
     the job must see its own version in the manifest and keep it (deleting it would break readers)."""
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    first = lake.publish_database(tiny_db, settings)
+    first = lake_job.publish_database(tiny_db, settings)
     s3 = _s3(s3_server)
     s3.put_object(Bucket=bucket, Key="incoming/products.csv", Body=_product(9451))
-    real_put = lake.put_manifest
+    real_put = s3_store.put_manifest
 
     def landed_then_412(s3_, root_, manifest, *, expect):
         real_put(s3_, root_, manifest, expect=expect)
         real_put(s3_, root_, manifest, expect=expect)  # the retry: 412 now, as S3 answers it
 
-    monkeypatch.setattr(lake, "put_manifest", landed_then_412)
-    out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
+    monkeypatch.setattr(s3_store, "put_manifest", landed_then_412)
+    out = lake_job.ingest(f"s3://{bucket}/incoming/", "append", settings)
     assert out["attempts"] == 1 and out["tables"] == {"products": 1}
     assert _manifest(s3, bucket)["version"] == out["version"]
     assert _versions_on_disk(s3, bucket) == {first["version"], out["version"]}
@@ -307,7 +311,6 @@ def test_a_put_that_landed_but_answered_412_is_kept_not_discarded(s3_server, buc
 
 
 def test_the_sources_record_is_newest_first_deduplicated_and_capped():
-    from app import lake
 
     previous = {
         "version": "v0000002",
@@ -318,40 +321,42 @@ def test_the_sources_record_is_newest_first_deduplicated_and_capped():
         ],
     }
     new = [{"name": "s3://l/incoming/z.csv", "etag": '"3"'}, {"name": "s3://l/incoming/x.csv", "etag": '"1"'}]
-    out = lake.carry_sources(new, "v0000003", previous)
+    out = lake_manifest.carry_sources(new, "v0000003", previous)
     assert [(e["name"][-5:], e["version"]) for e in out] == [
         ("z.csv", "v0000003"),
         ("x.csv", "v0000003"),
         ("y.csv", "v0000002"),
     ]
-    assert [e["name"][-5:] for e in lake.carry_sources(new, "v0000003", previous, keep=2)] == ["z.csv", "x.csv"]
-    many = [{"name": f"s3://l/incoming/{i}.csv", "etag": str(i)} for i in range(lake.SOURCES_KEEP + 5)]
-    assert len(lake.carry_sources(many, "v0000004", previous)) == lake.SOURCES_KEEP
+    assert [e["name"][-5:] for e in lake_manifest.carry_sources(new, "v0000003", previous, keep=2)] == [
+        "z.csv",
+        "x.csv",
+    ]
+    many = [{"name": f"s3://l/incoming/{i}.csv", "etag": str(i)} for i in range(lake_manifest.SOURCES_KEEP + 5)]
+    assert len(lake_manifest.carry_sources(many, "v0000004", previous)) == lake_manifest.SOURCES_KEEP
 
 
 # ---------------------------------------------------------------- S3, the conditional PUT itself
 
 
 def test_the_manifest_put_is_conditional_on_the_etag_read(s3_server, bucket):
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    s3 = lake.s3_client(settings)
-    absent = lake.read_snapshot(s3, settings.lake_uri)
-    assert absent == lake.Snapshot(None, None)
+    s3 = lake_clients.s3_client(settings)
+    absent = s3_store.read_snapshot(s3, settings.lake_uri)
+    assert absent == lake_manifest.Snapshot(None, None)
     one = {"version": "aaaaaa1", "tables": {}}
-    lake.put_manifest(s3, settings.lake_uri, one, expect=absent)  # If-None-Match: * on a new key
-    with pytest.raises(lake.ManifestConflict):
-        lake.put_manifest(s3, settings.lake_uri, {"version": "bbbbbb2", "tables": {}}, expect=absent)
-    read = lake.read_snapshot(s3, settings.lake_uri)
+    s3_store.put_manifest(s3, settings.lake_uri, one, expect=absent)  # If-None-Match: * on a new key
+    with pytest.raises(lake_manifest.ManifestConflict):
+        s3_store.put_manifest(s3, settings.lake_uri, {"version": "bbbbbb2", "tables": {}}, expect=absent)
+    read = s3_store.read_snapshot(s3, settings.lake_uri)
     assert read.manifest == one and read.token
-    lake.put_manifest(s3, settings.lake_uri, {"version": "cccccc3", "tables": {}}, expect=read)  # If-Match
-    with pytest.raises(lake.ManifestConflict) as err:  # the same, stale, ETag again
-        lake.put_manifest(s3, settings.lake_uri, {"version": "dddddd4", "tables": {}}, expect=read)
+    s3_store.put_manifest(s3, settings.lake_uri, {"version": "cccccc3", "tables": {}}, expect=read)  # If-Match
+    with pytest.raises(lake_manifest.ManifestConflict) as err:  # the same, stale, ETag again
+        s3_store.put_manifest(s3, settings.lake_uri, {"version": "dddddd4", "tables": {}}, expect=read)
     assert (err.value.status, err.value.code) == (409, "conflict")
-    assert lake.read_snapshot(s3, settings.lake_uri).version == "cccccc3"
-    lake.put_manifest(s3, settings.lake_uri, {"version": "eeeeee5", "tables": {}}, expect=None)  # unconditional
-    assert lake.read_snapshot(s3, settings.lake_uri).version == "eeeeee5"
+    assert s3_store.read_snapshot(s3, settings.lake_uri).version == "cccccc3"
+    s3_store.put_manifest(s3, settings.lake_uri, {"version": "eeeeee5", "tables": {}}, expect=None)  # unconditional
+    assert s3_store.read_snapshot(s3, settings.lake_uri).version == "eeeeee5"
 
 
 @pytest.mark.parametrize(
@@ -368,19 +373,17 @@ def test_which_put_errors_are_conflicts(status, code, conflict):
     """Real S3's answers (moto never sends 409 ConditionalRequestConflict), at the boto3 boundary."""
     from botocore.stub import Stubber
 
-    from app import lake
-
     s3 = boto3.session.Session().client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(s3) as stub:
         stub.add_client_error("put_object", service_error_code=code, http_status_code=status)
         with pytest.raises(AppError) as err:
-            lake.put_manifest(
+            s3_store.put_manifest(
                 s3,
                 "s3://lake/tables/",
                 {"version": "aaaaaa1", "tables": {}},
-                expect=lake.Snapshot({"version": "aaaaaa0", "tables": {}}, '"etag"'),
+                expect=lake_manifest.Snapshot({"version": "aaaaaa0", "tables": {}}, '"etag"'),
             )
-    assert isinstance(err.value, lake.ManifestConflict) is conflict
+    assert isinstance(err.value, lake_manifest.ManifestConflict) is conflict
     assert err.value.status == (409 if conflict else 503)
 
 
@@ -413,10 +416,9 @@ def test_two_jobs_at_once_never_lose_rows(s3_server, bucket, tiny_db):
     """Two ingest jobs started together over different prefixes, three rounds: every row of every round
     is published, and every file is in processed/. Whether a round collides is up to the scheduler;
     the rows are checked either way."""
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/", lake_ingest_attempts=10)
-    first = lake.publish_database(tiny_db, settings)
+    first = lake_job.publish_database(tiny_db, settings)
     s3 = _s3(s3_server)
     attempts = []
     for rnd in range(3):
@@ -425,7 +427,7 @@ def test_two_jobs_at_once_never_lose_rows(s3_server, bucket, tiny_db):
                 Bucket=bucket, Key=f"incoming/j{job}/products-{rnd}.csv", Body=_product(9500 + 10 * rnd + job)
             )
         results, errors = _run_together(
-            [lambda job=job: lake.ingest(f"s3://{bucket}/incoming/j{job}/", "append", settings) for job in (0, 1)]
+            [lambda job=job: lake_job.ingest(f"s3://{bucket}/incoming/j{job}/", "append", settings) for job in (0, 1)]
         )
         assert errors == []
         attempts += [r["attempts"] for r in results]
@@ -444,10 +446,9 @@ def test_two_jobs_at_once_never_lose_rows(s3_server, bucket, tiny_db):
 
 def test_two_job_processes_on_the_same_prefix_both_exit_0_and_ingest_each_file_once(s3_server, bucket, tiny_db):
     """The EventBridge case: one ``python -m app.lake ingest --source .../incoming/`` task per drop."""
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    first = lake.publish_database(tiny_db, settings)
+    first = lake_job.publish_database(tiny_db, settings)
     s3 = _s3(s3_server)
     for i in (1, 2):
         s3.put_object(Bucket=bucket, Key=f"incoming/products-p{i}.csv", Body=_product(9600 + i))
@@ -569,9 +570,6 @@ def _gcs_settings(bucket: str):
 def test_the_gcs_manifest_upload_is_conditional_on_the_generation_read(enforced_gcs):
     from google.api_core.exceptions import PreconditionFailed
 
-    from app import gcs as gcs_mod
-    from app import lake
-
     client, plain, bucket = enforced_gcs
     # The emulator alone ignores ifGenerationMatch (why the session above exists):
     plain.bucket(bucket).blob("probe").upload_from_string(b"1")
@@ -580,40 +578,40 @@ def test_the_gcs_manifest_upload_is_conditional_on_the_generation_read(enforced_
         client.bucket(bucket).blob("probe").upload_from_string(b"3", if_generation_match=12345)
 
     lake_uri = f"gs://{bucket}/tables/"
-    absent = gcs_mod.read_snapshot(client, lake_uri)
-    assert absent == lake.Snapshot(None, None)
-    gcs_mod.put_manifest(client, lake_uri, {"version": "aaaaaa1", "tables": {}}, expect=absent)  # generation 0
-    with pytest.raises(lake.ManifestConflict):
-        gcs_mod.put_manifest(client, lake_uri, {"version": "bbbbbb2", "tables": {}}, expect=absent)
-    read = gcs_mod.read_snapshot(client, lake_uri)
+    absent = gcs_store.read_snapshot(client, lake_uri)
+    assert absent == lake_manifest.Snapshot(None, None)
+    gcs_store.put_manifest(client, lake_uri, {"version": "aaaaaa1", "tables": {}}, expect=absent)  # generation 0
+    with pytest.raises(lake_manifest.ManifestConflict):
+        gcs_store.put_manifest(client, lake_uri, {"version": "bbbbbb2", "tables": {}}, expect=absent)
+    read = gcs_store.read_snapshot(client, lake_uri)
     assert read.version == "aaaaaa1" and read.token == str(
         plain.bucket(bucket).get_blob("tables/_manifest.json").generation
     )
-    gcs_mod.put_manifest(client, lake_uri, {"version": "cccccc3", "tables": {}}, expect=read)
-    with pytest.raises(lake.ManifestConflict):
-        gcs_mod.put_manifest(client, lake_uri, {"version": "dddddd4", "tables": {}}, expect=read)
-    assert gcs_mod.read_snapshot(client, lake_uri).version == "cccccc3"
+    gcs_store.put_manifest(client, lake_uri, {"version": "cccccc3", "tables": {}}, expect=read)
+    with pytest.raises(lake_manifest.ManifestConflict):
+        gcs_store.put_manifest(client, lake_uri, {"version": "dddddd4", "tables": {}}, expect=read)
+    assert gcs_store.read_snapshot(client, lake_uri).version == "cccccc3"
 
 
 def test_a_gcs_job_that_loses_the_race_retries_on_top_of_the_winner(enforced_gcs, tiny_db, monkeypatch):
-    from app import gcs as gcs_mod
-
     client, plain, bucket = enforced_gcs
     settings = _gcs_settings(bucket)
     register = lambda manifest: {}  # noqa: E731 - no catalog on this lake
-    first = gcs_mod.publish_database(tiny_db, settings, register, client)
+    first = lake_job.publish_database(tiny_db, settings, register, store=GcsStore(settings, client))
     b = plain.bucket(bucket)
     b.blob("incoming/a/products-a.csv").upload_from_string(_product(9701))
     b.blob("incoming/b/products-b.csv").upload_from_string(_product(9702))
     other: list[dict] = []
     racing, calls = _race(
-        gcs_mod,
+        lake_job,
         "publish_database",
-        lambda: other.append(gcs_mod.ingest(f"gs://{bucket}/incoming/b/", "append", settings, register, client)),
+        lambda: other.append(
+            lake_job.ingest(f"gs://{bucket}/incoming/b/", "append", settings, register, GcsStore(settings, client))
+        ),
     )
-    monkeypatch.setattr(gcs_mod, "publish_database", racing)
+    monkeypatch.setattr(lake_job, "publish_database", racing)
 
-    out = gcs_mod.ingest(f"gs://{bucket}/incoming/a/", "append", settings, register, client)
+    out = lake_job.ingest(f"gs://{bucket}/incoming/a/", "append", settings, register, GcsStore(settings, client))
 
     winner = other[0]
     assert calls[0]["expect"].version == first["version"]
@@ -637,20 +635,18 @@ def test_two_gcs_jobs_at_once_never_lose_rows(enforced_gcs, tiny_db):
     files' rows published, history a chain."""
     from google.cloud import storage
 
-    from app import gcs as gcs_mod
-
     client, plain, bucket = enforced_gcs
     settings = _gcs_settings(bucket).model_copy(update={"lake_ingest_attempts": 10})
     register = lambda manifest: {}  # noqa: E731 - no catalog on this lake
-    first = gcs_mod.publish_database(tiny_db, settings, register, client)
+    first = lake_job.publish_database(tiny_db, settings, register, store=GcsStore(settings, client))
     for job in (0, 1):
         plain.bucket(bucket).blob(f"incoming/j{job}/products.csv").upload_from_string(_product(9710 + job))
     endpoint = client._http.endpoint
     clients = [storage.Client(project="test", _http=GenerationPreconditions(endpoint)) for _ in (0, 1)]
     results, errors = _run_together(
         [
-            lambda job=job: gcs_mod.ingest(
-                f"gs://{bucket}/incoming/j{job}/", "append", settings, register, clients[job]
+            lambda job=job: lake_job.ingest(
+                f"gs://{bucket}/incoming/j{job}/", "append", settings, register, GcsStore(settings, clients[job])
             )
             for job in (0, 1)
         ]

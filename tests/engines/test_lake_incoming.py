@@ -8,7 +8,14 @@ import json
 import boto3
 import pytest
 
+from app.catalog import glue as catalog_glue
+from app.catalog import versions as catalog_versions
+from app.catalog import views as catalog_views
+from app.engines import lake as lake_engine
 from app.errors import AppError
+from app.lake import job as lake_job
+from app.lake import manifest as lake_manifest
+from app.lake.stores import s3 as s3_store
 from tests.engines.conftest import lake_settings
 
 
@@ -31,10 +38,9 @@ def _manifest(s3, bucket):
 
 
 def test_each_drop_is_ingested_once_and_moved_to_processed(s3_server, bucket, small_db):
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    first = lake.publish_database(small_db, settings)
+    first = lake_job.publish_database(small_db, settings)
     s3 = _s3(s3_server)
     source = f"s3://{bucket}/incoming/"
 
@@ -43,7 +49,7 @@ def test_each_drop_is_ingested_once_and_moved_to_processed(s3_server, bucket, sm
         Key="incoming/products-1.csv",
         Body=b"product_id,name,category,unit_price\n9101,Lamp,Home,12.50\n",
     )
-    one = lake.ingest(source, "append", settings)
+    one = lake_job.ingest(source, "append", settings)
     assert one["previous"] == first["version"] and one["moved"] == 1
     assert _keys(s3, bucket, "incoming/") == []
     assert _keys(s3, bucket, "processed/") == [f"processed/{one['version']}/products-1.csv"]
@@ -55,22 +61,21 @@ def test_each_drop_is_ingested_once_and_moved_to_processed(s3_server, bucket, sm
         Key="incoming/products-2.csv",
         Body=b"product_id,name,category,unit_price\n9102,Chair,Home,40.00\n",
     )
-    two = lake.ingest(source, "append", settings)
+    two = lake_job.ingest(source, "append", settings)
     assert two["previous"] == one["version"] and two["tables"] == {"products": 1}
     assert _manifest(s3, bucket)["tables"]["products"]["rows"] == first["tables"]["products"]["rows"] + 2
 
     # Nothing left: a clear error and the manifest is untouched.
     before = _manifest(s3, bucket)
     with pytest.raises(AppError, match="no customers/products/orders"):
-        lake.ingest(source, "append", settings)
+        lake_job.ingest(source, "append", settings)
     assert _manifest(s3, bucket) == before
 
 
 def test_a_crash_between_publish_and_move_is_finished_by_the_next_run(s3_server, bucket, small_db, monkeypatch):
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    lake.publish_database(small_db, settings)
+    lake_job.publish_database(small_db, settings)
     s3 = _s3(s3_server)
     s3.put_object(
         Bucket=bucket, Key="incoming/products.csv", Body=b"product_id,name,category,unit_price\n9201,Desk,Home,99.00\n"
@@ -80,13 +85,13 @@ def test_a_crash_between_publish_and_move_is_finished_by_the_next_run(s3_server,
         raise AppError(503, "crash", "killed")
 
     with monkeypatch.context() as mp:
-        mp.setattr(lake, "move_processed", killed)
+        mp.setattr(s3_store, "move_processed", killed)
         with pytest.raises(AppError, match="killed"):
-            lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
+            lake_job.ingest(f"s3://{bucket}/incoming/", "append", settings)
     published = _manifest(s3, bucket)
     assert _keys(s3, bucket, "incoming/") == ["incoming/products.csv"]  # published, not moved
 
-    out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
+    out = lake_job.ingest(f"s3://{bucket}/incoming/", "append", settings)
     assert out["version"] == published["version"] and out["moved"] == 1 and out["tables"] == {}
     assert _manifest(s3, bucket)["version"] == published["version"]  # not ingested twice
     assert _keys(s3, bucket, "incoming/") == []
@@ -94,10 +99,9 @@ def test_a_crash_between_publish_and_move_is_finished_by_the_next_run(s3_server,
 
 
 def test_retention_keeps_the_last_versions_and_never_the_published_or_previous(s3_server, bucket, small_db):
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/", lake_keep_versions=2)
-    first = lake.publish_database(small_db, settings)
+    first = lake_job.publish_database(small_db, settings)
     s3 = _s3(s3_server)
     source = f"s3://{bucket}/incoming/"
     versions = [first["version"]]
@@ -107,16 +111,16 @@ def test_retention_keeps_the_last_versions_and_never_the_published_or_previous(s
             Key=f"incoming/products-{i}.csv",
             Body=f"product_id,name,category,unit_price\n{9301 + i},Item {i},Home,1.00\n".encode(),
         )
-        versions.append(lake.ingest(source, "append", settings)["version"])
+        versions.append(lake_job.ingest(source, "append", settings)["version"])
     manifest = _manifest(s3, bucket)
     assert manifest["history"][:2] == [versions[-1], versions[-2]]
     on_disk = {k.split("version=")[1].split("/")[0] for k in _keys(s3, bucket, "tables/") if "version=" in k}
     assert on_disk == {versions[-1], versions[-2]}  # the published one and the one before it
-    for table in lake.LAKE_TABLES:  # every table of the kept versions is whole
+    for table in lake_manifest.LAKE_TABLES:  # every table of the kept versions is whole
         for v in versions[-2:]:
             assert _keys(s3, bucket, f"tables/{table}/version={v}/"), (table, v)
     # The published version still serves every row.
-    engine = lake.LakeEngine(settings)
+    engine = lake_engine.LakeEngine(settings)
     assert engine.fetch("SELECT count(*) AS n FROM products WHERE product_id >= 9301")[0]["n"] == 3
 
 
@@ -130,10 +134,8 @@ def test_retention_setting_is_validated():
 
 
 def test_pruned_versions_lose_their_glue_tables_and_kept_ones_stay(published_lake, monkeypatch):
-    """``catalog.drop_versions`` against moto's Glue: a pruned version's tables go, others stay."""
+    """``catalog_versions.drop_versions`` against moto's Glue: a pruned version's tables go, others stay."""
     from moto import mock_aws
-
-    from app.catalog import drop_versions, physical_name, register_glue
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -143,34 +145,37 @@ def test_pruned_versions_lose_their_glue_tables_and_kept_ones_stay(published_lak
         glue.create_database(DatabaseInput={"Name": "shop_warehouse"})
         old = json.loads(json.dumps(manifest))
         kept = {**json.loads(json.dumps(manifest)), "version": "keptversion1"}
-        register_glue(old, "shop_warehouse", glue)
-        register_glue(kept, "shop_warehouse", glue)
-        drop_versions([old["version"]], settings.model_copy(update={"glue_database": "shop_warehouse"}))
+        catalog_glue.register_glue(old, "shop_warehouse", glue)
+        catalog_glue.register_glue(kept, "shop_warehouse", glue)
+        catalog_versions.drop_versions(
+            [old["version"]], settings.model_copy(update={"glue_database": "shop_warehouse"})
+        )
         names = {t["Name"] for t in glue.get_tables(DatabaseName="shop_warehouse")["TableList"]}
-        assert names == {physical_name(t, "keptversion1") for t in manifest["tables"]}
-        drop_versions([old["version"]], settings.model_copy(update={"glue_database": "shop_warehouse"}))  # again: ok
+        assert names == {lake_manifest.physical_name(t, "keptversion1") for t in manifest["tables"]}
+        catalog_versions.drop_versions(
+            [old["version"]], settings.model_copy(update={"glue_database": "shop_warehouse"})
+        )  # again: ok
 
 
 def test_the_job_points_the_warehouse_views_after_it_published(s3_server, bucket, small_db, monkeypatch):
-    """After a publish into its own catalogs the job calls catalog.point_views (which reads the
+    """After a publish into its own catalogs the job calls catalog_views.point_views (which reads the
     published manifest itself); a run that ingested nothing new does not."""
-    from app import catalog, lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    lake.publish_database(small_db, settings)
+    lake_job.publish_database(small_db, settings)
     calls = []
 
     def record(given):
         calls.append(_manifest(_s3(s3_server), bucket)["version"])
         return {"pointed": calls[-1]}
 
-    monkeypatch.setattr(catalog, "point_views", record)
+    monkeypatch.setattr(catalog_views, "point_views", record)
     _s3(s3_server).put_object(
         Bucket=bucket,
         Key="incoming/products-7.csv",
         Body=b"product_id,name,category,unit_price\n9107,Desk,Home,99.00\n",
     )
-    out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
+    out = lake_job.ingest(f"s3://{bucket}/incoming/", "append", settings)
     assert calls == [out["version"]] and out["views"] == {"pointed": out["version"]}
     # Registering in a caller's own catalog (tests, tools): the views are the caller's business.
     _s3(s3_server).put_object(
@@ -178,5 +183,5 @@ def test_the_job_points_the_warehouse_views_after_it_published(s3_server, bucket
         Key="incoming/products-8.csv",
         Body=b"product_id,name,category,unit_price\n9108,Shelf,Home,49.00\n",
     )
-    out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings, lambda manifest: {})
+    out = lake_job.ingest(f"s3://{bucket}/incoming/", "append", settings, lambda manifest: {})
     assert calls == [calls[0]] and "views" not in out

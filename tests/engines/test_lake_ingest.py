@@ -5,7 +5,9 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from app.engines import lake as lake_engine
 from app.errors import AppError
+from app.lake import job as lake_job
 from tests.engines.conftest import lake_settings
 
 
@@ -24,10 +26,9 @@ def _manifest(s3, bucket):
 
 
 def test_ingest_job_appends_and_publishes_atomically(s3_server, bucket, small_db):
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    first = lake.publish_database(small_db, settings)
+    first = lake_job.publish_database(small_db, settings)
     s3 = _s3(s3_server)
     before = _manifest(s3, bucket)
 
@@ -38,7 +39,7 @@ def test_ingest_job_appends_and_publishes_atomically(s3_server, bucket, small_db
         Body=b"product_id,name,category,unit_price\n9001,Bad,Home,-1.00\n",
     )
     with pytest.raises(AppError):
-        lake.ingest(f"s3://{bucket}/incoming/bad/", "append", settings)
+        lake_job.ingest(f"s3://{bucket}/incoming/bad/", "append", settings)
     assert _manifest(s3, bucket) == before
 
     s3.put_object(
@@ -46,9 +47,9 @@ def test_ingest_job_appends_and_publishes_atomically(s3_server, bucket, small_db
         Key="incoming/good/products.csv",
         Body=b"product_id,name,category,unit_price\n9001,New lamp,Home,12.50\n",
     )
-    out = lake.ingest(f"s3://{bucket}/incoming/good/", "append", settings)
+    out = lake_job.ingest(f"s3://{bucket}/incoming/good/", "append", settings)
     assert out["previous"] == first["version"] and out["version"] != first["version"]
-    engine = lake.LakeEngine(settings)
+    engine = lake_engine.LakeEngine(settings)
     rows = engine.fetch("SELECT name, unit_price FROM products WHERE product_id = 9001")
     assert [(r["name"], str(r["unit_price"])) for r in rows] == [("New lamp", "12.50")]
     counts = {
@@ -61,11 +62,10 @@ def test_ingest_job_appends_and_publishes_atomically(s3_server, bucket, small_db
 
 
 def test_a_reader_switches_versions_only_when_the_manifest_changes(s3_server, bucket, small_db):
-    from app import lake
 
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    lake.publish_database(small_db, settings)
-    engine = lake.LakeEngine(settings)
+    lake_job.publish_database(small_db, settings)
+    engine = lake_engine.LakeEngine(settings)
     v1 = engine.ready()
     assert v1[0] and engine.reopens == 1
     engine.ready()
@@ -74,7 +74,7 @@ def test_a_reader_switches_versions_only_when_the_manifest_changes(s3_server, bu
     s3.put_object(
         Bucket=bucket, Key="incoming/products.csv", Body=b"product_id,name,category,unit_price\n9002,Chair,Home,40.00\n"
     )
-    out = lake.ingest(f"s3://{bucket}/incoming/", "append", settings)
+    out = lake_job.ingest(f"s3://{bucket}/incoming/", "append", settings)
     assert engine.ready() == (True, out["version"]) and engine.reopens == 2
 
 
@@ -86,10 +86,8 @@ def test_the_ingest_command_takes_a_bucket_source(s3_server, bucket, small_db):
     import sys
     from pathlib import Path
 
-    from app import lake
-
     settings = lake_settings(s3_server, f"s3://{bucket}/tables/")
-    first = lake.publish_database(small_db, settings)
+    first = lake_job.publish_database(small_db, settings)
     _s3(s3_server).put_object(
         Bucket=bucket,
         Key="incoming/customers.csv",

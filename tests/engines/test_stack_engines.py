@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.lake import manifest as lake_manifest
 from stacks.plan.core import Concat, Ref
 
 ROOT_YAML = "stacks.yaml"
@@ -72,10 +73,9 @@ def test_each_cloud_stack_sets_its_engine_and_the_app_accepts_the_env(stack, log
 def test_the_lake_partitioning_is_the_warehouse_model_s():
     from pathlib import Path
 
-    from app.lake import PARTITION_BY
     from stacks.project import load_project
 
     project = load_project(Path(__file__).resolve().parents[2] / ROOT_YAML)
     warehouse = project.model.components["warehouse"]
     declared = {t.name: t.partition_by for t in warehouse.tables if t.partition_by}
-    assert declared == PARTITION_BY
+    assert declared == lake_manifest.PARTITION_BY

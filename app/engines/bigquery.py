@@ -23,13 +23,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.dialects import DialectError, bigquery_parameters, compile
-from app.engine_remote import RemoteEngine
+from app.engines.remote import RemoteEngine
 from app.errors import AppError
+from app.lake.manifest import physical_name
 
 SCOPES = ("https://www.googleapis.com/auth/bigquery",)
 IDENT = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 
-log = logging.getLogger("app.engine_bigquery")
+log = logging.getLogger("app.engines.bigquery")
 
 
 def aws_federated_credentials(config: dict, region: str):
@@ -108,8 +109,6 @@ class BigQueryEngine(RemoteEngine):
         entry = ((manifest or {}).get("catalog") or {}).get(self.catalog) or {}
         expected = entry.get("rows")
         if manifest and not entry and (self.settings.lake_uri or "").startswith("s3://"):
-            from app.errors import AppError
-
             # The stack's own tables over the mirror would read every version's files at once.
             raise AppError(
                 503,
@@ -144,22 +143,16 @@ class BigQueryEngine(RemoteEngine):
                     extra={"fields": {"version": v, "published": version, "waiting": sorted(self.waiting)}},
                 )
             return v, self.names(entry, v, expected[v])
-        from app.errors import AppError
-
         detail = "; ".join(f"{v}: {self.waiting[v]}" for v in history if v in self.waiting) or "no version listed"
         raise AppError(503, "lake", f"no lake version is complete in the GCS mirror yet ({detail})")
 
     @staticmethod
     def names(entry: Mapping[str, Any], version: str, tables: Mapping[str, int]) -> dict[str, str]:
         """Logical -> physical names of one registered version (``<dataset>.<table>__<version>``)."""
-        from app.catalog import physical_name
-
         dataset = entry["dataset"]
         out = {}
         for table in tables:
             if not (IDENT.match(dataset) and IDENT.match(table) and IDENT.match(version)):
-                from app.errors import AppError
-
                 raise AppError(500, "catalog", f"bad BigQuery name {dataset}.{table}__{version} in the manifest")
             out[table] = f"{dataset}.{physical_name(table, version)}"
         return out

@@ -11,6 +11,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from app.errors import AppError
+from app.lake.clients import fetch_manifest
+
 
 class RemoteSession:
     def __init__(self, fetch: Callable[[str, Mapping[str, Any] | None], list[dict[str, Any]]], memo: dict):
@@ -44,8 +47,6 @@ class RemoteEngine:
         self.version: str | None = None
 
     def _default_manifest(self) -> dict | None:
-        from app.catalog import fetch_manifest
-
         return fetch_manifest(self.settings)
 
     def tables(self) -> tuple[tuple[str, str], ...]:
@@ -53,8 +54,6 @@ class RemoteEngine:
 
         Without a manifest naming this engine's tables, the logical names are queried as they are
         (tables the stack defines)."""
-        from app.errors import AppError
-
         if time.monotonic() - self._tables_at < self.settings.lake_refresh_seconds:
             return self._tables
         try:
@@ -83,8 +82,6 @@ class RemoteEngine:
             return RemoteSession(self.fetch, self._memo)
 
     def ready(self) -> tuple[bool, str]:
-        from app.errors import AppError
-
         try:
             rows = self.fetch("SELECT version FROM dataset_meta")
         except AppError as exc:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.dialects import DialectError, compile, trino_parameters
-from app.engine_remote import RemoteEngine
+from app.engines.remote import RemoteEngine
 from app.errors import AppError
 
 

@@ -1,0 +1,1 @@
+"""One router per resource: health, analytics, products, customers, orders, data."""

@@ -1,0 +1,1 @@
+"""Query engines: the local DuckDB file, the lake, Athena and BigQuery behind one ``Engine`` protocol."""
