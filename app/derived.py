@@ -7,6 +7,8 @@
   two boundary rows per product plus at most six single days at each end.
 - ``customer_summary``: one row per customer: first/last order, frequency, monetary, RFM
   scores and segment, churn risk; ``segment_counts`` rolls it up per country and segment.
+  Recency counts from ``as_of``, the last order date of any status (the same day ``dataset_meta``
+  reports); churn compares against the exact average gap (``avg_gap_days`` is rounded for display).
 - ``activity_pairs``: (country, d, p, n): n customer-days on day d whose previous active day was p.
   The customers active in [a, b] are exactly the customer-days in [a, b] with p < a (or no
   p), so an exact distinct count over any range is a sum over at most days^2/2 rows;
@@ -161,13 +163,13 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                    min(order_date) AS first_order, max(order_date) AS last_order,
                    CASE WHEN min(hash(country)) = max(hash(country)) THEN 1 ELSE 2 END AS countries
             FROM orders WHERE status IN {NET} GROUP BY customer_id
-        ), snapshot AS (SELECT max(order_date) AS as_of FROM orders WHERE status IN {NET}),
+        ), snapshot AS (SELECT max(order_date) AS as_of FROM orders),
         base AS (
             SELECT coalesce(c.customer_id, a.customer_id) AS customer_id, c.name, c.email, c.country,
                    c.signup_date, coalesce(a.orders, 0)::BIGINT AS orders,
                    coalesce(a.revenue, 0)::DECIMAL(18,2) AS revenue, a.first_order, a.last_order,
-                   CASE WHEN a.orders > 1 THEN round(datediff('day', a.first_order, a.last_order)
-                        / (a.orders - 1), 1) END::DOUBLE AS avg_gap_days,
+                   CASE WHEN a.orders > 1 THEN datediff('day', a.first_order, a.last_order)
+                        / (a.orders - 1) END::DOUBLE AS gap_days,
                    datediff('day', a.last_order, snapshot.as_of)::INTEGER AS days_since_last,
                    coalesce(a.countries, 0)::TINYINT AS countries
             FROM customers c FULL JOIN agg a ON a.customer_id = c.customer_id CROSS JOIN snapshot
@@ -181,7 +183,7 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                      ORDER BY revenue, customer_id DESC) END AS m_score
             FROM base
         )
-        SELECT *,
+        SELECT * EXCLUDE (gap_days), round(gap_days, 1)::DOUBLE AS avg_gap_days,
             CASE WHEN r_score IS NULL THEN NULL
                  WHEN r_score >= 4 AND f_score >= 4 THEN 'champions'
                  WHEN r_score >= 3 AND f_score >= 3 THEN 'loyal'
@@ -191,8 +193,8 @@ DERIVED_SQL: tuple[tuple[str, str], ...] = (
                  WHEN f_score >= 3 THEN 'at_risk'
                  WHEN r_score = 2 THEN 'hibernating'
                  ELSE 'lost' END AS segment,
-            coalesce(orders >= 2 AND days_since_last > greatest(2 * avg_gap_days, 30), false) AS churn_risk,
-            CASE WHEN orders >= 2 THEN round(days_since_last / greatest(avg_gap_days, 1), 2) END::DOUBLE
+            coalesce(orders >= 2 AND days_since_last > greatest(2 * gap_days, 30), false) AS churn_risk,
+            CASE WHEN orders >= 2 THEN round(days_since_last / greatest(gap_days, 1), 2) END::DOUBLE
                 AS churn_score
         FROM scored ORDER BY customer_id
     """,

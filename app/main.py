@@ -8,8 +8,10 @@ tests and embedders call ``create_app(settings)`` themselves. Errors are JSON ``
 
 from __future__ import annotations
 
+from app import server
 from app.api.factory import create_app
 
 __all__ = ["app", "create_app"]
 
+server.install()  # uvicorn's own 400s (an unparsable request line) in the JSON error format
 app = create_app()

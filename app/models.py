@@ -107,6 +107,12 @@ class Ready(Model):
     detail: str | None = None
 
 
+class Page(Model):
+    page: int
+    page_size: int
+    total: int
+
+
 class Range(Model):
     start: dt.date
     end: dt.date
@@ -154,7 +160,7 @@ class ProductRank(Model):
     revenue: float
 
 
-class TopProducts(Model):
+class TopProducts(Page):
     period: Range
     by: Rank
     category: str | None
@@ -169,12 +175,6 @@ class Product(Model):
     orders: int
     units: int
     revenue: float
-
-
-class Page(Model):
-    page: int
-    page_size: int
-    total: int
 
 
 class ProductPage(Page):
@@ -287,7 +287,8 @@ class Cohort(Model):
     months: list[CohortCell]
 
 
-class Cohorts(Model):
+class Cohorts(Page):
+    period: Range
     cohorts: list[Cohort]
 
 
@@ -304,7 +305,7 @@ class ChurnCustomer(Model):
     churn_score: float | None
 
 
-class ChurnRisk(Model):
+class ChurnRisk(Page):
     as_of: dt.date | None
     customers: list[ChurnCustomer]
 
@@ -374,3 +375,103 @@ class IngestResult(Model):
     loaded: dict[str, int]
     rows: dict[str, int]
     seconds: float
+
+
+# ---------------------------------------------------------------- examples in the OpenAPI schema
+
+# Plausible values by field name; anything else gets a value of its type. Every example validates
+# against its model (a test checks), so the documented answers have the served shape.
+EXAMPLE_VALUES: dict[str, object] = {
+    "revenue": 12345.67,
+    "value": 12345.67,
+    "previous": 11020.5,
+    "change": 0.120191,
+    "orders": 118,
+    "units": 236,
+    "customers": 42,
+    "products": 12,
+    "unit_price": 19.99,
+    "amount": 39.98,
+    "quantity": 2,
+    "country": "US",
+    "category": "home",
+    "name": "Classic Lamp 7",
+    "product_name": "Classic Lamp 7",
+    "customer_name": "Ines Costa",
+    "email": "ines.costa1@example.com",
+    "version": "333ecc62652a",
+    "status": "delivered",
+    "engine": "duckdb",
+    "table": "orders",
+    "kind": "base",
+    "mode": "append",
+    "source": "upload orders.csv",
+    "error": "invalid_request",
+    "message": "start: must be an ISO date, YYYY-MM-DD",
+    "detail": "no database at /data/shop.duckdb",
+    "page": 1,
+    "page_size": 50,
+    "total": 1234,
+    "share": 0.25,
+    "revenue_share": 0.41,
+    "retention": 0.4,
+    "avg_recency_days": 31.5,
+    "avg_orders": 4.2,
+    "avg_revenue": 293.94,
+    "avg_gap_days": 9.6,
+    "days_since_last": 139,
+    "churn_score": 14.46,
+    "month_offset": 1,
+    "seconds": 8.2,
+    "r_score": 4,
+    "f_score": 5,
+    "m_score": 5,
+}
+
+
+def _example_of(annotation: object, name: str) -> object:
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _example_of(args[0], name)
+    if origin in (typing.Union, types.UnionType):
+        return _example_of(next(a for a in args if a is not type(None)), name)
+    if origin is list:
+        return [_example_of(args[0], name)]
+    if origin is dict:
+        return {"orders": 1000}
+    if annotation is dict:  # a row problem of an error
+        return {"file": "orders.csv", "row": 2, "line": 3, "column": "order_date", "message": "not a valid DATE"}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return example(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return next(iter(annotation)).value
+    if (name in EXAMPLE_VALUES and not isinstance(EXAMPLE_VALUES[name], str)) or annotation is str:
+        return EXAMPLE_VALUES.get(name, name.replace("_", " "))
+    by_type: dict[object, object] = {
+        int: 1,
+        float: 1.5,
+        bool: False,
+        dt.date: "2025-12-31",
+        dt.datetime: "2025-12-31T06:00:00Z",
+    }
+    return EXAMPLE_VALUES.get(name, by_type.get(annotation))
+
+
+def example(model: type[BaseModel]) -> dict[str, object]:
+    """An example instance of ``model`` as JSON data, built from its fields."""
+    return {name: _example_of(field.annotation, name) for name, field in model.model_fields.items()}
+
+
+RESPONSE_MODELS: tuple[type[Model], ...] = (
+    Error, Health, Ready, Kpis, RevenueSeries, TopProducts, ProductPage, ProductDetail, Categories,
+    Countries, CustomerPage, CustomerDetail, RfmSegments, Cohorts, ChurnRisk, OrderPage, OrderDetail,
+    Datasets, IngestPage, IngestResult,
+)  # fmt: skip
+
+for _model in RESPONSE_MODELS:
+    _model.model_config["json_schema_extra"] = {"examples": [example(_model)]}
+    _model.model_rebuild(force=True)

@@ -45,6 +45,17 @@ WHITELISTS: dict[str, dict[str, str]] = {
     },
 }
 
+COUNTRY_ROWS = f"""
+        WITH sales AS (
+            SELECT country, sum(orders) AS orders, sum(revenue) AS revenue
+            FROM daily_totals WHERE order_date BETWEEN $start AND $end AND status IN {NET}
+            GROUP BY country
+        ), people AS ({{people}})
+        SELECT s.country, coalesce(c.customers, 0) AS customers, s.orders, s.revenue
+        FROM sales s LEFT JOIN people c ON c.country IS NOT DISTINCT FROM s.country
+        ORDER BY revenue DESC, country NULLS LAST
+    """
+
 QUERIES: dict[str, str] = {
     "meta": """
         SELECT version, built_at, first_date, as_of, country_activity_exact, cumulative_first, cumulative_last
@@ -136,10 +147,10 @@ QUERIES: dict[str, str] = {
             SELECT product_id, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue
             FROM parts GROUP BY product_id HAVING sum(orders) <> 0
         )
-        SELECT r.product_id, p.name, p.category, r.orders, r.units, r.revenue
+        SELECT r.product_id, p.name, p.category, r.orders, r.units, r.revenue, count(*) OVER () AS total
         FROM ranked r LEFT JOIN products p ON p.product_id = r.product_id
         WHERE $category IS NULL OR p.category = $category
-        ORDER BY {rank}, r.product_id LIMIT $limit
+        ORDER BY {rank}, r.product_id LIMIT $limit OFFSET $offset
     """,
     "products": """
         SELECT p.product_id, p.name, p.category, p.unit_price, coalesce(t.orders, 0) AS orders,
@@ -170,17 +181,18 @@ QUERIES: dict[str, str] = {
         FROM sales s FULL JOIN catalog c ON c.category IS NOT DISTINCT FROM s.category
         ORDER BY revenue DESC, category NULLS LAST
     """,
-    "countries": f"""
-        WITH sales AS (
-            SELECT country, sum(orders) AS orders, sum(revenue) AS revenue
-            FROM daily_sales WHERE order_date BETWEEN $start AND $end AND status IN {NET}
-            GROUP BY country
-        ), people AS (SELECT country, sum(customers) AS customers FROM segment_counts GROUP BY country)
-        SELECT coalesce(s.country, c.country) AS country, coalesce(c.customers, 0) AS customers,
-               coalesce(s.orders, 0) AS orders, coalesce(s.revenue, 0) AS revenue
-        FROM sales s FULL JOIN people c ON c.country IS NOT DISTINCT FROM s.country
-        ORDER BY revenue DESC, country NULLS LAST
-    """,
+    # One population per row: the net orders placed in the period in that country (the order's
+    # country, NULL included), their revenue and the distinct customers who placed them. A customer
+    # day whose previous active day is before $start is that customer's first day in the period
+    # (exact per country when no customer buys in two countries: dataset_meta.country_activity_exact).
+    "countries": COUNTRY_ROWS.format(
+        people="""SELECT country, sum(n) AS customers FROM activity_pairs
+            WHERE d BETWEEN $start AND $end AND (p IS NULL OR p < $start) GROUP BY country"""
+    ),
+    "countries_distinct": COUNTRY_ROWS.format(
+        people=f"""SELECT country, count(DISTINCT customer_id) AS customers FROM orders
+            WHERE order_date BETWEEN $start AND $end AND status IN {NET} GROUP BY country"""
+    ),
     "customers": """
         SELECT customer_id, name, email, country, signup_date, orders, revenue, first_order, last_order,
                days_since_last, segment
@@ -218,19 +230,32 @@ QUERIES: dict[str, str] = {
                  WHEN 'promising' THEN 4 WHEN 'cant_lose' THEN 5 WHEN 'at_risk' THEN 6
                  WHEN 'hibernating' THEN 7 ELSE 8 END
     """,
+    # A page of cohort months ($offset, $limit in months) with every month offset of each.
     "cohorts": """
-        SELECT cohort_month, month_offset, customers, revenue,
-               first_value(customers) OVER (PARTITION BY cohort_month ORDER BY month_offset) AS cohort_size
-        FROM cohorts
-        WHERE cohort_month BETWEEN $start AND $end AND month_offset <= $max_offset
-        ORDER BY cohort_month, month_offset
+        WITH months AS (
+            SELECT cohort_month, count(*) OVER () AS total FROM cohorts
+            WHERE cohort_month BETWEEN $start AND $end AND month_offset = 0
+            ORDER BY cohort_month LIMIT $limit OFFSET $offset
+        )
+        SELECT c.cohort_month, c.month_offset, c.customers, c.revenue, m.total,
+               first_value(c.customers) OVER (PARTITION BY c.cohort_month ORDER BY c.month_offset) AS cohort_size
+        FROM cohorts c JOIN months m ON m.cohort_month = c.cohort_month
+        WHERE c.month_offset <= $max_offset
+        ORDER BY c.cohort_month, c.month_offset
+    """,
+    "cohorts_count": """
+        SELECT count(*) AS total FROM cohorts WHERE cohort_month BETWEEN $start AND $end AND month_offset = 0
     """,
     "churn_risk": """
         SELECT customer_id, name, email, country, orders, revenue, last_order, avg_gap_days, days_since_last,
-               churn_score
+               churn_score, count(*) OVER () AS total
         FROM customer_summary
         WHERE churn_risk AND orders >= $min_orders AND ($country IS NULL OR country = $country)
-        ORDER BY revenue DESC, customer_id LIMIT $limit
+        ORDER BY revenue DESC, customer_id LIMIT $limit OFFSET $offset
+    """,
+    "churn_risk_count": """
+        SELECT count(*) AS total FROM customer_summary
+        WHERE churn_risk AND orders >= $min_orders AND ($country IS NULL OR country = $country)
     """,
     "orders": """
         WITH page AS (
@@ -287,6 +312,13 @@ QUERIES: dict[str, str] = {
 }
 
 
+NAMES: dict[str, str] = {}  # rendered SQL -> its query name (the query-time metric's label)
+
+
+def query_name(sql: str) -> str:
+    return NAMES.get(sql, "other")
+
+
 @functools.cache
 def render(name: str, **choices: str) -> str:
     """The SQL of query ``name`` with its ``{placeholders}`` taken from the whitelists.
@@ -302,4 +334,6 @@ def render(name: str, **choices: str) -> str:
         choice = choices[placeholder]
         whitelist, _, key = choice.rpartition(":")
         values[placeholder] = WHITELISTS[whitelist or placeholder][key]
-    return template.format(**values) if fields else template
+    sql = template.format(**values) if fields else template
+    NAMES[sql] = name
+    return sql

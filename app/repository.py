@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from app import metrics
 from app.engines.base import Engine
 from app.errors import AppError
 from app.queries import render
@@ -30,7 +31,9 @@ def _change(value: float, previous: float) -> float | None:
 def meta(session) -> dict:
     def load() -> dict:
         rows = session.fetch(render("meta"))
-        return rows[0] if rows else {"version": None, "built_at": None, "first_date": None, "as_of": None}
+        found = rows[0] if rows else {"version": None, "built_at": None, "first_date": None, "as_of": None}
+        metrics.serving(found["version"], found["built_at"], found["as_of"])
+        return found
 
     return session.memo("meta", load)
 
@@ -137,7 +140,13 @@ def range_parts(start: dt.date, end: dt.date) -> dict[str, dt.date]:
     }
 
 
-def top_products(engine: Engine, start, end, by: str, category: str | None, limit: int) -> dict:
+def _page_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int | None]:
+    """Rows carrying ``count(*) OVER () AS total`` -> (rows without it, the total; None for no rows)."""
+    total = int(rows[0]["total"]) if rows else None
+    return [{k: v for k, v in r.items() if k != "total"} for r in rows], total
+
+
+def top_products(engine: Engine, start, end, by: str, category: str | None, page: int = 1, page_size: int = 10) -> dict:
     with engine.session() as s:
         m = meta(s)
         start, end = resolve_range(m, start, end, 30)
@@ -149,11 +158,20 @@ def top_products(engine: Engine, start, end, by: str, category: str | None, limi
             cum_start = cum_end
         else:
             cum_start, cum_end = min(max(cum_start, lo), hi), min(max(cum_end, lo), hi)
-        rows = s.fetch(
-            render("top_products", rank=by),
-            {**parts, "cum_start": cum_start, "cum_end": cum_end, "category": category, "limit": limit},
-        )
-    return {"period": {"start": start, "end": end}, "by": by, "category": category, "products": rows}
+        params = {**parts, "cum_start": cum_start, "cum_end": cum_end, "category": category}
+        query = render("top_products", rank=by)
+        rows, total = _page_rows(s.fetch(query, {**params, "limit": page_size, "offset": (page - 1) * page_size}))
+        if total is None and page > 1:  # past the last page: the total still counts
+            total = _page_rows(s.fetch(query, {**params, "limit": 1, "offset": 0}))[1]
+    return {
+        "period": {"start": start, "end": end},
+        "by": by,
+        "category": category,
+        "page": page,
+        "page_size": page_size,
+        "total": total or 0,
+        "products": rows,
+    }
 
 
 def products(engine: Engine, category, sort: str, direction: str, page: int, page_size: int) -> dict:
@@ -184,8 +202,10 @@ def categories(engine: Engine, start, end) -> dict:
 
 def countries(engine: Engine, start, end) -> dict:
     with engine.session() as s:
-        start, end = resolve_range(meta(s), start, end, 30)
-        rows = s.fetch(render("countries"), {"start": start, "end": end})
+        m = meta(s)
+        start, end = resolve_range(m, start, end, 30)
+        query = "countries" if m.get("country_activity_exact") else "countries_distinct"
+        rows = s.fetch(render(query), {"start": start, "end": end})
     return {"period": {"start": start, "end": end}, "countries": rows}
 
 
@@ -233,16 +253,31 @@ def _month(value: dt.date) -> dt.date:
     return value.replace(day=1)
 
 
-def cohorts(engine: Engine, start, end, max_offset: int) -> dict:
+def months_before(month: dt.date, count: int) -> dt.date:
+    """The first day of the month ``count`` months before ``month``'s."""
+    index = month.year * 12 + month.month - 1 - count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def cohorts(engine: Engine, start, end, max_offset: int, page: int = 1, page_size: int = 12) -> dict:
     with engine.session() as s:
         m = meta(s)
         _check_date("start", start)
         _check_date("end", end)
         last = _month(end or m.get("as_of") or dt.date.today())
-        first = _month(start) if start else _month(max(MIN_DATE, last - dt.timedelta(days=335)))
+        # Default: exactly 12 cohort months, the last one being the month of ``end`` (or of as_of).
+        first = _month(start) if start else max(_month(MIN_DATE), months_before(last, 11))
         if first > last:
             raise AppError(422, "invalid_range", f"start ({first}) is after end ({last})")
-        rows = s.fetch(render("cohorts"), {"start": first, "end": last, "max_offset": max_offset})
+        window = {"start": first, "end": last}
+        rows, total = _page_rows(
+            s.fetch(
+                render("cohorts"),
+                {**window, "max_offset": max_offset, "limit": page_size, "offset": (page - 1) * page_size},
+            )
+        )
+        if total is None:
+            total = s.fetch(render("cohorts_count"), window)[0]["total"]
     out: list[dict] = []
     for r in rows:
         if not out or out[-1]["cohort_month"] != r["cohort_month"]:
@@ -256,14 +291,25 @@ def cohorts(engine: Engine, start, end, max_offset: int) -> dict:
                 "revenue": r["revenue"],
             }
         )
-    return {"cohorts": out}
+    return {
+        "period": {"start": first, "end": last},
+        "page": page,
+        "page_size": page_size,
+        "total": total,
+        "cohorts": out,
+    }
 
 
-def churn_risk(engine: Engine, country, min_orders: int, limit: int) -> dict:
+def churn_risk(engine: Engine, country, min_orders: int, page: int = 1, page_size: int = 100) -> dict:
+    params = {"country": country, "min_orders": min_orders}
     with engine.session() as s:
         m = meta(s)
-        rows = s.fetch(render("churn_risk"), {"country": country, "min_orders": min_orders, "limit": limit})
-    return {"as_of": m["as_of"], "customers": rows}
+        rows, total = _page_rows(
+            s.fetch(render("churn_risk"), {**params, "limit": page_size, "offset": (page - 1) * page_size})
+        )
+        if total is None:
+            total = s.fetch(render("churn_risk_count"), params)[0]["total"]
+    return {"as_of": m["as_of"], "page": page, "page_size": page_size, "total": total, "customers": rows}
 
 
 def orders(

@@ -6,6 +6,7 @@ This is the app's contract with ``stacks.yaml`` (the ``warehouse`` component's
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 STATUSES = ("delivered", "shipped", "processing", "cancelled", "returned")
@@ -13,6 +14,17 @@ STATUSES = ("delivered", "shipped", "processing", "cancelled", "returned")
 NET_STATUSES = ("delivered", "shipped", "processing")
 
 SQL_TYPES = {"DECIMAL": "DECIMAL(18,2)"}
+# The largest DECIMAL(18,2): an order's amount (quantity x unit_price) must fit it, like every total.
+DECIMAL_MAX = "9999999999999999.99"
+# What an exact value looks like in a CSV: casting "2.7" or "1e2" to an integer, or "1.005" to
+# DECIMAL(18,2), would round it silently, so such text is refused instead.
+INTEGER_TEXT = r"\s*[+-]?[0-9]+\s*"
+DECIMAL_TEXT = r"\s*[+-]?([0-9]+(\.[0-9]{0,2})?|\.[0-9]{1,2})\s*"
+TEXT_FORMATS = {
+    "BIGINT": (INTEGER_TEXT, "must be a whole number (no decimals or exponent)"),
+    "INTEGER": (INTEGER_TEXT, "must be a whole number (no decimals or exponent)"),
+    "DECIMAL": (DECIMAL_TEXT, "must be a number with at most 2 decimals"),
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +32,7 @@ class Column:
     name: str
     type: str
     nullable: bool = True
+    max_length: int | None = None  # VARCHAR columns: the longest accepted text, in characters
 
     @property
     def sql_type(self) -> str:
@@ -45,9 +58,9 @@ TABLES: dict[str, Table] = {
         "customers",
         (
             Column("customer_id", "BIGINT", nullable=False),
-            Column("name", "VARCHAR"),
-            Column("email", "VARCHAR"),
-            Column("country", "VARCHAR"),
+            Column("name", "VARCHAR", max_length=200),
+            Column("email", "VARCHAR", max_length=320),
+            Column("country", "VARCHAR", max_length=64),
             Column("signup_date", "DATE"),
         ),
         ("customer_id",),
@@ -56,8 +69,8 @@ TABLES: dict[str, Table] = {
         "products",
         (
             Column("product_id", "BIGINT", nullable=False),
-            Column("name", "VARCHAR"),
-            Column("category", "VARCHAR"),
+            Column("name", "VARCHAR", max_length=500),
+            Column("category", "VARCHAR", max_length=64),
             Column("unit_price", "DECIMAL"),
         ),
         ("product_id",),
@@ -71,8 +84,8 @@ TABLES: dict[str, Table] = {
             Column("product_id", "BIGINT", nullable=False),
             Column("quantity", "INTEGER", nullable=False),
             Column("unit_price", "DECIMAL", nullable=False),
-            Column("status", "VARCHAR", nullable=False),
-            Column("country", "VARCHAR"),
+            Column("status", "VARCHAR", nullable=False, max_length=16),
+            Column("country", "VARCHAR", max_length=64),
         ),
         ("order_id",),
     ),
@@ -94,7 +107,47 @@ ROW_RULES: tuple[tuple[str, str, str, str], ...] = (
         "must be one of " + ", ".join(STATUSES),
     ),
     ("products", "unit_price", "unit_price >= 0", "must not be negative"),
+    (
+        "orders",
+        "unit_price",
+        f"CAST(quantity AS DECIMAL(38,2)) * unit_price <= {DECIMAL_MAX}",
+        f"quantity x unit_price must not exceed {DECIMAL_MAX} (DECIMAL(18,2))",
+    ),
 )
+DATE_COLUMNS = (("orders", "order_date"), ("customers", "signup_date"))
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """The plausible dates an ingest accepts (``STACKS_APP_MIN_DATE``, ``STACKS_APP_MAX_FUTURE_DAYS``):
+    a year-10000 or BC date would stretch every derived table over millennia."""
+
+    first: dt.date = dt.date(1990, 1, 1)
+    future_days: int = 366
+
+    @property
+    def last(self) -> dt.date:
+        return dt.date.today() + dt.timedelta(days=self.future_days)
+
+
+def rules_for(table: Table, bounds: DateBounds) -> list[tuple[str, str, str]]:
+    """Every row rule of ``table`` as (column, SQL predicate over the typed row, message): the fixed
+    ones, the date bounds and the text lengths. Predicates are built from constants, never from data."""
+    rules = [(column, predicate, message) for name, column, predicate, message in ROW_RULES if name == table.name]
+    first, last = bounds.first.isoformat(), bounds.last.isoformat()
+    for name, column in DATE_COLUMNS:
+        if name == table.name:
+            rules.append(
+                (
+                    column,
+                    f"{column} BETWEEN DATE '{first}' AND DATE '{last}'",
+                    f"must be between {first} and {last} (STACKS_APP_MIN_DATE, STACKS_APP_MAX_FUTURE_DAYS)",
+                )
+            )
+    for c in table.columns:
+        if c.max_length:
+            rules.append((c.name, f"length({c.name}) <= {c.max_length}", f"is longer than {c.max_length} characters"))
+    return rules
 
 
 def create_table_sql(table: Table, name: str | None = None) -> str:

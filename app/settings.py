@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.schema import DateBounds
 
 
 class Settings(BaseSettings):
@@ -74,6 +77,16 @@ class Settings(BaseSettings):
         description="DuckDB memory for building a new version (ingest, seed); beyond it DuckDB spills to disk.",
     )
 
+    min_date: dt.date = Field(
+        dt.date(1990, 1, 1), description="Ingest refuses order and signup dates before this day (YYYY-MM-DD)."
+    )
+    max_future_days: int = Field(
+        366, ge=0, le=36_500, description="Ingest refuses dates more than this many days after today."
+    )
+    response_cache_bytes: int = Field(
+        64 * 1024**2, ge=0, description="Per-worker cache of GET responses per data version (0 turns it off)."
+    )
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _lower(cls, value):
@@ -112,6 +125,10 @@ class Settings(BaseSettings):
                 raise ValueError(f"STACKS_APP_API_KEY_FILE {self.api_key_file} is empty")
             self.api_key = SecretStr(key)
         return self
+
+    @property
+    def date_bounds(self) -> DateBounds:
+        return DateBounds(self.min_date, self.max_future_days)
 
     @property
     def database_path(self) -> Path:

@@ -10,7 +10,7 @@ import hmac
 import ipaddress
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import APIKeyHeader
 
 from app.engines.base import Engine
@@ -24,6 +24,13 @@ def get_settings(request: Request) -> Settings:
 
 def get_engine(request: Request) -> Engine:
     return request.app.state.engine
+
+
+def engine_of(app: FastAPI) -> Engine:
+    """The engine requests of ``app`` use, outside a request (the response cache): the override when a
+    test set one with ``app.dependency_overrides[get_engine]``, else the app's."""
+    override = app.dependency_overrides.get(get_engine)
+    return override() if override is not None else app.state.engine
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from app import logs
 from app.api import handlers
+from app.api.cache import ResponseCache
 from app.api.middleware import AppMiddleware
 from app.api.routes import analytics, customers, data, health, orders, products
 from app.engines.factory import create_engine
@@ -44,6 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = create_engine(settings)
     logs.setup(settings.log_level)
+    # Added first, so innermost: hits still pass CORS and the request middleware (ids, metrics, logs).
+    if settings.response_cache_bytes:
+        app.add_middleware(ResponseCache, capacity=settings.response_cache_bytes)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -51,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["X-API-Key", "Content-Type", "X-Request-ID"],
+            allow_headers=["X-API-Key", "Content-Type", "X-Request-ID", "If-None-Match"],
+            expose_headers=["ETag", "X-Request-ID"],
         )
     app.add_middleware(AppMiddleware, settings=settings)
     handlers.install(app)

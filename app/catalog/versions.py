@@ -35,7 +35,7 @@ def register(manifest: dict, settings: Settings, bigquery_client: Any = None) ->
         lake = root(settings.lake_uri or "")
         source = manifest if target == lake else relocated(manifest, lake, target)
         entry = register_bigquery(
-            source, settings.bigquery_project, settings.bigquery_dataset, client, settings.bigquery_connection
+            source, settings.bigquery_project or "", settings.bigquery_dataset, client, settings.bigquery_connection
         )
         if target != lake:
             # The mirror lags the lake and copies objects in no order: say what complete looks like.

@@ -86,9 +86,9 @@ def point_views(
         except AppError as exc:  # over a mirror: no version fully copied yet
             log.info("bigquery views kept", extra={"fields": {"reason": exc.message}})
             return {"views": {}, "reason": exc.message}
-        if version == pointed:
+        if version == pointed or version is None or manifest is None:
             break
-        project = entry.get("project") or settings.bigquery_project
+        project = str(entry.get("project") or settings.bigquery_project)
         try:
             for table, physical in sorted(mapping.items()):
                 sql = view_ddl(project, entry["dataset"], table, physical, version)

@@ -9,12 +9,15 @@ picks one from the settings.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 import duckdb
 
+from app import metrics
 from app.errors import AppError
+from app.queries import query_name
 
 
 class Engine(Protocol):
@@ -26,11 +29,19 @@ class Engine(Protocol):
 
     def ready(self) -> tuple[bool, str]: ...
 
+    def data_version(self) -> str | None:
+        """A cheap token of the data version served now (None: nothing served); it changes on publish."""
+        ...
+
 
 class Session(Protocol):
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
     def memo(self, name: str, load): ...
+
+    def __enter__(self) -> Session: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class DuckDBSession:
@@ -51,12 +62,15 @@ class DuckDBSession:
         return self._memo[name]
 
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        started = time.perf_counter()
         try:
             self._cursor.execute(sql, dict(params) if params else None)
             names = [d[0] for d in self._cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in self._cursor.fetchall()]
+            rows = [dict(zip(names, row, strict=True)) for row in self._cursor.fetchall()]
         except duckdb.CatalogException as exc:
             raise AppError(503, "not_loaded", f"the database is not loaded: {exc}".splitlines()[0]) from None
+        metrics.query("duckdb", query_name(sql), time.perf_counter() - started)
+        return rows
 
     def close(self) -> None:
         self._cursor.close()

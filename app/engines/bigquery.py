@@ -117,7 +117,7 @@ class BigQueryEngine(RemoteEngine):
                 "ingest job registers them over the GCS mirror when "
                 "STACKS_APP_BIGQUERY_LAKE_URI is set",
             )
-        if not expected:
+        if not expected or manifest is None:
             return version, mapping  # a gs:// lake: every file is written before the manifest names it
         # Pruned versions are gone for good.
         self._complete.intersection_update(expected)

@@ -96,6 +96,13 @@ class LakeEngine(SessionEngine):
             raise
         return con
 
+    def data_version(self) -> str | None:
+        try:
+            self._connection()  # re-reads the manifest every lake_refresh_seconds
+        except AppError:
+            return None
+        return self._version
+
     def session(self) -> DuckDBSession:
         con = self._connection()
         memo = self._memo if con is self._con else {}

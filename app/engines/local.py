@@ -76,6 +76,10 @@ class DuckDBEngine(SessionEngine):
             raise
         return con
 
+    def data_version(self) -> str | None:
+        key = file_key(self.database)
+        return None if key is None else ":".join(map(str, key))
+
     def session(self) -> DuckDBSession:
         con = self._connection()
         memo = self._memo if con is self._con else {}

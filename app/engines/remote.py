@@ -11,14 +11,23 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from app import metrics
 from app.errors import AppError
 from app.lake.clients import fetch_manifest
+from app.queries import query_name
 
 
 class RemoteSession:
-    def __init__(self, fetch: Callable[[str, Mapping[str, Any] | None], list[dict[str, Any]]], memo: dict):
-        self.fetch = fetch
+    def __init__(self, fetch: Callable[[str, Mapping[str, Any] | None], list[dict[str, Any]]], memo: dict, engine: str):
+        self._fetch = fetch
         self._memo = memo
+        self._engine = engine
+
+    def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        started = time.perf_counter()
+        rows = self._fetch(sql, params)
+        metrics.query(self._engine, query_name(sql), time.perf_counter() - started)
+        return rows
 
     def memo(self, name: str, load):
         if name not in self._memo:
@@ -79,7 +88,14 @@ class RemoteEngine:
         with self._lock:
             if time.monotonic() - self._memo_at > self.settings.lake_refresh_seconds:
                 self._memo, self._memo_at = {}, time.monotonic()
-            return RemoteSession(self.fetch, self._memo)
+            return RemoteSession(self.fetch, self._memo, self.name)
+
+    def data_version(self) -> str | None:
+        try:
+            self.tables()  # re-reads the manifest every lake_refresh_seconds
+        except AppError:
+            return None
+        return self.version
 
     def ready(self) -> tuple[bool, str]:
         try:

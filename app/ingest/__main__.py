@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             source_label=str(args.source),
             threads=settings.threads,
             memory_limit=settings.ingest_memory_limit,
+            bounds=settings.date_bounds,
         )
     except AppError as exc:
         if exc.code == "no_files":

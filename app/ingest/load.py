@@ -18,14 +18,21 @@ from pathlib import Path
 
 import duckdb
 
+from app import metrics
 from app.derived import build_derived, write_meta
 from app.errors import AppError
-from app.schema import ROW_RULES, SORT_KEYS, TABLES, Table, create_table_sql
+from app.schema import SORT_KEYS, TABLES, TEXT_FORMATS, DateBounds, Table, create_table_sql, rules_for
 from app.store import StoreError, new_version
 
 MODES = ("replace", "append")
 MAX_PROBLEMS = 50
 FORMATS = ("csv", "parquet")
+MAX_HEADER_CHARS = 65_536  # a header longer than this is not a header (and Python's csv caps fields at 131,072)
+EXACT_PARQUET_TYPES = {  # Parquet column types that cast to the declared type without rounding
+    "BIGINT": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"),
+    "INTEGER": ("TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT"),
+    "DECIMAL": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "DECIMAL(18,2)", "DECIMAL(18,1)", "DECIMAL(18,0)"),
+}
 
 
 @dataclass
@@ -59,6 +66,11 @@ def detect_format(path: Path, hint: str | None = None) -> str:
         return "parquet" if handle.read(4) == b"PAR1" else "csv"
 
 
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _problem(file: str, message: str, **where) -> dict:
     return {"file": file, **{k: v for k, v in where.items() if v is not None}, "message": message}
 
@@ -66,13 +78,53 @@ def _problem(file: str, message: str, **where) -> dict:
 def _csv_header(path: Path, label: str) -> list[str]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            first = handle.readline()
+            first = handle.readline(MAX_HEADER_CHARS + 1)
     except UnicodeDecodeError:
         raise AppError(422, "invalid_file", f"{label}: not UTF-8 text: upload CSV (UTF-8) or Parquet") from None
+    if len(first) > MAX_HEADER_CHARS:
+        raise AppError(
+            422,
+            "invalid_file",
+            f"{label}: line 1 (the header) is longer than {MAX_HEADER_CHARS:,} characters: "
+            "upload a CSV whose first line names the columns",
+        )
     if not first.strip():
         raise AppError(422, "empty_file", f"{label}: the file is empty or its first line (the header) is blank")
-    header = next(csv.reader([first]))
+    try:
+        header = next(csv.reader([first]))
+    except csv.Error as exc:
+        raise AppError(422, "invalid_file", f"{label}: line 1 (the header) is not valid CSV: {exc}") from None
     return [h.strip().lower() for h in header]
+
+
+def _last_byte(path: Path) -> bytes:
+    """The file's last byte (of its decompressed text for .gz)."""
+    if path.name.lower().endswith(".gz"):
+        import gzip
+
+        last = b""
+        try:
+            with gzip.open(path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    last = chunk[-1:]
+        except (OSError, EOFError):
+            return b""  # read_csv reports the broken archive
+        return last
+    with open(path, "rb") as handle:
+        handle.seek(-1, 2)
+        return handle.read(1)
+
+
+def _check_complete(path: Path, label: str, rows: int) -> None:
+    """A CSV cut short (an interrupted export or upload) loses its last newline: its last row may hold
+    a truncated value that still parses, so the file is refused rather than loaded with it."""
+    if _last_byte(path) not in (b"\n", b"\r"):
+        raise AppError(
+            422,
+            "truncated_file",
+            f"{label}: the file does not end with a newline, so its last row may be cut short",
+            [_problem(label, "no newline after the last row: re-export or re-upload the whole file", line=rows + 1)],
+        )
 
 
 def _stage_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: str, label: str) -> bool:
@@ -142,6 +194,8 @@ def _stage_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: st
             problems,
             total_problems=int(rejects[0][4]),
         )
+    rows = con.execute("SELECT count(*) FROM raw_csv").fetchone()
+    _check_complete(path, label, int(rows[0]) if rows else 0)
     # rowid follows insertion order, which is file order (preserve_insertion_order).
     con.execute("CREATE TEMP VIEW raw AS SELECT *, rowid + 1 AS _row FROM raw_csv")
     return True
@@ -166,12 +220,29 @@ def _check_columns(table: Table, columns: list[str], label: str) -> None:
         )
 
 
-def _validate_rows(con: duckdb.DuckDBPyConnection, table: Table, label: str, is_csv: bool) -> int:
-    """Check types, required values and row rules of ``raw``; return its row count."""
-    # Identifiers come from the declared schema, never from the file; values stay in the data.
-    casts = ", ".join(
-        f'"{c.name}" AS "r_{c.name}", TRY_CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"' for c in table.columns
+def _text_checks(con: duckdb.DuckDBPyConnection, table: Table) -> dict[str, tuple[str, str]]:
+    """Columns of ``raw`` whose text must match a format (``schema.TEXT_FORMATS``): every integer or
+    decimal column of a CSV, and those Parquet columns whose type would be rounded by the cast."""
+    described = {r[0].lower(): str(r[1]).replace(" ", "") for r in con.execute("DESCRIBE raw").fetchall()}
+    checks = {}
+    for c in table.columns:
+        rule = TEXT_FORMATS.get(c.type)
+        source = described.get(c.name, "VARCHAR")
+        if rule and (source == "VARCHAR" or source not in EXACT_PARQUET_TYPES[c.type]):
+            checks[c.name] = rule
+    return checks
+
+
+def _checked(column: str, regex: str) -> str:
+    """``raw.column`` as text, or a query error when it does not match ``regex`` (the insert fails)."""
+    text = f'CAST("{column}" AS VARCHAR)'
+    return (
+        f'CASE WHEN "{column}" IS NULL OR regexp_full_match({text}, \'{regex}\') THEN "{column}" '
+        f"ELSE error('bad text in {column}') END"
     )
+
+
+def _problem_queries(table: Table, rules: list[tuple[str, str, str]], formats: dict[str, tuple[str, str]]) -> list[str]:
     checks = []
     for c in table.columns:
         checks.append(
@@ -179,14 +250,31 @@ def _validate_rows(con: duckdb.DuckDBPyConnection, table: Table, label: str, is_
             f"'not a valid {c.sql_type}' AS message FROM v "
             f'WHERE "r_{c.name}" IS NOT NULL AND "{c.name}" IS NULL'
         )
+        if c.name in formats:
+            regex, message = formats[c.name]
+            checks.append(
+                f"SELECT _row, '{c.name}', CAST(\"r_{c.name}\" AS VARCHAR), '{message}' FROM v "
+                f'WHERE "r_{c.name}" IS NOT NULL AND NOT regexp_full_match(CAST("r_{c.name}" AS VARCHAR), \'{regex}\')'
+            )
         if not c.nullable:
             checks.append(f"SELECT _row, '{c.name}', NULL, 'is required' FROM v WHERE \"r_{c.name}\" IS NULL")
-    for rule_table, column, predicate, message in ROW_RULES:
-        if rule_table == table.name:
-            checks.append(
-                f"SELECT _row, '{column}', CAST(\"r_{column}\" AS VARCHAR), '{message}' FROM v "
-                f'WHERE "{column}" IS NOT NULL AND NOT ({predicate})'
-            )
+    for column, predicate, message in rules:
+        checks.append(
+            f"SELECT _row, '{column}', CAST(\"r_{column}\" AS VARCHAR), '{message}' FROM v "
+            f'WHERE "{column}" IS NOT NULL AND NOT coalesce({predicate}, true)'
+        )
+    return checks
+
+
+def _validate_rows(
+    con: duckdb.DuckDBPyConnection, table: Table, label: str, is_csv: bool, rules: list[tuple[str, str, str]]
+) -> int:
+    """Check types, formats, required values and row rules of ``raw``; return its row count."""
+    # Identifiers come from the declared schema, never from the file; values stay in the data.
+    casts = ", ".join(
+        f'"{c.name}" AS "r_{c.name}", TRY_CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"' for c in table.columns
+    )
+    checks = _problem_queries(table, rules, _text_checks(con, table))
     sql = (
         f"WITH v AS (SELECT _row, {casts} FROM raw) "
         f"SELECT *, count(*) OVER () AS total FROM ({' UNION ALL '.join(checks)}) "
@@ -213,24 +301,35 @@ def _validate_rows(con: duckdb.DuckDBPyConnection, table: Table, label: str, is_
             problems,
             total_problems=total,
         )
-    return int(con.execute("SELECT count(*) FROM raw").fetchone()[0])
+    count = con.execute("SELECT count(*) FROM raw").fetchone()
+    return int(count[0]) if count else 0
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: str, label: str) -> int:
+def _load_file(
+    con: duckdb.DuckDBPyConnection, table: Table, path: Path, fmt: str, label: str, bounds: DateBounds
+) -> int:
     """Insert the file's rows; on any bad value, find and report every problem with its row."""
     is_csv = _stage_raw(con, table, path, fmt, label)
-    select = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in table.columns)
-    # The happy path reads the file once: the insert itself checks types and required values
+    rules = rules_for(table, bounds)
+    formats = _text_checks(con, table)
+    select = ", ".join(
+        f"CAST({_checked(c.name, formats[c.name][0]) if c.name in formats else chr(34) + c.name + chr(34)} "
+        f"AS {c.sql_type})"
+        for c in table.columns
+    )
+    # The happy path reads the file once: the insert itself checks types, formats and required values
     # (a failed statement inserts nothing), one cheap scan checks the row rules, and only bad
     # data pays for the row-by-row report.
     try:
-        rows = int(con.execute(f"INSERT INTO {table.name} SELECT {select} FROM raw").fetchone()[0])
+        inserted = con.execute(f"INSERT INTO {table.name} SELECT {select} FROM raw").fetchone()
     except duckdb.Error as exc:
-        _validate_rows(con, table, label, is_csv)
+        _validate_rows(con, table, label, is_csv, rules)
         raise AppError(422, "invalid_rows", f"{label}: {_first_line(exc, path, label)}") from None
-    rules = [predicate for rule_table, _, predicate, _ in ROW_RULES if rule_table == table.name]
-    if rules and con.execute(f"SELECT count(*) FROM {table.name} WHERE NOT ({' AND '.join(rules)})").fetchone()[0]:
-        _validate_rows(con, table, label, is_csv)
+    rows = int(inserted[0]) if inserted else 0
+    where = " AND ".join(f"coalesce({predicate}, true)" for _, predicate, _ in rules)
+    broken = con.execute(f"SELECT count(*) FROM {table.name} WHERE NOT ({where})").fetchone() if rules else None
+    if broken and broken[0]:
+        _validate_rows(con, table, label, is_csv, rules)
     if rows == 0:
         raise AppError(422, "empty_file", f"{label}: the file has a header but no data rows")
     con.execute("DROP VIEW raw")
@@ -250,9 +349,9 @@ def _in_order(con: duckdb.DuckDBPyConnection, name: str, columns: list[str], str
         op = ">" if (strict or not last) else ">="
         terms.append(" AND ".join([*eq, f"{c} {op} prev_{c}"]))
     ok = " OR ".join(f"({t})" for t in terms)
-    bad = con.execute(
-        f"SELECT count(*) FROM (SELECT {lags} FROM {name}) WHERE prev_{columns[0]} IS NOT NULL AND NOT ({ok})"
-    ).fetchone()[0]
+    bad = _count(
+        con, f"SELECT count(*) FROM (SELECT {lags} FROM {name}) WHERE prev_{columns[0]} IS NOT NULL AND NOT ({ok})"
+    )
     return bad == 0
 
 
@@ -293,8 +392,39 @@ def ingest(
     source_label: str | None = None,
     threads: int | None = None,
     memory_limit: str | None = None,
+    bounds: DateBounds | None = None,
 ) -> IngestResult:
-    """Build and publish a new version from ``sources``: ``{table: [(file, label), ...]}``."""
+    """Build and publish a new version from ``sources``: ``{table: [(file, label), ...]}``; dates outside
+    ``bounds`` (default ``DateBounds()``: 1990-01-01 to a year from today) are refused. Counted in the
+    ingest metrics either way."""
+    try:
+        result = _ingest(
+            database,
+            sources,
+            mode,
+            source_label=source_label,
+            threads=threads,
+            memory_limit=memory_limit,
+            bounds=bounds,
+        )
+    except AppError as exc:
+        metrics.ingest_refused(exc.code, next(iter(sources)) if len(sources) == 1 else None, exc.total_problems)
+        raise
+    metrics.ingested(result.seconds, result.tables)
+    return result
+
+
+def _ingest(
+    database: Path,
+    sources: dict[str, list[tuple[Path, str]]],
+    mode: str = "replace",
+    *,
+    source_label: str | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    bounds: DateBounds | None = None,
+) -> IngestResult:
+    bounds = bounds or DateBounds()
     if mode not in MODES:
         raise AppError(422, "invalid_mode", f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     unknown = sorted(set(sources) - set(TABLES))
@@ -319,12 +449,12 @@ def ingest(
                     con.execute(f"INSERT INTO {name} SELECT {', '.join(table.column_names)} FROM previous.main.{name}")
                 if files:
                     loaded[name] = sum(
-                        _load_file(con, table, path, detect_format(path), label) for path, label in files
+                        _load_file(con, table, path, detect_format(path), label, bounds) for path, label in files
                     )
                     _check_keys(con, table, mode)
                     _sort(con, table)
                 steps[f"load {name}"] = time.perf_counter() - t0
-            steps.update(build_derived(con))
+            steps.update(_build_derived(con))
             label = source_label or ", ".join(lbl for files in sources.values() for _, lbl in files)
             write_meta(
                 con,
@@ -335,7 +465,7 @@ def ingest(
                     for name, rows in loaded.items()
                 ],
             )
-            totals = {name: int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]) for name in TABLES}
+            totals = {name: _count(con, f"SELECT count(*) FROM {name}") for name in TABLES}
     except StoreError as exc:
         raise AppError(503, "busy", str(exc)) from None
     except duckdb.OutOfMemoryException as exc:
@@ -343,11 +473,25 @@ def ingest(
     return IngestResult(version, mode, loaded, totals, time.perf_counter() - started, steps)
 
 
+def _build_derived(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    try:
+        return build_derived(con)
+    except (duckdb.ConversionException, duckdb.OutOfRangeException) as exc:
+        # Every row fits DECIMAL(18,2) (a row rule); a total over the whole data may still not.
+        raise AppError(
+            422,
+            "out_of_range",
+            f"the data's totals do not fit DECIMAL(18,2) (at most 9,999,999,999,999,999.99): {_first_line(exc)}",
+        ) from None
+
+
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = $n", {"n": name}
-        ).fetchone()[0]
+        _count(
+            con,
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = $n",
+            {"n": name},
+        )
     )
 
 

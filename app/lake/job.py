@@ -16,6 +16,7 @@ import random
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -129,28 +130,15 @@ def _finish_moves(store: Store, source: str, listed: dict[str, str], record: dic
 
 def _nothing_fresh(snapshot: Snapshot, source: str, finished: list[str], *, retry: bool) -> dict:
     current = snapshot.version
+    out: dict[str, Any] = {"version": current, "previous": current, "tables": {}, "totals": {}, "moved": len(finished)}
     if retry:
         log.info("lake ingest superseded", extra={"fields": {"source": source, "version": current}})
-        return {
-            "version": current,
-            "previous": current,
-            "tables": {},
-            "totals": {},
-            "moved": len(finished),
-            "superseded_by": current,
-        }
+        return {**out, "superseded_by": current}
     if finished:
-        return {"version": current, "previous": current, "tables": {}, "totals": {}, "moved": len(finished)}
+        return out
     log.info("nothing to ingest", extra={"fields": {"source": source, "version": current}})
-    return {
-        "version": current,
-        "previous": current,
-        "tables": {},
-        "totals": {},
-        "moved": 0,
-        "ingested": False,
-        "message": f"nothing to ingest: no new customers/products/orders objects under {source}",
-    }
+    message = f"nothing to ingest: no new customers/products/orders objects under {source}"
+    return {**out, "ingested": False, "message": message}
 
 
 def _materialise(store: Store, snapshot: Snapshot, database: Path, work: Path) -> None:
@@ -192,6 +180,7 @@ def _attempt(store: Store, source: str, mode: str, settings: Settings, register,
             source_label=source,
             threads=settings.threads,
             memory_limit=settings.ingest_memory_limit,
+            bounds=settings.date_bounds,
         )
         mine = [{"name": uri, store.tag_key: tag} for uri, tag in fresh.items()]
         sources = carry_sources(mine, result.version, manifest)

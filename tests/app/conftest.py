@@ -120,7 +120,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded shared machine imports FastAPI slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"uvicorn exited: {self.proc.stderr.read().decode()[-2000:]}")
@@ -130,7 +130,7 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("uvicorn did not answer /health within 30 s")
+        raise RuntimeError("uvicorn did not answer /health within 120 s")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -24,17 +24,17 @@ def duckdb_reports(limit: str) -> str:
 @pytest.fixture()
 def seen_limits(monkeypatch) -> list[str]:
     """The memory_limit of every connection that builds derived tables (ingest and seed alike)."""
-    import app.ingest
+    import app.ingest.load
     import app.seed
 
     seen: list[str] = []
-    real = app.ingest.build_derived
+    real = app.ingest.load.build_derived
 
     def spy(con):
         seen.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
         return real(con)
 
-    monkeypatch.setattr(app.ingest, "build_derived", spy)
+    monkeypatch.setattr(app.ingest.load, "build_derived", spy)
     monkeypatch.setattr(app.seed, "build_derived", spy)
     return seen
 
@@ -53,7 +53,8 @@ def test_api_ingest_builds_under_the_ingest_memory_limit(db_copy, seen_limits):
 
 
 def test_cli_ingest_and_seed_read_the_setting(tmp_path, db_copy, seen_limits, monkeypatch):
-    from app import ingest, seed
+    from app import seed
+    from app.ingest import __main__ as ingest
     from app.settings import get_settings
 
     monkeypatch.setenv("STACKS_APP_INGEST_MEMORY_LIMIT", "80MB")

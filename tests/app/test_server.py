@@ -148,3 +148,9 @@ def test_metrics_aggregate_every_worker_in_multiprocess_mode(small_db, server_fa
     line = next(x for x in text.splitlines() if x.startswith("app_requests_total{") and 'route="/api/v1/datasets"' in x)
     assert float(line.split()[-1]) == 20
     assert len(list(metrics_dir.iterdir())) >= 2  # one file per worker process
+    cache = {
+        x.split('"')[1]: float(x.split()[-1]) for x in text.splitlines() if x.startswith("app_response_cache_total{")
+    }
+    assert cache["hit"] + cache["miss"] == 20 and 1 <= cache["miss"] <= 2  # one miss per worker at most
+    assert 'app_query_duration_seconds_count{engine="duckdb",query="table_rows"}' in text
+    assert 'app_data_version_info{version="' in text and "app_data_as_of_timestamp_seconds" in text

@@ -125,14 +125,21 @@ def test_athena_dates_and_nulls_as_parameters(moto_athena):
             ("customers", "bigint"),
             ("revenue", "decimal"),
             ("cohort_size", "bigint"),
+            ("total", "bigint"),
         ],
-        [["2024-01-01", "0", "5", "99.90", "5"]],
+        [["2024-01-01", "0", "5", "99.90", "5", "1"]],
     )
     engine = AthenaEngine(athena_settings(), manifest_loader=lambda: None)
-    params = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 12, 1), "max_offset": 12}
+    params = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 12, 1), "max_offset": 12, "limit": 6, "offset": 0}
     rows = engine.fetch(render("cohorts"), params)
     execution = next(iter(backend.executions.values()))
-    assert execution.execution_parameters == ["DATE '2024-01-01'", "DATE '2024-12-01'", "12"]
+    assert execution.execution_parameters == [
+        "DATE '2024-01-01'",
+        "DATE '2024-12-01'",
+        "0",
+        "6",
+        "12",
+    ]  # Trino: OFFSET, then LIMIT
     assert rows == [
         {
             "cohort_month": dt.date(2024, 1, 1),
@@ -140,6 +147,7 @@ def test_athena_dates_and_nulls_as_parameters(moto_athena):
             "customers": 5,
             "revenue": decimal.Decimal("99.90"),
             "cohort_size": 5,
+            "total": 1,
         }
     ]
     queue([("total", "bigint")], [["7"]])

@@ -20,8 +20,10 @@ StatusesQ = Annotated[
 
 @router.get("/kpis", response_model=models.Kpis)
 def kpis(engine: EngineDep, start: DateQ = None, end: EndQ = None, country: CountryQ = None) -> dict[str, Any]:
-    """Revenue, orders, units, average order value and active customers for a period (default: the
-    last 30 days of data), each with the previous period of the same length."""
+    """Revenue, orders, units, average order value and active customers (distinct customers with a net order) for a
+    period (default: the 30 days ending on as_of, the last order date of any status), each with the previous period
+    of the same length. Counts net orders only: delivered, shipped and processing (cancelled and returned are
+    excluded). ``country`` filters on the order's country."""
     return repository.kpis(engine, start, end, country)
 
 
@@ -35,6 +37,8 @@ def revenue(
     country: CountryQ = None,
     category: CategoryQ = None,
 ) -> dict[str, Any]:
-    """Revenue, orders and units per day, week or month (default: the last 365 days of data)."""
+    """Revenue, orders and units per day, week (ISO, from Monday) or month (default: the 365 days ending on as_of).
+    ``status`` picks the statuses counted (default: the net ones, delivered, shipped and processing; cancelled and
+    returned are excluded unless asked for). ``country`` filters on the order's country."""
     statuses = [s.value for s in status] if status else None
     return repository.revenue(engine, start, end, granularity.value, statuses, country, category)

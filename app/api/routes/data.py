@@ -61,6 +61,7 @@ async def ingest(
             source_label=f"upload {upload.name}",
             threads=settings.threads,
             memory_limit=settings.ingest_memory_limit,
+            bounds=settings.date_bounds,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

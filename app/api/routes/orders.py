@@ -26,7 +26,8 @@ def orders(
     page: PageQ = 1,
     page_size: PageSizeQ = 50,
 ) -> dict[str, Any]:
-    """Orders, newest first by default, filtered and paginated."""
+    """Orders of every status, newest first by default, filtered and paginated (default period: the first to the last
+    order date). ``country`` filters on the order's country."""
     return repository.orders(
         engine,
         start,
