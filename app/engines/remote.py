@@ -91,11 +91,9 @@ class RemoteEngine:
             return RemoteSession(self.fetch, self._memo, self.name)
 
     def data_version(self) -> str | None:
-        try:
-            self.tables()  # re-reads the manifest every lake_refresh_seconds
-        except AppError:
-            return None
-        return self.version
+        # Not cached: which version Athena/BigQuery serve is decided per query (over a mirror, only once
+        # it is complete), so answers are not keyed by a version here.
+        return None
 
     def ready(self) -> tuple[bool, str]:
         try:
