@@ -93,7 +93,6 @@ COLUMNS = {
     "aws:lb/loadBalancer:LoadBalancer": 1,
     "aws:ecs/service:Service": 2,
     "aws:ecs/taskDefinition:TaskDefinition": 2,
-    "aws:lambda/function:Function": 2,
     "aws:ssm/parameter:Parameter": 3,
     "aws:scheduler/schedule:Schedule": 2,
     "aws:cloudwatch/eventRule:EventRule": 2,

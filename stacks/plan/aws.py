@@ -2146,6 +2146,16 @@ def _ingest_lake(p: AwsPlanner, cid: str) -> str | None:
     return next((logical for bid, logical in sorted(p.facts.get("buckets", {}).items()) if (bid, cid) in flows), None)
 
 
+def aws_cron(expression: str) -> str:
+    """A five-field cron as EventBridge's six-field ``cron()``: one of day-of-month/day-of-week is '?'."""
+    minute, hour, dom, month, dow = expression.split()
+    if dow == "*":
+        dow = "?"
+    elif dom == "*":
+        dom = "?"
+    return f"cron({minute} {hour} {dom} {month} {dow} *)"
+
+
 def eventbridge_on(p: AwsPlanner, bucket: str, logical: str, component: str) -> None:
     """Send ``bucket``'s object events to EventBridge: one notification per bucket, shared by its consumers."""
     if any(
@@ -2295,12 +2305,15 @@ def build_job(p: AwsPlanner, comp: DeployedComponent) -> None:
         cid,
         group="global",
     )
+    next(r for r in p.resources if r.name == w["sg"]).waivers["CKV2_AWS_5"] = (
+        "attached by the schedule's RunTask network configuration, which checkov does not follow"
+    )
     p.add(
         "aws:scheduler/schedule:Schedule",
         f"{cid}-schedule",
         {
             "name": p.name(cid),
-            "schedule_expression": f"cron({schedule})",
+            "schedule_expression": aws_cron(schedule),
             "flexible_time_window": {"mode": "OFF"},
             "target": {
                 "arn": Ref("cluster", "arn"),
@@ -2318,6 +2331,7 @@ def build_job(p: AwsPlanner, comp: DeployedComponent) -> None:
         },
         cid,
         group="region",
+        waivers={"CKV_AWS_297": "the schedule carries no payload, only the task definition and the network to run in"},
     )
 
 

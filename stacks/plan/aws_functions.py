@@ -32,6 +32,7 @@ from stacks.plan.aws import (
     _store_access,
     allow,
     assume_role,
+    aws_cron,
     eventbridge_on,
     policy,
 )
@@ -39,16 +40,6 @@ from stacks.plan.core import Json, Ref, concat
 from stacks.project import DeployedComponent
 
 LAMBDA_ARCH = "x86_64"
-
-
-def aws_cron(expression: str) -> str:
-    """A five-field cron as EventBridge's six-field ``cron()``: one of day-of-month/day-of-week is '?'."""
-    minute, hour, dom, month, dow = expression.split()
-    if dow == "*":
-        dow = "?"
-    elif dom == "*":
-        dom = "?"
-    return f"cron({minute} {hour} {dom} {month} {dow} *)"
 
 
 def _role(p: AwsPlanner, comp: DeployedComponent[Function], logs: str, dlq: str) -> tuple[str, dict[str, Any]]:
