@@ -248,7 +248,7 @@ def write_meta(con: duckdb.DuckDBPyConnection, version: str, previous_log: bool,
     con.execute(LOG_DDL)
     if previous_log:
         con.execute("INSERT INTO ingest_log SELECT * FROM previous.main.ingest_log")
-    next_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchone()[0]
+    next_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchall()[0][0]
     finished = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     for offset, entry in enumerate(entries):
         con.execute(

@@ -240,7 +240,7 @@ def seed(
                 con.execute(
                     "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' "
                     "AND table_name = 'ingest_log'"
-                ).fetchone()[0]
+                ).fetchall()[0][0]
             )
             write_meta(
                 con,
