@@ -126,7 +126,17 @@ class Engine:
             _stop(self.daemon)
             self.daemon = None
         if self.workdir is not None:
+            _unmount_under(self.workdir)
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _unmount_under(directory: Path) -> None:
+    """dockerd leaves its default network namespace bind-mounted in the exec root: unmount it."""
+    prefix = str(directory) + "/"
+    for line in Path("/proc/mounts").read_text().splitlines():
+        target = line.split()[1]
+        if target.startswith(prefix):
+            subprocess.run(["umount", "--lazy", target], capture_output=True, check=False)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
