@@ -93,6 +93,26 @@ def test_the_date_filter_changes_the_charts_data_and_lives_in_the_url(tab: Tab, 
     assert chart_points(tab, "revenue-chart") == after
 
 
+def churn_names(tab: Tab) -> list[str]:
+    panel = tab.page.locator("section", has=tab.page.get_by_role("heading", name="Churn risk"))
+    return panel.locator("tbody tr td:first-child").all_inner_texts()
+
+
+def test_the_churn_list_pages(tab: Tab, dashboard: Dashboard):
+    open_page(tab, dashboard, "customers")
+    first = churn_names(tab)
+    page_two = dashboard.api_get("churn-risk", page=2, page_size=20)
+    assert page_two["total"] > 20, "the seeded dataset should have more than one page of churn risk"
+    tab.page.get_by_role("button", name="Next").click()
+    tab.page.wait_for_function(
+        "prev => [...document.querySelectorAll('section')].some(s => s.textContent.includes('Page 2 of'))",
+        arg=None,
+    )
+    second = churn_names(tab)
+    assert second != first
+    assert second == [c["name"] or f"#{c['customer_id']}" for c in page_two["customers"]]
+
+
 def test_a_bad_upload_shows_the_apis_error_and_changes_nothing(tab: Tab, dashboard: Dashboard, tmp_path: Path):
     bad = tmp_path / "orders.csv"
     bad.write_text(
