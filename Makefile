@@ -19,15 +19,15 @@ MAIN_REQS := pyproject.toml setup.py app/requirements.txt requirements/diagrams.
 # checkout the repository root goes on the venv's path so `app`, `architecture` and `deploy` import as they are.
 CHECKOUT_PTH = $(BIN)/python -c 'import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "stacks-checkout.pth").write_text("$(CURDIR)\n")'
 
-.PHONY: build test test-fast setup setup-dev graphviz docker-engine lint format typecheck docs docs-serve clean web chromium bench
+.PHONY: build test test-fast setup setup-dev graphviz docker-engine lint format typecheck docs docs-serve clean web chromium bench provider-schemas
 
 build: setup
 	$(BIN)/stacks build
 
-test: lint
+test: lint provider-schemas
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: setup-dev
+test-fast: setup-dev provider-schemas
 	$(BIN)/python -m pytest -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 setup: graphviz $(VENV)/.stamp-main
@@ -52,6 +52,15 @@ $(CHECKOV_VENV)/.stamp: requirements/checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip --disable-pip-version-check -q install -r requirements/checkov.txt
 	@touch $@
+
+# The Terraform schema tests read compact schemas of the real providers, extracted once from the pinned
+# cdktn provider wheels (70 MB each, not installed) into .stacks-cache/provider-schemas/.
+PROVIDER_SCHEMAS := .stacks-cache/provider-schemas/aws.json .stacks-cache/provider-schemas/gcp.json
+
+provider-schemas: $(PROVIDER_SCHEMAS)
+
+$(PROVIDER_SCHEMAS) &: tests/deploy/provider_schemas.py | $(BIN)/python
+	$(BIN)/python tests/deploy/provider_schemas.py
 
 graphviz:
 	@if command -v dot >/dev/null 2>&1; then :; \

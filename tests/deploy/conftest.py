@@ -42,3 +42,11 @@ def variant(text_edit, root: Path | None = None):
     old, new = text_edit
     assert old in text, f"the bundled stacks.yaml no longer contains {old!r}"
     return project_from_text(text.replace(old, new, 1), root=root or ROOT)
+
+
+@pytest.fixture(scope="session")
+def every_kind_project(tmp_path_factory):
+    """A project that uses every kind and the options the cloud plans read, on aws, gcp and hybrid stacks."""
+    from tests.deploy.every_kind import every_kind_text
+
+    return project_from_text(every_kind_text(), root=ROOT)
