@@ -2,7 +2,8 @@
 
 ``deploy/__main__.py`` (generated) calls ``stacks.runner.main()``, which calls this ``main()``;
 the Pulumi stack name is the deployable (``aws-prod``). The image tag defaults to a hash of
-the build context's files, so an unchanged context never pushes a new (immutable) tag and a
+what the build sends (the files ``.dockerignore`` lets into the context, and the Dockerfile:
+``deploy.build_context``), so an unchanged image never pushes a new (immutable) tag and a
 changed one always does.
 """
 
@@ -12,20 +13,7 @@ import hashlib
 import os
 from pathlib import Path
 
-SKIP_DIRS = {"__pycache__", "node_modules"}
-
-
-def context_hash(context: Path) -> str:
-    digest = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(context):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            digest.update(path.relative_to(context).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+from deploy.build_context import context_hash
 
 
 def main() -> None:
@@ -42,8 +30,16 @@ def main() -> None:
     images = [r for r in plan.resources if r.type == "docker-build:index:Image"]
     if images and not pulumi.Config().get("image_tag"):
         work_dir = project.root / "deploy"  # image contexts are relative to it
-        contexts = sorted({(work_dir / r.inputs["context"]["location"]).resolve() for r in images})
+        builds = sorted(
+            {
+                (
+                    (work_dir / r.inputs["context"]["location"]).resolve(),
+                    (work_dir / r.inputs["dockerfile"]["location"]).resolve(),
+                )
+                for r in images
+            }
+        )
         variables["image_tag"] = (
-            "ctx-" + hashlib.sha256("".join(context_hash(c) for c in contexts).encode()).hexdigest()[:12]
+            "ctx-" + hashlib.sha256("".join(context_hash(c, d) for c, d in builds).encode()).hexdigest()[:12]
         )
     realize(plan, variables)

@@ -62,8 +62,8 @@ def stack_file(plan) -> str:
     config: dict = {}
     for provider, settings in plan.providers.items():
         for key, value in settings.items():
-            if key == "default_tags":
-                config[f"{provider}:defaultTags"] = {"tags": value}
+            if key == "default_tags":  # already the provider's shape: {"tags": {...}}
+                config[f"{provider}:defaultTags"] = value
             elif key == "default_labels":  # the gcp provider's labels on every resource that takes labels
                 config[f"{provider}:defaultLabels"] = value
             else:

@@ -132,6 +132,7 @@ class Realizer:
             depends_on=[self.objects[d] for d in res.depends_on] or None,
             protect=res.protect,
             ignore_changes=list(res.ignore_changes) or None,
+            delete_before_replace=res.delete_before_replace or None,
         )
         cls = resource_class(res.type)
         obj = cls(res.name, opts=opts, **self.value(res.inputs))
@@ -149,7 +150,12 @@ class Realizer:
     def lookup(self, name: str) -> None:
         # Data sources are read when first referenced: their arguments may refer to resources.
         data = next(d for d in self.plan.data if d.name == name)
-        self.objects[name] = data_function(data.type, data.function)(**self.value(data.args))
+        opts = (
+            pulumi.InvokeOutputOptions(depends_on=[self.objects[d] for d in data.depends_on])
+            if data.depends_on
+            else None
+        )
+        self.objects[name] = data_function(data.type, data.function)(**self.value(data.args), opts=opts)
 
     def run(self) -> dict[str, Any]:
         for res in self.plan.resources:

@@ -3,7 +3,9 @@
 The same plan the Pulumi program realizes becomes ``deploy/terraform/<stack>/main.tf.json``:
 ``TF_TYPES`` maps each Pulumi type token to its Terraform resource type, and
 ``TF_BLOCKS`` lists the few nested blocks whose Pulumi name is the plural of
-Terraform's (``default_actions`` -> ``default_action``). Refs become
+Terraform's (``default_actions`` -> ``default_action``), ``TF_ARGS`` the top-level
+arguments named differently (``name`` -> ``alarm_name``) and ``TF_ATTRS`` the
+attribute paths refs read. Refs become
 ``${type.name.attr}`` interpolations; literal ``${`` is escaped. Resources only
 Pulumi can create (the image build) become Terraform variables, and a resource's
 checkov waivers become a ``"//"`` comment inside it, with the written reason.
@@ -92,6 +94,9 @@ TF_TYPES: dict[str, str] = {
     "aws:elasticache/userGroup:UserGroup": "aws_elasticache_user_group",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
+    "aws:wafv2/webAcl:WebAcl": "aws_wafv2_web_acl",
+    "aws:wafv2/webAclAssociation:WebAclAssociation": "aws_wafv2_web_acl_association",
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "aws_wafv2_web_acl_logging_configuration",
 }
 
 TF_DATA: dict[str, str] = {
@@ -118,16 +123,35 @@ TF_BLOCKS: dict[str, dict[str, str]] = {
     # Not a block: the one argument Pulumi names differently (``function`` for Terraform's ``function_name``).
     "aws:lambda/permission:Permission": {"function": "function_name"},
     "aws:lambda/function:Function": {"name": "function_name"},
+    "aws:wafv2/webAcl:WebAcl": {"rules": "rule", "rule_action_overrides": "rule_action_override"},
+}
+
+# Top-level arguments Pulumi names differently from Terraform (the Pulumi name is the key).
+TF_ARGS: dict[str, dict[str, str]] = {
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {"name": "alarm_name"},
+    "aws:sns/topicSubscription:TopicSubscription": {"topic": "topic_arn"},
 }
 
 # The GCP and hybrid plans' types, lookups, blocks and attribute paths (deploy/terraform_gcp.py).
-from deploy.terraform_gcp import GCP_ATTRS, GCP_BLOCKS, GCP_DATA, GCP_PROVIDER, GCP_TYPES, PROVIDER_NAMES  # noqa: E402
+from deploy.terraform_gcp import (  # noqa: E402
+    GCP_ATTRS,
+    GCP_BLOCKS,
+    GCP_DATA,
+    GCP_PROVIDER,
+    GCP_TYPES,
+    PROVIDER_NAMES,
+)
 
 PROVIDERS.update(GCP_PROVIDER)
 TF_TYPES.update(GCP_TYPES)
 TF_DATA.update(GCP_DATA)
 TF_BLOCKS.update(GCP_BLOCKS)
-TF_ATTRS: dict[tuple[str, str], str] = {**GCP_ATTRS, ("aws:lambda/function:Function", "name"): "function_name"}
+# (type, Pulumi attribute path) -> Terraform attribute path, where they differ.
+TF_ATTRS: dict[tuple[str, str], str] = {
+    ("aws:rds/instance:Instance", "master_user_secrets[0].secret_arn"): "master_user_secret[0].secret_arn",
+    ("aws:lambda/function:Function", "name"): "function_name",
+    **GCP_ATTRS,
+}
 
 
 class TerraformRenderer:
@@ -209,6 +233,7 @@ class TerraformRenderer:
 
     def resource_body(self, res: Resource) -> dict:
         body = rename_blocks(self.value(res.inputs), TF_BLOCKS.get(res.type, {}))
+        body = {TF_ARGS.get(res.type, {}).get(k, k): v for k, v in body.items()}
         body = {k: v for k, v in body.items() if v is not None and v != []}
         if res.depends_on:
             body["depends_on"] = [self.address(d) for d in res.depends_on]
@@ -240,18 +265,16 @@ class TerraformRenderer:
         data: dict[str, dict[str, dict]] = {}
         for d in self.plan.data:
             if "terraform" in d.engines:
-                data.setdefault(TF_DATA[d.type], {})[d.name] = rename_blocks(self.value(d.args), {"filters": "filter"})
+                body = rename_blocks(self.value(d.args), {"filters": "filter"})
+                if d.depends_on:
+                    body["depends_on"] = [self.address(x) for x in d.depends_on]
+                data.setdefault(TF_DATA[d.type], {})[d.name] = body
         outputs = {o.name: {"value": self.value(o.value), "description": o.description} for o in self.plan.outputs}
-        provider = {}
+        provider: dict[str, Any] = {}
         for name, config in self.plan.providers.items():
-            cfg = dict(config)
-            if "default_tags" in cfg:
-                cfg["default_tags"] = {"tags": cfg["default_tags"]}
-            provider[PROVIDER_NAMES.get(name, name)] = cfg
+            provider[PROVIDER_NAMES.get(name, name)] = dict(config)
         for alias, (name, config) in sorted(self.plan.aliases.items()):
             cfg = {"alias": alias, **config}
-            if "default_tags" in cfg:
-                cfg["default_tags"] = {"tags": cfg["default_tags"]}
             key = PROVIDER_NAMES.get(name, name)
             existing = provider[key]
             provider[key] = [*(existing if isinstance(existing, list) else [existing]), cfg]

@@ -11,7 +11,8 @@ Terraform keeps it a list (``cloud_resource.service_account_id`` ->
 
 from __future__ import annotations
 
-GCP_PROVIDER = {"gcp": {"source": "hashicorp/google", "version": "~> 7.0"}}
+# The major pulumi-gcp 10.x tracks: both renderings target the same provider (google 8.x).
+GCP_PROVIDER = {"gcp": {"source": "hashicorp/google", "version": "~> 8.0"}}
 PROVIDER_NAMES = {"gcp": "google"}
 
 GCP_TYPES: dict[str, str] = {
@@ -83,10 +84,13 @@ GCP_DATA: dict[str, str] = {
 _RUN_BLOCKS = {"envs": "env", "traffics": "traffic"}
 GCP_BLOCKS: dict[str, dict[str, str]] = {
     "gcp:storage/bucket:Bucket": {"lifecycle_rules": "lifecycle_rule"},
-    "gcp:artifactregistry/repository:Repository": {"cleanup_policies": "cleanup_policy"},
     "gcp:cloudrunv2/service:Service": _RUN_BLOCKS,
     "gcp:cloudrunv2/job:Job": _RUN_BLOCKS,
-    "gcp:compute/securityPolicy:SecurityPolicy": {"rules": "rule"},
+    # Pulumi drops the underscore before a digit: layer7_ddos_defense_config is Terraform's layer_7_ddos_defense_config.
+    "gcp:compute/securityPolicy:SecurityPolicy": {
+        "rules": "rule",
+        "layer7_ddos_defense_config": "layer_7_ddos_defense_config",
+    },
     "gcp:compute/backendService:BackendService": {"backends": "backend"},
     "gcp:compute/firewall:Firewall": {"denies": "deny", "allows": "allow"},
     "gcp:redis/instance:Instance": {"weekly_maintenance_windows": "weekly_maintenance_window"},

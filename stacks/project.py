@@ -17,7 +17,7 @@ from typing import Generic
 
 from typing_extensions import TypeVar
 
-from stacks.errors import StacksError, did_you_mean, one_of
+from stacks.errors import Diagnostic, StacksError, did_you_mean, one_of
 from stacks.model import (
     NOT_DEPLOYED_KINDS,
     AnyComponent,
@@ -29,7 +29,7 @@ from stacks.model import (
     Scale,
     StacksFile,
 )
-from stacks.validate import validate_document
+from stacks.validate import validate_document, validation_warnings
 from stacks.yamlsource import Document, load_file, load_text
 
 DEFAULT_FILE = "stacks.yaml"
@@ -94,6 +94,15 @@ class Project:
         """A hash of the validated model: equal models render equal outputs."""
         canonical = json.dumps(self.model.model_dump(mode="json", by_alias=True), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @cached_property
+    def warnings(self) -> list[Diagnostic]:
+        """What validation allows but flags (a public service over plain HTTP outside production)."""
+        return validation_warnings(self.document, self.model) if self.document is not None else []
+
+    def warnings_for(self, deployable: str) -> list[Diagnostic]:
+        stack_id, _, env = deployable.rpartition("-")
+        return [w for w in self.warnings if w.path == f"stacks.{stack_id}.environments.{env}"]
 
     def deployables(self) -> list[str]:
         return [f"{sid}-{env}" for sid, stack in sorted(self.model.stacks.items()) for env in stack.environments]

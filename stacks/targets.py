@@ -6,6 +6,8 @@ time is rejected when ``stacks validate`` runs instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 AWS_REGIONS = (
     "af-south-1",
     "ap-east-1",
@@ -170,6 +172,17 @@ def substitution_problem(kind: str, technology: str | None, target: str) -> str 
         f"{target} builds a {kind} as {PRODUCTS[(kind, target)]}, not {technology}: it would be built as something "
         f"else. Use technology: {' or '.join(built[:2])}, or run {technology} itself as a service with its image"
     )
+
+
+PRODUCTION_NAMES = ("prod", "production")
+
+
+def production(env: str, settings: Any) -> bool:
+    """A production environment: named prod/production, or protected from deletion (what the planners call prod-like).
+
+    Production serves public endpoints over HTTPS only (validation) and behind a web application firewall (plans).
+    """
+    return env in PRODUCTION_NAMES or bool(settings.deletion_protection)
 
 
 def fargate_size_problem(cpu_vcpu: float, memory_mib: int) -> str | None:

@@ -520,6 +520,79 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
         yield from _check_hosting(doc, model, sid, stack)
         yield from _check_plannable(doc, model, sid, stack)
         yield from _check_container_options(doc, model, sid, stack)
+        for env in stack.environments:
+            yield from _check_egress(doc, model, sid, stack, env)
+            if targets.production(env, stack.environments[env]):
+                yield from _plain_http(doc, model, sid, stack, env)
+
+
+def _plain_http(doc: Document, model: StacksFile, sid: str, stack, env: str) -> Iterator[Diagnostic]:
+    """Public services an environment would serve over plain HTTP: an AWS load balancer without a domain.
+
+    (Cloud Run without a domain serves its own HTTPS URL.)
+    """
+    if stack.target not in ("aws", "hybrid") or stack.environments[env].domain:
+        return
+    for cid in _deployed(model, stack):
+        comp = model.components.get(cid)
+        if comp is None or comp.kind not in ("service", "frontend") or not getattr(comp, "public", False):
+            continue
+        if _cloud_of(stack, cid) != "aws" or (comp.environments is not None and env not in comp.environments):
+            continue
+        yield doc.diagnostic(
+            ("stacks", sid, "environments", env),
+            f"'{cid}' is public in {sid}-{env}, which would serve it over plain HTTP from 0.0.0.0/0 "
+            "(its API key in cleartext): production serves HTTPS only",
+            f"set a domain and its Route 53 zone: stacks.{sid}.environments.{env}.domain: api.example.com and "
+            "dns_zone: example.com (the certificate is issued and validated there)",
+            at_key=True,
+        )
+
+
+def validation_warnings(doc: Document, model: StacksFile) -> list[Diagnostic]:
+    """What is allowed but unsafe: public services over plain HTTP outside production."""
+    found: list[Diagnostic] = []
+    for sid, stack in model.stacks.items():
+        for env, settings in stack.environments.items():
+            if not targets.production(env, settings):
+                for diag in _plain_http(doc, model, sid, stack, env):
+                    found.append(
+                        Diagnostic(
+                            diag.file,
+                            diag.line,
+                            diag.col,
+                            diag.path,
+                            diag.message.replace(": production serves HTTPS only", " (allowed outside production)"),
+                            diag.hint,
+                        )
+                    )
+    return found
+
+
+def _check_egress(doc: Document, model: StacksFile, sid: str, stack, env: str) -> Iterator[Diagnostic]:
+    """``nat: none`` leaves AWS tasks with AWS APIs only (VPC endpoints): refuse it when one must reach further."""
+    if stack.target not in ("aws", "hybrid") or stack.environments[env].nat != "none":
+        return
+    deployed = set(_deployed(model, stack))
+    for conn in model.connections:
+        for cid, other in ((conn.from_, conn.to), (conn.to, conn.from_)):
+            comp = model.components.get(cid)
+            if cid not in deployed or comp is None or comp.kind not in WORKLOAD_KINDS or _cloud_of(stack, cid) != "aws":
+                continue
+            peer = model.components.get(other)
+            if peer is None:
+                continue
+            if other in deployed and _cloud_of(stack, other) != "aws":
+                why = f"reaches '{other}' on {_cloud_of(stack, other)}"
+            elif peer.kind == "external" and cid == conn.from_ and conn.flow == "request":
+                why = f"calls the external '{other}' on the internet"
+            else:
+                continue
+            yield doc.diagnostic(
+                ("stacks", sid, "environments", env, "nat"),
+                f"'{cid}' {why}, but nat: none in {sid}-{env} gives its private subnets no route out",
+                "use nat: single (one NAT gateway) or per_az",
+            )
 
 
 def _check_region(doc: Document, path: PathKey, region: str, known: tuple[str, ...], cloud: str):
@@ -709,13 +782,17 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
     name = resource_name(prefix, cid, env)
     path = ("components", cid)
     checks: list[tuple[str, str]] = []
+    stack = model.stacks[sid]
+    # Bucket names are global: the plans add the account id (S3) or the project id (GCS) to them.
+    s3_suffix = "-" + "0" * 12
+    gcs_prefix = (stack.gcp.project if target == "hybrid" else getattr(stack, "project", "")) + "-"
     if cloud == "aws":
         if comp.kind == "bucket":
-            checks.append(("s3_bucket", name))
+            checks.append(("s3_bucket", name + s3_suffix))
         if comp.kind == "queue":  # the longest: its dead-letter queue, plus .fifo for FIFO queues
             checks.append(("sqs", resource_name(model.system.name, cid, env, "dlq") + (".fifo" if comp.fifo else "")))
         if comp.kind == "warehouse":  # its Athena query-results bucket (stacks.plan.aws)
-            checks.append(("s3_bucket", resource_name(model.system.name, cid, env, "results")))
+            checks.append(("s3_bucket", resource_name(model.system.name, cid, env, "results") + s3_suffix))
         if comp.kind in ("service", "frontend"):
             checks.append(("alb", name))
         if comp.kind in WORKLOAD_KINDS:
@@ -724,11 +801,11 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
             # The service account an AWS workload acts as in GCP (Workload Identity Federation).
             checks.append(("gcp_service_account", service_account_id(cid, env, sid, target)))
         if target == "hybrid" and comp.kind == "bucket":
-            checks.append(("gcs_bucket", name))  # its GCS mirror when a GCP warehouse reads it
+            checks.append(("gcs_bucket", gcs_prefix + name))  # its GCS mirror when a GCP warehouse reads it
             checks.append(("iam_role", name + "-transfer"))
     elif cloud == "gcp":
         if comp.kind == "bucket":
-            checks.append(("gcs_bucket", name))
+            checks.append(("gcs_bucket", gcs_prefix + name))
         if comp.kind in WORKLOAD_KINDS:
             checks.append(("cloud_run", name))
             checks.append(("gcp_service_account", service_account_id(cid, env, sid, target)))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from stacks.cli import FileOption, JsonOption, command, err, out
 
@@ -28,6 +29,8 @@ def plan(stack: StackArg, file: FileOption = None, as_json: JsonOption = False) 
     from stacks.project import load_project
 
     project = load_project(file)
+    for warning in project.warnings_for(stack):
+        err.print(f"[yellow]warning:[/] {escape(warning.format())}")
     with err.status(f"planning {stack} (Pulumi program under mocks)", spinner="dots") if not as_json else nullcontext():
         from deploy.cloud import plan_offline
 

@@ -15,15 +15,28 @@ policies has to be waived, the resource carries the waiver and its reason.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from stacks import targets
 from stacks.errors import StacksError
 from stacks.model import WORKLOAD_KINDS, Database
 from stacks.naming import resource_name, sql_identifier
-from stacks.plan.core import Concat, DataSource, Json, Output, Plan, PlannerBase, Ref, Resource, Var, check_plan, concat
+from stacks.plan.core import (
+    Concat,
+    DataSource,
+    Json,
+    Output,
+    Plan,
+    PlannerBase,
+    Ref,
+    Resource,
+    Var,
+    build_location,
+    check_plan,
+    concat,
+)
 from stacks.project import DeployedComponent, Deployment, Project
 
 VPC_CIDR = "10.0.0.0/16"
@@ -50,9 +63,28 @@ WAIVE_NO_REPLICATION = (
     "data; cross-region replication is a disaster-recovery choice left to the operator"
 )
 WAIVE_NO_EVENTS = "no consumer subscribes to object events: ingest runs on deploy or on its schedule"
-WAIVE_WAF = (
-    "WAF is an account-level choice with per-request cost; the ALB drops invalid headers and "
-    "only forwards to the service's target group"
+# AWS managed rule groups every production web ACL runs (Log4j/known bad inputs included), before a rate limit.
+WAF_MANAGED_RULES = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesAnonymousIpList",
+)
+# Rules of those groups that only count: analysts' notebooks legitimately run on cloud hosts.
+WAF_COUNT_ONLY = {"AWSManagedRulesAnonymousIpList": ("HostingProviderIPList",)}
+WAF_RATE_LIMIT = 2000  # requests per client IP per 5 minutes
+
+
+def waive_waf(env: str) -> str:
+    return (
+        f"the web application firewall runs in production environments; {env} is not one "
+        "(stacks.yaml: name it prod or set deletion_protection)"
+    )
+
+
+WAIVE_WAF_BEHIND_CDN = (
+    "the web ACL sits on the load balancer behind CloudFront, and only CloudFront's origin-facing "
+    "servers reach that load balancer: every request passes it"
 )
 
 
@@ -78,6 +110,10 @@ class AwsPlanner(PlannerBase):
 
     def account(self) -> Ref:
         return Ref(self.lookup("aws:index/getCallerIdentity:getCallerIdentity", "caller"), "account_id")
+
+    def bucket_name(self, name: str) -> Concat | str:
+        """S3 names are global: the account id makes a stack's names its own (two users of one stacks.yaml)."""
+        return concat(name, "-", self.account())
 
     def arn(self, service: str, resource: str) -> Concat | str:
         return concat(f"arn:aws:{service}:{self.region}:", self.account(), f":{resource}")
@@ -108,6 +144,11 @@ class AwsPlanner(PlannerBase):
 
 
 # ---------------------------------------------------------------- policy documents
+
+
+def name_prefix(name: str) -> str:
+    """A physical name prefix: the provider appends a unique suffix, so a replacement never clashes with the old one."""
+    return name + "-"
 
 
 def policy(*statements: dict) -> Json:
@@ -173,6 +214,8 @@ def _key(p: AwsPlanner) -> None:
         },
         group="region",
         waivers={"iam-no-star": 'a KMS key policy must name its key as "*"'},
+        # Deleting the key makes every protected bucket, log group and image it encrypts unreadable.
+        protect=p.prod_like,
     )
     p.add(
         "aws:kms/alias:Alias",
@@ -362,7 +405,7 @@ def _interface_endpoints(p: AwsPlanner, private: list[str]) -> None:
         "aws:ec2/securityGroup:SecurityGroup",
         "endpoints-sg",
         {
-            "name": p.name(suffix="endpoints"),
+            "name_prefix": name_prefix(p.name(suffix="endpoints")),
             "description": "VPC interface endpoints: HTTPS from inside the VPC",
             "vpc_id": Ref("vpc"),
         },
@@ -440,7 +483,7 @@ def _bucket(
         "aws:s3/bucket:Bucket",
         logical,
         {
-            "bucket": name,
+            "bucket": p.bucket_name(name),
             "force_destroy": not p.prod_like,
         },
         component,
@@ -552,7 +595,7 @@ def _bucket(
 
 def _access_logs(p: AwsPlanner) -> None:
     name = p.name("logs")
-    arn = concat("arn:aws:s3:::", name)
+    arn = concat("arn:aws:s3:::", p.bucket_name(name))
     statements: list[dict] = [
         {
             "Sid": "S3ServerAccessLogs",
@@ -814,7 +857,7 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         "aws:ec2/securityGroup:SecurityGroup",
         f"{cid}-sg",
         {
-            "name": p.name(cid, "db"),
+            "name_prefix": name_prefix(p.name(cid, "db")),
             "description": f"{cid}: only the workloads that connect to it, on {port}",
             "vpc_id": Ref("vpc"),
         },
@@ -887,6 +930,8 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         cid,
         group="private",
         protect=prod,
+        # An engine change replaces the instance under the same identifier: the old one must go first.
+        delete_before_replace=True,
         waivers=waivers,
     )
     _read_replicas(p, comp, waivers)
@@ -977,7 +1022,7 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent) -> None:
         "aws:ec2/securityGroup:SecurityGroup",
         f"{cid}-sg",
         {
-            "name": p.name(cid, "cache"),
+            "name_prefix": name_prefix(p.name(cid, "cache")),
             "description": f"{cid}: only the workloads that connect to it, on {port}",
             "vpc_id": Ref("vpc"),
         },
@@ -1175,17 +1220,45 @@ def _linked(p: AwsPlanner, cid: str) -> set[str]:
     return out
 
 
+def _writes(p: AwsPlanner, cid: str, targets: set[str]) -> bool:
+    """Whether workload ``cid`` changes one of ``targets``: a data flow into it, or a request to a bucket.
+
+    A bucket that backs a warehouse is written by what loads that warehouse (``ingest -> warehouse``, even
+    on another cloud); queries (``api -> warehouse``, a request) and data flowing out (``lake -> ingest``) only read.
+    """
+    model = p.project.model
+    backed = {w for w, c in model.components.items() if c.kind == "warehouse" and getattr(c, "lake", None) in targets}
+    for conn in model.connections:
+        into = conn.from_ == cid and conn.to in targets | backed
+        if into and (conn.flow == "data" or model.components[conn.to].kind == "bucket"):
+            return True
+    return False
+
+
+GLUE_READ = ["glue:GetDatabase", "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables"]
+# Publishing registers each version's tables and prunes old versions (app/catalog.py deletes their tables).
+GLUE_WRITE = ["glue:BatchCreatePartition", "glue:CreateTable", "glue:DeleteTable", "glue:UpdateTable"]
+OBJECT_READ = ["s3:GetObject"]
+OBJECT_WRITE = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+
+
 def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
-    """IAM statements and env vars for the data components a workload is connected to."""
+    """IAM statements and env vars for the data components a workload is connected to, read-only unless it writes."""
     linked = _linked(p, cid)
     statements: list[dict] = []
     env: dict[str, Any] = {}
     buckets = dict(p.facts.get("buckets", {}))
+    written = {logical for bid, logical in buckets.items() if bid in linked and _writes(p, cid, {bid})}
     for wid, wh in p.facts.get("warehouses", {}).items():
-        if wid not in linked and not (linked & {b for b in buckets if buckets[b] == wh["lake"]}):
+        lake_ids = {b for b in buckets if buckets[b] == wh["lake"]}
+        if wid not in linked and not (linked & lake_ids):
             continue
+        writer = _writes(p, cid, {wid, *lake_ids})
         buckets[f"{wid}-results"] = wh["results"]
         buckets[f"{wid}-lake"] = wh["lake"]
+        written.add(wh["results"])  # Athena writes query results with the caller's identity
+        if writer:
+            written.add(wh["lake"])
         statements.append(
             allow(
                 [
@@ -1201,16 +1274,7 @@ def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
         )
         statements.append(
             allow(
-                [
-                    "glue:BatchCreatePartition",
-                    "glue:CreateTable",
-                    "glue:GetDatabase",
-                    "glue:GetPartition",
-                    "glue:GetPartitions",
-                    "glue:GetTable",
-                    "glue:GetTables",
-                    "glue:UpdateTable",
-                ],
+                sorted(GLUE_READ + (GLUE_WRITE if writer else [])),
                 [
                     p.arn("glue", "catalog"),
                     p.arn("glue", f"database/{wh['db_name']}"),
@@ -1235,10 +1299,7 @@ def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
         seen.add(logical)
         statements.append(allow(["s3:GetBucketLocation", "s3:ListBucket"], [Ref(logical, "arn")]))
         statements.append(
-            allow(
-                ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-                [concat(Ref(logical, "arn"), "/*")],
-            )
+            allow(OBJECT_WRITE if logical in written else OBJECT_READ, [concat(Ref(logical, "arn"), "/*")])
         )
         if bid in linked:
             env[f"STACKS_APP_{bid.upper().replace('-', '_')}_BUCKET"] = Ref(logical, "bucket")
@@ -1352,15 +1413,14 @@ def _image(p: AwsPlanner, comp: DeployedComponent) -> Any:
         )
         tag = Var("image_tag", "tag of the image built from the build context (default: a hash of its files)")
         var = f"{cid.replace('-', '_')}_image"
-        # The Pulumi program runs in deploy/: paths are relative to it.
-        context = os.path.relpath(p.project.root / build.context, p.project.root / "deploy")
+        context, dockerfile = build_location(p.project.root, build)
         p.add(
             "docker-build:index:Image",
             f"{cid}-image",
             {
                 "tags": [concat(Ref(repo, "repository_url"), ":", tag)],
                 "context": {"location": context},
-                "dockerfile": {"location": os.path.join(context, build.dockerfile)},
+                "dockerfile": {"location": dockerfile},
                 **({"target": build.target} if build.target else {}),
                 "platforms": ["linux/amd64"],
                 "push": True,
@@ -1510,7 +1570,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         "aws:ec2/securityGroup:SecurityGroup",
         sg,
         {
-            "name": p.name(cid, "tasks"),
+            "name_prefix": name_prefix(p.name(cid, "tasks")),
             "description": f"tasks of {cid}",
             "vpc_id": Ref("vpc"),
         },
@@ -1670,7 +1730,7 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         "aws:ec2/securityGroup:SecurityGroup",
         alb_sg,
         {
-            "name": p.name(cid, "alb"),
+            "name_prefix": name_prefix(p.name(cid, "alb")),
             "description": f"load balancer of {cid}: HTTP(S) from the internet",
             "vpc_id": Ref("vpc"),
         },
@@ -1751,7 +1811,8 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         cid,
         group="vpc",
     )
-    alb_waivers = {"CKV2_AWS_28": WAIVE_WAF}
+    waf = targets.production(p.env, s)
+    alb_waivers = {} if waf else {"CKV2_AWS_28": waive_waf(p.env)}
     if not https:
         alb_waivers["CKV2_AWS_20"] = (
             f"{p.deployment.name} sets no domain in stacks.yaml, so there is no "
@@ -1783,12 +1844,17 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         waivers=alb_waivers,
         protect=s.deletion_protection,
     )
-    health = model.ready or model.health  # type: ignore[attr-defined]
+    if waf:
+        _web_acl(p, cid, alb)
+    # The liveness path: readiness (503 until a dataset exists) would make ECS replace every task of a fresh deploy.
+    health = model.health  # type: ignore[attr-defined]
     p.add(
         "aws:lb/targetGroup:TargetGroup",
         f"{cid}-tg",
         {
-            "name": base,
+            # Target group names are unique per account and region, and a port change replaces the group
+            # (created before the old one goes, while the listener still uses it): AWS picks the name.
+            "name_prefix": cid[:5] + "-",
             "port": port,
             "protocol": "HTTP",
             "target_type": "ip",
@@ -1807,6 +1873,7 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         },
         cid,
         group="vpc",
+        create_before_destroy=True,
         waivers={}
         if https
         else {
@@ -2003,10 +2070,83 @@ ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 US_EAST_1 = "us_east_1"
 
 
+def _web_acl(p: AwsPlanner, cid: str, alb: str) -> None:
+    """WAFv2 on a public load balancer: AWS managed rule groups, a per-IP rate limit, and its own logs."""
+    acl = f"{cid}-waf"
+
+    def visibility(metric: str) -> dict[str, Any]:
+        return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
+
+    rules: list[dict[str, Any]] = [
+        {
+            "name": group,
+            "priority": i,
+            "override_action": {"none": {}},
+            "statement": {
+                "managed_rule_group_statement": {
+                    "name": group,
+                    "vendor_name": "AWS",
+                    **(
+                        {
+                            "rule_action_overrides": [
+                                {"name": rule, "action_to_use": {"count": {}}} for rule in WAF_COUNT_ONLY[group]
+                            ]
+                        }
+                        if group in WAF_COUNT_ONLY
+                        else {}
+                    ),
+                }
+            },
+            "visibility_config": visibility(group),
+        }
+        for i, group in enumerate(WAF_MANAGED_RULES)
+    ]
+    rules.append(
+        {
+            "name": "rate-limit-per-ip",
+            "priority": len(rules),
+            "action": {"block": {}},
+            "statement": {"rate_based_statement": {"limit": WAF_RATE_LIMIT, "aggregate_key_type": "IP"}},
+            "visibility_config": visibility("rate-limit-per-ip"),
+        }
+    )
+    p.add(
+        "aws:wafv2/webAcl:WebAcl",
+        acl,
+        {
+            "name_prefix": f"{p.name(cid)}-",
+            "scope": "REGIONAL",
+            "default_action": {"allow": {}},
+            "rules": rules,
+            "visibility_config": visibility(p.name(cid)),
+        },
+        cid,
+        group="public",
+        create_before_destroy=True,
+    )
+    p.add(
+        "aws:wafv2/webAclAssociation:WebAclAssociation",
+        f"{acl}-association",
+        {"resource_arn": Ref(alb, "arn"), "web_acl_arn": Ref(acl, "arn")},
+        cid,
+        group="public",
+    )
+    # WAF delivers only to log groups named aws-waf-logs-*.
+    logs = p.log_group(f"{acl}-logs", f"aws-waf-logs-{p.name(cid)}", cid)
+    p.add(
+        "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+        f"{acl}-logging",
+        {"resource_arn": Ref(acl, "arn"), "log_destination_configs": [Ref(logs, "arn")]},
+        cid,
+        group="public",
+    )
+
+
 def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> None:
     """CloudFront in front of the load balancer: its own certificate in us-east-1, the domain pointed at it."""
     s = p.settings
-    p.aliases[US_EAST_1] = ("aws", {"region": "us-east-1", "default_tags": tags(p.project, p.deployment)})
+    # Provider configuration in the provider's own shape (default_tags is a block holding tags), for both engines.
+    p.aliases[US_EAST_1] = ("aws", {"region": "us-east-1", "default_tags": {"tags": tags(p.project, p.deployment)}})
     cert = f"{cid}-cdn-certificate"
     p.add(
         "aws:acm/certificate:Certificate",
@@ -2095,8 +2235,8 @@ def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> N
         cid,
         group="edge",
         waivers={
-            "CKV_AWS_68": WAIVE_WAF,
-            "CKV2_AWS_47": WAIVE_WAF,
+            "CKV_AWS_68": WAIVE_WAF_BEHIND_CDN if targets.production(p.env, s) else waive_waf(p.env),
+            "CKV2_AWS_47": WAIVE_WAF_BEHIND_CDN if targets.production(p.env, s) else waive_waf(p.env),
             "CKV_AWS_86": (
                 "standard CloudFront logs need bucket ACLs, which every bucket of the stack disables; "
                 "the load balancer's access logs record each request CloudFront forwards"
@@ -2400,7 +2540,7 @@ def plan_aws(project: Project, deployment: Deployment) -> Plan:
     plan = Plan(
         stack=deployment.name,
         target="aws",
-        providers={"aws": {"region": region, "default_tags": tags(project, deployment)}},
+        providers={"aws": {"region": region, "default_tags": {"tags": tags(project, deployment)}}},
         resources=tuple(p.resources),
         data=tuple(p.data),
         outputs=tuple(p.outputs),

@@ -21,9 +21,11 @@ without the cloud SDKs.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 ENGINES = ("pulumi", "terraform")
@@ -114,6 +116,8 @@ class Resource:
     protect: bool = False
     ignore_changes: tuple[str, ...] = ()  # inputs changed outside the plan (autoscaling owns desired_count)
     create_before_destroy: bool = False  # Pulumi's default; Terraform needs it said
+    # Terraform's default; Pulumi needs it said: a fixed physical name that a replacement would reuse.
+    delete_before_replace: bool = False
     alias: str | None = None  # a provider alias in Plan.aliases (e.g. "us_east_1"), None for the default provider
     waivers: dict[str, str] = field(default_factory=dict)
     engines: tuple[str, ...] = ENGINES
@@ -146,6 +150,7 @@ class DataSource:
     name: str
     args: dict[str, Any] = field(default_factory=dict)
     engines: tuple[str, ...] = ENGINES
+    depends_on: tuple[str, ...] = ()  # resources to create first (the API a lookup calls, on a brand-new project)
 
     @property
     def function(self) -> str:
@@ -238,6 +243,11 @@ def check_plan(plan: Plan) -> None:
     """Internal consistency: unique names, refs to existing names, dependency order."""
     seen: set[str] = set()
     data = {d.name for d in plan.data}
+    names = {r.name for r in plan.resources}
+    for lookup in plan.data:
+        for dep in lookup.depends_on:
+            if dep not in names:
+                raise ValueError(f"plan {plan.stack}: lookup {lookup.name} depends on '{dep}', not a resource")
     for res in plan.resources:
         if res.name in seen or res.name in data:
             raise ValueError(f"plan {plan.stack}: resource name '{res.name}' is used twice")
@@ -245,6 +255,15 @@ def check_plan(plan: Plan) -> None:
             if ref not in seen and ref not in data:
                 raise ValueError(f"plan {plan.stack}: {res.name} refers to '{ref}', not defined before it")
         seen.add(res.name)
+
+
+PULUMI_DIR = "deploy"  # where the Pulumi program runs: the image build's paths are relative to it
+
+
+def build_location(root: Any, build: Any) -> tuple[str, str]:
+    """(context, dockerfile) of a model ``build:`` as paths relative to the Pulumi program's directory."""
+    context = os.path.relpath(Path(root) / build.context, Path(root) / PULUMI_DIR)
+    return context, os.path.join(context, build.dockerfile)
 
 
 class PlannerBase:

@@ -41,7 +41,19 @@ from stacks.naming import (
     sql_identifier,
     system_prefix,
 )
-from stacks.plan.core import Concat, DataSource, Output, Plan, PlannerBase, Ref, Resource, Var, check_plan, concat
+from stacks.plan.core import (
+    Concat,
+    DataSource,
+    Output,
+    Plan,
+    PlannerBase,
+    Ref,
+    Resource,
+    Var,
+    build_location,
+    check_plan,
+    concat,
+)
 from stacks.plan.gcp_stores import build_cache, build_database, store_access
 from stacks.project import DeployedComponent, Deployment, Project
 
@@ -59,6 +71,9 @@ API_BY_TYPE = {
     "gcp:projects/iAMMember:IAMMember": "cloudresourcemanager.googleapis.com",
     "gcp:projects/iAMCustomRole:IAMCustomRole": "iam.googleapis.com",
     "gcp:bigquery/connectionIamMember:ConnectionIamMember": "bigqueryconnection.googleapis.com",
+    # Lookups call an API too: on a brand-new project they wait for it like resources do.
+    "gcp:organizations/getProject:getProject": "cloudresourcemanager.googleapis.com",
+    "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount": "storagetransfer.googleapis.com",
 }
 API_BY_MODULE = {
     "artifactregistry": "artifactregistry.googleapis.com",
@@ -84,6 +99,10 @@ WAIVE_CMEK = (
     "GCP, so a per-stack key would outlive every torn-down environment. Set one per organisation "
     "policy if compliance requires CMEK"
 )
+
+
+# Inputs that hold a GCP resource's own name (unique in its project or globally).
+PHYSICAL_NAMES = ("name", "account_id", "repository_id", "dataset_id", "secret_id", "workload_identity_pool_id")
 
 
 def api_of(type_: str) -> str | None:
@@ -131,8 +150,22 @@ class GcpPlanner(PlannerBase):
         api = api_of(type_)
         if api:
             options["depends_on"] = (*options.get("depends_on", ()), api_resource_name(api))
+        if any(isinstance(inputs.get(key), str) for key in PHYSICAL_NAMES):
+            # GCP names are fixed (no prefixes): a replacement (a new region, say) must delete the old one first,
+            # as Terraform does, or the new one clashes with it.
+            options.setdefault("delete_before_replace", not options.get("create_before_destroy"))
         self.resources.append(Resource(type_, name, inputs, component, **options))
         return Ref(name, "id")
+
+    def lookup(self, type_: str, name: str, args: dict | None = None, **options: Any) -> str:
+        api = api_of(type_)
+        if api:
+            options["depends_on"] = (*options.get("depends_on", ()), api_resource_name(api))
+        return super().lookup(type_, name, args, **options)
+
+    def bucket_name(self, name: str) -> str:
+        """GCS names are global: the project id (itself globally unique) makes a stack's names its own."""
+        return f"{self.gcp_project}-{name}"
 
     def project_number(self) -> Ref:
         return Ref(
@@ -148,7 +181,8 @@ class GcpPlanner(PlannerBase):
         """Run the deferred builders, then enable the APIs the plan's GCP resources need, before their first user."""
         while self.later:
             self.later.pop(0)()
-        apis = sorted({api for r in self.resources for api in [api_of(r.type)] if api})
+        used = [r.type for r in self.resources] + [d.type for d in self.data if d.depends_on]
+        apis = sorted({api for type_ in used for api in [api_of(type_)] if api})
         if not apis:
             return
         first = next(i for i, r in enumerate(self.resources) if api_of(r.type))
@@ -236,7 +270,7 @@ def _access_logs(p: GcpPlanner) -> None:
         "gcp:storage/bucket:Bucket",
         "gcp-access-logs",
         {
-            "name": p.name("logs"),
+            "name": p.bucket_name(p.name("logs")),
             "project": p.gcp_project,
             "location": p.region,
             "uniform_bucket_level_access": True,
@@ -326,7 +360,7 @@ def build_bucket(p: GcpPlanner, comp: DeployedComponent) -> None:
         )
     logical = f"{comp.id}-bucket"
     inputs: dict[str, Any] = {
-        "name": p.name(comp.id),
+        "name": p.bucket_name(p.name(comp.id)),
         "project": p.gcp_project,
         "location": p.region,
         "uniform_bucket_level_access": True,
@@ -668,13 +702,14 @@ def _image(p: GcpPlanner, comp: DeployedComponent) -> Any:
             )
         client = p.lookup("gcp:organizations/getClientConfig:getClientConfig", "gcp-client", engines=("pulumi",))
         tag = Var("image_tag", "tag of the image built from the build context (default: a hash of its files)")
+        context, dockerfile = build_location(p.project.root, build)
         p.add(
             "docker-build:index:Image",
             f"{cid}-image",
             {
                 "tags": [concat(p.facts["registry"], f"/{cid}:", tag)],
-                "context": {"location": build.context},
-                "dockerfile": {"location": f"{build.context.rstrip('/')}/{build.dockerfile}"},
+                "context": {"location": context},
+                "dockerfile": {"location": dockerfile},
                 **({"target": build.target} if build.target else {}),
                 "platforms": ["linux/amd64"],
                 "push": True,
@@ -787,10 +822,10 @@ def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
     container = dict(w["container"])
     if port:
         health = model.health  # type: ignore[attr-defined]
-        ready = getattr(model, "ready", None) or health
         container["ports"] = {"container_port": port, "name": "http1"}
+        # Startup probes the liveness path: on readiness (503 until a dataset exists) a fresh deploy never got Ready.
         container["startup_probe"] = {
-            "http_get": {"path": ready, "port": port},
+            "http_get": {"path": health, "port": port},
             "initial_delay_seconds": 0,
             "period_seconds": 5,
             "timeout_seconds": 3,

@@ -191,7 +191,7 @@ def _data_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, link: CrossCloudLink)
     )
     mirror = f"{lake}-mirror"
     inputs: dict[str, Any] = {
-        "name": g.name(lake),
+        "name": g.bucket_name(g.name(lake)),
         "project": g.gcp_project,
         "location": g.region,
         "uniform_bucket_level_access": True,
@@ -366,13 +366,14 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
         ]
         if source_lake:
             s3 = a.facts["buckets"][source_lake]
-            # The API writes uploads to the S3 lake; the transfer carries them to the warehouse.
+            # What loads the warehouse publishes into the S3 lake (the transfer carries it to the mirror);
+            # what only queries it reads.
             statements.append(
                 awsplan.allow(["s3:GetBucketLocation", "s3:ListBucket"], [Ref(s3, "arn")], sid="LakeList")
             )
             statements.append(
                 awsplan.allow(
-                    ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                    ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"] if registers else ["s3:GetObject"],
                     [concat(Ref(s3, "arn"), "/*")],
                     sid="LakeObjects",
                 )
@@ -458,7 +459,7 @@ def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
         stack=deployment.name,
         target="hybrid",
         providers={
-            "aws": {"region": stack.aws.region, "default_tags": tags},  # type: ignore[attr-defined]
+            "aws": {"region": stack.aws.region, "default_tags": {"tags": tags}},  # type: ignore[attr-defined]
             "gcp": gcpplan.provider_config(project, deployment),
         },
         resources=tuple(a.resources),

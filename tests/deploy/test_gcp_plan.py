@@ -69,7 +69,7 @@ def test_cloud_run_service_sized_scaled_and_probed_per_environment():
         assert container["resources"]["limits"] == {"cpu": cpu, "memory": memory}
         assert template["scaling"] == {"min_instance_count": lo, "max_instance_count": hi}
         assert container["resources"]["cpu_idle"] is (lo == 0)
-        assert container["startup_probe"]["http_get"] == {"path": "/ready", "port": 8000}
+        assert container["startup_probe"]["http_get"] == {"path": "/health", "port": 8000}  # liveness, not /ready
         assert container["liveness_probe"]["http_get"] == {"path": "/health", "port": 8000}
         assert container["ports"] == {"container_port": 8000, "name": "http1"}
         assert container["args"][0] == "uvicorn"

@@ -33,7 +33,7 @@ def test_load_balancer_https_with_certificate_dns_and_redirect_in_prod(plans):
     alb = one(prod, "api-alb").inputs
     assert alb["drop_invalid_header_fields"] is True and alb["enable_deletion_protection"] is True
     assert alb["access_logs"]["enabled"] is True and alb["access_logs"]["bucket"] == Ref("access-logs", "id")
-    assert one(prod, "api-tg").inputs["health_check"]["path"] == "/ready"  # the model's ready path
+    assert one(prod, "api-tg").inputs["health_check"]["path"] == "/health"  # liveness: /ready is 503 until data
     https = one(prod, "api-https").inputs
     assert https["protocol"] == "HTTPS" and https["certificate_arn"] == Ref(
         "api-certificate-validation", "certificate_arn"
