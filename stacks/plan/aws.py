@@ -410,6 +410,7 @@ def _interface_endpoints(p: AwsPlanner, private: list[str]) -> None:
             "vpc_id": Ref("vpc"),
         },
         group="vpc",
+        create_before_destroy=True,
     )
     p.add(
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
@@ -863,6 +864,7 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         },
         cid,
         group="vpc",
+        create_before_destroy=True,
     )
     version = model.engine_version  # type: ignore[attr-defined]
     family = f"postgres{version.split('.')[0]}" if engine == "postgres" else f"mysql{'.'.join(version.split('.')[:2])}"
@@ -1028,6 +1030,7 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent) -> None:
         },
         cid,
         group="vpc",
+        create_before_destroy=True,
     )
     common = {
         "subnet_group_name": Ref(f"{cid}-subnets", "name"),
@@ -1576,6 +1579,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         },
         cid,
         group="vpc",
+        create_before_destroy=True,
     )
     p.add(
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
@@ -1736,6 +1740,7 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         },
         cid,
         group="vpc",
+        create_before_destroy=True,
     )
     if cdn:
         # Only CloudFront reaches the load balancer: its origin-facing prefix list, HTTPS only.
@@ -2455,6 +2460,7 @@ def build_job(p: AwsPlanner, comp: DeployedComponent) -> None:
             "name": p.name(cid),
             "schedule_expression": aws_cron(schedule),
             "flexible_time_window": {"mode": "OFF"},
+            "kms_key_arn": Ref("key", "arn"),
             "target": {
                 "arn": Ref("cluster", "arn"),
                 "role_arn": Ref(f"{cid}-scheduler-role", "arn"),
