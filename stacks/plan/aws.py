@@ -876,13 +876,15 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         "aws:rds/parameterGroup:ParameterGroup",
         f"{cid}-parameters",
         {
-            "name": p.name(cid),
+            # An engine change replaces the group (a new family) while the instance still uses the old one.
+            "name_prefix": name_prefix(p.name(cid)),
             "family": family,
             "description": f"{cid}: TLS only, slow statements logged",
             "parameters": [{"name": k, "value": v, "apply_method": "pending-reboot"} for k, v in tls],
         },
         cid,
         group="region",
+        create_before_destroy=True,
     )
     waivers = (
         {}

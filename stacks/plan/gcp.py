@@ -102,7 +102,16 @@ WAIVE_CMEK = (
 
 
 # Inputs that hold a GCP resource's own name (unique in its project or globally).
-PHYSICAL_NAMES = ("name", "account_id", "repository_id", "dataset_id", "secret_id", "workload_identity_pool_id")
+PHYSICAL_NAMES = (
+    "name",
+    "account_id",
+    "repository_id",
+    "dataset_id",
+    "secret_id",
+    "connection_id",
+    "bucket_id",
+    "workload_identity_pool_id",
+)
 
 
 def api_of(type_: str) -> str | None:

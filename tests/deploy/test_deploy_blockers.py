@@ -281,31 +281,39 @@ def test_dockerignore_rules_follow_docker(tmp_path):
 
 # ---------------------------------------------------------------- day 2: replacements
 
-# Pulumi type -> (the input holding its physical name, inputs whose change replaces it), from the provider docs.
-FORCES_REPLACEMENT = {
-    "aws:lb/targetGroup:TargetGroup": ("name", ("port", "protocol", "vpc_id", "target_type")),
-    "aws:ec2/securityGroup:SecurityGroup": ("name", ("description", "vpc_id")),
-    "aws:rds/instance:Instance": ("identifier", ("engine",)),
-    "gcp:storage/bucket:Bucket": ("name", ("location",)),
-    "gcp:cloudrunv2/service:Service": ("name", ("location",)),
-    "gcp:cloudrunv2/job:Job": ("name", ("location",)),
-    "gcp:artifactregistry/repository:Repository": ("repository_id", ("location",)),
-}
+# Inputs that hold a resource's own physical name (a prefix is not one: the provider appends a unique suffix).
+PHYSICAL_NAMES = (
+    "name",
+    "bucket",
+    "identifier",
+    "replication_group_id",
+    "cluster_id",
+    "repository_id",
+    "account_id",
+    "dataset_id",
+    "connection_id",
+    "bucket_id",
+    "secret_id",
+)
 
 
 def _replacements(before: Plan, after: Plan) -> list[tuple[str, bool]]:
-    """(resource, clashes) for every resource a change replaces: a clash is the same fixed name, created first."""
+    """(resource, clashes) for every resource a change replaces (``stacks.plan.replacement``'s table): a clash is
+    a new resource under the same fixed name, created while the old one still exists."""
+    from stacks.plan.core import to_json
+    from stacks.plan.replacement import FORCES_REPLACEMENT
+
     old = {r.name: r for r in before.resources}
     found = []
     for res in after.resources:
-        if res.type not in FORCES_REPLACEMENT or res.name not in old:
+        if res.name not in old or res.type not in FORCES_REPLACEMENT:
             continue
-        name_key, forcing = FORCES_REPLACEMENT[res.type]
-        if all(res.inputs.get(k) == old[res.name].inputs.get(k) for k in forcing):
+        forcing = FORCES_REPLACEMENT[res.type] - set(PHYSICAL_NAMES) - {"name_prefix"}
+        was, now = to_json(old[res.name].inputs), to_json(res.inputs)
+        if all(was.get(k) == now.get(k) for k in forcing):
             continue
-        name = res.inputs.get(name_key)
-        same_name = isinstance(name, str) and name == old[res.name].inputs.get(name_key)
-        found.append((res.name, same_name and not res.delete_before_replace))
+        names = [k for k in PHYSICAL_NAMES if isinstance(now.get(k), str) and now.get(k) == was.get(k)]
+        found.append((res.name, bool(names) and not res.delete_before_replace))
     return found
 
 
