@@ -823,9 +823,13 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
         rule = NAME_RULES[rule_name]
         problem = rule.check(value)
         if problem:
+            # Show the name as the model makes it; the account or project part is the plan's.
+            shown = value.removesuffix(s3_suffix).removeprefix(gcs_prefix)
+            added = " (with the account id appended)" if value.endswith(s3_suffix) else ""
+            added = added or (" (after the project id)" if value != shown else "")
             yield doc.diagnostic(
                 path,
-                f"the {rule.what} name '{value}' for {sid}-{env} {problem}",
+                f"the {rule.what} name '{shown}' for {sid}-{env} {problem}{added}",
                 "shorten the system name or the component id",
                 at_key=True,
             )

@@ -105,6 +105,8 @@ class AwsPlanner(PlannerBase):
         return resource_name(self.system, component, self.env, suffix)
 
     def add(self, type_: str, name: str, inputs: dict, component: str | None = None, **options: Any) -> Ref:
+        if "name_prefix" in inputs:  # a unique name: the replacement is created before the old one goes
+            options.setdefault("create_before_destroy", True)
         self.resources.append(Resource(type_, name, inputs, component, **options))
         return Ref(name, "id")
 
@@ -410,7 +412,6 @@ def _interface_endpoints(p: AwsPlanner, private: list[str]) -> None:
             "vpc_id": Ref("vpc"),
         },
         group="vpc",
-        create_before_destroy=True,
     )
     p.add(
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
@@ -864,7 +865,6 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         },
         cid,
         group="vpc",
-        create_before_destroy=True,
     )
     version = model.engine_version  # type: ignore[attr-defined]
     family = f"postgres{version.split('.')[0]}" if engine == "postgres" else f"mysql{'.'.join(version.split('.')[:2])}"
@@ -876,7 +876,6 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         "aws:rds/parameterGroup:ParameterGroup",
         f"{cid}-parameters",
         {
-            # An engine change replaces the group (a new family) while the instance still uses the old one.
             "name_prefix": name_prefix(p.name(cid)),
             "family": family,
             "description": f"{cid}: TLS only, slow statements logged",
@@ -884,7 +883,6 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         },
         cid,
         group="region",
-        create_before_destroy=True,
     )
     waivers = (
         {}
@@ -934,8 +932,7 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         cid,
         group="private",
         protect=prod,
-        # An engine change replaces the instance under the same identifier: the old one must go first.
-        delete_before_replace=True,
+        delete_before_replace=True,  # an engine change replaces it under the same identifier
         waivers=waivers,
     )
     _read_replicas(p, comp, waivers)
@@ -1032,7 +1029,6 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent) -> None:
         },
         cid,
         group="vpc",
-        create_before_destroy=True,
     )
     common = {
         "subnet_group_name": Ref(f"{cid}-subnets", "name"),
@@ -1581,7 +1577,6 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         },
         cid,
         group="vpc",
-        create_before_destroy=True,
     )
     p.add(
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
@@ -1742,7 +1737,6 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         },
         cid,
         group="vpc",
-        create_before_destroy=True,
     )
     if cdn:
         # Only CloudFront reaches the load balancer: its origin-facing prefix list, HTTPS only.
@@ -1818,8 +1812,7 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         cid,
         group="vpc",
     )
-    waf = targets.production(p.env, s)
-    alb_waivers = {} if waf else {"CKV2_AWS_28": waive_waf(p.env)}
+    alb_waivers = {} if targets.production(p.env, s) else {"CKV2_AWS_28": waive_waf(p.env)}
     if not https:
         alb_waivers["CKV2_AWS_20"] = (
             f"{p.deployment.name} sets no domain in stacks.yaml, so there is no "
@@ -1851,17 +1844,12 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         waivers=alb_waivers,
         protect=s.deletion_protection,
     )
-    if waf:
-        _web_acl(p, cid, alb)
-    # The liveness path: readiness (503 until a dataset exists) would make ECS replace every task of a fresh deploy.
-    health = model.health  # type: ignore[attr-defined]
+    health = model.health  # liveness: /ready is 503 until data exists, and ECS would replace every task  # type: ignore[attr-defined]
     p.add(
         "aws:lb/targetGroup:TargetGroup",
         f"{cid}-tg",
         {
-            # Target group names are unique per account and region, and a port change replaces the group
-            # (created before the old one goes, while the listener still uses it): AWS picks the name.
-            "name_prefix": cid[:5] + "-",
+            "name_prefix": cid[:5] + "-",  # at most 6 characters
             "port": port,
             "protocol": "HTTP",
             "target_type": "ip",
@@ -1880,7 +1868,6 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         },
         cid,
         group="vpc",
-        create_before_destroy=True,
         waivers={}
         if https
         else {
@@ -2152,7 +2139,6 @@ def _web_acl(p: AwsPlanner, cid: str, alb: str) -> None:
 def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> None:
     """CloudFront in front of the load balancer: its own certificate in us-east-1, the domain pointed at it."""
     s = p.settings
-    # Provider configuration in the provider's own shape (default_tags is a block holding tags), for both engines.
     p.aliases[US_EAST_1] = ("aws", {"region": "us-east-1", "default_tags": {"tags": tags(p.project, p.deployment)}})
     cert = f"{cid}-cdn-certificate"
     p.add(
@@ -2276,6 +2262,9 @@ def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> N
 
 def build_service(p: AwsPlanner, comp: DeployedComponent) -> None:
     _service(p, comp)
+    alb = f"{comp.id}-alb"
+    if targets.production(p.env, p.settings) and any(r.name == alb for r in p.resources):
+        _web_acl(p, comp.id, alb)
 
 
 INCOMING = "incoming/"  # files dropped under this prefix of the lake bucket start the ingest job

@@ -366,8 +366,7 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
         ]
         if source_lake:
             s3 = a.facts["buckets"][source_lake]
-            # What loads the warehouse publishes into the S3 lake (the transfer carries it to the mirror);
-            # what only queries it reads.
+            # What loads the warehouse publishes into the S3 lake (then mirrored); what only queries it reads.
             statements.append(
                 awsplan.allow(["s3:GetBucketLocation", "s3:ListBucket"], [Ref(s3, "arn")], sid="LakeList")
             )

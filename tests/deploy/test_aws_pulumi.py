@@ -82,7 +82,7 @@ def test_task_definition_reaches_the_engine_resolved(recordings):
         {"name": "STACKS_APP_API_KEY", "valueFrom": "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/api-key"}
     ]
     env = {e["name"]: e["value"] for e in container["environment"]}
-    assert env["STACKS_APP_LAKE_URI"] == "s3://shop-lake-prod/tables/"
+    assert env["STACKS_APP_LAKE_URI"] == "s3://shop-lake-prod-123456789012/tables/"  # the account makes it unique
     assert env["STACKS_APP_ATHENA_WORKGROUP"] == "shop-warehouse-prod"
     policy = json.loads(next(r for r in rec.resources if r.name == "api-task-policy").inputs["policy"])
     resources = {x for s in policy["Statement"] for x in s["Resource"]}
@@ -95,7 +95,7 @@ def test_task_definition_reaches_the_engine_resolved(recordings):
 def test_stack_outputs(recordings):
     out = recordings["aws-prod"].outputs
     assert out["url"] == "https://analytics.shop.example.com"
-    assert out["lake_bucket"] == "shop-lake-prod"
+    assert out["lake_bucket"] == "shop-lake-prod-123456789012"
     assert out["workgroup"] == "shop-warehouse-prod"
     assert out["cluster_name"] == "shop-prod" and out["api_service_name"] == "shop-api-prod"
     assert out["api_repository_url"].endswith("/shop-api-prod")

@@ -107,7 +107,7 @@ def test_parity_table_is_computed_from_the_plans():
     assert rows[("api", "aws-prod")]["autoscaling"] == "target tracking 2-8 tasks at 60% CPU"
     assert rows[("api", "gcp-prod")]["autoscaling"] == "Cloud Run 1-10 instances, 80 requests each"
     assert rows[("api", "compose-prod")]["autoscaling"].startswith("—")  # compose drops autoscaling
-    assert rows[("api", "hybrid-prod")]["HTTPS"].startswith("—")  # no domain in hybrid-prod
+    assert rows[("api", "hybrid-prod")]["HTTPS"].startswith("ALB listener")  # production serves HTTPS only
     assert "Cloud Armor" in rows[("api", "gcp-prod")]["HTTPS"]
     assert rows[("api", "gcp-prod")]["secrets"] == "1 from Secret Manager by reference"
     assert rows[("api", "aws-prod")]["logs"] == "CloudWatch, 365 days"

@@ -111,7 +111,7 @@ def test_cloud_run_service_reaches_the_engine_resolved():
     rec = {r.name: r for r in recording("gcp-prod").resources}
     container = rec["api-service"].inputs["template"]["containers"][0]
     envs = {e["name"]: e for e in container["envs"]}
-    assert envs["STACKS_APP_LAKE_URI"]["value"] == "gs://shop-lake-prod/tables/"
+    assert envs["STACKS_APP_LAKE_URI"]["value"] == "gs://shop-analytics-prod-shop-lake-prod/tables/"
     assert envs["STACKS_APP_BIGQUERY_DATASET"]["value"] == "shop_warehouse_prod"
     assert (
         envs["STACKS_APP_API_KEY"]["valueSource"]["secretKeyRef"]["secret"]
@@ -123,7 +123,9 @@ def test_cloud_run_service_reaches_the_engine_resolved():
         == "api-prod@shop-analytics-prod.iam.gserviceaccount.com"
     )
     reads = rec["warehouse-connection-reads-lake"].inputs
-    assert reads["member"].startswith("serviceAccount:bqcx-") and reads["bucket"] == "shop-lake-prod"
+    assert (
+        reads["member"].startswith("serviceAccount:bqcx-") and reads["bucket"] == "shop-analytics-prod-shop-lake-prod"
+    )
 
 
 def test_stack_outputs():
@@ -132,14 +134,20 @@ def test_stack_outputs():
         "api_service_name": "shop-api-prod",
         "dataset": "shop_warehouse_prod",
         "ingest_job_name": "shop-ingest-prod",
-        "lake_bucket": "shop-lake-prod",
+        "lake_bucket": "shop-analytics-prod-shop-lake-prod",  # the project id makes the name unique
         "project": "shop-analytics-prod",
         "repository": "europe-west1-docker.pkg.dev/shop-analytics-prod/shop-prod",
         "url": "https://analytics.shop.example.com",
     }
     hybrid = recording("hybrid-prod").outputs
-    assert hybrid["dataset"] == "shop_hybrid_warehouse_prod" and hybrid["lake_bucket"] == "shop-hybrid-lake-prod"
-    assert hybrid["lake_mirror_bucket"] == "shop-hybrid-lake-prod" and hybrid["gcp_project"] == "shop-analytics-prod"
+    assert (
+        hybrid["dataset"] == "shop_hybrid_warehouse_prod"
+        and hybrid["lake_bucket"] == "shop-hybrid-lake-prod-123456789012"
+    )
+    assert (
+        hybrid["lake_mirror_bucket"] == "shop-analytics-prod-shop-hybrid-lake-prod"
+        and hybrid["gcp_project"] == "shop-analytics-prod"
+    )
     assert hybrid["lake_transfer_role_arn"].startswith("arn:aws:iam:")
 
 
@@ -165,7 +173,7 @@ def test_hybrid_cross_cloud_wiring_reaches_the_engine():
     env = {e["name"]: e["value"] for e in json.loads(rec["api-task"].inputs["containerDefinitions"])[0]["environment"]}
     assert env["STACKS_APP_GCP_CREDENTIAL_PARAMETER"] == "/shop-hybrid-api-prod/gcp-credential-config"
     assert env["STACKS_APP_BIGQUERY_DATASET"] == "shop_hybrid_warehouse_prod"
-    assert env["STACKS_APP_LAKE_URI"] == "s3://shop-hybrid-lake-prod/tables/"
+    assert env["STACKS_APP_LAKE_URI"] == "s3://shop-hybrid-lake-prod-123456789012/tables/"
     assert env["STACKS_APP_GCP_SERVICE_ACCOUNT"] == "api-hybrid-prod@shop-analytics-prod.iam.gserviceaccount.com"
 
 

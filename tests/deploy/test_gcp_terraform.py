@@ -33,7 +33,7 @@ def test_same_resources_as_the_plan(stack):
 
 def test_google_provider_and_labels():
     doc = render("gcp-prod")
-    assert doc["terraform"]["required_providers"] == {"google": {"source": "hashicorp/google", "version": "~> 7.0"}}
+    assert doc["terraform"]["required_providers"] == {"google": {"source": "hashicorp/google", "version": "~> 8.0"}}
     assert doc["provider"]["google"]["project"] == "shop-analytics-prod"
     assert doc["provider"]["google"]["default_labels"]["stack"] == "gcp-prod"
     hybrid = render("hybrid-prod")
@@ -49,7 +49,7 @@ def test_nested_blocks_and_attribute_paths_use_terraform_names():
     assert "env" in container and "envs" not in container
     assert container["image"] == "${var.api_image}"
     assert "lifecycle_rule" in doc["resource"]["google_storage_bucket"]["lake-bucket"]
-    assert "cleanup_policy" in doc["resource"]["google_artifact_registry_repository"]["gcp-repository"]
+    assert "cleanup_policies" in doc["resource"]["google_artifact_registry_repository"]["gcp-repository"]  # its name
     assert "rule" in doc["resource"]["google_compute_security_policy"]["api-armor"]
     assert "backend" in doc["resource"]["google_compute_backend_service"]["api-backend"]
     reads = doc["resource"]["google_storage_bucket_iam_member"]["warehouse-connection-reads-lake"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.plan.core import Concat, Json, Ref, walk
+from stacks.plan.core import Concat, Json, Ref, concat, walk
 
 from .conftest import variant
 
@@ -116,7 +116,7 @@ def test_data_lake_athena_and_glue(plans):
         assert one(prod, f"{bucket}-lifecycle").inputs["rules"][0]["status"] == "Enabled"
         deny = one(prod, f"{bucket}-policy").inputs["policy"].value["Statement"][0]
         assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert one(prod, "lake-bucket").inputs["bucket"] == "shop-lake-prod"
+    assert one(prod, "lake-bucket").inputs["bucket"] == concat("shop-lake-prod-", Ref("caller", "account_id"))
     assert one(prod, "lake-bucket").protect is True
     wg = one(prod, "warehouse-workgroup").inputs["configuration"]
     assert wg["enforce_workgroup_configuration"] is True and wg["bytes_scanned_cutoff_per_query"] > 0

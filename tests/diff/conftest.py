@@ -38,6 +38,8 @@ stacks:
       dev: {}
       prod:
         deletion_protection: true
+        domain: app.example.com
+        dns_zone: example.com
 views:
   include: [containers]
 """
