@@ -122,7 +122,7 @@ TF_BLOCKS: dict[str, dict[str, str]] = {
     "aws:cloudfront/distribution:Distribution": {"origins": "origin"},
     # Not a block: the one argument Pulumi names differently (``function`` for Terraform's ``function_name``).
     "aws:lambda/permission:Permission": {"function": "function_name"},
-    "aws:lambda/function:Function": {"name": "function_name"},
+    "aws:lambda/function:Function": {"name": "function_name", "commands": "command"},  # image_config.command
     "aws:wafv2/webAcl:WebAcl": {"rules": "rule", "rule_action_overrides": "rule_action_override"},
 }
 

@@ -66,6 +66,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "command": ["python", "-m", "app.ingest", "--source", "/data/incoming"],
         "schedule": "0 3 * * *",
     },
+    "function": {"build": BUILD, "command": ["python", "-m", "app.handler"], "timeout": 30, "concurrency": 5},
     "bucket": {"purpose": "lake", "versioning": True, "expire_days": 365},
     "warehouse": {"technology": "DuckDB", "lake": "bucket", "tables": TABLES},
     "database": {"engine": "postgres", "version": "16", "storage_gb": 50},
