@@ -6,7 +6,11 @@ time is rejected when ``stacks validate`` runs instead.
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from typing import Any
+=======
+from stacks import rules
+>>>>>>> f09b786 (kind rules: one table per target (stacks/rules) holding builder, outputs, names, look; validation reads them, not the planners; the workload env contract: ${component.output} bound in stacks.yaml, resolved on compose, aws, gcp and hybrid)
 
 AWS_REGIONS = (
     "af-south-1",
@@ -109,35 +113,14 @@ CLOUD_RUN_CPU_MEMORY: dict[float, tuple[int, int]] = {
     8: (4096, 32768),
 }
 
-# What compose stands each deployable kind in with (deploy/compose/local.py LOCAL; tests/compose checks they agree).
-COMPOSE_KINDS = frozenset(
-    {"frontend", "service", "worker", "job", "function", "bucket", "warehouse", "database", "cache", "queue"}
-)
+
+def hosted_kinds(target: str) -> frozenset[str]:
+    """The component kinds ``target`` (compose, aws, gcp, hybrid) deploys: the keys of its kind rules."""
+    return rules.hosted_kinds(target)
 
 
-def hosted_kinds(cloud: str) -> frozenset[str]:
-    """The component kinds ``cloud`` (compose, aws, gcp) deploys.
-
-    For the clouds this is the key set of the planner's registry (``KINDS`` in
-    stacks/plan/aws.py and gcp.py), so validation cannot accept a kind the plan
-    then fails on. Imported lazily: the registries import the project model.
-    """
-    if cloud == "compose":
-        return COMPOSE_KINDS
-    if cloud == "aws":
-        from stacks.plan.aws import KINDS
-    elif cloud == "gcp":
-        from stacks.plan.gcp import KINDS
-    else:
-        return hosted_kinds("aws") | hosted_kinds("gcp")
-    return frozenset(KINDS)
-
-
-def __getattr__(name: str):
-    # HOSTED_KINDS by target, derived on first use (see hosted_kinds).
-    if name == "HOSTED_KINDS":
-        return {target: hosted_kinds(target) for target in ("compose", "aws", "gcp", "hybrid")}
-    raise AttributeError(name)
+HOSTED_KINDS: dict[str, frozenset[str]] = {t: hosted_kinds(t) for t in ("compose", "aws", "gcp", "hybrid")}
+COMPOSE_KINDS = HOSTED_KINDS["compose"]
 
 
 # The technologies each target builds a warehouse or a queue as, named as a user would name them. A component

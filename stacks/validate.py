@@ -20,10 +20,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from stacks import leaks, targets
+from stacks import leaks, rules, targets
 from stacks.errors import Diagnostic, StacksError, did_you_mean, one_of
 from stacks.model import NOT_DEPLOYED_KINDS, WORKLOAD_KINDS, StacksFile
 from stacks.naming import NAME_RULES, resource_name, service_account_id, sql_identifier, system_prefix
+from stacks.rules import NameCheck
+from stacks.rules.contract import Malformed, references
 from stacks.yamlsource import Document, PathKey
 
 SECRET_LIKE = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|ACCESS_KEY)", re.I)
@@ -366,6 +368,7 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
                         "secrets: holds the name of a secret in the target's secret store (e.g. shop/db-password); "
                         "store the value there, never in stacks.yaml",
                     )
+            yield from _check_bindings(doc, model, (*base, "env"), cid, comp.env)
             overlap = sorted(set(comp.env) & set(comp.secrets))
             for var in overlap:
                 yield doc.diagnostic(
@@ -437,6 +440,47 @@ def _check_env_values(doc: Document, base: PathKey, env: dict[str, str]) -> Iter
             )
 
 
+def _connected(model: StacksFile, cid: str) -> set[str]:
+    return {c.to for c in model.connections if c.from_ == cid} | {c.from_ for c in model.connections if c.to == cid}
+
+
+def _check_bindings(doc: Document, model: StacksFile, base: PathKey, cid: str, env: dict[str, str]):
+    """Each ``${component.output}`` in a workload's env names a connected component and one of its outputs."""
+    ids = sorted(model.components)
+    for var, value in env.items():
+        for ref in references(value):
+            path = (*base, var)
+            if isinstance(ref, Malformed):
+                yield doc.diagnostic(
+                    path, f"'{ref.text}' is not a reference", "write ${<component>.<output>}, e.g. ${db.url}"
+                )
+                continue
+            other = model.components.get(ref.component)
+            if other is None:
+                suggestion = did_you_mean(ref.component, ids)
+                yield doc.diagnostic(
+                    path,
+                    f"unknown component '{ref.component}' in {ref.text}",
+                    (suggestion + " " if suggestion else "") + f"Known components: {one_of(ids)}.",
+                )
+                continue
+            offered = sorted(rules.outputs_of(other.kind))
+            if ref.output not in offered:
+                suggestion = did_you_mean(ref.output, offered)
+                listing = f"a {other.kind} offers {one_of(offered)}" if offered else f"a {other.kind} offers none"
+                yield doc.diagnostic(
+                    path,
+                    f"'{ref.component}' has no output '{ref.output}' ({ref.text})",
+                    (suggestion + " " if suggestion else "") + listing + " (see docs/outputs.md).",
+                )
+            elif ref.component not in _connected(model, cid):
+                yield doc.diagnostic(
+                    path,
+                    f"{cid} reads {ref.text} but is not connected to '{ref.component}'",
+                    f"add a connection {{from: {cid}, to: {ref.component}}}: it grants the access the output needs",
+                )
+
+
 def _check_tables(doc: Document, base: PathKey, comp) -> Iterator[Diagnostic]:
     names: set[str] = set()
     for t, table in enumerate(comp.tables):
@@ -490,6 +534,8 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
             for cid, override in settings.components.items():
                 if cid not in model.components:
                     yield _unknown_id(doc, (*epath, "components", cid), cid, ids)
+                else:
+                    yield from _check_bindings(doc, model, (*epath, "components", cid, "env"), cid, override.env)
                 yield from _check_env_values(doc, (*epath, "components", cid, "env"), override.env)
             if settings.dns_zone and not settings.domain:
                 yield doc.diagnostic(
@@ -518,6 +564,7 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
                 if cid not in model.components:
                     yield _unknown_id(doc, (*base, "placement", cid), cid, ids)
         yield from _check_hosting(doc, model, sid, stack)
+        yield from _check_bound_deployed(doc, model, sid, stack)
         yield from _check_plannable(doc, model, sid, stack)
         yield from _check_container_options(doc, model, sid, stack)
         for env in stack.environments:
@@ -643,6 +690,28 @@ def _check_hosting(doc: Document, model: StacksFile, sid: str, stack) -> Iterato
                 continue
             yield from _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud)
             yield from _check_names(doc, model, sid, env, cid, comp, cloud)
+
+
+def _check_bound_deployed(doc: Document, model: StacksFile, sid: str, stack) -> Iterator[Diagnostic]:
+    """A workload a stack deploys reads outputs only of components the same stack deploys (in each environment)."""
+    deployed = [cid for cid in _deployed(model, stack) if cid in model.components]
+    for env in stack.environments:
+        present = {cid for cid in deployed if env in (getattr(model.components[cid], "environments", None) or [env])}
+        for cid in sorted(present):
+            comp = model.components[cid]
+            if comp.kind not in WORKLOAD_KINDS:
+                continue
+            for var, value in comp.env.items():
+                for ref in references(value):
+                    if isinstance(ref, Malformed) or ref.component not in model.components:
+                        continue
+                    if ref.component not in present:
+                        yield doc.diagnostic(
+                            ("components", cid, "env", var),
+                            f"{cid} reads {ref.text}, but stack '{sid}' does not deploy '{ref.component}' in {env}",
+                            f"deploy '{ref.component}' in stack '{sid}' too, or bind {var} per environment under "
+                            f"stacks.{sid}.environments.{env}.components.{cid}.env",
+                        )
 
 
 def _check_plannable(doc: Document, model: StacksFile, sid: str, stack) -> Iterator[Diagnostic]:
@@ -777,7 +846,9 @@ def _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud) -> Ite
 
 
 def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]:
+    """The cloud names the kind rule of ``comp`` on ``cloud`` lists, against each cloud's naming limits."""
     target = model.stacks[sid].target
+<<<<<<< HEAD
     prefix = system_prefix(model.system.name, sid, target)
     name = resource_name(prefix, cid, env)
     path = ("components", cid)
@@ -821,6 +892,16 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
         checks.append(("workload_pool", resource_name(prefix, "", env)))
     for rule_name, value in checks:
         rule = NAME_RULES[rule_name]
+=======
+    kind_rule = rules.rule(cloud, comp.kind) if cloud in rules.TARGETS else None
+    if kind_rule is None:
+        return
+    for check in kind_rule.names:
+        if check.hybrid_only and target != "hybrid":
+            continue
+        value = _checked_name(model, sid, target, env, cid, comp, check)
+        rule = NAME_RULES[check.rule]
+>>>>>>> f09b786 (kind rules: one table per target (stacks/rules) holding builder, outputs, names, look; validation reads them, not the planners; the workload env contract: ${component.output} bound in stacks.yaml, resolved on compose, aws, gcp and hybrid)
         problem = rule.check(value)
         if problem:
             # Show the name as the model makes it; the account or project part is the plan's.
@@ -828,13 +909,30 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
             added = " (with the account id appended)" if value.endswith(s3_suffix) else ""
             added = added or (" (after the project id)" if value != shown else "")
             yield doc.diagnostic(
+<<<<<<< HEAD
                 path,
                 f"the {rule.what} name '{shown}' for {sid}-{env} {problem}{added}",
+=======
+                ("components", cid),
+                f"the {rule.what} name '{value}' for {sid}-{env} {problem}",
+>>>>>>> f09b786 (kind rules: one table per target (stacks/rules) holding builder, outputs, names, look; validation reads them, not the planners; the workload env contract: ${component.output} bound in stacks.yaml, resolved on compose, aws, gcp and hybrid)
                 "shorten the system name or the component id",
                 at_key=True,
             )
-    if comp.kind == "warehouse" and len(sql_identifier(name)) > 1024:
-        yield doc.diagnostic(path, "the dataset name is too long", "shorten the system name", at_key=True)
+
+
+def _checked_name(model: StacksFile, sid: str, target: str, env: str, cid: str, comp, check: NameCheck) -> str:
+    prefix = system_prefix(model.system.name, sid, target)
+    if check.form == "account":
+        return service_account_id(cid, env, sid, target)
+    if check.form == "pool":
+        return resource_name(prefix, "", env)
+    base = model.system.name if check.base == "system" else prefix
+    name = resource_name(base, cid, env, check.suffix)
+    flag = getattr(comp, check.flag, None) if check.flag else None
+    if flag:
+        name += check.flag_suffix.format(value=flag)
+    return sql_identifier(name) if check.form == "sql" else name
 
 
 def _check_views(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[Diagnostic]:

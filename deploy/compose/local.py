@@ -1,8 +1,8 @@
 """The local stack as plain data: what every component kind becomes under docker compose.
 
-``LOCAL`` is the one registry: component kind -> ``StandIn`` (a summary and a
-function building its compose services, volumes, secrets and what a connected
-workload gets: env, secrets, mounts, a dependency). Adding a kind is one entry.
+``LOCAL`` is the compose kind table (``stacks/rules/compose.py``): each rule names
+the stand-in function here that builds a kind's compose services, volumes, secrets
+and what a connected workload gets (outputs, mounts, a dependency).
 
 ``plan(project)`` turns each compose stack into a ``ComposePlan``: for every
 environment of the stack a full copy of the services under that environment's
@@ -25,6 +25,9 @@ from stacks.errors import StacksError
 from stacks.model import BUILT_SECURITY, DEFAULT_DB_VERSIONS, WORKLOAD_KINDS
 from stacks.naming import resource_name, sql_identifier
 from stacks.project import DeployedComponent, Deployment, Project
+from stacks.rules import KindRule
+from stacks.rules import table as kind_table
+from stacks.rules.contract import Reference, SecretValue, bind_env
 
 # ---------------------------------------------------------------- conventions
 
@@ -49,6 +52,8 @@ IMAGES = {
     "elasticmq": "softwaremill/elasticmq-native:1.6.11",
 }
 MYSQL_DEFAULT_VERSION = DEFAULT_DB_VERSIONS["mysql"]
+NO_AUTH = {"user": "", "password": "", "ca_cert": ""}  # local caches: no authentication, no TLS
+MINIO_REGION = "us-east-1"  # MinIO's default region: what S3 clients sign requests for
 
 
 # ---------------------------------------------------------------- plan data
@@ -58,8 +63,7 @@ MYSQL_DEFAULT_VERSION = DEFAULT_DB_VERSIONS["mysql"]
 class Client:
     """What a workload connected to a stand-in gets."""
 
-    env: dict[str, str] = field(default_factory=dict)
-    secrets: dict[str, str] = field(default_factory=dict)  # env var -> compose secret name (VAR_FILE is set)
+    outputs: dict[str, str | SecretValue] = field(default_factory=dict)  # the contract's outputs of the kind
     volumes: list[str] = field(default_factory=list)  # "volume:/path" mounts
     depends_on: dict[str, str] = field(default_factory=dict)  # service -> condition
 
@@ -179,8 +183,18 @@ def secret_name(ref: str) -> str:
     return re.sub(r"[^a-z0-9_.-]", "-", ref.lower())
 
 
-def _env_key(cid: str) -> str:
-    return "STACKS_" + re.sub(r"[^A-Z0-9]", "_", cid.upper())
+def _database_outputs(scheme: str, host: str, port: int, db: str, password: str) -> dict[str, str | SecretValue]:
+    return {
+        "host": host,
+        "port": str(port),
+        "name": db,
+        "user": "app",
+        "url": f"{scheme}://app@{host}:{port}/{db}",
+        "password": SecretValue(password),  # the compose secret's name: the workload gets <VAR>_FILE
+        "instance": "",
+        "read_hosts": "",
+        "ca_cert": "",
+    }
 
 
 def _healthcheck(test: list[str]) -> dict:
@@ -219,14 +233,29 @@ def _with_ports(body: dict, ports: list[str]) -> dict:
 # ---------------------------------------------------------------- the registry
 
 
-def _warehouse(env: Env, dc: DeployedComponent) -> Local:
+def warehouse_stand_in(env: Env, dc: DeployedComponent) -> Local:
     # DuckDB runs inside the app: the warehouse is a named volume every connected workload mounts.
     volume = f"{env.svc(dc.id)}-data"
     path = warehouse_path(env.project, dc.id)
-    return Local(volumes=[volume], client=Client(volumes=[f"{volume}:{path}"]))
+    lake = dc.component.lake
+    present = {c.id for c in env.deployment.components}
+    tables = f"s3://{resource_name(env.project.model.system.name, lake, env.name)}/tables/" if lake in present else ""
+    outputs = {
+        "engine": "duckdb",
+        "name": sql_identifier(dc.id),
+        "project": "",
+        "location": "",
+        "uri": tables,
+        "tables_uri": tables,
+        "workgroup": "",
+        "results_uri": "",
+        "connection": "",
+        "credentials": "",
+    }
+    return Local(volumes=[volume], client=Client(outputs=outputs, volumes=[f"{volume}:{path}"]))
 
 
-def _bucket(env: Env, dc: DeployedComponent) -> Local:
+def bucket_stand_in(env: Env, dc: DeployedComponent) -> Local:
     local = Local()
     name = env.svc(dc.id)
     system = env.project.model.system.name
@@ -267,8 +296,7 @@ def _bucket(env: Env, dc: DeployedComponent) -> Local:
     init_name = env.svc(f"{dc.id}-init")
     local.services[init_name] = init
     local.client = Client(
-        env={f"{_env_key(dc.id)}_URL": f"http://{name}:9000", f"{_env_key(dc.id)}_BUCKET": bucket},
-        secrets={f"{_env_key(dc.id)}_ACCESS_KEY_ID": user, f"{_env_key(dc.id)}_SECRET_ACCESS_KEY": password},
+        outputs={"name": bucket, "uri": f"s3://{bucket}/", "endpoint": f"http://{name}:9000", "region": MINIO_REGION},
         depends_on={init_name: "service_completed_successfully"},
     )
     return local
@@ -300,8 +328,7 @@ def _postgres(env: Env, dc: DeployedComponent) -> Local:
     _with_ports(body, _publish(env, dc.id, 5432))
     local.services[name] = _stand_in_hardening(body, env, ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"))
     local.client = Client(
-        env={f"{_env_key(dc.id)}_URL": f"postgresql://app@{name}:5432/{db}"},
-        secrets={f"{_env_key(dc.id)}_PASSWORD": password},
+        outputs=_database_outputs("postgresql", name, 5432, db, password),
         depends_on={name: "service_healthy"},
     )
     return local
@@ -331,8 +358,7 @@ def _mysql(env: Env, dc: DeployedComponent) -> Local:
     _with_ports(body, _publish(env, dc.id, 3306))
     local.services[name] = _stand_in_hardening(body, env, ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"))
     local.client = Client(
-        env={f"{_env_key(dc.id)}_URL": f"mysql://app@{name}:3306/{db}"},
-        secrets={f"{_env_key(dc.id)}_PASSWORD": password},
+        outputs=_database_outputs("mysql", name, 3306, db, password),
         depends_on={name: "service_healthy"},
     )
     return local
@@ -361,7 +387,10 @@ def _redis(env: Env, dc: DeployedComponent) -> Local:
     _with_ports(body, _publish(env, dc.id, 6379))
     return Local(
         services={name: _stand_in_hardening(body, env)},
-        client=Client(env={f"{_env_key(dc.id)}_URL": f"redis://{name}:6379/0"}, depends_on={name: "service_healthy"}),
+        client=Client(
+            outputs={"host": name, "port": "6379", "url": f"redis://{name}:6379/0", **NO_AUTH},
+            depends_on={name: "service_healthy"},
+        ),
     )
 
 
@@ -378,20 +407,21 @@ def _memcached(env: Env, dc: DeployedComponent) -> Local:
     return Local(
         services={name: _stand_in_hardening(body, env)},
         client=Client(
-            env={f"{_env_key(dc.id)}_URL": f"memcached://{name}:11211"}, depends_on={name: "service_started"}
+            outputs={"host": name, "port": "11211", "url": f"memcached://{name}:11211", **NO_AUTH},
+            depends_on={name: "service_started"},
         ),
     )
 
 
-def _cache(env: Env, dc: DeployedComponent) -> Local:
+def cache_stand_in(env: Env, dc: DeployedComponent) -> Local:
     return {"redis": _redis, "memcached": _memcached}[dc.component.engine](env, dc)
 
 
-def _database(env: Env, dc: DeployedComponent) -> Local:
+def database_stand_in(env: Env, dc: DeployedComponent) -> Local:
     return {"postgres": _postgres, "mysql": _mysql}[dc.component.engine](env, dc)
 
 
-def _queue(env: Env, dc: DeployedComponent) -> Local:
+def queue_stand_in(env: Env, dc: DeployedComponent) -> Local:
     name = env.svc(dc.id)
     queue = resource_name(env.project.model.system.name, dc.id, env.name)
     if dc.component.fifo:
@@ -416,30 +446,17 @@ def _queue(env: Env, dc: DeployedComponent) -> Local:
         services={name: _stand_in_hardening(body, env)},
         configs={config_name: config},
         client=Client(
-            env={f"{_env_key(dc.id)}_URL": f"http://{name}:9324", f"{_env_key(dc.id)}_QUEUE": queue},
+            outputs={
+                "name": queue,
+                "url": f"http://{name}:9324/queue/{queue}",
+                "subscription": f"http://{name}:9324/queue/{queue}",
+            },
             depends_on={name: "service_started"},
         ),
     )
 
 
-@dataclass(frozen=True)
-class StandIn:
-    summary: str
-    build: Callable[[Env, DeployedComponent], Local] | None  # None: a workload, built by ``_workload``
-
-
-LOCAL: dict[str, StandIn] = {
-    "service": StandIn("the built image; dev: source bind-mounted + reload; prod: hardened, healthchecked", None),
-    "frontend": StandIn("the built image, like a service", None),
-    "worker": StandIn("the built image, no port, restarted when it exits (prod)", None),
-    "job": StandIn("a one-shot container: before its `before:` targets, else on demand (`docker compose run`)", None),
-    "function": StandIn("its image as a container answering on its port; triggers: invoke it by hand", None),
-    "warehouse": StandIn("DuckDB inside the app: a named volume mounted by every connected workload", _warehouse),
-    "bucket": StandIn("MinIO (S3 API) plus a one-shot `mc mb` job that creates the bucket", _bucket),
-    "database": StandIn("the `postgres` or `mysql` image, password from a secret file", _database),
-    "cache": StandIn("`redis` or `memcached`, memory-bounded like the cloud node", _cache),
-    "queue": StandIn("ElasticMQ (SQS API) with the queue declared in its config", _queue),
-}
+LOCAL: dict[str, KindRule] = kind_table("compose")  # the compose kind rules (stacks/rules/compose.py)
 
 
 # ---------------------------------------------------------------- workloads
@@ -602,8 +619,22 @@ def _workload(
         reloads = env.dev and generated  # the source is bind-mounted only into generated images
         body["command"] = dev_command(list(comp.command), comp.build.source) if reloads else list(comp.command)
 
-    environment = dict(dc.env)
+    outputs = {cid: local.client.outputs for cid, local in locals_.items() if local.client is not None}
+
+    def resolve(ref: Reference) -> str | SecretValue:
+        if ref.output not in outputs.get(ref.component, {}):
+            raise StacksError(
+                f"{env.deployment.name}: {dc.id} reads {ref.text}, which this stack does not provide",
+                hint=f"deploy '{ref.component}' in this stack and connect {dc.id} to it",
+            )
+        return outputs[ref.component][ref.output]
+
+    environment, bound_secrets = bind_env(dc.env, resolve, lambda *parts: "".join(map(str, parts)))
     secrets: list[str] = []
+    for var, secret in sorted(bound_secrets.items()):
+        # Compose cannot put a secret into a variable without writing it down: it is a file, named by VAR_FILE.
+        environment[f"{var}_FILE"] = f"/run/secrets/{secret.source}"
+        secrets.append(secret.source)
     volumes: list[str] = []
     depends: dict[str, dict] = {}
     for ref_var, ref in sorted(comp.secrets.items()):
@@ -615,10 +646,6 @@ def _workload(
         client = locals_[other].client if other in locals_ else None
         if client is None:
             continue
-        environment.update(client.env)
-        for var, sname in client.secrets.items():
-            environment[f"{var}_FILE"] = f"/run/secrets/{sname}"
-            secrets.append(sname)
         volumes.extend(client.volumes)
         for svc, condition in client.depends_on.items():
             depends[svc] = {"condition": condition}
@@ -762,7 +789,7 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
                     hint=f"kinds it runs: {', '.join(sorted(LOCAL))}",
                 )
             if entry.build is not None:
-                local = entry.build(env, dc)
+                local = entry.builder()(env, dc)
                 locals_[dc.id] = local
                 for name, body in local.services.items():
                     role = "stand-in" if name == env.svc(dc.id) else "init"

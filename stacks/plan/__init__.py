@@ -11,9 +11,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from stacks.errors import StacksError, one_of
-
-# Kinds whose rules live in their own module register themselves into the targets' tables on import.
-from stacks.plan import aws_functions, gcp_functions  # noqa: F401  (register KINDS["function"])
 from stacks.plan.core import Concat, DataSource, Json, Output, Plan, Ref, Resource, Var
 
 if TYPE_CHECKING:

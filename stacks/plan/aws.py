@@ -15,7 +15,6 @@ policies has to be waived, the resource carries the waiver and its reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +37,9 @@ from stacks.plan.core import (
     concat,
 )
 from stacks.project import DeployedComponent, Deployment, Project
+from stacks.rules import KindRule
+from stacks.rules import table as kind_table
+from stacks.rules.contract import SecretValue
 
 VPC_CIDR = "10.0.0.0/16"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -667,6 +669,16 @@ def _cluster(p: AwsPlanner) -> None:
 # ---------------------------------------------------------------- data kinds
 
 
+def bucket_outputs(p: AwsPlanner, logical: str) -> dict[str, Any]:
+    name = Ref(logical, "bucket")
+    return {
+        "name": name,
+        "uri": concat("s3://", name, "/"),
+        "endpoint": f"https://s3.{p.region}.amazonaws.com",
+        "region": p.region,
+    }
+
+
 def build_bucket(p: AwsPlanner, comp: DeployedComponent) -> None:
     model = comp.component
     if model.public:  # type: ignore[attr-defined]
@@ -685,6 +697,7 @@ def build_bucket(p: AwsPlanner, comp: DeployedComponent) -> None:
         protect=p.prod_like,
     )  # type: ignore[attr-defined]
     p.facts.setdefault("buckets", {})[comp.id] = logical
+    p.provide(comp.id, bucket_outputs(p, logical))
     p.output(f"{comp.id.replace('-', '_')}_bucket", Ref(logical, "bucket"), f"S3 bucket of {comp.id}")
 
 
@@ -783,6 +796,21 @@ def build_warehouse(p: AwsPlanner, comp: DeployedComponent) -> None:
         "lake": lake,
         "db_name": db_name,
     }
+    p.provide(
+        comp.id,
+        {
+            "engine": "athena",
+            "name": Ref(database, "name"),
+            "project": "",
+            "location": p.region,
+            "uri": concat("s3://", Ref(lake, "bucket"), "/tables/"),
+            "tables_uri": concat("s3://", Ref(lake, "bucket"), "/tables/"),
+            "workgroup": Ref(workgroup, "name"),
+            "results_uri": concat("s3://", Ref(results, "bucket"), "/results/"),
+            "connection": "",
+            "credentials": "",
+        },
+    )
     # A second warehouse (or a GCP one in a hybrid stack) names its outputs after itself.
     first = not any(o.name in ("workgroup", "glue_database", "dataset") for o in p.outputs)
     own = "" if first else f"{comp.id.replace('-', '_')}_"
@@ -820,6 +848,8 @@ def build_queue(p: AwsPlanner, comp: DeployedComponent) -> None:
         group="region",
     )
     p.facts.setdefault("queues", {})[comp.id] = f"{comp.id}-queue"
+    url = Ref(f"{comp.id}-queue", "url")
+    p.provide(comp.id, {"name": p.name(comp.id) + suffix, "url": url, "subscription": url})
 
 
 DB_PORTS = {"postgres": 5432, "mysql": 3306}
@@ -937,6 +967,23 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
     )
     _read_replicas(p, comp, waivers)
     p.facts.setdefault("stores", {})[cid] = {"kind": "database", "sg": f"{cid}-sg", "port": port, "engine": engine}
+    host, name = Ref(f"{cid}-db", "address"), sql_identifier(cid)
+    scheme = {"postgres": "postgresql", "mysql": "mysql"}[engine]
+    p.provide(
+        cid,
+        {
+            "host": host,
+            "port": str(port),
+            "name": name,
+            "user": DB_USER,
+            "url": concat(f"{scheme}://{DB_USER}@", host, f":{port}/{name}"),
+            # ECS reads the password key of the RDS-managed secret into the variable (execution role).
+            "password": SecretValue(concat(Ref(f"{cid}-db", "master_user_secrets[0].secret_arn"), ":password::")),
+            "instance": "",
+            "read_hosts": "",
+            "ca_cert": "",  # RDS certificates chain to the RDS CA bundle the client ships
+        },
+    )
     p.output(f"{cid.replace('-', '_')}_endpoint", Ref(f"{cid}-db", "address"), f"RDS endpoint of {cid}")
 
 
@@ -1129,46 +1176,38 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent) -> None:
         "engine": engine,
         "address": address,
     }
+    scheme = "rediss" if engine == "redis" else "memcached"  # Redis is TLS-only (transit encryption)
+    p.provide(
+        cid,
+        {
+            "host": address,
+            "port": str(port),
+            "url": concat(f"{scheme}://", address, f":{port}" + ("/0" if engine == "redis" else "")),
+            "user": p.name(cid, "app") if engine == "redis" else "",
+            "password": "",  # IAM authentication as the user above
+            "ca_cert": "",  # ElastiCache certificates chain to public roots
+        },
+    )
     p.output(f"{cid.replace('-', '_')}_endpoint", address, f"ElastiCache endpoint of {cid}")
 
 
-def _store_env(p: AwsPlanner, cid: str, linked: set[str]) -> tuple[list[dict], dict[str, Any]]:
-    """Env vars (endpoint, port, name, secret ARN by reference) and IAM for the databases ``cid`` connects to."""
+def _store_grants(p: AwsPlanner, linked: set[str]) -> list[dict]:
+    """IAM for the databases and caches a workload connects to (their addresses are outputs: ``provide``)."""
     statements: list[dict] = []
-    env: dict[str, Any] = {}
     for sid, store in sorted(p.facts.get("stores", {}).items()):
         if sid not in linked:
             continue
         if store["kind"] == "cache":
-            key = f"STACKS_APP_{sid.upper().replace('-', '_')}"
-            env.update({f"{key}_HOST": store["address"], f"{key}_PORT": str(store["port"]), f"{key}_TLS": "true"})
             if store["engine"] == "redis":
-                env[f"{key}_USER"] = p.name(sid, "app")
                 statements.append(
                     allow(["elasticache:Connect"], [Ref(f"{sid}-cache", "arn"), Ref(f"{sid}-user", "arn")])
                 )
             continue
-        key = f"STACKS_APP_{sid.upper().replace('-', '_')}"
         db = f"{sid}-db"
-        env.update(
-            {
-                f"{key}_HOST": Ref(db, "address"),
-                f"{key}_PORT": str(store["port"]),
-                f"{key}_NAME": sql_identifier(sid),
-                f"{key}_USER": DB_USER,
-                f"{key}_CREDENTIALS_ARN": Ref(db, "master_user_secrets[0].secret_arn"),
-            }
-        )
-        statements.append(
-            allow(
-                ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-                [Ref(db, "master_user_secrets[0].secret_arn")],
-            )
-        )
         statements.append(
             allow(["rds-db:connect"], [concat(p.arn("rds-db", "dbuser:"), Ref(db, "resource_id"), f"/{DB_USER}")])
         )
-    return statements, env
+    return statements
 
 
 def _store_access(p: AwsPlanner, cid: str, sg: str) -> None:
@@ -1243,11 +1282,10 @@ OBJECT_READ = ["s3:GetObject"]
 OBJECT_WRITE = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
 
 
-def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
-    """IAM statements and env vars for the data components a workload is connected to, read-only unless it writes."""
+def _data_access(p: AwsPlanner, cid: str) -> list[dict]:
+    """IAM statements for the data components a workload is connected to, read-only unless it writes."""
     linked = _linked(p, cid)
     statements: list[dict] = []
-    env: dict[str, Any] = {}
     buckets = dict(p.facts.get("buckets", {}))
     written = {logical for bid, logical in buckets.items() if bid in linked and _writes(p, cid, {bid})}
     for wid, wh in p.facts.get("warehouses", {}).items():
@@ -1284,15 +1322,6 @@ def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
                 sid="GlueCatalog",
             )
         )
-        env.update(
-            {
-                "STACKS_APP_ENGINE": "athena",  # the app's engine setting: queries run in this workgroup
-                "STACKS_APP_ATHENA_WORKGROUP": Ref(wh["workgroup"], "name"),
-                "STACKS_APP_GLUE_DATABASE": Ref(wh["database"], "name"),
-                "STACKS_APP_LAKE_URI": concat("s3://", Ref(wh["lake"], "bucket"), "/tables/"),
-                "STACKS_APP_ATHENA_OUTPUT_URI": concat("s3://", Ref(wh["results"], "bucket"), "/results/"),
-            }
-        )
     seen: set[str] = set()
     for bid, logical in sorted(buckets.items()):
         if logical in seen or (bid not in linked and not bid.endswith(("-results", "-lake"))):
@@ -1302,8 +1331,6 @@ def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
         statements.append(
             allow(OBJECT_WRITE if logical in written else OBJECT_READ, [concat(Ref(logical, "arn"), "/*")])
         )
-        if bid in linked:
-            env[f"STACKS_APP_{bid.upper().replace('-', '_')}_BUCKET"] = Ref(logical, "bucket")
     for qid, logical in sorted(p.facts.get("queues", {}).items()):
         if qid in linked:
             statements.append(
@@ -1318,17 +1345,17 @@ def _data_access(p: AwsPlanner, cid: str) -> tuple[list[dict], dict[str, Any]]:
                     [Ref(logical, "arn")],
                 )
             )
-            env[f"STACKS_APP_{qid.upper().replace('-', '_')}_QUEUE_URL"] = Ref(logical, "url")
-    store_statements, store_env = _store_env(p, cid, linked)
-    statements.extend(store_statements)
-    env.update(store_env)
-    # Access another planner grants this workload (the hybrid stack's cross-cloud paths): statements + env.
-    extra = p.facts.get("extra_access", {}).get(cid, {})
-    statements.extend(extra.get("statements", ()))
-    env.update(extra.get("env", {}))
+    statements.extend(_store_grants(p, linked))
+    # Access another planner grants this workload (the hybrid stack's cross-cloud paths).
+    statements.extend(p.facts.get("extra_access", {}).get(cid, ()))
     if statements:
         statements.append(allow(["kms:Decrypt", "kms:GenerateDataKey"], [Ref("key", "arn")], sid="StackKey"))
-    return statements, env
+    return statements
+
+
+def platform_env(p: AwsPlanner) -> dict[str, str]:
+    """What every AWS workload gets besides its model env: the region the SDKs use."""
+    return {"AWS_REGION": p.region, "AWS_DEFAULT_REGION": p.region}
 
 
 def _secret_arn(p: AwsPlanner, secret: str) -> Concat | str:
@@ -1470,6 +1497,12 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         execution_statements.append(
             allow(["ssm:GetParameters"], [_secret_arn(p, s) for s in secrets.values()], sid="Secrets")
         )
+    bound, bound_secrets = p.bound_env(comp)
+    if bound_secrets:
+        # Secret outputs (a database password) come from Secrets Manager, encrypted with the stack key.
+        arns = [v.source for _, v in sorted(bound_secrets.items())]
+        execution_statements.append(allow(["secretsmanager:GetSecretValue"], arns, sid="SecretOutputs"))
+        execution_statements.append(allow(["kms:Decrypt"], [Ref("key", "arn")], sid="SecretOutputsKey"))
     p.add(
         "aws:iam/role:Role",
         f"{cid}-execution-role",
@@ -1491,7 +1524,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         cid,
         group="global",
     )
-    statements, data_env = _data_access(p, cid)
+    statements = _data_access(p, cid)
     p.add(
         "aws:iam/role:Role",
         f"{cid}-task-role",
@@ -1515,7 +1548,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
             group="global",
         )
     res = comp.resources
-    env = {**comp.env, **data_env, "AWS_REGION": p.region, "AWS_DEFAULT_REGION": p.region}
+    env = {**bound, **platform_env(p)}
     mounts = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
     volumes = [{"name": "tmp"}]
     data_dir = getattr(model, "data_dir", None)
@@ -1529,7 +1562,11 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         **_container_security(model),
         "privileged": False,
         "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
-        "secrets": [{"name": k, "valueFrom": _secret_arn(p, v)} for k, v in sorted(secrets.items())],
+        "secrets": sorted(
+            [{"name": k, "valueFrom": _secret_arn(p, v)} for k, v in secrets.items()]
+            + [{"name": k, "valueFrom": v.source} for k, v in bound_secrets.items()],
+            key=lambda e: e["name"],
+        ),
         "mountPoints": mounts,
         "linuxParameters": {"initProcessEnabled": True},
         "logConfiguration": {
@@ -2475,23 +2512,7 @@ def build_job(p: AwsPlanner, comp: DeployedComponent) -> None:
 # ---------------------------------------------------------------- the registry
 
 
-@dataclass(frozen=True)
-class KindRule:
-    build: Callable[[AwsPlanner, DeployedComponent], None]
-    phase: int  # data before compute: workloads reference the buckets and tables they use
-
-
-KINDS: dict[str, KindRule] = {
-    "bucket": KindRule(build_bucket, 0),
-    "queue": KindRule(build_queue, 0),
-    "database": KindRule(build_database, 0),
-    "cache": KindRule(build_cache, 0),
-    "warehouse": KindRule(build_warehouse, 1),
-    "service": KindRule(build_service, 2),
-    "frontend": KindRule(build_service, 2),
-    "worker": KindRule(build_service, 2),
-    "job": KindRule(build_job, 2),
-}
+KINDS: dict[str, KindRule] = kind_table("aws")  # the aws kind rules (stacks/rules/aws.py)
 
 
 def plan_components(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:
@@ -2503,7 +2524,7 @@ def plan_components(p: AwsPlanner, components: tuple[DeployedComponent, ...]) ->
                 f"{p.deployment.name}: '{comp.id}' is a {comp.kind}, which the aws plan cannot deploy yet",
                 hint=f"AWS deploys: {', '.join(sorted(KINDS))}",
             )
-        rule.build(p, comp)
+        rule.builder()(p, comp)
 
 
 def baseline(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:

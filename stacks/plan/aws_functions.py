@@ -17,15 +17,12 @@ source mapping), a ``bucket`` ``prefix`` (S3 -> EventBridge -> the function) or
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from stacks.errors import StacksError
 from stacks.model import Function
 from stacks.plan.aws import (
-    KINDS,
     AwsPlanner,
-    KindRule,
     _data_access,
     _image,
     _secret_arn,
@@ -45,7 +42,13 @@ LAMBDA_ARCH = "x86_64"
 def _role(p: AwsPlanner, comp: DeployedComponent[Function], logs: str, dlq: str) -> tuple[str, dict[str, Any]]:
     """The function's role: logs, tracing, its dead-letter queue, its secrets and what its connections need."""
     cid, model = comp.id, comp.component
-    statements, env = _data_access(p, cid)
+    statements = _data_access(p, cid)
+    env, bound_secrets = p.bound_env(comp)
+    if bound_secrets:
+        raise StacksError(
+            f"{cid}: Lambda injects no secrets, so a function on AWS cannot receive {', '.join(sorted(bound_secrets))}",
+            hint="read the secret from its store at start instead, or run it as a service",
+        )
     statements += [
         allow(["logs:CreateLogStream", "logs:PutLogEvents"], [concat(Ref(logs, "arn"), ":*")], sid="Logs"),
         # X-Ray takes no resource-level permissions.
@@ -165,7 +168,7 @@ def build_function(p: AwsPlanner, comp: DeployedComponent[Function]) -> None:
         "tracing_config": {"mode": "Active"},
         "dead_letter_config": {"target_arn": Ref(dlq, "arn")},
         "logging_config": {"log_format": "JSON", "log_group": Ref(logs, "name")},
-        "environment": {"variables": {**comp.env, **env}},
+        "environment": {"variables": env},
     }
     if model.command:
         inputs["image_config"] = {"commands": list(model.command)}
@@ -295,11 +298,3 @@ def _trigger(p: AwsPlanner, cid: str, fn: str, i: int, trigger: Any) -> None:
             cid,
             group="region",
         )
-
-
-def _any_component(build: Callable[[AwsPlanner, DeployedComponent[Function]], None]) -> Callable[..., None]:
-    # The table holds the builder of every kind; the planner hands this one functions only (it dispatches by kind).
-    return build
-
-
-KINDS["function"] = KindRule(_any_component(build_function), 2)

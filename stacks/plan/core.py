@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stacks.errors import StacksError
+from stacks.rules.contract import Reference, SecretValue, bind_env
+
 ENGINES = ("pulumi", "terraform")
 
 
@@ -276,6 +279,7 @@ class PlannerBase:
     deployment: Any
     data: list[DataSource]
     outputs: list[Output]
+    facts: dict[str, Any]
 
     @property
     def system(self) -> str:
@@ -303,3 +307,28 @@ class PlannerBase:
         if any(o.name == name for o in self.outputs):
             raise ValueError(f"plan {self.deployment.name}: output '{name}' is set twice")
         self.outputs.append(Output(name, value, description))
+
+    def provide(self, cid: str, outputs: dict[str, Any], caller: str | None = None) -> None:
+        """Record the contract outputs of component ``cid`` (``stacks.rules.contract.OUTPUTS``).
+
+        ``caller`` records values only that workload receives (a per-workload identity on another cloud).
+        """
+        if caller is None:
+            self.facts.setdefault("outputs", {})[cid] = outputs
+        else:
+            self.facts.setdefault("caller_outputs", {})[(caller, cid)] = outputs
+
+    def bound_env(self, comp: Any) -> tuple[dict[str, Any], dict[str, SecretValue]]:
+        """``comp``'s env with every ``${component.output}`` resolved on this target: (values, secrets)."""
+
+        def resolve(ref: Reference) -> Any:
+            mine = self.facts.get("caller_outputs", {}).get((comp.id, ref.component))
+            outputs = {**self.facts.get("outputs", {}).get(ref.component, {}), **(mine or {})}
+            if ref.output not in outputs:
+                raise StacksError(
+                    f"{self.deployment.name}: {comp.id} reads {ref.text}, which this stack does not provide",
+                    hint=f"deploy '{ref.component}' in this stack and connect {comp.id} to it",
+                )
+            return outputs[ref.output]
+
+        return bind_env(comp.env, resolve, concat)

@@ -54,8 +54,10 @@ from stacks.plan.core import (
     check_plan,
     concat,
 )
-from stacks.plan.gcp_stores import build_cache, build_database, store_access
+from stacks.plan.gcp_stores import store_access
 from stacks.project import DeployedComponent, Deployment, Project
+from stacks.rules import KindRule
+from stacks.rules import table as kind_table
 
 TLS_PROFILE = "MODERN"
 ERROR_RATE = 0.05  # alert when more than 5% of requests fail with 5xx for 10 minutes
@@ -94,6 +96,7 @@ API_BY_MODULE = {
     "servicenetworking": "servicenetworking.googleapis.com",
 }
 
+STORAGE_ENDPOINT = "https://storage.googleapis.com"
 WAIVE_CMEK = (
     "encrypted at rest with Google-managed keys; a customer-managed key ring can never be deleted in "
     "GCP, so a per-stack key would outlive every torn-down environment. Set one per organisation "
@@ -386,6 +389,11 @@ def build_bucket(p: GcpPlanner, comp: DeployedComponent) -> None:
         waivers["CKV_GCP_78"] = f"components.{comp.id}.versioning is false in stacks.yaml"
     p.add("gcp:storage/bucket:Bucket", logical, inputs, comp.id, group="region", protect=p.prod_like, waivers=waivers)
     p.facts.setdefault("buckets", {})[comp.id] = logical
+    name = Ref(logical, "name")
+    p.provide(
+        comp.id,
+        {"name": name, "uri": concat("gs://", name, "/"), "endpoint": STORAGE_ENDPOINT, "region": p.region},
+    )
     p.output(f"{comp.id.replace('-', '_')}_bucket", Ref(logical, "name"), f"GCS bucket of {comp.id}")
 
 
@@ -458,6 +466,22 @@ def build_warehouse(p: GcpPlanner, comp: DeployedComponent) -> None:
         "lake": lake,
         "connection": connection,
     }
+    tables = concat("gs://", Ref(lake, "name"), "/tables/")
+    p.provide(
+        cid,
+        {
+            "engine": "bigquery",
+            "name": Ref(dataset, "dataset_id"),
+            "project": p.gcp_project,
+            "location": p.region,
+            "uri": tables,
+            "tables_uri": tables,
+            "workgroup": "",
+            "results_uri": "",
+            "connection": Ref(connection, "name"),
+            "credentials": "",
+        },
+    )
     first = not any(o.name in ("workgroup", "dataset") for o in p.outputs)  # else named after the warehouse
     p.output("dataset" if first else f"{cid.replace('-', '_')}_dataset", Ref(dataset, "dataset_id"), "BigQuery dataset")
 
@@ -507,6 +531,10 @@ def build_queue(p: GcpPlanner, comp: DeployedComponent) -> None:
         group="region",
     )
     p.facts.setdefault("queues", {})[cid] = cid
+    p.provide(
+        cid,
+        {"name": p.name(cid), "url": Ref(f"{cid}-topic", "id"), "subscription": Ref(f"{cid}-subscription", "id")},
+    )
 
 
 # ---------------------------------------------------------------- workloads
@@ -533,14 +561,13 @@ def ingests(project: Project, cid: str, warehouse: str, lakes: set[str]) -> bool
     return (cid, warehouse) in flows and any((lake, cid) in flows for lake in lakes)
 
 
-def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> dict[str, Any]:
-    """IAM for the data components a workload is connected to; returns the env vars that point at them.
+def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> None:
+    """IAM for the data components a workload is connected to (their addresses are outputs: ``provide``).
 
     ``lake_access=False`` (a workload on another cloud) grants queries only: BigLake reads the lake
     with its connection's identity, so the caller needs no object access.
     """
     near = linked(p.project, cid)
-    env: dict[str, Any] = {}
     member = p.member(account)
     buckets = dict(p.facts.get("buckets", {}))
     bucket_grants: dict[str, str] = {}
@@ -564,7 +591,7 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
                 cid,
                 group="region",
             )
-            env.update(_delegates(p, cid, wid, account))
+            _delegates(p, cid, wid, account)
         else:
             p.add(
                 "gcp:bigquery/datasetIamMember:DatasetIamMember",
@@ -594,19 +621,9 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
             )
         if lake_access:
             bucket_grants[wh["lake"]] = "lake"
-        env.update(
-            {
-                "STACKS_APP_ENGINE": "bigquery",  # the app's engine setting: queries run on this dataset
-                "STACKS_APP_BIGQUERY_PROJECT": p.gcp_project,
-                "STACKS_APP_BIGQUERY_DATASET": Ref(wh["dataset"], "dataset_id"),
-                "STACKS_APP_BIGQUERY_LOCATION": p.region,
-                "STACKS_APP_LAKE_URI": concat("gs://", Ref(wh["lake"], "name"), "/tables/"),
-            }
-        )
     for bid, logical in sorted(buckets.items()):
         if bid in near:
             bucket_grants.setdefault(logical, bid)
-            env[f"STACKS_APP_{bid.upper().replace('-', '_')}_BUCKET"] = Ref(logical, "name")
     for logical in sorted(bucket_grants):
         p.add(
             "gcp:storage/bucketIAMMember:BucketIAMMember",
@@ -646,13 +663,10 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
                 cid,
                 group="region",
             )
-            env[f"STACKS_APP_{qid.upper().replace('-', '_')}_TOPIC"] = Ref(f"{qid}-topic", "id")
-            env[f"STACKS_APP_{qid.upper().replace('-', '_')}_SUBSCRIPTION"] = Ref(f"{qid}-subscription", "id")
-    return env
 
 
-def _delegates(p: GcpPlanner, cid: str, wid: str, account: str) -> dict[str, Any]:
-    """Let the ingest job create BigLake tables on warehouse ``wid``'s connection; returns the env naming it.
+def _delegates(p: GcpPlanner, cid: str, wid: str, account: str) -> None:
+    """Let the ingest job create BigLake tables on warehouse ``wid``'s connection (the ``connection`` output).
 
     A BigLake table names the connection, which takes ``bigquery.connections.delegate`` on it: a
     custom role with that one permission (one per warehouse), granted on that one connection (the
@@ -690,7 +704,11 @@ def _delegates(p: GcpPlanner, cid: str, wid: str, account: str) -> dict[str, Any
         cid,
         group="region",
     )
-    return {"STACKS_APP_BIGQUERY_CONNECTION": Ref(connection, "name")}
+
+
+def platform_env(p: GcpPlanner) -> dict[str, str]:
+    """What every Cloud Run workload gets besides its model env: the project the client libraries use."""
+    return {"GOOGLE_CLOUD_PROJECT": p.gcp_project}
 
 
 def _cpu(cpu: float) -> str:
@@ -759,9 +777,15 @@ def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
     )
     image = _image(p, comp)
     stores = store_access(p, cid, account, linked(p.project, cid))
-    env = {**comp.env, **_grants(p, cid, account), **stores["env"], "GOOGLE_CLOUD_PROJECT": p.gcp_project}
+    _grants(p, cid, account)
+    bound, bound_secrets = p.bound_env(comp)
+    env = {**bound, **platform_env(p)}
     envs: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(env.items())]
-    envs += stores["secrets"]
+    envs += [
+        # Secret outputs (a Memorystore AUTH string) by reference to the secret the store access granted.
+        {"name": var, "value_source": {"secret_key_ref": {"secret": value.source, "version": "latest"}}}
+        for var, value in sorted(bound_secrets.items())
+    ]
     for var, secret in sorted(model.secrets.items()):  # type: ignore[attr-defined]
         secret_id = secret_manager_id(secret)
         p.add(
@@ -1410,24 +1434,7 @@ def build_job(p: GcpPlanner, comp: DeployedComponent) -> None:
 # ---------------------------------------------------------------- the registry
 
 
-@dataclass(frozen=True)
-class KindRule:
-    build: Callable[[GcpPlanner, DeployedComponent], None]
-    phase: int  # data before compute: workloads are granted access to what exists already
-    provides: str  # what the kind becomes, for docs and the parity table
-
-
-KINDS: dict[str, KindRule] = {
-    "bucket": KindRule(build_bucket, 0, "Cloud Storage bucket"),
-    "queue": KindRule(build_queue, 0, "Pub/Sub topic + subscription"),
-    "database": KindRule(build_database, 0, "Cloud SQL instance (private IP, IAM auth, backups + PITR)"),
-    "cache": KindRule(build_cache, 0, "Memorystore for Redis (AUTH + TLS, private service access)"),
-    "warehouse": KindRule(build_warehouse, 1, "BigQuery dataset (BigLake tables + views made by ingest)"),
-    "service": KindRule(build_service, 2, "Cloud Run service"),
-    "frontend": KindRule(build_service, 2, "Cloud Run service"),
-    "worker": KindRule(build_service, 2, "Cloud Run service (internal, CPU always on)"),
-    "job": KindRule(build_job, 2, "Cloud Run job"),
-}
+KINDS: dict[str, KindRule] = kind_table("gcp")  # the gcp kind rules (stacks/rules/gcp.py)
 
 
 def plan_components(p: GcpPlanner, components: tuple[DeployedComponent, ...]) -> None:
@@ -1439,7 +1446,7 @@ def plan_components(p: GcpPlanner, components: tuple[DeployedComponent, ...]) ->
                 f"{p.deployment.name}: '{comp.id}' is a {comp.kind}, which the gcp plan cannot deploy yet",
                 hint=f"GCP deploys: {', '.join(sorted(KINDS))}",
             )
-        rule.build(p, comp)
+        rule.builder()(p, comp)
 
 
 def labels(project: Project, deployment: Deployment) -> dict[str, str]:

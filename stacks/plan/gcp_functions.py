@@ -15,13 +15,12 @@ reaches it with an OIDC token of a per-function invoker account that holds
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from stacks.errors import StacksError
 from stacks.model import Function
 from stacks.plan.core import Ref, concat
-from stacks.plan.gcp import KINDS, WAIVE_CMEK, GcpPlanner, KindRule, _attachments, _invokers, _workload
+from stacks.plan.gcp import WAIVE_CMEK, GcpPlanner, _attachments, _invokers, _workload
 from stacks.project import DeployedComponent
 
 
@@ -214,11 +213,3 @@ def _bucket_trigger(p: GcpPlanner, cid: str, service: str, invoker: str, i: int,
         depends_on=(f"{topic}-storage-publishes",),
     )
     _push(p, cid, service, invoker, f"objects-{i}-push", Ref(topic, "id"), None)
-
-
-def _any_component(build: Callable[[GcpPlanner, DeployedComponent[Function]], None]) -> Callable[..., None]:
-    # The table holds the builder of every kind; the planner hands this one functions only (it dispatches by kind).
-    return build
-
-
-KINDS["function"] = KindRule(_any_component(build_function), 2, "Cloud Run service invoked by its triggers (OIDC)")

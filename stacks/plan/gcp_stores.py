@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from stacks.errors import StacksError
 from stacks.naming import sql_identifier
 from stacks.plan.core import Ref, concat
+from stacks.rules.contract import SecretValue
 
 if TYPE_CHECKING:
     from stacks.model import Cache, Database
@@ -282,7 +283,9 @@ def build_database(p: GcpPlanner, comp: DeployedComponent[Database]) -> None:
         "instance": instance,
         "host": Ref(instance, "private_ip_address"),
         "replicas": [f"{cid}-sql-replica-{i + 1}" for i in range(model.read_replicas)],
+        "name": sql_identifier(cid),
     }
+    p.provide(cid, database_outputs(cid, p.facts["stores"][cid]))
     key = cid.replace("-", "_")
     p.output(f"{key}_connection_name", Ref(instance, "connection_name"), f"Cloud SQL instance of {cid}")
     p.output(f"{key}_private_ip", Ref(instance, "private_ip_address"), f"private address of {cid}")
@@ -358,6 +361,18 @@ def build_cache(p: GcpPlanner, comp: DeployedComponent[Cache]) -> None:
         "host": Ref(instance, "host"),
         "secret": secret,
     }
+    host = Ref(instance, "host")
+    p.provide(
+        cid,
+        {
+            "host": host,
+            "port": str(REDIS_PORT),
+            "url": concat("rediss://", host, f":{REDIS_PORT}/0"),
+            "user": "",
+            "password": "",  # each connected workload gets the AUTH string by reference (store_access)
+            "ca_cert": Ref(instance, "server_ca_certs[0].cert"),
+        },
+    )
     p.output(f"{cid.replace('-', '_')}_host", Ref(instance, "host"), f"Memorystore address of {cid}")
 
 
@@ -405,35 +420,20 @@ def _iam_login(p: GcpPlanner, cid: str, sid: str, store: dict[str, Any], account
 def store_access(p: GcpPlanner, cid: str, account: str, near: set[str]) -> dict[str, Any]:
     """What workload ``cid`` gets for the databases and caches it is connected to.
 
-    Returns ``env`` (plain values), ``secrets`` (Cloud Run env entries by secret reference), ``waits``
-    (resources the workload must be created after) and ``vpc_access`` (Direct VPC egress into the
-    stack's network, None when it reaches no store).
+    Records the outputs only ``cid`` receives (its IAM database user, its grant on a cache's AUTH
+    secret: ``provide(..., caller=cid)``) and returns ``waits`` (resources the workload must be
+    created after) and ``vpc_access`` (Direct VPC egress into the stack's network, None when it
+    reaches no store).
     """
-    env: dict[str, Any] = {}
-    secrets: list[dict[str, Any]] = []
     waits: list[str] = []
+    reached = False
     for sid, store in sorted(p.facts.get("stores", {}).items()):
         if sid not in near:
             continue
-        key = f"STACKS_APP_{sid.upper().replace('-', '_')}"
-        env.update({f"{key}_HOST": store["host"], f"{key}_PORT": str(store["port"]), f"{key}_TLS": "true"})
+        reached = True
         if store["kind"] == "database":
             login = _iam_login(p, cid, sid, store, account)
-            env.update(
-                {
-                    f"{key}_NAME": sql_identifier(sid),
-                    f"{key}_USER": login,
-                    f"{key}_IAM_AUTH": "true",  # the password is a short-lived IAM token, not a stored secret
-                    f"{key}_INSTANCE": Ref(store["instance"], "connection_name"),
-                }
-            )
-            if store["replicas"]:
-                hosts: list[Any] = []
-                for replica in store["replicas"]:
-                    hosts += (
-                        [",", Ref(replica, "private_ip_address")] if hosts else [Ref(replica, "private_ip_address")]
-                    )
-                env[f"{key}_READ_HOSTS"] = concat(*hosts)
+            p.provide(sid, {"user": login, "url": _database_url(store, login)}, caller=cid)
             waits.append(f"{sid}-user-{cid}")
             continue
         grant = f"{cid}-reads-{sid}-auth"
@@ -449,19 +449,36 @@ def store_access(p: GcpPlanner, cid: str, account: str, near: set[str]) -> dict[
             cid,
             group="project",
         )
-        env[f"{key}_CA_CERT"] = Ref(store["instance"], "server_ca_certs[0].cert")
-        secrets.append(
-            {
-                "name": f"{key}_AUTH",
-                "value_source": {"secret_key_ref": {"secret": Ref(grant, "secret_id"), "version": "latest"}},
-            }
-        )
+        p.provide(sid, {"password": SecretValue(Ref(grant, "secret_id"))}, caller=cid)
         waits += [grant, f"{sid}-auth-version"]
     vpc_access = None
-    if env:
+    if reached:
         net = private_network(p)
         vpc_access = {
             "network_interfaces": [{"network": Ref(net["network"], "name"), "subnetwork": Ref(net["subnet"], "name")}],
             "egress": "PRIVATE_RANGES_ONLY",
         }
-    return {"env": env, "secrets": secrets, "waits": waits, "vpc_access": vpc_access}
+    return {"waits": waits, "vpc_access": vpc_access}
+
+
+def _database_url(store: dict[str, Any], user: str) -> Any:
+    scheme = {"postgres": "postgresql", "mysql": "mysql"}[store["engine"]]
+    return concat(f"{scheme}://{user}@", store["host"], f":{store['port']}/{store['name']}")
+
+
+def database_outputs(cid: str, store: dict[str, Any]) -> dict[str, Any]:
+    """A Cloud SQL database's outputs; ``user`` and ``url`` are each workload's own IAM login (``store_access``)."""
+    hosts: list[Any] = []
+    for replica in store["replicas"]:
+        hosts += [",", Ref(replica, "private_ip_address")] if hosts else [Ref(replica, "private_ip_address")]
+    return {
+        "host": store["host"],
+        "port": str(store["port"]),
+        "name": store["name"],
+        "user": "",
+        "url": "",
+        "password": "",  # IAM database authentication: the client signs in with a short-lived token
+        "instance": Ref(store["instance"], "connection_name"),
+        "read_hosts": concat(*hosts) if hosts else "",
+        "ca_cert": Ref(store["instance"], "server_ca_certs[0].cert"),
+    }

@@ -325,7 +325,7 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
             cid,
             group="project",
         )
-        env = gcpplan._grants(g, cid, account, lake_access=False)
+        gcpplan._grants(g, cid, account, lake_access=False)
         audience = concat("//iam.googleapis.com/", Ref("gcp-workload-provider", "name"))
         impersonation = concat(
             "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/",
@@ -359,8 +359,6 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
             cid,
             group="region",
         )
-        if registers:
-            env.update(_registers_over_mirror(lake))
         statements = [
             awsplan.allow(["ssm:GetParameter"], [a.arn("ssm", f"parameter{parameter_name}")], sid="GcpCredentialConfig")
         ]
@@ -377,26 +375,13 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
                     sid="LakeObjects",
                 )
             )
-            env["STACKS_APP_LAKE_URI"] = concat("s3://", Ref(s3, "bucket"), "/tables/")
-        env.update(
-            {
-                "STACKS_APP_ENGINE": "bigquery",  # from ECS on AWS, through the federation above
-                "STACKS_APP_GCP_CREDENTIAL_PARAMETER": parameter_name,
-                "STACKS_APP_GCP_WORKLOAD_AUDIENCE": audience,
-                "STACKS_APP_GCP_SERVICE_ACCOUNT": Ref(account, "email"),
-                "GOOGLE_CLOUD_PROJECT": g.gcp_project,
-            }
-        )
-        extra = a.facts.setdefault("extra_access", {}).setdefault(cid, {"statements": [], "env": {}})
-        extra["statements"].extend(statements)
-        extra["env"].update(env)
-
-
-def _registers_over_mirror(mirror: str) -> dict[str, Any]:
-    """The env that points the ingest job's catalog at the GCS mirror: the manifest's tables are on S3,
-    BigQuery reads the same layout from the mirror (``_grants`` gave the job dataEditor, jobUser and
-    delegate on the warehouse's connection, as on GCP)."""
-    return {"STACKS_APP_BIGQUERY_LAKE_URI": concat("gs://", Ref(mirror, "name"), "/tables/")}
+        # What this workload reads from the warehouse across clouds: the S3 lake it writes (the transfer
+        # carries it to the mirror BigQuery reads) and its federation config; the rest is the GCP outputs.
+        seen_from_aws: dict[str, Any] = {"credentials": parameter_name}
+        if source_lake:
+            seen_from_aws["uri"] = concat("s3://", Ref(a.facts["buckets"][source_lake], "bucket"), "/tables/")
+        a.provide(wid, seen_from_aws, caller=cid)
+        a.facts.setdefault("extra_access", {}).setdefault(cid, []).extend(statements)
 
 
 # ---------------------------------------------------------------- the plan
@@ -410,7 +395,7 @@ def _build(planner, kinds: dict, comp, cloud: str) -> None:
             "hybrid plan cannot deploy yet",
             hint=f"{cloud} deploys: {', '.join(sorted(kinds))}",
         )
-    rule.build(planner, comp)
+    rule.builder()(planner, comp)
 
 
 def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
@@ -427,6 +412,8 @@ def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
         outputs=a.outputs,
     )
     on_aws, on_gcp = deployment.on("aws"), deployment.on("gcp")
+    g.facts["outputs"] = a.facts.setdefault("outputs", {})  # a workload on one cloud reads the other's outputs
+    g.facts["caller_outputs"] = a.facts.setdefault("caller_outputs", {})
 
     def phase(comps, kinds, n):
         return [c for c in sorted(comps, key=lambda c: c.id) if kinds.get(c.kind) and kinds[c.kind].phase == n]

@@ -1,0 +1,154 @@
+"""What each kind is on GCP: one ``KindRule`` per kind (see ``stacks.rules``).
+
+Builders live in ``stacks/plan/gcp.py``; the hybrid target uses this table for the
+components it places on GCP.
+"""
+
+from __future__ import annotations
+
+from stacks.rules import KindRule, Look, NameCheck
+
+D = "diagrams."
+PLAN = "stacks.plan.gcp:"
+STORES = "stacks.plan.gcp_stores:"
+RUN = Look(D + "gcp.compute.Run", "Cloud Run service")
+WORKLOAD_NAMES = (NameCheck("cloud_run"), NameCheck("gcp_service_account", form="account"))
+HTTP_NAMES = (*WORKLOAD_NAMES, NameCheck("gcp_resource", suffix="redirect"))  # the longest load balancer part
+
+RULES: dict[str, KindRule] = {
+    rule.kind: rule
+    for rule in (
+        KindRule(
+            "service",
+            "Cloud Run service (behind the HTTPS load balancer with Cloud Armor when public with a domain)",
+            RUN,
+            PLAN + "build_service",
+            {},
+            names=HTTP_NAMES,
+        ),
+        KindRule("frontend", "Cloud Run service, like a service", RUN, PLAN + "build_service", {}, names=HTTP_NAMES),
+        KindRule(
+            "worker",
+            "Cloud Run service (internal ingress, CPU always on)",
+            RUN,
+            PLAN + "build_service",
+            {},
+            names=WORKLOAD_NAMES,
+        ),
+        KindRule(
+            "job",
+            "Cloud Run job: run on deploy, on its schedule (Cloud Scheduler) or on new lake files",
+            Look(D + "gcp.compute.Run", "Cloud Run job"),
+            PLAN + "build_job",
+            {},
+            names=WORKLOAD_NAMES,
+        ),
+        KindRule(
+            "function",
+            "Cloud Run service invoked by its triggers (Cloud Scheduler, Pub/Sub push, GCS notifications; OIDC)",
+            Look(D + "gcp.compute.Run", "Cloud Run service (function)"),
+            "stacks.plan.gcp_functions:build_function",
+            {},
+            names=WORKLOAD_NAMES,
+        ),
+        KindRule(
+            "bucket",
+            "Cloud Storage bucket: encrypted at rest (Google-managed keys), versioned, uniform access, public access "
+            "prevented",
+            Look(D + "gcp.storage.Storage", "Cloud Storage bucket"),
+            PLAN + "build_bucket",
+            {
+                "name": "the bucket's name",
+                "uri": "gs://<name>/",
+                "endpoint": "https://storage.googleapis.com",
+                "region": "the stack's region",
+            },
+            grants="the workload's service account: roles/storage.objectUser on this bucket",
+            phase=0,
+            level=1,
+            names=(NameCheck("gcs_bucket"),),
+        ),
+        KindRule(
+            "warehouse",
+            "BigQuery dataset (BigLake tables over the lake, made by the ingest job)",
+            Look(D + "gcp.analytics.Bigquery", "BigQuery dataset"),
+            PLAN + "build_warehouse",
+            {
+                "engine": "bigquery",
+                "name": "the BigQuery dataset id",
+                "project": "the stack's GCP project",
+                "location": "the stack's region",
+                "uri": "gs://<lake bucket>/tables/ (hybrid: s3://<lake bucket>/tables/ on AWS)",
+                "tables_uri": "gs://<lake bucket>/tables/ (hybrid: the GCS mirror's)",
+                "workgroup": "empty",
+                "results_uri": "empty",
+                "connection": "the BigLake connection",
+                "credentials": "empty on GCP; hybrid, for a workload on AWS: the SSM parameter with its "
+                "Workload Identity Federation config",
+            },
+            grants="dataViewer (dataEditor and connection delegate for the ingest job) on the dataset, jobUser "
+            "on the project",
+            phase=1,
+            level=3,
+            names=(
+                NameCheck("bigquery_dataset", form="sql"),
+                NameCheck("workload_pool", form="pool", hybrid_only=True),
+            ),
+        ),
+        KindRule(
+            "database",
+            "Cloud SQL instance: private IP on the stack's VPC, IAM database auth, backups + PITR, HA as asked",
+            Look(D + "gcp.database.SQL", "Cloud SQL PostgreSQL"),
+            STORES + "build_database",
+            {
+                "host": "the instance's private IP",
+                "port": "5432 or 3306",
+                "name": "the id as a SQL name",
+                "user": "the workload's own IAM database user (its service account)",
+                "url": "postgresql:// or mysql:// URL with that user",
+                "password": "empty: IAM database authentication (short-lived tokens)",
+                "instance": "the Cloud SQL connection name",
+                "read_hosts": "the read replicas' private IPs, comma-separated",
+                "ca_cert": "the instance's server CA certificate",
+            },
+            grants="Direct VPC egress into the stack's network; cloudsql.client and instanceUser on this instance "
+            "only; an IAM database user for the workload",
+            phase=0,
+            level=3,
+            variants={"mysql": Look(D + "gcp.database.SQL", "Cloud SQL MySQL")},
+            names=(NameCheck("cloud_sql", flag="read_replicas", flag_suffix="-replica-{value}"),),
+        ),
+        KindRule(
+            "cache",
+            "Memorystore for Redis on the stack's VPC: AUTH required, TLS in transit, AUTH string in Secret Manager",
+            Look(D + "gcp.database.Memorystore", "Memorystore for Redis"),
+            STORES + "build_cache",
+            {
+                "host": "the instance's private address",
+                "port": "6379",
+                "url": "rediss://<host>:6379/0",
+                "user": "empty",
+                "password": "the AUTH string from Secret Manager, by reference",
+                "ca_cert": "the instance's server CA certificate",
+            },
+            grants="Direct VPC egress into the stack's network; secretAccessor on the AUTH secret",
+            phase=0,
+            level=3,
+            names=(NameCheck("memorystore"),),
+        ),
+        KindRule(
+            "queue",
+            "Pub/Sub topic with a subscription and a dead-letter topic",
+            Look(D + "gcp.analytics.Pubsub", "Pub/Sub topic"),
+            PLAN + "build_queue",
+            {
+                "name": "the topic's name",
+                "url": "the topic id (projects/<project>/topics/<name>)",
+                "subscription": "the subscription id",
+            },
+            grants="the workload's service account: publisher on the topic, subscriber on the subscription",
+            phase=0,
+            level=2,
+        ),
+    )
+}
