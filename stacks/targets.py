@@ -6,11 +6,9 @@ time is rejected when ``stacks validate`` runs instead.
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 from typing import Any
-=======
+
 from stacks import rules
->>>>>>> f09b786 (kind rules: one table per target (stacks/rules) holding builder, outputs, names, look; validation reads them, not the planners; the workload env contract: ${component.output} bound in stacks.yaml, resolved on compose, aws, gcp and hybrid)
 
 AWS_REGIONS = (
     "af-south-1",

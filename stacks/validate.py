@@ -848,51 +848,10 @@ def _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud) -> Ite
 def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]:
     """The cloud names the kind rule of ``comp`` on ``cloud`` lists, against each cloud's naming limits."""
     target = model.stacks[sid].target
-<<<<<<< HEAD
-    prefix = system_prefix(model.system.name, sid, target)
-    name = resource_name(prefix, cid, env)
-    path = ("components", cid)
-    checks: list[tuple[str, str]] = []
     stack = model.stacks[sid]
     # Bucket names are global: the plans add the account id (S3) or the project id (GCS) to them.
     s3_suffix = "-" + "0" * 12
     gcs_prefix = (stack.gcp.project if target == "hybrid" else getattr(stack, "project", "")) + "-"
-    if cloud == "aws":
-        if comp.kind == "bucket":
-            checks.append(("s3_bucket", name + s3_suffix))
-        if comp.kind == "queue":  # the longest: its dead-letter queue, plus .fifo for FIFO queues
-            checks.append(("sqs", resource_name(model.system.name, cid, env, "dlq") + (".fifo" if comp.fifo else "")))
-        if comp.kind == "warehouse":  # its Athena query-results bucket (stacks.plan.aws)
-            checks.append(("s3_bucket", resource_name(model.system.name, cid, env, "results") + s3_suffix))
-        if comp.kind in ("service", "frontend"):
-            checks.append(("alb", name))
-        if comp.kind in WORKLOAD_KINDS:
-            checks.append(("iam_role", name + "-execution"))
-        if target == "hybrid" and comp.kind in WORKLOAD_KINDS:
-            # The service account an AWS workload acts as in GCP (Workload Identity Federation).
-            checks.append(("gcp_service_account", service_account_id(cid, env, sid, target)))
-        if target == "hybrid" and comp.kind == "bucket":
-            checks.append(("gcs_bucket", gcs_prefix + name))  # its GCS mirror when a GCP warehouse reads it
-            checks.append(("iam_role", name + "-transfer"))
-    elif cloud == "gcp":
-        if comp.kind == "bucket":
-            checks.append(("gcs_bucket", gcs_prefix + name))
-        if comp.kind in WORKLOAD_KINDS:
-            checks.append(("cloud_run", name))
-            checks.append(("gcp_service_account", service_account_id(cid, env, sid, target)))
-        if comp.kind in ("service", "frontend"):
-            checks.append(("gcp_resource", name + "-redirect"))  # the longest load balancer part's name
-        if comp.kind == "warehouse":
-            checks.append(("bigquery_dataset", sql_identifier(name)))
-        if comp.kind == "cache":
-            checks.append(("memorystore", name))
-        if comp.kind == "database":  # the longest: its last read replica
-            checks.append(("cloud_sql", name + (f"-replica-{comp.read_replicas}" if comp.read_replicas else "")))
-    if target == "hybrid" and comp.kind == "warehouse" and cloud == "gcp":
-        checks.append(("workload_pool", resource_name(prefix, "", env)))
-    for rule_name, value in checks:
-        rule = NAME_RULES[rule_name]
-=======
     kind_rule = rules.rule(cloud, comp.kind) if cloud in rules.TARGETS else None
     if kind_rule is None:
         return
@@ -900,8 +859,11 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
         if check.hybrid_only and target != "hybrid":
             continue
         value = _checked_name(model, sid, target, env, cid, comp, check)
+        if check.rule == "s3_bucket":
+            value += s3_suffix
+        elif check.rule == "gcs_bucket":
+            value = gcs_prefix + value
         rule = NAME_RULES[check.rule]
->>>>>>> f09b786 (kind rules: one table per target (stacks/rules) holding builder, outputs, names, look; validation reads them, not the planners; the workload env contract: ${component.output} bound in stacks.yaml, resolved on compose, aws, gcp and hybrid)
         problem = rule.check(value)
         if problem:
             # Show the name as the model makes it; the account or project part is the plan's.
@@ -909,13 +871,8 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
             added = " (with the account id appended)" if value.endswith(s3_suffix) else ""
             added = added or (" (after the project id)" if value != shown else "")
             yield doc.diagnostic(
-<<<<<<< HEAD
-                path,
-                f"the {rule.what} name '{shown}' for {sid}-{env} {problem}{added}",
-=======
                 ("components", cid),
-                f"the {rule.what} name '{value}' for {sid}-{env} {problem}",
->>>>>>> f09b786 (kind rules: one table per target (stacks/rules) holding builder, outputs, names, look; validation reads them, not the planners; the workload env contract: ${component.output} bound in stacks.yaml, resolved on compose, aws, gcp and hybrid)
+                f"the {rule.what} name '{shown}' for {sid}-{env} {problem}{added}",
                 "shorten the system name or the component id",
                 at_key=True,
             )

@@ -163,7 +163,7 @@ def test_dockerfile_is_multi_stage_non_root_and_probes_health(shop):
 def test_every_hosted_kind_has_a_local_stand_in():
     assert set(HOSTED_KINDS["compose"]) <= set(local.LOCAL)
     for kind, entry in local.LOCAL.items():
-        assert entry.summary, kind
+        assert entry.runs_as, kind
 
 
 def test_platform_gets_a_working_stand_in_for_each_kind(platform):
@@ -180,11 +180,14 @@ def test_platform_gets_a_working_stand_in_for_each_kind(platform):
     assert "facts" not in services, "a warehouse is DuckDB inside the app: a volume, no service"
     orders = services["orders"]
     env = orders["environment"]
-    assert env["STACKS_DB_URL"] == "postgresql://app@db:5432/db"
-    assert env["STACKS_DB_PASSWORD_FILE"] == "/run/secrets/market-db-password"
-    assert env["STACKS_SESSIONS_URL"] == "redis://sessions:6379/0"
-    assert env["STACKS_UPLOADS_URL"] == "http://uploads:9000" and env["STACKS_UPLOADS_BUCKET"] == "market-uploads-prod"
-    assert env["STACKS_EVENTS_QUEUE"] == "market-events-prod.fifo"
+    # Exactly what the model binds (docs/outputs.md), resolved to the stand-ins; nothing else.
+    assert env["DATABASE_URL"] == "postgresql://app@db:5432/db"
+    assert env["DATABASE_PASSWORD_FILE"] == "/run/secrets/market-db-password" and "DATABASE_PASSWORD" not in env
+    assert env["REDIS_URL"] == "redis://sessions:6379/0"
+    assert env["S3_ENDPOINT"] == "http://uploads:9000" and env["UPLOADS"] == "s3://market-uploads-prod/incoming/"
+    assert env["EVENTS_QUEUE"] == "market-events-prod.fifo"
+    assert env["EVENTS_URL"] == "http://events:9324/queue/market-events-prod.fifo"
+    assert not any(name.startswith("STACKS_") for name in env)
     assert env["ORDERS_TOKEN_FILE"] == "/run/secrets/market-orders-token"
     assert orders["depends_on"] == {
         "db": {"condition": "service_healthy"},

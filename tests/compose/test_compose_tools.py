@@ -4,6 +4,7 @@ binary, hadolint and checkov. A missing tool fails the test with the command tha
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -147,8 +148,8 @@ def test_a_broken_registry_entry_is_caught_by_compose(tmp_path, monkeypatch):
         out.client.depends_on = {"no-such-service": "service_healthy"}
         return out
 
-    original = local.LOCAL["cache"].build
-    monkeypatch.setitem(local.LOCAL, "cache", local.StandIn("broken", broken_cache))
+    original = local.LOCAL["cache"].builder()
+    monkeypatch.setitem(local.LOCAL, "cache", dataclasses.replace(local.LOCAL["cache"], build=broken_cache))
     shutil.copy(PLATFORM, tmp_path / "stacks.yaml")
     project = load_project(tmp_path / "stacks.yaml")
     compose = next(a for a in render(project).artifacts if a.path == "docker-compose.yml")

@@ -23,6 +23,12 @@ def _project(engine: str = "postgres"):
         "storage_gb": 50,
     }
     doc["connections"].append({"from": "api", "to": "orders", "protocol": "postgres"})
+    doc["components"]["api"]["env"] = {  # a copy: the bundled file shares this mapping through a YAML anchor
+        **doc["components"]["api"]["env"],
+        "ORDERS_URL": "${orders.url}",
+        "ORDERS_HOST": "${orders.host}",
+        "ORDERS_PASSWORD": "${orders.password}",
+    }
     doc["stacks"] = {"aws": doc["stacks"]["aws"]}
     return project_from_text(yaml.safe_dump(doc, sort_keys=False), root=ROOT)
 
@@ -68,11 +74,20 @@ def test_the_workload_gets_the_endpoint_and_the_secret_by_reference(plans):
     plan = plans["aws-prod"]
     container = plan.resource("api-task").inputs["container_definitions"].value[0]
     env = {e["name"]: e["value"] for e in container["environment"]}
-    assert env["STACKS_APP_ORDERS_HOST"] == Ref("orders-db", "address")
-    assert env["STACKS_APP_ORDERS_PORT"] == "5432" and env["STACKS_APP_ORDERS_NAME"] == "orders"
-    assert env["STACKS_APP_ORDERS_CREDENTIALS_ARN"] == Ref("orders-db", "master_user_secrets[0].secret_arn")
+    assert env["ORDERS_HOST"] == Ref("orders-db", "address")
+    assert to_json(env["ORDERS_URL"]) == {
+        "$concat": ["postgresql://app@", {"$ref": "orders-db.address"}, ":5432/orders"]
+    }
+    # The password is an ECS secret read from the RDS-managed secret by the execution role, never a value.
+    secret = next(s for s in container["secrets"] if s["name"] == "ORDERS_PASSWORD")
+    assert to_json(secret["valueFrom"]) == {
+        "$concat": [{"$ref": "orders-db.master_user_secrets[0].secret_arn"}, ":password::"]
+    }
+    assert "ORDERS_PASSWORD" not in env
+    execution = json.dumps(to_json(plan.resource("api-execution-policy").inputs["policy"]))
+    assert "secretsmanager:GetSecretValue" in execution and "orders-db.master_user_secrets" in execution
     grants = json.dumps(to_json(plan.resource("api-task-policy").inputs["policy"]))
-    assert "secretsmanager:GetSecretValue" in grants and "rds-db:connect" in grants
+    assert "secretsmanager" not in grants and "rds-db:connect" in grants
     ingest = {e["name"] for e in plan.resource("ingest-task").inputs["container_definitions"].value[0]["environment"]}
     assert not any("ORDERS" in n for n in ingest)  # not connected in the model: no address, no grant
 
@@ -117,8 +132,11 @@ def test_the_pulumi_program_registers_the_database(plans):
     db = recorded["orders-db"]
     assert db["manageMasterUserPassword"] is True and db["storageEncrypted"] is True
     env = {e["name"]: e["value"] for e in json.loads(recorded["api-task"]["containerDefinitions"])[0]["environment"]}
-    assert env["STACKS_APP_ORDERS_HOST"].endswith(".rds.amazonaws.com")
-    assert env["STACKS_APP_ORDERS_CREDENTIALS_ARN"].startswith("arn:aws:secretsmanager:")
+    assert env["ORDERS_HOST"].endswith(".rds.amazonaws.com")
+    assert env["ORDERS_URL"].startswith("postgresql://app@") and env["ORDERS_URL"].endswith(":5432/orders")
+    secrets = json.loads(recorded["api-task"]["containerDefinitions"])[0]["secrets"]
+    password = next(s["valueFrom"] for s in secrets if s["name"] == "ORDERS_PASSWORD")
+    assert password.startswith("arn:aws:secretsmanager:") and password.endswith(":password::")
 
 
 def _cache_project():
@@ -131,6 +149,13 @@ def _cache_project():
         {"from": "api", "to": "sessions", "protocol": "redis"},
         {"from": "api", "to": "tiles", "protocol": "tcp"},
     ]
+    doc["components"]["api"]["env"] = {  # a copy: the bundled file shares this mapping through a YAML anchor
+        **doc["components"]["api"]["env"],
+        "SESSIONS_URL": "${sessions.url}",
+        "SESSIONS_USER": "${sessions.user}",
+        "TILES_HOST": "${tiles.host}",
+        "TILES_PORT": "${tiles.port}",
+    }
     doc["stacks"] = {"aws": doc["stacks"]["aws"]}
     return project_from_text(yaml.safe_dump(doc, sort_keys=False), root=ROOT)
 
@@ -168,8 +193,9 @@ def test_redis_is_encrypted_with_iam_users_and_memcached_uses_tls(tmp_path):
         assert result.failed == [], "\n".join(f"{f['check']} {f['resource']}: {f['name']}" for f in result.failed)
     recorded = {r.name: r.inputs for r in run_offline(plan).resources}
     env = {e["name"]: e["value"] for e in json.loads(recorded["api-task"]["containerDefinitions"])[0]["environment"]}
-    assert env["STACKS_APP_SESSIONS_HOST"].endswith(".cache.amazonaws.com") and env["STACKS_APP_SESSIONS_TLS"] == "true"
-    assert env["STACKS_APP_TILES_PORT"] == "11211" and ":" not in env["STACKS_APP_TILES_HOST"]
+    assert env["SESSIONS_URL"].startswith("rediss://") and ".cache.amazonaws.com:6379/0" in env["SESSIONS_URL"]
+    assert env["SESSIONS_USER"] == "shop-sessions-prod-app"
+    assert env["TILES_PORT"] == "11211" and ":" not in env["TILES_HOST"]
 
 
 def test_the_aws_diagram_draws_the_stores():

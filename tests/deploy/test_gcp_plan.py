@@ -265,8 +265,11 @@ def test_unsupported_kind_is_a_clear_error(monkeypatch):
 
 
 def test_adding_a_kind_is_one_registry_entry(monkeypatch):
+    from dataclasses import replace
+
     from stacks.plan import build_plan
     from stacks.plan import gcp as gcpplan
+    from stacks.rules import KindRule, Look
 
     def build_database(p, comp):
         p.add(
@@ -276,11 +279,14 @@ def test_adding_a_kind_is_one_registry_entry(monkeypatch):
             comp.id,
         )
 
-    monkeypatch.setitem(gcpplan.KINDS, "database", gcpplan.KindRule(build_database, 0, "Cloud SQL"))
+    rule = KindRule(
+        "database", "Cloud SQL", Look("diagrams.gcp.database.SQL", "Cloud SQL"), build_database, {}, phase=0
+    )
+    monkeypatch.setitem(gcpplan.KINDS, "database", rule)
     from stacks.plan import aws as awsplan
 
     if "database" not in awsplan.KINDS:  # the bundled aws stack deploys the new component too
-        monkeypatch.setitem(awsplan.KINDS, "database", awsplan.KindRule(lambda p, comp: None, 0))
+        monkeypatch.setitem(awsplan.KINDS, "database", replace(rule, build=lambda p, comp: None))
     proj = variant(("  lake:\n    kind: bucket\n", "  db:\n    kind: database\n  lake:\n    kind: bucket\n"))
     p = build_plan(proj, "gcp-prod")
     assert p.resource("db-instance").component == "db"

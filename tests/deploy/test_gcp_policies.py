@@ -188,7 +188,7 @@ def test_policy_violations_stop_the_plan(monkeypatch):
             comp.id,
         )
 
-    monkeypatch.setitem(gcpplan.KINDS, "bucket", gcpplan.KindRule(leaky, 0, "leaky bucket"))
+    monkeypatch.setitem(gcpplan.KINDS, "bucket", dataclasses.replace(gcpplan.KINDS["bucket"], build=leaky))
     with pytest.raises(StacksError) as info:
         build_plan(project(), "gcp-dev")
     assert "lake-everyone: grants roles/storage.objectViewer to everyone" in info.value.message

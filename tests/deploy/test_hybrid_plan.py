@@ -141,7 +141,7 @@ def test_app_engine_settings_are_in_the_task_env():
     assert env["STACKS_APP_BIGQUERY_DATASET"] == Ref("warehouse-dataset", "dataset_id")
     assert env["STACKS_APP_GCP_CREDENTIAL_PARAMETER"] == "/shop-hybrid-api-prod/gcp-credential-config"
     assert to_json(env["STACKS_APP_LAKE_URI"]) == {"$concat": ["s3://", {"$ref": "lake-bucket.bucket"}, "/tables/"]}
-    assert env["GOOGLE_CLOUD_PROJECT"] == "shop-analytics-prod"
+    assert env["STACKS_APP_ENGINE"] == "bigquery" and "GOOGLE_CLOUD_PROJECT" not in env  # only what the model binds
 
 
 @pytest.mark.parametrize("stack", HYBRID_STACKS)
