@@ -124,7 +124,8 @@ def gcp_secrets_by_reference(plan: Plan) -> Iterator[Violation]:
                 continue
             if res.type.endswith(("IamMember", "iAMMember")):
                 continue
-            if SECRET_NAME.search(str(value["name"])):
+            # An empty value holds nothing (a password output where Cloud SQL signs in with IAM tokens).
+            if SECRET_NAME.search(str(value["name"])) and value["value"] != "":
                 yield Violation("gcp-secrets-by-reference", res.name, f"{value['name']} is passed as plain env")
             if isinstance(value["value"], str) and SECRET_VALUE.search(value["value"]):
                 yield Violation("gcp-secrets-by-reference", res.name, f"{value['name']} holds a credential")

@@ -23,6 +23,14 @@ components:
     image: ghcr.io/example/api:1.0
     port: 8080
     public: true
+    env:
+      DB_HOST: ${db.host}
+      DB_USER: ${db.user}
+      DB_URL: ${db.url}
+      DB_READ_HOSTS: ${db.read_hosts}
+      DB_PASSWORD: ${db.password}
+      REDIS_URL: ${sessions.url}
+      REDIS_AUTH: ${sessions.password}
   reports:
     kind: job
     image: ghcr.io/example/reports:1.0
@@ -95,7 +103,7 @@ def test_database_settings_multi_az_backups_and_replicas():
     assert replica["master_instance_name"] == Ref("db-sql", "name")
     assert replica["settings"]["ip_configuration"]["ipv4_enabled"] is False
     env = {e["name"]: e.get("value") for e in service_template(p, "api")["containers"][0]["envs"]}
-    assert to_json(env["STACKS_APP_DB_READ_HOSTS"]) == {"$concat": [{"$ref": "db-sql-replica-1.private_ip_address"}]}
+    assert to_json(env["DB_READ_HOSTS"]) == {"$concat": [{"$ref": "db-sql-replica-1.private_ip_address"}]}
 
 
 def test_the_network_has_a_run_subnet_and_a_database_tier_from_vpc_cidr():
@@ -128,10 +136,14 @@ def test_connected_workloads_get_direct_vpc_egress_iam_login_and_env():
     for role in ("roles/cloudsql.client", "roles/cloudsql.instanceUser"):
         assert "resource.name ==" in json.dumps(to_json(roles[role]["condition"]["expression"]))
     env = {e["name"]: e for e in service_template(p, "api")["containers"][0]["envs"]}
-    assert env["STACKS_APP_DB_HOST"]["value"] == Ref("db-sql", "private_ip_address")
-    assert env["STACKS_APP_DB_USER"]["value"] == "api-prod@pulse-data-prod.iam"
-    assert env["STACKS_APP_DB_IAM_AUTH"]["value"] == "true"
-    assert "STACKS_APP_LEGACY_HOST" not in env  # api is not connected to legacy
+    # What the model binds, resolved for this workload: its own IAM login, no password (IAM tokens).
+    assert env["DB_HOST"]["value"] == Ref("db-sql", "private_ip_address")
+    assert env["DB_USER"]["value"] == "api-prod@pulse-data-prod.iam"
+    assert to_json(env["DB_URL"]["value"]) == {
+        "$concat": ["postgresql://api-prod@pulse-data-prod.iam@", {"$ref": "db-sql.private_ip_address"}, ":5432/db"]
+    }
+    assert env["DB_PASSWORD"]["value"] == ""
+    assert not any(name.startswith("STACKS_") for name in env)
     assert "db-user-api" in p.resource("api-service").depends_on
 
 
@@ -145,11 +157,11 @@ def test_memorystore_requires_auth_and_tls_and_the_auth_string_is_a_secret_refer
     version = p.resource("sessions-auth-version").inputs
     assert version["secret_data"] == Ref("sessions-redis", "auth_string")
     env = {e["name"]: e for e in service_template(p, "api")["containers"][0]["envs"]}
-    auth = env["STACKS_APP_SESSIONS_AUTH"]
+    auth = env["REDIS_AUTH"]
     assert "value" not in auth and auth["value_source"]["secret_key_ref"]["secret"] == Ref(
         "api-reads-sessions-auth", "secret_id"
     )
-    assert env["STACKS_APP_SESSIONS_PORT"]["value"] == "6378"
+    assert to_json(env["REDIS_URL"]["value"]) == {"$concat": ["rediss://", {"$ref": "sessions-redis.host"}, ":6378/0"]}
     grant = p.resource("api-reads-sessions-auth").inputs
     assert grant["role"] == "roles/secretmanager.secretAccessor"
 
