@@ -77,7 +77,8 @@ class KindRule:
         if callable(self.build):
             return self.build
         module, _, func = self.build.partition(":")
-        return getattr(importlib.import_module(module), func)
+        found: Callable[..., Any] = getattr(importlib.import_module(module), func)
+        return found
 
     def look_for(self, component: object) -> Look:
         """The look of ``component``: its technology's or engine's variant when one exists."""
