@@ -619,22 +619,7 @@ def _workload(
         reloads = env.dev and generated  # the source is bind-mounted only into generated images
         body["command"] = dev_command(list(comp.command), comp.build.source) if reloads else list(comp.command)
 
-    outputs = {cid: local.client.outputs for cid, local in locals_.items() if local.client is not None}
-
-    def resolve(ref: Reference) -> str | SecretValue:
-        if ref.output not in outputs.get(ref.component, {}):
-            raise StacksError(
-                f"{env.deployment.name}: {dc.id} reads {ref.text}, which this stack does not provide",
-                hint=f"deploy '{ref.component}' in this stack and connect {dc.id} to it",
-            )
-        return outputs[ref.component][ref.output]
-
-    environment, bound_secrets = bind_env(dc.env, resolve, lambda *parts: "".join(map(str, parts)))
-    secrets: list[str] = []
-    for var, secret in sorted(bound_secrets.items()):
-        # Compose cannot put a secret into a variable without writing it down: it is a file, named by VAR_FILE.
-        environment[f"{var}_FILE"] = f"/run/secrets/{secret.source}"
-        secrets.append(secret.source)
+    environment, secrets = _bound_environment(env, dc, locals_)
     volumes: list[str] = []
     depends: dict[str, dict] = {}
     for ref_var, ref in sorted(comp.secrets.items()):
@@ -746,6 +731,27 @@ def _security(comp: Any, env: Env) -> dict[str, Any]:
         body["read_only"] = True
         body["tmpfs"] = ["/tmp:rw,noexec,nosuid,size=64m"]
     return body
+
+
+def _bound_environment(env: Env, dc: DeployedComponent, locals_: dict[str, Local]) -> tuple[dict, list[str]]:
+    """The workload's env with each ``${component.output}`` resolved to a stand-in's output; secret outputs
+    become compose secrets named by ``<VAR>_FILE`` (compose cannot put a secret into a variable unwritten)."""
+    outputs = {cid: local.client.outputs for cid, local in locals_.items() if local.client is not None}
+
+    def resolve(ref: Reference) -> str | SecretValue:
+        if ref.output not in outputs.get(ref.component, {}):
+            raise StacksError(
+                f"{env.deployment.name}: {dc.id} reads {ref.text}, which this stack does not provide",
+                hint=f"deploy '{ref.component}' in this stack and connect {dc.id} to it",
+            )
+        return outputs[ref.component][ref.output]
+
+    environment, bound_secrets = bind_env(dc.env, resolve, lambda *parts: "".join(map(str, parts)))
+    secrets: list[str] = []
+    for var, secret in sorted(bound_secrets.items()):
+        environment[f"{var}_FILE"] = f"/run/secrets/{secret.source}"
+        secrets.append(secret.source)
+    return environment, secrets
 
 
 def _cpus(value: float) -> str:

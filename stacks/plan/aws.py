@@ -789,33 +789,30 @@ def build_warehouse(p: AwsPlanner, comp: DeployedComponent) -> None:
             comp.id,
             group="region",
         )
-    p.facts.setdefault("warehouses", {})[comp.id] = {
-        "workgroup": workgroup,
-        "database": database,
-        "results": results,
-        "lake": lake,
-        "db_name": db_name,
-    }
-    p.provide(
-        comp.id,
-        {
-            "engine": "athena",
-            "name": Ref(database, "name"),
-            "project": "",
-            "location": p.region,
-            "uri": concat("s3://", Ref(lake, "bucket"), "/tables/"),
-            "tables_uri": concat("s3://", Ref(lake, "bucket"), "/tables/"),
-            "workgroup": Ref(workgroup, "name"),
-            "results_uri": concat("s3://", Ref(results, "bucket"), "/results/"),
-            "connection": "",
-            "credentials": "",
-        },
-    )
+    wh = {"workgroup": workgroup, "database": database, "results": results, "lake": lake, "db_name": db_name}
+    p.facts.setdefault("warehouses", {})[comp.id] = wh
+    p.provide(comp.id, _warehouse_outputs(p, database, lake, workgroup, results))
     # A second warehouse (or a GCP one in a hybrid stack) names its outputs after itself.
     first = not any(o.name in ("workgroup", "glue_database", "dataset") for o in p.outputs)
     own = "" if first else f"{comp.id.replace('-', '_')}_"
     p.output(f"{own}workgroup", Ref(workgroup, "name"), "Athena workgroup")
     p.output(f"{own}glue_database", Ref(database, "name"), "Glue database")
+
+
+def _warehouse_outputs(p: AwsPlanner, database: str, lake: str, workgroup: str, results: str) -> dict[str, Any]:
+    tables = concat("s3://", Ref(lake, "bucket"), "/tables/")
+    return {
+        "engine": "athena",
+        "name": Ref(database, "name"),
+        "project": "",
+        "location": p.region,
+        "uri": tables,
+        "tables_uri": tables,
+        "workgroup": Ref(workgroup, "name"),
+        "results_uri": concat("s3://", Ref(results, "bucket"), "/results/"),
+        "connection": "",
+        "credentials": "",
+    }
 
 
 def build_queue(p: AwsPlanner, comp: DeployedComponent) -> None:
@@ -855,6 +852,23 @@ def build_queue(p: AwsPlanner, comp: DeployedComponent) -> None:
 DB_PORTS = {"postgres": 5432, "mysql": 3306}
 DB_LOGS = {"postgres": ["postgresql", "upgrade"], "mysql": ["audit", "error", "general", "slowquery"]}
 DB_USER = "app"
+
+
+def _database_outputs(cid: str, engine: str, port: int) -> dict[str, Any]:
+    host, name = Ref(f"{cid}-db", "address"), sql_identifier(cid)
+    scheme = {"postgres": "postgresql", "mysql": "mysql"}[engine]
+    return {
+        "host": host,
+        "port": str(port),
+        "name": name,
+        "user": DB_USER,
+        "url": concat(f"{scheme}://{DB_USER}@", host, f":{port}/{name}"),
+        # ECS reads the password key of the RDS-managed secret into the variable (execution role).
+        "password": SecretValue(concat(Ref(f"{cid}-db", "master_user_secrets[0].secret_arn"), ":password::")),
+        "instance": "",
+        "read_hosts": "",
+        "ca_cert": "",  # RDS certificates chain to the RDS CA bundle the client ships
+    }
 
 
 def _db_class(storage_gb: int) -> str:
@@ -967,23 +981,7 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
     )
     _read_replicas(p, comp, waivers)
     p.facts.setdefault("stores", {})[cid] = {"kind": "database", "sg": f"{cid}-sg", "port": port, "engine": engine}
-    host, name = Ref(f"{cid}-db", "address"), sql_identifier(cid)
-    scheme = {"postgres": "postgresql", "mysql": "mysql"}[engine]
-    p.provide(
-        cid,
-        {
-            "host": host,
-            "port": str(port),
-            "name": name,
-            "user": DB_USER,
-            "url": concat(f"{scheme}://{DB_USER}@", host, f":{port}/{name}"),
-            # ECS reads the password key of the RDS-managed secret into the variable (execution role).
-            "password": SecretValue(concat(Ref(f"{cid}-db", "master_user_secrets[0].secret_arn"), ":password::")),
-            "instance": "",
-            "read_hosts": "",
-            "ca_cert": "",  # RDS certificates chain to the RDS CA bundle the client ships
-        },
-    )
+    p.provide(cid, _database_outputs(cid, engine, port))
     p.output(f"{cid.replace('-', '_')}_endpoint", Ref(f"{cid}-db", "address"), f"RDS endpoint of {cid}")
 
 
@@ -1026,6 +1024,18 @@ def _read_replicas(p: AwsPlanner, comp: DeployedComponent[Database], waivers: di
 
 
 CACHE_PORTS = {"redis": 6379, "memcached": 11211}
+
+
+def _cache_outputs(p: AwsPlanner, cid: str, engine: str, port: int, address: Any) -> dict[str, Any]:
+    scheme = "rediss" if engine == "redis" else "memcached"  # Redis is TLS-only (transit encryption)
+    return {
+        "host": address,
+        "port": str(port),
+        "url": concat(f"{scheme}://", address, f":{port}" + ("/0" if engine == "redis" else "")),
+        "user": p.name(cid, "app") if engine == "redis" else "",
+        "password": "",  # IAM authentication as the user above
+        "ca_cert": "",  # ElastiCache certificates chain to public roots
+    }
 
 
 def _cache_node(memory_mib: int) -> str:
@@ -1169,25 +1179,9 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent) -> None:
             },
         )
         address = Ref(f"{cid}-cache", "primary_endpoint_address")
-    p.facts.setdefault("stores", {})[cid] = {
-        "kind": "cache",
-        "sg": f"{cid}-sg",
-        "port": port,
-        "engine": engine,
-        "address": address,
-    }
-    scheme = "rediss" if engine == "redis" else "memcached"  # Redis is TLS-only (transit encryption)
-    p.provide(
-        cid,
-        {
-            "host": address,
-            "port": str(port),
-            "url": concat(f"{scheme}://", address, f":{port}" + ("/0" if engine == "redis" else "")),
-            "user": p.name(cid, "app") if engine == "redis" else "",
-            "password": "",  # IAM authentication as the user above
-            "ca_cert": "",  # ElastiCache certificates chain to public roots
-        },
-    )
+    store = {"kind": "cache", "sg": f"{cid}-sg", "port": port, "engine": engine, "address": address}
+    p.facts.setdefault("stores", {})[cid] = store
+    p.provide(cid, _cache_outputs(p, cid, engine, port, address))
     p.output(f"{cid.replace('-', '_')}_endpoint", address, f"ElastiCache endpoint of {cid}")
 
 
@@ -1358,6 +1352,24 @@ def platform_env(p: AwsPlanner) -> dict[str, str]:
     return {"AWS_REGION": p.region, "AWS_DEFAULT_REGION": p.region}
 
 
+def _secret_output_access(bound_secrets: dict[str, SecretValue]) -> list[dict]:
+    """Secret outputs (a database password) come from Secrets Manager, encrypted with the stack key."""
+    if not bound_secrets:
+        return []
+    arns = [v.source for _, v in sorted(bound_secrets.items())]
+    return [
+        allow(["secretsmanager:GetSecretValue"], arns, sid="SecretOutputs"),
+        allow(["kms:Decrypt"], [Ref("key", "arn")], sid="SecretOutputsKey"),
+    ]
+
+
+def _container_secrets(p: AwsPlanner, secrets: dict[str, str], bound: dict[str, SecretValue]) -> list[dict]:
+    """The model's secrets (SSM parameters) and the secret outputs it binds, by reference, sorted by name."""
+    entries = [{"name": k, "valueFrom": _secret_arn(p, v)} for k, v in secrets.items()]
+    entries += [{"name": k, "valueFrom": v.source} for k, v in bound.items()]
+    return sorted(entries, key=lambda e: e["name"])
+
+
 def _secret_arn(p: AwsPlanner, secret: str) -> Concat | str:
     return p.arn("ssm", f"parameter/{secret.lstrip('/')}")
 
@@ -1498,11 +1510,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
             allow(["ssm:GetParameters"], [_secret_arn(p, s) for s in secrets.values()], sid="Secrets")
         )
     bound, bound_secrets = p.bound_env(comp)
-    if bound_secrets:
-        # Secret outputs (a database password) come from Secrets Manager, encrypted with the stack key.
-        arns = [v.source for _, v in sorted(bound_secrets.items())]
-        execution_statements.append(allow(["secretsmanager:GetSecretValue"], arns, sid="SecretOutputs"))
-        execution_statements.append(allow(["kms:Decrypt"], [Ref("key", "arn")], sid="SecretOutputsKey"))
+    execution_statements += _secret_output_access(bound_secrets)
     p.add(
         "aws:iam/role:Role",
         f"{cid}-execution-role",
@@ -1562,11 +1570,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         **_container_security(model),
         "privileged": False,
         "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
-        "secrets": sorted(
-            [{"name": k, "valueFrom": _secret_arn(p, v)} for k, v in secrets.items()]
-            + [{"name": k, "valueFrom": v.source} for k, v in bound_secrets.items()],
-            key=lambda e: e["name"],
-        ),
+        "secrets": _container_secrets(p, secrets, bound_secrets),
         "mountPoints": mounts,
         "linuxParameters": {"initProcessEnabled": True},
         "logConfiguration": {

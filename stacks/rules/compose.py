@@ -6,7 +6,7 @@ shared workload builder (``build=None``).
 
 from __future__ import annotations
 
-from stacks.rules import KindRule, Look
+from stacks.rules.base import KindRule, Look
 
 D = "diagrams."
 LOCAL = "deploy.compose.local:"

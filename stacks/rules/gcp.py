@@ -6,7 +6,7 @@ components it places on GCP.
 
 from __future__ import annotations
 
-from stacks.rules import KindRule, Look, NameCheck
+from stacks.rules.base import KindRule, Look, NameCheck
 
 D = "diagrams."
 PLAN = "stacks.plan.gcp:"
