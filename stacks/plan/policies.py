@@ -198,7 +198,8 @@ def secrets_by_reference(plan: Plan) -> Iterator[Violation]:
         defs = td.inputs.get("container_definitions")
         for container in defs.value if isinstance(defs, Json) else []:
             for entry in container.get("environment", []):
-                if SECRET_NAME.search(entry["name"]):
+                # An empty value holds nothing (a password output where the target signs in with IAM).
+                if SECRET_NAME.search(entry["name"]) and entry["value"] != "":
                     yield Violation("secrets-by-reference", td.name, f"{entry['name']} is passed as plain env")
                 if isinstance(entry["value"], str) and SECRET_VALUE.search(entry["value"]):
                     yield Violation("secrets-by-reference", td.name, f"{entry['name']} holds a credential")

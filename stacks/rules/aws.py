@@ -88,7 +88,7 @@ RULES: dict[str, KindRule] = {
                 "name": "the Glue database",
                 "project": "empty",
                 "location": "the stack's region",
-                "uri": "s3://<lake bucket>/tables/",
+                "uri": "s3://<lake bucket>/tables/ (the results bucket's without a lake)",
                 "tables_uri": "the same as uri",
                 "workgroup": "the Athena workgroup",
                 "results_uri": "s3://<results bucket>/results/",

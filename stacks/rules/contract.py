@@ -36,7 +36,7 @@ OUTPUTS: dict[str, dict[str, str]] = {
         "name": "the Glue database or BigQuery dataset holding the tables (compose: the id as a SQL name)",
         "project": "the GCP project of the BigQuery dataset; empty elsewhere",
         "location": "the region queries run in",
-        "uri": "the lake root the tables are published under (<lake uri>tables/); empty without a lake",
+        "uri": "the root the tables are published under (<lake uri>tables/)",
         "tables_uri": "where the engine reads the tables' files: the lake root, or on hybrid its GCS mirror's",
         "workgroup": "the Athena workgroup; empty elsewhere",
         "results_uri": "where Athena writes query results; empty elsewhere",

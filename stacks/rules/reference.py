@@ -18,7 +18,7 @@ PAGES = {"docs/outputs.md": ("outputs",), "docs/extending.md": ("kinds",)}
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text.replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
 
 
 def outputs_section() -> str:
