@@ -7,8 +7,8 @@ hybrid targets plug in here with their own registry module next to ``aws.py``.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from stacks.errors import StacksError, one_of
 from stacks.plan.core import Concat, DataSource, Json, Output, Plan, Ref, Resource, Var
@@ -23,6 +23,7 @@ __all__ = [
     "Json",
     "Output",
     "Plan",
+    "Plans",
     "Ref",
     "Resource",
     "Var",
@@ -41,6 +42,35 @@ PLANNERS: dict[str, str] = {
 def cloud_deployables(project: Project) -> list[str]:
     """The deployables a planner exists for (``aws-dev``, ``aws-prod``, ...)."""
     return [name for name in project.deployables() if project.model.stacks[name.rpartition("-")[0]].target in PLANNERS]
+
+
+class Plans(Mapping[str, Plan]):
+    """The plan stage of the pipeline: each cloud deployable planned once, on first use, and shared.
+
+    One ``Plans`` lives for one build (``stacks.pipeline``) and is handed to every renderer
+    that draws or writes plans (diagrams, docs, Pulumi and Terraform files), so a deployable
+    is planned once per build however many renderers read it.
+    """
+
+    def __init__(self, project: Any) -> None:
+        self.project = project
+        self._made: dict[str, Plan] = {}
+
+    def __getitem__(self, name: str) -> Plan:
+        if name not in self._made:
+            self._made[name] = build_plan(self.project, name)
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(cloud_deployables(self.project))
+
+    def __len__(self) -> int:
+        return len(cloud_deployables(self.project))
+
+    @property
+    def made(self) -> int:
+        """How many plans this stage has made so far."""
+        return len(self._made)
 
 
 def build_plan(project: Project, name: str) -> Plan:
