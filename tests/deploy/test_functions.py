@@ -26,6 +26,7 @@ components:
     timeout: 120
     resources: {cpu: 1, memory: 2048}
     secrets: {SIGNING_KEY: orbit/signing-key}
+    env: {DB_HOST: "${db.host}", UPLOADS_BUCKET: "${uploads.name}"}
     triggers:
       - {bucket: uploads, prefix: incoming/}
       - {schedule: "0 3 * * *"}
@@ -71,7 +72,7 @@ def test_lambda_from_the_image_with_tracing_dlq_reserved_concurrency_and_vpc():
     assert fn["vpc_config"]["security_group_ids"] == [Ref("thumbs-sg")]  # connected to the database
     assert p.resource("db-from-thumbs").inputs["referenced_security_group_id"] == Ref("thumbs-sg")
     env = fn["environment"]["variables"]
-    assert "STACKS_APP_DB_HOST" in env and "STACKS_APP_UPLOADS_BUCKET" in env
+    assert env["DB_HOST"] == Ref("db-db", "address") and env["UPLOADS_BUCKET"] == Ref("uploads-bucket", "bucket")
     assert "SIGNING_KEY" not in env and "SIGNING_KEY_PARAMETER" in env  # a reference, never the value
     role = json.dumps(to_json(p.resource("thumbs-function-policy").inputs["policy"]))
     assert "rds-db:connect" in role and "sqs:ReceiveMessage" in role and "ssm:GetParameter" in role
@@ -116,7 +117,7 @@ def test_compose_runs_the_function_as_a_container_on_its_port():
     services = {s.name: s.body for s in plan_.services}
     fn = services["thumbs"]
     assert (fn.get("ports") or fn.get("expose"))[0].endswith("8080") and "build" in fn
-    assert "STACKS_DB_URL" in fn["environment"]  # what compose gives every workload connected to db
+    assert fn["environment"]["DB_HOST"] == "db"  # the model's binding, resolved to the postgres container
 
 
 def test_trigger_errors_are_located():

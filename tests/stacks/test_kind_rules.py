@@ -91,8 +91,8 @@ def _system(kinds: list[str]) -> dict[str, Any]:
     for i, kind in enumerate(kinds):
         cid = f"{kind[:8]}{i}"
         comps[cid] = {"kind": kind}
-        if kind in model.WORKLOAD_KINDS:
-            comps[cid]["image"] = "ghcr.io/example/app:1.0"
+        if kind in model.WORKLOAD_KINDS:  # built here: some targets run only images they built (Lambda: ECR)
+            comps[cid]["build"] = {"context": ".", "dockerfile": "Dockerfile"}
         if kind == "bucket" and lake is None:
             lake = cid
     needs_lake = [cid for cid, c in comps.items() if "lake" in _fields(c["kind"])]
@@ -155,6 +155,10 @@ def received(project: Any) -> dict[str, dict[str, set[str]]]:
         container = res.inputs["container_definitions"].value[0]
         names = {e["name"] for e in container["environment"]} | {e["name"] for e in container["secrets"]}
         out["aws"][res.component] = names - PLATFORM_ENV["aws"]
+    for res in aws.by_type("aws:lambda/function:Function"):
+        names = set(res.inputs["environment"]["variables"])
+        # Lambda injects no secrets: a secret arrives as VAR_PARAMETER, the parameter the function reads.
+        out["aws"][res.component] = {n.removesuffix("_PARAMETER") for n in names}
     gcp = build_plan(project, "-".join(stacks["gcp"]))
     for res in gcp.resources:
         if res.type == "gcp:cloudrunv2/service:Service":
