@@ -3,7 +3,7 @@
 ``plan_aws(project, deployment)`` returns the ``Plan`` of an aws deployable: the
 baseline every stack gets (KMS key, network, alerting, access-log bucket, ECS
 cluster) and, for each deployed component, the resources its kind's builder
-adds. Adding a kind is one entry in ``KINDS``: ``kind -> KindRule(builder, phase)``.
+adds. Adding a kind is one rule in ``stacks/rules/aws.py`` naming its builder here (``KINDS`` is that table).
 
 Builders only append plain ``Resource`` values to an ``AwsPlanner``; references
 between resources are ``Ref`` markers, so the same plan renders as Pulumi,
