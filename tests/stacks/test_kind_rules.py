@@ -111,11 +111,11 @@ def _system(kinds: list[str]) -> dict[str, Any]:
                 secrets_bound.append(var)
     comps["app"] = {"kind": "service", "image": "ghcr.io/example/app:1.0", "env": {"LOG_LEVEL": "info", **env}}
     connections = [{"from": "app", "to": cid} for cid in comps if cid != "app"]
-    envs = {"prod": {}}
+    envs = {"dev": {}}  # production would also ask a public frontend for a domain (HTTPS only)
     return {
         "version": 1,
         "system": {"name": "probe"},
-        "environments": ["prod"],
+        "environments": ["dev"],
         "components": comps,
         "connections": connections,
         "stacks": {
