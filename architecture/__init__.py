@@ -27,17 +27,18 @@ Adding a view (e.g. ``aws``)::
 
     # architecture/registry.py, in VIEWS:
     View("aws", "AWS", "What the aws stack deploys, grouped by component.",
-         "deploy.diagram:aws_view"),
+         "architecture.aws_view:aws_view"),
 
     # the projection: pure, (ViewContext) -> GraphSpec | None (None: nothing to draw)
     def aws_view(ctx: ViewContext) -> GraphSpec | None:
-        plan = build_plan(ctx.project, "aws-prod")
+        plan = ctx.plans["aws-prod"]  # the build's plan: planned once, shared with every renderer
         nodes = tuple(Node(r.name, r.name, resource_icon(r.type)) for r in plan.resources)
         return GraphSpec(ctx.name, ctx.title, "What aws-prod deploys.", ctx.direction, nodes=nodes)
 
 ``ctx`` carries the project, the view's name, resolved title and direction (from
-``views.settings.<view>`` or ``views.direction``), excluded components and, for
-views registered with ``uses_ranks=True``, the model's rank groups. Node and
+``views.settings.<view>`` or ``views.direction``), excluded components, for views
+registered with ``uses_ranks=True`` the model's rank groups, and ``plans``: the
+build's plan stage (each cloud deployable planned once per build). Node and
 cluster ids must be unique in a spec; edges join nodes only. The view is
 rendered to ``<views.output>/diagrams/<name>.png`` and ``.svg`` and gets a section
 in the docs page automatically once ``views.include`` lists it (it does by default).

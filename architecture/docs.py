@@ -22,6 +22,7 @@ from stacks.artifacts import GENERATED, Artifact
 from stacks.bundle import TEMPLATES
 from stacks.generators import Rendered
 from stacks.model import StacksFile
+from stacks.plan import Plans
 from stacks.project import Deployment, Project
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ SECTIONS: list[DocSection] = [
     DocSection("stacks", "Stacks", 15, "architecture.docs:stacks_section"),
     DocSection("components", "Components", 20, "architecture.docs:components_section"),
     DocSection("connections", "Connections", 30, "architecture.docs:connections_section"),
-    DocSection("aws-inventory", "AWS resource inventory", 40, "deploy.diagram:inventory_section"),
-    DocSection("parity", "Parity across targets", 45, "deploy.diagram_gcp:parity_section"),
+    DocSection("aws-inventory", "AWS resource inventory", 40, "architecture.aws_view:inventory_section"),
+    DocSection("parity", "Parity across targets", 45, "architecture.parity:parity_section"),
 ]
 
 
@@ -60,6 +61,11 @@ class DocContext:
     project: Project
     specs: list[GraphSpec]
     output: str  # the page's folder, relative to the project root
+    plans: Plans | None = None  # the build's plans (the inventory and parity sections read them)
+
+    def __post_init__(self) -> None:
+        if self.plans is None:  # a page rendered on its own plans for itself
+            self.plans = Plans(self.project)
 
     @property
     def model(self) -> StacksFile:
@@ -184,8 +190,9 @@ def connections_section(ctx: DocContext) -> str:
 # ---------------------------------------------------------------- the page
 
 
-def page(project: Project, output: str, specs: list[GraphSpec] | None = None) -> str:
-    ctx = DocContext(project, specs if specs is not None else project_views(project), output)
+def page(project: Project, output: str, specs: list[GraphSpec] | None = None, plans: Plans | None = None) -> str:
+    plans = plans if plans is not None else Plans(project)
+    ctx = DocContext(project, specs if specs is not None else project_views(project, plans=plans), output, plans)
     sections = []
     for section in sorted(SECTIONS, key=lambda s: (s.order, s.id)):
         body = section.load()(ctx)
@@ -194,9 +201,9 @@ def page(project: Project, output: str, specs: list[GraphSpec] | None = None) ->
     return ctx.render(PAGE, sections=sections, generated=GENERATED)
 
 
-def render_docs(project: Project) -> Rendered:
-    """Generator entry: the docs page."""
+def render_docs(project: Project, plans: Plans | None = None) -> Rendered:
+    """Generator entry: the docs page, from the build's plans."""
     from architecture.generate import output_dir
 
     out = output_dir(project)
-    return Rendered([Artifact.text(f"{out}/README.md", page(project, out), "docs")])
+    return Rendered([Artifact.text(f"{out}/README.md", page(project, out, plans=plans), "docs")])

@@ -20,6 +20,7 @@ from architecture.render import FORMATS, Rendering, render_specs
 from stacks.artifacts import Artifact, file_digest, write_atomic
 from stacks.errors import StacksError
 from stacks.generators import Rendered
+from stacks.plan import Plans
 from stacks.project import Project
 
 
@@ -56,17 +57,18 @@ def render_views(
     *,
     reuse: bool = True,
     on_done: Callable[[Rendering], None] | None = None,
+    plans: Plans | None = None,
 ) -> list[Rendering]:
-    specs = project_views(project, names)
+    specs = project_views(project, names, plans)
     return render_specs(specs, formats, previous=_previous(project) if reuse else None, on_done=on_done)
 
 
-def render_diagrams(project: Project) -> Rendered:
-    """Generator entry: every included view as PNG and SVG."""
+def render_diagrams(project: Project, plans: Plans | None = None) -> Rendered:
+    """Generator entry: every included view as PNG and SVG, drawn from the build's plans."""
     out = diagrams_dir(project)
     artifacts = [
         Artifact(f"{out}/{r.name}.{fmt}", data, "diagrams")
-        for r in render_views(project)
+        for r in render_views(project, plans=plans)
         for fmt, data in sorted(r.outputs.items())
     ]
     return Rendered(artifacts, owns=[out])

@@ -17,6 +17,7 @@ from functools import cached_property
 from architecture.spec import GraphSpec
 from stacks.errors import StacksError, did_you_mean, one_of
 from stacks.model import AnyComponent, Connection, StacksFile
+from stacks.plan import Plans
 from stacks.project import Project
 
 
@@ -76,7 +77,7 @@ VIEWS: dict[str, View] = {
             "AWS",
             "Every resource the aws stack deploys (the plan behind `stacks plan`, Pulumi and Terraform), "
             "in its region, VPC and subnets, grouped by component.",
-            "deploy.diagram:aws_view",
+            "architecture.aws_view:aws_view",
             direction="TB",
         ),
         View(
@@ -84,7 +85,7 @@ VIEWS: dict[str, View] = {
             "GCP",
             "Every resource the gcp stack deploys (the same plan as `stacks plan`, Pulumi and Terraform), "
             "in its project, region and global edge, grouped by component.",
-            "deploy.diagram_gcp:gcp_view",
+            "architecture.gcp_view:gcp_view",
             direction="TB",
         ),
         View(
@@ -92,7 +93,7 @@ VIEWS: dict[str, View] = {
             "Hybrid",
             "The hybrid stack on both clouds, each a boundary, with every cross-cloud edge labelled with "
             "what carries it and the keyless identity that secures it.",
-            "deploy.diagram_gcp:hybrid_view",
+            "architecture.gcp_view:hybrid_view",
             direction="TB",
         ),
     )
@@ -109,6 +110,7 @@ class ViewContext:
     direction: str
     exclude: frozenset[str]
     ranks: tuple[tuple[str, ...], ...]
+    plans: Plans  # the build's plan stage: each cloud deployable planned once, shared by every view
 
     @property
     def model(self) -> StacksFile:
@@ -141,7 +143,7 @@ def included(project: Project) -> list[str]:
     return [name for name in VIEWS if name in wanted]
 
 
-def context(project: Project, name: str) -> ViewContext:
+def context(project: Project, name: str, plans: Plans | None = None) -> ViewContext:
     view = VIEWS[name]
     views = project.model.views
     settings = next((s for view_name, s in views.settings.items() if view_name == name), None)
@@ -149,7 +151,7 @@ def context(project: Project, name: str) -> ViewContext:
     direction = settings.direction if settings and settings.direction else view.direction or views.direction
     exclude = frozenset(settings.exclude) if settings else frozenset()
     ranks = tuple(tuple(g) for g in views.rank) if view.uses_ranks else ()
-    return ViewContext(project, name, title, direction, exclude, ranks)
+    return ViewContext(project, name, title, direction, exclude, ranks, plans if plans is not None else Plans(project))
 
 
 def check_names(names: list[str] | None) -> list[str] | None:
@@ -164,12 +166,16 @@ def check_names(names: list[str] | None) -> list[str] | None:
     return [n for n in VIEWS if n in names]
 
 
-def project_views(project: Project, names: list[str] | None = None) -> list[GraphSpec]:
-    """The graph spec of each view (the included ones by default); views with nothing to draw are left out."""
+def project_views(project: Project, names: list[str] | None = None, plans: Plans | None = None) -> list[GraphSpec]:
+    """The graph spec of each view (the included ones by default); views with nothing to draw are left out.
+
+    ``plans`` is the build's plan stage (one per build, shared with the other renderers); a new one otherwise.
+    """
     chosen = check_names(names) or included(project)
+    plans = plans if plans is not None else Plans(project)
     specs = []
     for name in chosen:
-        spec = VIEWS[name].load()(context(project, name))
+        spec = VIEWS[name].load()(context(project, name, plans))
         if spec is not None:
             specs.append(spec.normalized())
     return specs

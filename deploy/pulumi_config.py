@@ -14,7 +14,8 @@ import yaml
 from stacks import bundle
 from stacks.artifacts import Artifact, header
 from stacks.generators import Rendered
-from stacks.plan import build_plan, cloud_deployables
+from stacks.plan import Plans, cloud_deployables
+from stacks.project import Project
 
 
 def _yaml(data: dict) -> str:
@@ -71,12 +72,14 @@ def stack_file(plan) -> str:
     return _yaml({"config": config})
 
 
-def render(project) -> Rendered:
+def render(project: Project, plans: Plans | None = None) -> Rendered:
+    """Generator: Pulumi.yaml, the program and a Pulumi.<stack>.yaml per cloud deployable, from the build's plans."""
+    plans = plans if plans is not None else Plans(project)
     artifacts = [
         Artifact.text("deploy/Pulumi.yaml", project_file(project), "pulumi"),
         Artifact.text("deploy/__main__.py", header() + PROGRAM, "pulumi"),
         Artifact.text("deploy/requirements.txt", requirements_file(project), "pulumi"),
     ]
     for name in cloud_deployables(project):
-        artifacts.append(Artifact.text(f"deploy/Pulumi.{name}.yaml", stack_file(build_plan(project, name)), "pulumi"))
+        artifacts.append(Artifact.text(f"deploy/Pulumi.{name}.yaml", stack_file(plans[name]), "pulumi"))
     return Rendered(artifacts, owns=["deploy/Pulumi.*.yaml"])

@@ -21,7 +21,7 @@ from typing import Any
 from stacks.artifacts import GENERATED, Artifact
 from stacks.errors import StacksError
 from stacks.generators import Rendered
-from stacks.plan import cloud_deployables
+from stacks.plan import Plans, cloud_deployables
 from stacks.plan.core import Concat, Json, Plan, Ref, Resource, Var
 
 OUT_DIR = "deploy/terraform"
@@ -328,13 +328,12 @@ def tf_path(stack: str) -> str:
     return f"{OUT_DIR}/{stack}/main.tf.json"
 
 
-def render(project) -> Rendered:
-    """Generator: main.tf.json for every cloud deployable a Terraform rendering exists for."""
-    from stacks.plan import build_plan
-
+def render(project: Any, plans: Plans | None = None) -> Rendered:
+    """Generator: main.tf.json for every cloud deployable a Terraform rendering exists for, from the build's plans."""
+    plans = plans if plans is not None else Plans(project)
     artifacts = []
     for name in cloud_deployables(project):
-        plan = build_plan(project, name)
+        plan = plans[name]
         if all(p in PROVIDERS for p in plan.providers):
             artifacts.append(Artifact.text(tf_path(name), tf_json_text(plan), "terraform"))
     return Rendered(artifacts, owns=[OUT_DIR])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from stacks.artifacts import Artifact
 
 if TYPE_CHECKING:
+    from stacks.plan import Plans
     from stacks.project import Project
 
 
@@ -30,11 +31,16 @@ class Generator:
     summary: str
     entry: str  # "package.module:function"
     sources: tuple[str, ...] = ()  # code and templates whose change invalidates the build cache
+    uses_plans: bool = False  # reads cloud plans: gets the build's plan stage, so each deployable is planned once
 
-    def load(self) -> Callable[[Project], Rendered]:
+    def load(self) -> Callable[..., Rendered]:
         module, _, func = self.entry.partition(":")
-        function: Callable[[Project], Rendered] = getattr(importlib.import_module(module), func)
+        function: Callable[..., Rendered] = getattr(importlib.import_module(module), func)
         return function
+
+    def run(self, project: Project, plans: Plans) -> Rendered:
+        """Render ``project``; a generator that reads plans takes them from the build's plan stage."""
+        return self.load()(project, plans) if self.uses_plans else self.load()(project)
 
 
 GENERATORS: tuple[Generator, ...] = (
@@ -57,25 +63,29 @@ GENERATORS: tuple[Generator, ...] = (
         "diagrams",
         "architecture diagrams (PNG + SVG)",
         "architecture.generate:render_diagrams",
-        ("architecture", "deploy/diagram.py", "deploy/diagram_gcp.py", "stacks/plan"),
+        ("architecture", "stacks/plan", "stacks/rules"),
+        uses_plans=True,
     ),
     Generator(
         "docs",
         "architecture docs page",
         "architecture.docs:render_docs",
-        ("architecture", "templates/docs", "deploy/diagram.py", "deploy/diagram_gcp.py", "stacks/plan"),
+        ("architecture", "templates/docs", "stacks/plan", "stacks/rules"),
+        uses_plans=True,
     ),
     Generator(
         "pulumi",
         "Pulumi.yaml and Pulumi.<stack>.yaml per cloud stack",
         "deploy.pulumi_config:render",
         ("deploy/pulumi_config.py", "stacks/plan"),
+        uses_plans=True,
     ),
     Generator(
         "terraform",
         "deploy/terraform/<stack>/main.tf.json per cloud stack",
         "deploy.terraform:render",
         ("deploy/terraform.py", "deploy/terraform_gcp.py", "stacks/plan", "stacks/naming.py"),
+        uses_plans=True,
     ),
 )
 

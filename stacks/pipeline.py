@@ -1,4 +1,8 @@
-"""The pipeline: load -> validate -> render (every generator, in memory) -> write.
+"""The pipeline: load -> validate -> plan -> render (every generator, in memory) -> write.
+
+The plan stage (``stacks.plan.Plans``) plans each cloud deployable once per build,
+on first use, and hands the same plan to every renderer that reads it (diagrams,
+docs, Pulumi and Terraform files).
 
 Nothing is written unless every generator rendered and no generated path holds
 a file the user wrote (one without the header, not passed to ``adopt``): a
@@ -21,6 +25,7 @@ from stacks import bundle
 from stacks.artifacts import Artifact, Staleness, compare, file_digest, user_files, write_atomic
 from stacks.errors import StacksError
 from stacks.generators import Generator, Rendered, by_name
+from stacks.plan import Plans
 from stacks.project import Project
 
 CACHE_FILE = ".stacks-cache/build.json"
@@ -55,9 +60,10 @@ class BuildResult:
         }
 
 
-def render(project: Project, generator: Generator) -> Rendered:
+def render(project: Project, generator: Generator, plans: Plans | None = None) -> Rendered:
+    """One generator's artifacts; ``plans`` is the build's plan stage (a new one when rendering alone)."""
     try:
-        rendered = generator.load()(project)
+        rendered = generator.run(project, plans if plans is not None else Plans(project))
     except StacksError as exc:
         raise StacksError(f"{generator.name}: {exc.message}", diagnostics=exc.diagnostics, hint=exc.hint) from exc
     seen: set[str] = set()
@@ -132,6 +138,7 @@ def build(
     result = BuildResult()
     rendered: dict[str, Rendered] = {}
     keys: dict[str, str] = {}
+    plans = Plans(project)  # the plan stage: each deployable planned once, on first use, for every renderer
     for generator in by_name(only):
         key = _cache_key(project, generator)
         keys[generator.name] = key
@@ -143,7 +150,7 @@ def build(
             continue
         if progress:
             progress(generator.name, "start")
-        rendered[generator.name] = render(project, generator)
+        rendered[generator.name] = render(project, generator, plans)
         if progress:
             progress(generator.name, "done")
     refuse_user_files(root, [a for out in rendered.values() for a in out.artifacts], adopt)
@@ -172,10 +179,11 @@ def check(project: Project, only: list[str] | None = None, progress: Progress | 
 
     states = []
     leaks: list[str] = []
+    plans = Plans(project)
     for generator in by_name(only):
         if progress:
             progress(generator.name, "start")
-        out = render(project, generator)
+        out = render(project, generator, plans)
         states.append(compare(project.root, out.artifacts, out.owns))
         leaks += scan(out.artifacts)
         if progress:

@@ -59,8 +59,8 @@ def test_cdn_needs_a_zone_located_at_validation():
 
 
 def test_pulumi_terraform_and_diagram_agree(cdn_project, cdn_plan):
+    from architecture.aws_view import aws_spec
     from architecture.registry import context
-    from deploy.diagram import aws_spec
     from deploy.offline import run_offline
     from deploy.terraform import render_plan, tf_type
 

@@ -8,8 +8,8 @@ from .conftest import AWS_STACKS
 
 
 def _view(bundled, plan):
+    from architecture.aws_view import aws_spec
     from architecture.registry import context
-    from deploy.diagram import aws_spec
 
     return aws_spec(context(bundled, "aws"), plan).normalized()
 
@@ -46,8 +46,8 @@ def test_plan_pulumi_terraform_and_diagram_hold_the_same_resources(bundled, plan
     assert len(icons) < len(planned) / 3  # supporting resources are listed, not drawn one icon each
     # and the docs inventory lists exactly the drawn stack's resources
     if stack == "aws-prod":
+        from architecture.aws_view import inventory_section
         from architecture.docs import DocContext
-        from deploy.diagram import inventory_section
 
         text = inventory_section(DocContext(bundled, [], "docs/architecture"))
         resources = text.split("Resources of `aws-prod`")[1]
@@ -110,7 +110,7 @@ def test_aws_picture_is_narrow_enough_to_read(bundled, plans):
 def test_aws_view_is_registered_and_rendered(bundled, root):
     from architecture.registry import VIEWS
 
-    assert VIEWS["aws"].entry == "deploy.diagram:aws_view"
+    assert VIEWS["aws"].entry == "architecture.aws_view:aws_view"
     assert ">api&#45;service<" in (root / "docs/architecture/diagrams/aws.svg").read_text()
     page = (root / "docs/architecture/README.md").read_text()
     assert "AWS resource inventory" in page and "diagrams/aws.svg" in page

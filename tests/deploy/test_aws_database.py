@@ -199,9 +199,9 @@ def test_redis_is_encrypted_with_iam_users_and_memcached_uses_tls(tmp_path):
 
 
 def test_the_aws_diagram_draws_the_stores():
+    from architecture.aws_view import MAIN, aws_spec
     from architecture.cloud import drawn
     from architecture.registry import context
-    from deploy.diagram import MAIN, aws_spec
     from stacks.plan import build_plan
 
     project = _cache_project()

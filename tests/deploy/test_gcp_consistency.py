@@ -9,8 +9,8 @@ from .gcp_support import ROOT, plan, project, recording
 
 
 def _spec(view: str, stack: str):
+    from architecture.gcp_view import gcp_spec, hybrid_spec
     from architecture.registry import context
-    from deploy.diagram_gcp import gcp_spec, hybrid_spec
 
     build = gcp_spec if view == "gcp" else hybrid_spec
     return build(context(project(), view), plan(stack)).normalized()
@@ -90,8 +90,8 @@ def test_hybrid_diagram_draws_both_clouds_and_labels_cross_cloud_edges_with_iden
 def test_views_are_registered_rendered_and_on_the_docs_page():
     from architecture.registry import VIEWS
 
-    assert VIEWS["gcp"].entry == "deploy.diagram_gcp:gcp_view"
-    assert VIEWS["hybrid"].entry == "deploy.diagram_gcp:hybrid_view"
+    assert VIEWS["gcp"].entry == "architecture.gcp_view:gcp_view"
+    assert VIEWS["hybrid"].entry == "architecture.gcp_view:hybrid_view"
     assert ">api&#45;service<" in (ROOT / "docs/architecture/diagrams/gcp.svg").read_text()
     hybrid_svg = (ROOT / "docs/architecture/diagrams/hybrid.svg").read_text()
     assert "Workload Identity Federation" in hybrid_svg and "Storage Transfer Service" in hybrid_svg
@@ -101,7 +101,7 @@ def test_views_are_registered_rendered_and_on_the_docs_page():
 
 
 def test_parity_table_is_computed_from_the_plans():
-    from deploy.diagram_gcp import parity_rows, parity_section
+    from architecture.parity import parity_rows, parity_section
 
     rows = {(r["component"], r["stack"]): r for r in parity_rows(project())}
     assert rows[("api", "aws-prod")]["autoscaling"] == "target tracking 2-8 tasks at 60% CPU"
@@ -111,8 +111,11 @@ def test_parity_table_is_computed_from_the_plans():
     assert "Cloud Armor" in rows[("api", "gcp-prod")]["HTTPS"]
     assert rows[("api", "gcp-prod")]["secrets"] == "1 from Secret Manager by reference"
     assert rows[("api", "aws-prod")]["logs"] == "CloudWatch, 365 days"
-    assert rows[("warehouse", "hybrid-prod")]["runs as"] == "`google_bigquery_dataset`"
-    assert rows[("warehouse", "aws-prod")]["runs as"] == "`aws_athena_workgroup`"
+    # What each kind runs as comes from its rule on that target, with the component's engine variant.
+    assert rows[("warehouse", "hybrid-prod")]["runs as"] == "BigQuery dataset"
+    assert rows[("warehouse", "aws-prod")]["runs as"] == "Athena over Glue tables"
+    assert rows[("warehouse", "compose-prod")]["runs as"] == "DuckDB on a named volume"
+    assert rows[("lake", "gcp-prod")]["runs as"] == "Cloud Storage bucket"
 
     class Doc:
         pass

@@ -42,8 +42,8 @@ def environments(draw):
 def test_any_environment_plans_consistently(env):
     import yaml
 
+    from architecture.aws_view import aws_spec
     from architecture.registry import context
-    from deploy.diagram import aws_spec
     from deploy.terraform import render_plan, tf_type
     from stacks.plan import build_plan
     from stacks.project import project_from_text

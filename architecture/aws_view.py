@@ -24,7 +24,6 @@ from architecture.logical import wrap
 from architecture.nodes import resource_icon
 from architecture.registry import ViewContext
 from architecture.spec import Cluster, Edge, GraphSpec, Node
-from stacks.plan import build_plan
 from stacks.plan.aws import VPC_CIDR
 from stacks.plan.core import walk_refs
 
@@ -421,7 +420,7 @@ def aws_view(ctx: ViewContext) -> GraphSpec | None:
     name = drawn_deployable(ctx.project)
     if name is None:
         return None
-    return aws_spec(ctx, build_plan(ctx.project, name))
+    return aws_spec(ctx, ctx.plans[name])
 
 
 def inventory_section(doc) -> str | None:
@@ -432,7 +431,7 @@ def inventory_section(doc) -> str | None:
     names = [n for n in project.deployables() if project.model.stacks[n.rpartition("-")[0]].target == "aws"]
     if not names:
         return None
-    plans = {n: build_plan(project, n) for n in names}
+    plans = {n: doc.plans[n] for n in names}
     lines = [
         "Generated from the same plans as `stacks plan`, `deploy/` (Pulumi) and `deploy/terraform/`.",
         "",

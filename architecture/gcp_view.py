@@ -1,10 +1,10 @@
-"""The ``gcp`` and ``hybrid`` diagram views and the per-target parity table, all drawn from plans.
+"""The ``gcp`` and ``hybrid`` diagram views, drawn from plans.
 
 The gcp view nests a GCP plan's resources the way GCP scopes them: the global
 edge (the HTTPS load balancer with Cloud Armor, the certificate and DNS), the
 region (Cloud Run, buckets, BigQuery, a cluster per model component) and the
 project (APIs, service accounts, monitoring, logs). As in the aws view
-(``deploy.diagram``), a main resource (``MAIN``) is an icon and every supporting
+(``architecture.aws_view``), a main resource (``MAIN``) is an icon and every supporting
 resource (IAM bindings, proxies, URL maps, tables) is listed under the main
 resource it belongs to; ``Node.members`` records what each node stands for. The
 hybrid view draws both clouds as boundaries: the AWS side is the aws view's own
@@ -13,23 +13,18 @@ top to bottom, and every cross-cloud connection is a bold edge labelled with the
 mechanism and the identity that secures it (``stacks.plan.hybrid.cross_cloud_links``).
 Every plan resource is in exactly one node (tested against the plan, the Pulumi
 recording and the Terraform JSON).
-
-``parity_section`` is the docs page's table of what each target gives each
-component (autoscaling, HTTPS, health checks, secrets, logs) and what it drops,
-computed from the model and the kind registries of each target.
 """
 
 from __future__ import annotations
 
 import itertools
 
+from architecture.aws_view import GRAPH_ATTRS, actors, connection_edges, refs_of
 from architecture.cloud import compact, list_node, merged_node, resource_node
 from architecture.logical import wrap
 from architecture.nodes import resource_icon
 from architecture.registry import ViewContext
 from architecture.spec import Cluster, Edge, GraphSpec, Node
-from deploy.diagram import GRAPH_ATTRS, actors, connection_edges, refs_of
-from stacks.plan import build_plan
 
 GCP_ANCHORS = (
     "gcp:cloudrunv2/service:Service",
@@ -272,7 +267,7 @@ def resource_cloud(plan, res) -> str:
 
 
 def hybrid_spec(ctx: ViewContext, plan) -> GraphSpec:
-    from deploy.diagram import AwsParts, ends
+    from architecture.aws_view import AwsParts, ends
     from stacks.plan.hybrid import cross_cloud_links
 
     deployment = ctx.project.deployment(plan.stack)
@@ -293,7 +288,7 @@ def hybrid_spec(ctx: ViewContext, plan) -> GraphSpec:
     covered = {(link.source, link.target) for link in links if link.path in ("data", "query")}
     answered = {(b, a) for a, b in covered if any((c.from_, c.to) == (b, a) for c in ctx.connections)}
     edges = connection_edges(ctx, anchor, aws_entry, outside, skip=covered | answered)
-    from deploy.diagram import entry_edges
+    from architecture.aws_view import entry_edges
 
     edges += entry_edges(on_aws, aws_anchor, aws_entry)
     for link in links:
@@ -340,7 +335,7 @@ def hybrid_spec(ctx: ViewContext, plan) -> GraphSpec:
 
 
 def _drawn(project, target: str) -> str | None:
-    from deploy.diagram import drawn_deployable
+    from architecture.aws_view import drawn_deployable
 
     return drawn_deployable(project, target)
 
@@ -348,163 +343,10 @@ def _drawn(project, target: str) -> str | None:
 def gcp_view(ctx: ViewContext) -> GraphSpec | None:
     """Registered as the ``gcp`` view: the most production gcp deployable of the model."""
     name = _drawn(ctx.project, "gcp")
-    return gcp_spec(ctx, build_plan(ctx.project, name)) if name else None
+    return gcp_spec(ctx, ctx.plans[name]) if name else None
 
 
 def hybrid_view(ctx: ViewContext) -> GraphSpec | None:
     """Registered as the ``hybrid`` view: the most production hybrid deployable of the model."""
     name = _drawn(ctx.project, "hybrid")
-    return hybrid_spec(ctx, build_plan(ctx.project, name)) if name else None
-
-
-# ---------------------------------------------------------------- parity
-
-FEATURES = ("autoscaling", "HTTPS", "health checks", "secrets", "logs")
-WORKLOADS = ("service", "frontend", "worker", "job")
-
-
-def _container(task) -> dict:
-    defs = task.inputs.get("container_definitions")
-    return (getattr(defs, "value", None) or [{}])[0]
-
-
-def _aws_features(plan, cid: str, kind: str) -> dict[str, str]:
-    mine = {r.type: r for r in plan.of_component(cid)}
-    out = {f: "—" for f in FEATURES}
-    scaling = mine.get("aws:appautoscaling/target:Target")
-    if kind == "job":
-        out["autoscaling"] = "n/a"
-    elif scaling:
-        policy = mine.get("aws:appautoscaling/policy:Policy")
-        target = policy.inputs["target_tracking_scaling_policy_configuration"]["target_value"] if policy else "?"
-        out["autoscaling"] = (
-            f"target tracking {scaling.inputs['min_capacity']}-{scaling.inputs['max_capacity']} "
-            f"tasks at {target:g}% CPU"
-        )
-    else:
-        service = mine.get("aws:ecs/service:Service")
-        out["autoscaling"] = f"— (fixed at {service.inputs['desired_count']})" if service else "—"
-    listeners = [r for r in plan.of_component(cid) if r.type == "aws:lb/listener:Listener"]
-    if any(r.inputs.get("protocol") == "HTTPS" for r in listeners):
-        out["HTTPS"] = "ALB listener, ACM certificate, HTTP redirects"
-    elif listeners:
-        out["HTTPS"] = "— (HTTP only: no domain in this environment)"
-    else:
-        out["HTTPS"] = "n/a (not public)"
-    tg = mine.get("aws:lb/targetGroup:TargetGroup")
-    if tg:
-        out["health checks"] = f"ALB target group on {tg.inputs['health_check']['path']}"
-    elif kind == "job":
-        out["health checks"] = "n/a"
-    task = mine.get("aws:ecs/taskDefinition:TaskDefinition")
-    secrets = _container(task).get("secrets", []) if task else []
-    out["secrets"] = f"{len(secrets)} from SSM by reference" if secrets else "none declared"
-    logs = mine.get("aws:cloudwatch/logGroup:LogGroup")
-    out["logs"] = f"CloudWatch, {logs.inputs['retention_in_days']} days" if logs else "—"
-    return out
-
-
-def _gcp_features(plan, cid: str, kind: str) -> dict[str, str]:
-    mine = {r.type: r for r in plan.of_component(cid)}
-    out = {f: "—" for f in FEATURES}
-    service = mine.get("gcp:cloudrunv2/service:Service")
-    job = mine.get("gcp:cloudrunv2/job:Job")
-    if service:
-        scaling = service.inputs["template"]["scaling"]
-        out["autoscaling"] = (
-            f"Cloud Run {scaling['min_instance_count']}-{scaling['max_instance_count']} "
-            f"instances, {service.inputs['template']['max_instance_request_concurrency']} "
-            "requests each"
-        )
-        container = service.inputs["template"]["containers"][0]
-        if "gcp:compute/targetHttpsProxy:TargetHttpsProxy" in mine:
-            out["HTTPS"] = "HTTPS load balancer, managed certificate, Cloud Armor, HTTP redirects"
-        elif service.inputs["ingress"] == "INGRESS_TRAFFIC_ALL":
-            out["HTTPS"] = "run.app URL (Google-managed TLS)"
-        else:
-            out["HTTPS"] = "n/a (not public)"
-        probes = [container[p]["http_get"]["path"] for p in ("startup_probe", "liveness_probe") if p in container]
-        out["health checks"] = ("startup + liveness probes on " + ", ".join(dict.fromkeys(probes))) if probes else "—"
-    elif job:
-        container = job.inputs["template"]["template"]["containers"][0]
-        out.update({"autoscaling": "n/a", "HTTPS": "n/a", "health checks": "n/a"})
-    else:
-        container = {}
-    secrets = [e for e in container.get("envs", []) if "value_source" in e]
-    out["secrets"] = f"{len(secrets)} from Secret Manager by reference" if secrets else "none declared"
-    logs = next((r for r in plan.resources if r.type == "gcp:logging/projectBucketConfig:ProjectBucketConfig"), None)
-    out["logs"] = f"Cloud Logging, {logs.inputs['retention_days']} days" if logs else "—"
-    return out
-
-
-def _compose_features(comp, kind: str) -> dict[str, str]:
-    model = comp.component
-    port = getattr(model, "port", None)
-    return {
-        "autoscaling": "n/a" if kind == "job" else "— (one container)",
-        "HTTPS": "— (plain HTTP on localhost)" if port else "n/a",
-        "health checks": f"container healthcheck on {model.health}" if port else "n/a" if kind == "job" else "—",
-        "secrets": "compose secret files" if getattr(model, "secrets", None) else "none declared",
-        "logs": "docker logs (local, no retention)",
-    }
-
-
-def _runs_as(plan, cid: str) -> str:
-    from deploy.diagram import ANCHORS as AWS_ANCHORS
-    from deploy.terraform import tf_type
-
-    mine = [r for r in plan.of_component(cid) if "terraform" in r.engines]
-    chosen = next((r for t in (*AWS_ANCHORS, *GCP_ANCHORS) for r in mine if r.type == t), mine[0] if mine else None)
-    return f"`{tf_type(chosen.type)}`" if chosen else "—"
-
-
-def parity_rows(project) -> list[dict]:
-    """One row per component of each stack's most production environment, read from that plan."""
-    rows = []
-    for sid, stack in sorted(project.model.stacks.items()):
-        envs = [e for e in project.model.environments if e in stack.environments] or list(stack.environments)
-        dep = project.deployment(f"{sid}-{envs[-1]}")
-        plan = build_plan(project, dep.name) if stack.target != "compose" else None
-        for comp in dep.components:
-            target = comp.cloud if stack.target == "hybrid" else stack.target
-            row = {"component": comp.id, "kind": comp.kind, "stack": dep.name, "target": target}
-            if plan is None:
-                row["runs as"] = "container" if comp.kind in WORKLOADS else "local volume / file"
-                row.update(
-                    _compose_features(comp, comp.kind) if comp.kind in WORKLOADS else {f: "n/a" for f in FEATURES}
-                )
-            else:
-                row["runs as"] = _runs_as(plan, comp.id)
-                if comp.kind in WORKLOADS:
-                    row.update((_aws_features if target == "aws" else _gcp_features)(plan, comp.id, comp.kind))
-                else:
-                    row.update({f: "n/a" for f in FEATURES})
-            rows.append(row)
-    return rows
-
-
-def parity_section(doc) -> str | None:
-    """Docs page section: per component and target, what it gets and what the target drops (—)."""
-    from architecture.docs import cell
-
-    rows = parity_rows(doc.project)
-    if not rows:
-        return None
-    head = ["component", "stack", "runs as", *FEATURES]
-    lines = [
-        "Read from each stack's plan for its most production environment (the same plan `stacks plan`, "
-        "Pulumi and Terraform use; compose from the model). `—` marks what a target drops; `n/a` what does "
-        "not apply to the kind.",
-        "",
-        "| " + " | ".join(head) + " |",
-        "| " + " | ".join("---" for _ in head) + " |",
-    ]
-    for row in sorted(rows, key=lambda r: (r["component"], r["stack"])):
-        cells = [
-            f"`{row['component']}` ({row['kind']})",
-            f"`{row['stack']}` ({row['target']})",
-            row["runs as"],
-            *(row[f] for f in FEATURES),
-        ]
-        lines.append("| " + " | ".join(cell(c) for c in cells) + " |")
-    return "\n".join(lines)
+    return hybrid_spec(ctx, ctx.plans[name]) if name else None
