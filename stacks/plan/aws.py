@@ -1607,15 +1607,18 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         cid,
         group="region",
     )
+    sg = workload_security_group(p, cid, "tasks", f"tasks of {cid}")
+    return {"task": td, "sg": sg, "port": port, "image": image}
+
+
+def workload_security_group(p: AwsPlanner, cid: str, role: str, description: str) -> str:
+    """A workload's security group: HTTPS out (AWS APIs through the NAT or the endpoints) and the
+    ports of the stores it is connected to. Named by prefix, so a replacement never clashes."""
     sg = f"{cid}-sg"
     p.add(
         "aws:ec2/securityGroup:SecurityGroup",
         sg,
-        {
-            "name_prefix": name_prefix(p.name(cid, "tasks")),
-            "description": f"tasks of {cid}",
-            "vpc_id": Ref("vpc"),
-        },
+        {"name_prefix": name_prefix(p.name(cid, role)), "description": description, "vpc_id": Ref("vpc")},
         cid,
         group="vpc",
     )
@@ -1634,7 +1637,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         group="vpc",
     )
     _store_access(p, cid, sg)
-    return {"task": td, "sg": sg, "port": port, "image": image}
+    return sg
 
 
 def _service(p: AwsPlanner, comp: DeployedComponent) -> None:

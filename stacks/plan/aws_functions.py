@@ -26,12 +26,12 @@ from stacks.plan.aws import (
     _data_access,
     _image,
     _secret_arn,
-    _store_access,
     allow,
     assume_role,
     aws_cron,
     eventbridge_on,
     policy,
+    workload_security_group,
 )
 from stacks.plan.core import Json, Ref, concat
 from stacks.project import DeployedComponent
@@ -108,29 +108,7 @@ def _network(p: AwsPlanner, cid: str) -> dict[str, Any] | None:
     }
     if not near & set(p.facts.get("stores", {})):
         return None
-    sg = f"{cid}-sg"
-    p.add(
-        "aws:ec2/securityGroup:SecurityGroup",
-        sg,
-        {"name": p.name(cid, "lambda"), "description": f"the function {cid}", "vpc_id": Ref("vpc")},
-        cid,
-        group="vpc",
-    )
-    p.add(
-        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-        f"{cid}-egress-https",
-        {
-            "security_group_id": Ref(sg),
-            "description": "HTTPS to AWS APIs through the NAT or the endpoints",
-            "ip_protocol": "tcp",
-            "from_port": 443,
-            "to_port": 443,
-            "cidr_ipv4": "0.0.0.0/0",
-        },
-        cid,
-        group="vpc",
-    )
-    _store_access(p, cid, sg)
+    sg = workload_security_group(p, cid, "lambda", f"the function {cid}")
     return {"subnet_ids": [Ref(s) for s in p.facts["private_subnets"]], "security_group_ids": [Ref(sg)]}
 
 
