@@ -77,7 +77,11 @@ def _gcp_features(plan: Plan, cid: str, kind: str) -> dict[str, str]:
             out["HTTPS"] = "run.app URL (Google-managed TLS)"
         else:
             out["HTTPS"] = "n/a (not public)"
-        probes = [container[p]["http_get"]["path"] for p in ("startup_probe", "liveness_probe") if p in container]
+        probes = [  # an HTTP probe names its path; a TCP probe (a service without one) has none
+            container[p].get("http_get", {}).get("path", "TCP")
+            for p in ("startup_probe", "liveness_probe")
+            if p in container
+        ]
         out["health checks"] = ("startup + liveness probes on " + ", ".join(dict.fromkeys(probes))) if probes else "—"
     elif job:
         container = job.inputs["template"]["template"]["containers"][0]
