@@ -96,12 +96,22 @@ def _gcp_features(plan: Plan, cid: str, kind: str) -> dict[str, str]:
 
 
 def _compose_features(comp: Any, kind: str) -> dict[str, str]:
+    from deploy.compose.local import compose_probe
+
     model = comp.component
     port = getattr(model, "port", None)
+    # The same probe the compose plan writes: what the table says is what compose runs.
+    probe = compose_probe(model)
+    if kind == "job" or not probe:
+        health = "n/a" if kind == "job" else "—"
+    elif probe[0] == "CMD-SHELL":
+        health = f"container healthcheck `{probe[1]}`"
+    else:
+        health = f"container healthcheck on {getattr(model, 'ready', None) or model.health}"
     return {
         "autoscaling": "n/a" if kind == "job" else "— (one container)",
         "HTTPS": "— (plain HTTP on localhost)" if port else "n/a",
-        "health checks": f"container healthcheck on {model.health}" if port else "n/a" if kind == "job" else "—",
+        "health checks": health,
         "secrets": "compose secret files" if getattr(model, "secrets", None) else "none declared",
         "logs": "docker logs (local, no retention)",
     }

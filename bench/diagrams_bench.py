@@ -91,6 +91,8 @@ def synthetic(n: int) -> str:
     deployable = [c for c in comps if comps[c]["kind"] not in ("user", "external")]
     on_gcp = sorted(c for c in deployable if comps[c]["kind"] in hosted_kinds("gcp"))
     placement = dict.fromkeys(sorted(deployable), "aws")
+    # Production serves HTTPS only: its public services sit behind a domain with a certificate.
+    https = {"domain": f"synth{n}.example.com", "dns_zone": "example.com"}
     doc = {
         "version": 1,
         "system": {"name": f"synth{n}", "label": f"Synthetic {n}"},
@@ -99,7 +101,7 @@ def synthetic(n: int) -> str:
         "connections": conns,
         "stacks": {
             "compose": {"target": "compose", "environments": {"dev": {}}},
-            "aws": {"target": "aws", "region": "eu-west-1", "environments": {"dev": {}, "prod": {}}},
+            "aws": {"target": "aws", "region": "eu-west-1", "environments": {"dev": {}, "prod": https}},
             "gcp": {
                 "target": "gcp",
                 "project": "synth-project",
@@ -112,7 +114,7 @@ def synthetic(n: int) -> str:
                 "aws": {"region": "eu-west-1"},
                 "gcp": {"project": "synth-project", "region": "europe-west1"},
                 "placement": placement,
-                "environments": {"prod": {}},
+                "environments": {"prod": https},
             },
         },
     }

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from app.lake import publish_database  # noqa: E402
+from app.lake.job import publish_database  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.seed import seed  # noqa: E402
 from app.settings import Settings  # noqa: E402

@@ -252,7 +252,14 @@ def warehouse_stand_in(env: Env, dc: DeployedComponent) -> Local:
         "connection": "",
         "credentials": "",
     }
-    return Local(volumes=[volume], client=Client(outputs=outputs, volumes=[f"{volume}:{path}"]))
+    # Its tables live in the lake: whoever reads the warehouse waits for the lake's bucket to exist.
+    waits = {bucket_init_service(env, lake): "service_completed_successfully"} if tables else {}
+    return Local(volumes=[volume], client=Client(outputs=outputs, volumes=[f"{volume}:{path}"], depends_on=waits))
+
+
+def bucket_init_service(env: Env, bucket: str) -> str:
+    """The one-shot service that creates a bucket stand-in's bucket."""
+    return env.svc(f"{bucket}-init")
 
 
 def bucket_stand_in(env: Env, dc: DeployedComponent) -> Local:
@@ -293,7 +300,7 @@ def bucket_stand_in(env: Env, dc: DeployedComponent) -> Local:
         "security_opt": ["no-new-privileges:true"],
         "cap_drop": ["ALL"],
     }
-    init_name = env.svc(f"{dc.id}-init")
+    init_name = bucket_init_service(env, dc.id)
     local.services[init_name] = init
     local.client = Client(
         outputs={"name": bucket, "uri": f"s3://{bucket}/", "endpoint": f"http://{name}:9000", "region": MINIO_REGION},
@@ -579,7 +586,7 @@ def image_builds(project: Project) -> list[ImageBuild]:
     return builds
 
 
-def _probe(comp) -> list[str] | None:
+def compose_probe(comp) -> list[str] | None:
     """The compose healthcheck test of a workload: its health command, or an HTTP probe stacks can run."""
     command = comp.health_command
     if command:
@@ -640,7 +647,7 @@ def _workload(
     for callee in _calls(project, dc.id):
         target = deployed.get(callee)
         if target is not None and target.kind in ("service", "frontend"):
-            healthy = _probe(target.component) is not None
+            healthy = compose_probe(target.component) is not None
             depends[env.svc(callee)] = {"condition": "service_healthy" if healthy else "service_started"}
     data_dir = getattr(comp, "data_dir", None)
     if data_dir and not any(v.endswith(f":{data_dir}") for v in volumes):
@@ -673,7 +680,7 @@ def _workload(
         body["volumes"] = volumes
     if env.dev and generated:
         body["develop"] = {"watch": _watch(comp)}
-    probe = _probe(comp)
+    probe = compose_probe(comp)
     if probe:
         body["healthcheck"] = _healthcheck(probe)
     elif generated:

@@ -96,4 +96,5 @@ def test_checkov_has_no_unwaived_failure_on_the_every_kind_model(every_kind_proj
         results = dict(zip(paths, pool.map(lambda p: run_checkov(p, ROOT), paths), strict=True))
     failed = {p.parent.name: r.failed + r.parsing_errors for p, r in results.items() if not r.ok}
     assert failed == {}
-    assert all(r.passed > 100 for r in results.values())
+    # checkov really ran its policies on each stack (GCP has fewer policies than AWS: ~80 against ~400).
+    assert all(r.passed > 50 for r in results.values())

@@ -61,7 +61,7 @@ stacks:
   aws:
     target: aws
     region: eu-west-1
-    environments: {prod: {}}
+    environments: {prod: {domain: notes.example.com, dns_zone: example.com}}
 """
 
 # The user's own files: the build must use them as they are and never touch them.
