@@ -97,7 +97,9 @@ def compile(sql: str, dialect: str, tables: tuple[tuple[str, str], ...] = ()) ->
     # Athena binds positionally: each named placeholder, in the order the generated text holds them,
     # becomes one ``?`` (found with Trino's own tokenizer, so a ':' inside a string literal is left alone).
     tokens = sqlglot.Dialect.get_or_raise("trino").tokenize(text)
-    out, names, pos = [], [], 0
+    out: list[str] = []
+    positional: list[str] = []
+    pos = 0
     for colon, var in itertools.pairwise(tokens):
         if (
             colon.token_type == sqlglot.TokenType.COLON
@@ -107,10 +109,10 @@ def compile(sql: str, dialect: str, tables: tuple[tuple[str, str], ...] = ()) ->
         ):
             out.append(text[pos : colon.start])
             out.append("?")
-            names.append(var.text)
+            positional.append(var.text)
             pos = var.end + 1
     out.append(text[pos:])
-    return Compiled("".join(out), tuple(names))
+    return Compiled("".join(out), tuple(positional))
 
 
 def trino_literal(name: str, value: Any) -> str:
@@ -152,7 +154,7 @@ def bigquery_parameters(compiled: Compiled, params: Mapping[str, Any] | None) ->
     from google.cloud import bigquery
 
     params = params or {}
-    out = []
+    out: list[bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter] = []
     for name in dict.fromkeys(compiled.names):
         kind, value = PARAM_TYPES[name], params.get(name)
         if kind.startswith("ARRAY<"):

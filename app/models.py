@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -82,8 +82,9 @@ class TableName(StrEnum):
 
 
 class IngestMode(StrEnum):
-    replace = "replace"
-    append = "append"
+    # Upper-case member names: a member named ``replace`` would shadow ``str.replace``.
+    REPLACE = "replace"
+    APPEND = "append"
 
 
 class Model(BaseModel):
@@ -381,7 +382,7 @@ class IngestResult(Model):
 
 # Plausible values by field name; anything else gets a value of its type. Every example validates
 # against its model (a test checks), so the documented answers have the served shape.
-EXAMPLE_VALUES: dict[str, object] = {
+EXAMPLE_VALUES: dict[str, JsonValue] = {
     "revenue": 12345.67,
     "value": 12345.67,
     "previous": 11020.5,
@@ -429,7 +430,7 @@ EXAMPLE_VALUES: dict[str, object] = {
 }
 
 
-def _example_of(annotation: object, name: str) -> object:
+def _example_of(annotation: object, name: str) -> JsonValue:
     import types
     import typing
 
@@ -451,7 +452,7 @@ def _example_of(annotation: object, name: str) -> object:
         return next(iter(annotation)).value
     if (name in EXAMPLE_VALUES and not isinstance(EXAMPLE_VALUES[name], str)) or annotation is str:
         return EXAMPLE_VALUES.get(name, name.replace("_", " "))
-    by_type: dict[object, object] = {
+    by_type: dict[object, JsonValue] = {
         int: 1,
         float: 1.5,
         bool: False,
@@ -461,7 +462,7 @@ def _example_of(annotation: object, name: str) -> object:
     return EXAMPLE_VALUES.get(name, by_type.get(annotation))
 
 
-def example(model: type[BaseModel]) -> dict[str, object]:
+def example(model: type[BaseModel]) -> dict[str, JsonValue]:
     """An example instance of ``model`` as JSON data, built from its fields."""
     return {name: _example_of(field.annotation, name) for name, field in model.model_fields.items()}
 

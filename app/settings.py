@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.schema import DateBounds
@@ -17,7 +17,9 @@ from app.schema import DateBounds
 class Settings(BaseSettings):
     """Every knob of the app. ``STACKS_APP_<NAME>`` sets ``<name>``."""
 
-    model_config = SettingsConfigDict(env_prefix="STACKS_APP_", extra="ignore")
+    # validate_by_name: aws_region is also set by its name (Settings(aws_region=...), STACKS_APP_AWS_REGION), not only
+    # through its alias AWS_REGION, the variable every AWS SDK reads.
+    model_config = SettingsConfigDict(env_prefix="STACKS_APP_", extra="ignore", validate_by_name=True)
 
     database: Path = Field(Path("data/shop.duckdb"), description="The published DuckDB database file.")
     engine: Literal["duckdb", "lake", "athena", "bigquery"] = Field(
@@ -42,9 +44,7 @@ class Settings(BaseSettings):
     s3_use_ssl: bool = Field(True, description="HTTPS to s3_endpoint.")
     s3_access_key_id: SecretStr | None = Field(None, description="Static S3/GCS HMAC key id (else the AWS chain).")
     s3_secret_access_key: SecretStr | None = Field(None, description="Static S3/GCS HMAC secret.")
-    aws_region: str = Field(
-        "us-east-1", validation_alias=AliasChoices("AWS_REGION", "aws_region"), description="AWS region (AWS_REGION)."
-    )
+    aws_region: str = Field("us-east-1", validation_alias="AWS_REGION", description="AWS region (AWS_REGION).")
     athena_workgroup: str | None = Field(None, description="Athena workgroup (the aws stack sets it).")
     glue_database: str | None = Field(None, description="Glue database holding the lake's tables.")
     athena_output_uri: str | None = Field(None, description="Athena query results location.")

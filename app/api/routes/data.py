@@ -44,7 +44,7 @@ async def ingest(
     settings: SettingsDep,
     _writer: WriterDep,
     table: models.TableName,
-    mode: models.IngestMode = models.IngestMode.replace,
+    mode: models.IngestMode = models.IngestMode.REPLACE,
 ) -> dict[str, Any]:
     """Load a CSV or Parquet upload (multipart field `file`) into a table, replace or append, rebuild
     the derived tables and publish the new version atomically. Needs X-API-Key when the server has a key."""
