@@ -18,6 +18,8 @@ requests from people enter through the load balancer (or CloudFront).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Collection, Iterable
+from typing import TYPE_CHECKING
 
 from architecture.cloud import compact, list_node, merged_node, resource_node, table_node
 from architecture.logical import wrap
@@ -25,7 +27,11 @@ from architecture.nodes import resource_icon
 from architecture.registry import ViewContext
 from architecture.spec import Cluster, Edge, GraphSpec, Node
 from stacks.plan.aws import VPC_CIDR
-from stacks.plan.core import walk_refs
+from stacks.plan.core import Plan, Resource, walk_refs
+from stacks.project import Project
+
+if TYPE_CHECKING:
+    from architecture.docs import DocContext
 
 # A component's anchor (where connection edges attach): the first of its resources of these types.
 ANCHORS = (
@@ -119,7 +125,7 @@ LABEL_WIDTH = 14
 GRAPH_ATTRS = (("size", "18,40"), ("nodesep", "0.3"), ("ranksep", "0.45"))
 
 
-def drawn_deployable(project, target: str = "aws") -> str | None:
+def drawn_deployable(project: Project, target: str = "aws") -> str | None:
     """The deployable a cloud view draws: the target's first stack in its last (most production) environment."""
     for sid, stack in sorted(project.model.stacks.items()):
         if stack.target == target:
@@ -128,12 +134,12 @@ def drawn_deployable(project, target: str = "aws") -> str | None:
     return None
 
 
-def refs_of(res) -> list[str]:
+def refs_of(res: Resource) -> list[str]:
     """The names a resource refers to, in the order its inputs name them (deterministic, unlike a set)."""
     return [r.name for r in walk_refs(res.inputs)]
 
 
-def _place(res) -> str:
+def _place(res: Resource) -> str:
     return res.group or "region"
 
 
@@ -142,12 +148,20 @@ def _tier(group: str) -> tuple[str, int] | None:
     return (tier, int(az)) if tier in ("public", "private") and az.isdigit() else None
 
 
-def is_main(resources: list):
+def _subnet(res: Resource) -> tuple[str, int]:
+    """(tier, availability zone) of a resource drawn in the subnet tables (its group names both)."""
+    where = _tier(_place(res))
+    if where is None:
+        raise ValueError(f"{res.name} (group {res.group!r}) is not in a subnet tier")
+    return where
+
+
+def is_main(resources: list[Resource]) -> Callable[[Resource], bool]:
     """The AWS main-resource test for these resources: a ``MAIN`` type, except a task definition that a
     service of its component runs (the service stands for both)."""
     served = {r.component for r in resources if r.type == "aws:ecs/service:Service"}
 
-    def test(res) -> bool:
+    def test(res: Resource) -> bool:
         if res.type == "aws:ecs/taskDefinition:TaskDefinition" and res.component in served:
             return False
         return res.type in MAIN
@@ -158,7 +172,7 @@ def is_main(resources: list):
 class AwsParts:
     """The AWS side of a drawing: its top-level clusters, node ids by main resource, rank columns."""
 
-    def __init__(self, ctx: ViewContext, resources: list, region_name: str, prefix: str = "aws"):
+    def __init__(self, ctx: ViewContext, resources: list[Resource], region_name: str, prefix: str = "aws"):
         self.ctx, self.prefix = ctx, prefix
         self.types: dict[str | None, set[str]] = {}  # component -> the resource types it has
         for res in resources:
@@ -169,7 +183,7 @@ class AwsParts:
         self.node_of: dict[str, str] = {}  # main resource name -> the id of the node drawing it
         self.columns: dict[int, list[str]] = {}
         by_place: dict[str, list[Node]] = {}
-        merged: dict[tuple[str, str], list] = {}
+        merged: dict[tuple[str, str], list[Resource]] = {}
         for res in parts.mains:
             if res.type in MERGED:
                 merged.setdefault((_place(res), res.type), []).append(res)
@@ -191,7 +205,7 @@ class AwsParts:
             for res in mains:
                 self.node_of[res.name] = node_id
             self._column(mains[0], node_id)
-        loose: dict[str, list] = {}
+        loose: dict[str, list[Resource]] = {}
         for res in parts.loose:
             loose.setdefault(_place(res), []).append(res)
         for place, members in loose.items():
@@ -229,7 +243,7 @@ class AwsParts:
                 )
         self.clusters = tuple(tops)
 
-    def _column(self, res, node_id: str) -> None:
+    def _column(self, res: Resource, node_id: str) -> None:
         self.node_of[res.name] = node_id
         col = COLUMNS.get(res.type)
         if res.type in STORES:
@@ -240,11 +254,11 @@ class AwsParts:
         if col is not None:
             self.columns.setdefault(col, []).append(node_id)
 
-    def _tier_cluster(self, tier: str, subnet_side: list, inside: list[Node]) -> Cluster | None:
-        cells: dict[tuple[str, str], list] = {}
-        azs = sorted({_tier(_place(r))[1] for r in subnet_side})
+    def _tier_cluster(self, tier: str, subnet_side: list[Resource], inside: list[Node]) -> Cluster | None:
+        cells: dict[tuple[str, str], list[Resource]] = {}
+        azs = sorted({_subnet(r)[1] for r in subnet_side})
         for res in subnet_side:
-            t, az = _tier(_place(res))
+            t, az = _subnet(res)
             if t == tier:
                 cells.setdefault((res.type, f"AZ {az}"), []).append(res)
         nodes = list(inside)
@@ -270,7 +284,7 @@ class AwsParts:
         groups: dict[str | None, list[Node]] = {}
         for node in nodes:
             groups.setdefault(node.component, []).append(node)
-        out = []
+        out: list[Cluster] = []
         for comp, members in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")):
             kind = self.ctx.model.components[comp].kind if comp else ""
             tone = "neutral" if comp is None else "data" if kind in DATA_KINDS else "compute"
@@ -294,10 +308,13 @@ class AwsParts:
         return [Edge(a[0], b[0], style="invis") for a, b in itertools.pairwise(levels)]
 
 
-def ends(resources: list, components, prefix: str = "aws") -> tuple[dict[str, str], dict[str, list[str]]]:
+def ends(
+    resources: list[Resource], components: Iterable[str], prefix: str = "aws"
+) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Component -> its anchor node id, and component -> its entry chain (CDN, load balancer) for requests."""
     main = is_main(resources)
-    anchor, entry = {}, {}
+    anchor: dict[str, str] = {}
+    entry: dict[str, list[str]] = {}
     for comp in components:
         mine = [r for r in resources if r.component == comp and main(r) and r.type not in MERGED]
         chosen = next((r for t in ANCHORS for r in mine if r.type == t), mine[0] if mine else None)
@@ -329,14 +346,18 @@ def actors(ctx: ViewContext, anchored: dict[str, str]) -> list[Node]:
 
 
 def connection_edges(
-    ctx: ViewContext, anchor: dict[str, str], entry: dict[str, list[str]], outside: list[Node], skip=frozenset()
+    ctx: ViewContext,
+    anchor: dict[str, str],
+    entry: dict[str, list[str]],
+    outside: list[Node],
+    skip: Collection[tuple[str, str]] = frozenset(),
 ) -> list[Edge]:
     """The model's connections between drawn ends; requests from outside go in through the entry chain.
 
     A connection and its way back (queries one way, results the other) are one edge with an arrow
     head at each end and both labels: half the lines, none of them looping back across the picture.
     """
-    known = {**anchor, **{n.component: n.id for n in outside}}
+    known = {**anchor, **{n.component: n.id for n in outside if n.component is not None}}
     outsiders = {n.component for n in outside}
     drawn = [
         c
@@ -344,7 +365,8 @@ def connection_edges(
         if (c.from_, c.to) not in skip and c.from_ in known and c.to in known and c.from_ != c.to
     ]
     by_pair = {(c.from_, c.to): c for c in drawn}
-    edges, done = [], set()
+    edges: list[Edge] = []
+    done: set[tuple[str, str]] = set()
     for conn in drawn:
         if (conn.from_, conn.to) in done:
             continue
@@ -365,9 +387,9 @@ def connection_edges(
     return edges
 
 
-def entry_edges(resources: list, anchor: dict[str, str], entry: dict[str, list[str]]) -> list[Edge]:
+def entry_edges(resources: list[Resource], anchor: dict[str, str], entry: dict[str, list[str]]) -> list[Edge]:
     """CDN -> load balancer -> service: how a request travels inside the stack."""
-    edges = []
+    edges: list[Edge] = []
     for comp, chain in sorted(entry.items()):
         hops = [*chain, anchor[comp]] if anchor.get(comp) not in chain else chain
         for a, b in itertools.pairwise(hops):
@@ -375,7 +397,7 @@ def entry_edges(resources: list, anchor: dict[str, str], entry: dict[str, list[s
     return edges
 
 
-def _hop_label(resources: list, target_id: str) -> str:
+def _hop_label(resources: list[Resource], target_id: str) -> str:
     name = target_id.split("--", 1)[1]
     res = next(r for r in resources if r.name == name)
     if res.type == "aws:lb/loadBalancer:LoadBalancer":
@@ -389,7 +411,7 @@ def _hop_label(resources: list, target_id: str) -> str:
     return ""
 
 
-def aws_spec(ctx: ViewContext, plan) -> GraphSpec:
+def aws_spec(ctx: ViewContext, plan: Plan) -> GraphSpec:
     resources = [r for r in plan.resources if r.component is None or r.component not in ctx.exclude]
     parts = AwsParts(ctx, resources, plan.providers["aws"]["region"])
     anchor, entry = ends(resources, plan.components)
@@ -423,7 +445,7 @@ def aws_view(ctx: ViewContext) -> GraphSpec | None:
     return aws_spec(ctx, ctx.plans[name])
 
 
-def inventory_section(doc) -> str | None:
+def inventory_section(doc: DocContext) -> str | None:
     """Docs page section: what each aws deployable creates, per component, with both type names."""
     from deploy.terraform import tf_type
 
@@ -444,6 +466,8 @@ def inventory_section(doc) -> str | None:
             f"| `{n}` | {len(plan.resources)} | {only} | " + ", ".join(f"`{o.name}`" for o in plan.outputs) + " |"
         )
     shown = drawn_deployable(project)
+    if shown is None:  # not reached: names holds an aws deployable
+        return None
     plan = plans[shown]
     lines += [
         "",

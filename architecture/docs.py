@@ -61,11 +61,12 @@ class DocContext:
     project: Project
     specs: list[GraphSpec]
     output: str  # the page's folder, relative to the project root
-    plans: Plans | None = None  # the build's plans (the inventory and parity sections read them)
+    built_plans: Plans | None = None  # the build's plans (the inventory and parity sections read them)
 
-    def __post_init__(self) -> None:
-        if self.plans is None:  # a page rendered on its own plans for itself
-            self.plans = Plans(self.project)
+    @cached_property
+    def plans(self) -> Plans:
+        """The build's plans; a page rendered on its own plans for itself."""
+        return Plans(self.project) if self.built_plans is None else self.built_plans
 
     @property
     def model(self) -> StacksFile:

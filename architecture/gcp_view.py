@@ -18,6 +18,7 @@ recording and the Terraform JSON).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 from architecture.aws_view import GRAPH_ATTRS, actors, connection_edges, refs_of
 from architecture.cloud import compact, list_node, merged_node, resource_node
@@ -25,6 +26,8 @@ from architecture.logical import wrap
 from architecture.nodes import resource_icon
 from architecture.registry import ViewContext
 from architecture.spec import Cluster, Edge, GraphSpec, Node
+from stacks.plan.core import Plan, Resource
+from stacks.project import Project
 
 GCP_ANCHORS = (
     "gcp:cloudrunv2/service:Service",
@@ -97,7 +100,7 @@ SPREAD = {
 }
 
 
-def _place(res) -> str:
+def _place(res: Resource) -> str:
     return res.group if res.group in {p[0] for p in PLACES} else "edge" if res.group == "global" else "region"
 
 
@@ -105,13 +108,13 @@ class GcpParts:
     """The GCP project as a cluster (a place per scope, a cluster per component inside the region), node
     ids by main resource, and the level of each node."""
 
-    def __init__(self, ctx: ViewContext, resources: list, project: str, region: str, *, spread: bool = False):
+    def __init__(self, ctx: ViewContext, resources: list[Resource], project: str, region: str, *, spread: bool = False):
         self.ctx, self.spread = ctx, spread
         parts = compact(resources, lambda r: r.type in MAIN, refs_of, anchors=GCP_ANCHORS, uses=USES)
         self.node_of: dict[str, str] = {}
         self.columns: dict[int, list[str]] = {}
         by_place: dict[str, list[Node]] = {}
-        merged: dict[tuple[str, str], list] = {}
+        merged: dict[tuple[str, str], list[Resource]] = {}
         for res in parts.mains:
             if res.type in MERGED:
                 merged.setdefault((_place(res), res.type), []).append(res)
@@ -133,7 +136,7 @@ class GcpParts:
             for res in mains:
                 self.node_of[res.name] = node_id
             self.columns.setdefault(self._column_of(type_, COLUMNS[type_]), []).append(node_id)
-        loose: dict[tuple[str, str], list] = {}
+        loose: dict[tuple[str, str], list[Resource]] = {}
         for res in parts.loose:
             loose.setdefault((_place(res), res.type if res.type in LISTS else ""), []).append(res)
         for (place, type_), members in sorted(loose.items()):
@@ -147,7 +150,7 @@ class GcpParts:
             )
             by_place.setdefault(place, []).append(node)
             self.columns.setdefault(self._column_of(type_, 4), []).append(node.id)
-        inner = []
+        inner: list[Cluster] = []
         for group, cid, label in PLACES:
             nodes = by_place.get(group, [])
             if not nodes:
@@ -168,7 +171,7 @@ class GcpParts:
     def _column_of(self, type_: str, default: int) -> int:
         return SPREAD.get(type_, default) if self.spread else default
 
-    def _level(self, res, node_id: str) -> None:
+    def _level(self, res: Resource, node_id: str) -> None:
         self.node_of[res.name] = node_id
         col = self._column_of(res.type, COLUMNS[res.type]) if res.type in COLUMNS else None
         if res.type == "gcp:storage/bucket:Bucket":
@@ -180,7 +183,7 @@ class GcpParts:
         groups: dict[str | None, list[Node]] = {}
         for node in nodes:
             groups.setdefault(node.component, []).append(node)
-        out = []
+        out: list[Cluster] = []
         for comp, members in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")):
             kind = self.ctx.model.components[comp].kind if comp else ""
             tone = "neutral" if comp is None else "data" if kind in ("bucket", "warehouse") else "compute"
@@ -195,8 +198,10 @@ class GcpParts:
         return tuple(out)
 
 
-def _anchors(resources: list, components, prefix: str, anchors: tuple[str, ...]) -> dict[str, str]:
-    out = {}
+def _anchors(
+    resources: list[Resource], components: Iterable[str], prefix: str, anchors: tuple[str, ...]
+) -> dict[str, str]:
+    out: dict[str, str] = {}
     for comp in components:
         mine = [r for r in resources if r.component == comp and r.type in MAIN and r.type not in MERGED]
         chosen = next((r for t in anchors for r in mine if r.type == t), mine[0] if mine else None)
@@ -205,12 +210,14 @@ def _anchors(resources: list, components, prefix: str, anchors: tuple[str, ...])
     return out
 
 
-def _entries(resources: list) -> dict[str, list[str]]:
+def _entries(resources: list[Resource]) -> dict[str, list[str]]:
     """Component -> its HTTPS forwarding rule node, for components behind the load balancer."""
     return {
         r.component: [f"gcp--{r.name}"]
         for r in resources
-        if r.type == "gcp:compute/globalForwardingRule:GlobalForwardingRule" and r.name.endswith("-https")
+        if r.component is not None
+        and r.type == "gcp:compute/globalForwardingRule:GlobalForwardingRule"
+        and r.name.endswith("-https")
     }
 
 
@@ -225,7 +232,7 @@ def levels(*column_maps: dict[int, list[str]]) -> tuple[tuple[tuple[str, ...], .
     return ranks, [Edge(a[0], b[0], style="invis") for a, b in itertools.pairwise(ranks)]
 
 
-def gcp_spec(ctx: ViewContext, plan) -> GraphSpec:
+def gcp_spec(ctx: ViewContext, plan: Plan) -> GraphSpec:
     resources = [r for r in plan.resources if r.component is None or r.component not in ctx.exclude]
     gcp = plan.providers["gcp"]
     parts = GcpParts(ctx, resources, gcp["project"], gcp["region"])
@@ -258,7 +265,7 @@ def gcp_spec(ctx: ViewContext, plan) -> GraphSpec:
     )
 
 
-def resource_cloud(plan, res) -> str:
+def resource_cloud(plan: Plan, res: Resource) -> str:
     """Which cloud a hybrid plan resource lives in: its provider, or (an image build) its component's."""
     provider = res.type.split(":", 1)[0]
     if provider in ("aws", "gcp"):
@@ -266,7 +273,7 @@ def resource_cloud(plan, res) -> str:
     return "gcp" if ".pkg.dev/" in str(res.inputs.get("tags", "")) else "aws"
 
 
-def hybrid_spec(ctx: ViewContext, plan) -> GraphSpec:
+def hybrid_spec(ctx: ViewContext, plan: Plan) -> GraphSpec:
     from architecture.aws_view import AwsParts, ends
     from stacks.plan.hybrid import cross_cloud_links
 
@@ -334,7 +341,7 @@ def hybrid_spec(ctx: ViewContext, plan) -> GraphSpec:
     )
 
 
-def _drawn(project, target: str) -> str | None:
+def _drawn(project: Project, target: str) -> str | None:
     from architecture.aws_view import drawn_deployable
 
     return drawn_deployable(project, target)

@@ -9,16 +9,19 @@ in the stacks repository it is the checkout's ``.venv``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 
 from stacks import bundle
 from stacks.artifacts import Artifact, header
 from stacks.generators import Rendered
 from stacks.plan import Plans, cloud_deployables
+from stacks.plan.core import Plan
 from stacks.project import Project
 
 
-def _yaml(data: dict) -> str:
+def _yaml(data: dict[str, Any]) -> str:
     return header() + yaml.safe_dump(data, sort_keys=True, default_flow_style=False, width=100)
 
 
@@ -30,13 +33,13 @@ main()
 '''
 
 
-def _in_checkout(project) -> bool:
+def _in_checkout(project: Project) -> bool:
     """The project is the stacks repository itself (its deploy/ runs on the checkout's .venv)."""
     checkout = bundle.source_checkout()
     return checkout is not None and project.root == checkout
 
 
-def project_file(project) -> str:
+def project_file(project: Project) -> str:
     model = project.model
     venv = "../.venv" if _in_checkout(project) else ".venv"
     return _yaml(
@@ -49,7 +52,7 @@ def project_file(project) -> str:
     )
 
 
-def requirements_file(project) -> str:
+def requirements_file(project: Project) -> str:
     if _in_checkout(project):
         return header() + "# this repository's own stacks, with the Pulumi providers\n-e ..[deploy]\n"
     return (
@@ -59,8 +62,8 @@ def requirements_file(project) -> str:
     )
 
 
-def stack_file(plan) -> str:
-    config: dict = {}
+def stack_file(plan: Plan) -> str:
+    config: dict[str, Any] = {}
     for provider, settings in plan.providers.items():
         for key, value in settings.items():
             if key == "default_tags":  # already the provider's shape: {"tags": {...}}

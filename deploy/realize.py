@@ -11,8 +11,10 @@ shared resources (network, key, alerting) sit under the ``baseline`` component.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import keyword
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,16 +60,18 @@ def resource_class(type_token: str) -> type:
         # Python keywords get a trailing underscore in the SDK: aws:lambda/... lives in pulumi_aws.lambda_.
         module = module + "_" if keyword.iskeyword(module) else module
         package = importlib.import_module(f"{package.__name__}.{module}")
-    return getattr(package, cls)
+    resource_type: type = getattr(package, cls)
+    return resource_type
 
 
-def data_function(type_token: str, function: str):
+def data_function(type_token: str, function: str) -> Callable[..., Any]:
     provider, rest = type_token.split(":", 1)
     module = rest.split(":")[0].split("/")[0]
     package = importlib.import_module(PACKAGES.get(provider, "pulumi_" + provider))
     if module != "index":
         package = importlib.import_module(f"{package.__name__}.{module}")
-    return getattr(package, function + "_output")
+    lookup: Callable[..., Any] = getattr(package, function + "_output")
+    return lookup
 
 
 def _step(value: Any, step: str | int) -> Any:
@@ -99,7 +103,7 @@ class Realizer:
             first, rest = steps[0], steps[1:]
             out = getattr(out, first) if isinstance(first, str) else out[first]
             if rest:
-                out = pulumi.Output.from_input(out).apply(lambda v, rest=rest: _walk(v, rest))
+                out = pulumi.Output.from_input(out).apply(functools.partial(_walk, steps=rest))
             return out
         if isinstance(value, Concat):
             return pulumi.Output.concat(*[self._text(p) for p in value.parts])
@@ -166,7 +170,7 @@ class Realizer:
         return {o.name: self.value(o.value) for o in self.plan.outputs}
 
 
-def _walk(value: Any, steps: list) -> Any:
+def _walk(value: Any, steps: list[str | int]) -> Any:
     for step in steps:
         if value is None:
             return None

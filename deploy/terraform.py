@@ -159,7 +159,7 @@ class TerraformRenderer:
         self.plan = plan
         self.resources = {r.name: r for r in plan.resources}
         self.data = {d.name: d for d in plan.data}
-        self.variables: dict[str, dict] = {}
+        self.variables: dict[str, dict[str, Any]] = {}
 
     def address(self, name: str) -> str:
         if name in self.data:
@@ -231,7 +231,7 @@ class TerraformRenderer:
             return [self.in_json(v) for v in value]
         return value
 
-    def resource_body(self, res: Resource) -> dict:
+    def resource_body(self, res: Resource) -> dict[str, Any]:
         body = rename_blocks(self.value(res.inputs), TF_BLOCKS.get(res.type, {}))
         body = {TF_ARGS.get(res.type, {}).get(k, k): v for k, v in body.items()}
         body = {k: v for k, v in body.items() if v is not None and v != []}
@@ -256,13 +256,13 @@ class TerraformRenderer:
             body["//"] = skips[0] if len(skips) == 1 else skips
         return body
 
-    def render(self) -> dict:
-        resources: dict[str, dict[str, dict]] = {}
+    def render(self) -> dict[str, Any]:
+        resources: dict[str, dict[str, dict[str, Any]]] = {}
         for res in self.plan.resources:
             if "terraform" not in res.engines:
                 continue
             resources.setdefault(tf_type(res.type), {})[res.name] = self.resource_body(res)
-        data: dict[str, dict[str, dict]] = {}
+        data: dict[str, dict[str, dict[str, Any]]] = {}
         for d in self.plan.data:
             if "terraform" in d.engines:
                 body = rename_blocks(self.value(d.args), {"filters": "filter"})
@@ -316,7 +316,7 @@ def rename_blocks(value: Any, renames: dict[str, str]) -> Any:
     return value
 
 
-def render_plan(plan: Plan) -> dict:
+def render_plan(plan: Plan) -> dict[str, Any]:
     return TerraformRenderer(plan).render()
 
 
