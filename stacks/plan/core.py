@@ -26,10 +26,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stacks.errors import StacksError
 from stacks.rules.contract import Reference, SecretValue, bind_env
+
+if TYPE_CHECKING:
+    from stacks.model import Build, Environment
+    from stacks.project import DeployedComponent, Deployment, Project
 
 ENGINES = ("pulumi", "terraform")
 
@@ -41,7 +45,7 @@ class Ref:
     name: str
     attr: str = "id"  # a path: "arn", "names[0]", "domain_validation_options[0].resource_record_name"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"$ref": f"{self.name}.{self.attr}"}
 
     def path(self) -> list[str | int]:
@@ -56,7 +60,7 @@ class Ref:
 class Concat:
     parts: tuple[Any, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"$concat": [to_json(p) for p in self.parts]}
 
 
@@ -64,7 +68,7 @@ class Concat:
 class Json:
     value: Any
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"$json": to_json(self.value)}
 
 
@@ -76,7 +80,7 @@ class Var:
     description: str = ""
     default: str | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"$var": self.name}
 
 
@@ -141,7 +145,7 @@ class Resource:
     def refs(self) -> set[str]:
         return {r.name for r in walk_refs(self.inputs)}
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "component": self.component, "inputs": to_json(self.inputs)}
 
 
@@ -202,7 +206,7 @@ class Plan:
     def for_engine(self, engine: str) -> list[Resource]:
         return [r for r in self.resources if engine in r.engines]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
             "target": self.target,
@@ -263,7 +267,7 @@ def check_plan(plan: Plan) -> None:
 PULUMI_DIR = "deploy"  # where the Pulumi program runs: the image build's paths are relative to it
 
 
-def build_location(root: Any, build: Any) -> tuple[str, str]:
+def build_location(root: Path, build: Build) -> tuple[str, str]:
     """(context, dockerfile) of a model ``build:`` as paths relative to the Pulumi program's directory."""
     context = os.path.relpath(Path(root) / build.context, Path(root) / PULUMI_DIR)
     return context, os.path.join(context, build.dockerfile)
@@ -275,8 +279,8 @@ class PlannerBase:
     Subclasses provide the ``project``, ``deployment``, ``data`` and ``outputs`` fields.
     """
 
-    project: Any
-    deployment: Any
+    project: Project
+    deployment: Deployment
     data: list[DataSource]
     outputs: list[Output]
     facts: dict[str, Any]
@@ -290,14 +294,14 @@ class PlannerBase:
         return self.deployment.environment
 
     @property
-    def settings(self):
+    def settings(self) -> Environment:
         return self.deployment.settings
 
     @property
     def prod_like(self) -> bool:
         return self.settings.deletion_protection
 
-    def lookup(self, type_: str, name: str, args: dict | None = None, **options: Any) -> str:
+    def lookup(self, type_: str, name: str, args: dict[str, Any] | None = None, **options: Any) -> str:
         if not any(d.name == name for d in self.data):
             self.data.append(DataSource(type_, name, args or {}, **options))
         return name
@@ -318,7 +322,7 @@ class PlannerBase:
         else:
             self.facts.setdefault("caller_outputs", {})[(caller, cid)] = outputs
 
-    def bound_env(self, comp: Any) -> tuple[dict[str, Any], dict[str, SecretValue]]:
+    def bound_env(self, comp: DeployedComponent) -> tuple[dict[str, Any], dict[str, SecretValue]]:
         """``comp``'s env with every ``${component.output}`` resolved on this target: (values, secrets)."""
 
         def resolve(ref: Reference) -> Any:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stacks.plan.core import Plan, Ref, walk
-from stacks.plan.policies import SECRET_NAME, SECRET_VALUE, Violation
+from stacks.plan.core import Plan, Ref, Resource, walk
+from stacks.plan.violations import SECRET_NAME, SECRET_VALUE, Policy, Violation
 
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
@@ -36,7 +36,7 @@ KEY_FIELDS = {
 }
 
 
-def _gcp(plan: Plan, type_: str):
+def _gcp(plan: Plan, type_: str) -> list[Resource]:
     return plan.by_type(type_)
 
 
@@ -52,7 +52,7 @@ def gcp_no_public_bucket(plan: Plan) -> Iterator[Violation]:
             yield Violation("gcp-no-public-bucket", grant.name, f"grants {grant.inputs['role']} to everyone")
 
 
-def _members(res) -> list[Any]:
+def _members(res: Resource) -> list[Any]:
     members = res.inputs.get("members")
     return [res.inputs.get("member")] + (list(members) if isinstance(members, list) else [])
 
@@ -131,7 +131,7 @@ def gcp_secrets_by_reference(plan: Plan) -> Iterator[Violation]:
                 yield Violation("gcp-secrets-by-reference", res.name, f"{value['name']} holds a credential")
 
 
-GCP_POLICIES = {
+GCP_POLICIES: dict[str, Policy] = {
     "gcp-no-public-bucket": gcp_no_public_bucket,
     "gcp-no-primitive-roles": gcp_no_primitive_roles,
     "gcp-public-invoker": gcp_public_invoker,

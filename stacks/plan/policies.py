@@ -8,35 +8,17 @@ the policy's name carrying a written reason (``Resource.waivers``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from stacks.plan.core import Json, Plan, Ref, Resource, walk
+from stacks.plan.gcp_policies import GCP_POLICIES
+from stacks.plan.violations import SECRET_NAME, SECRET_VALUE, Policy, Violation
 
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 PUBLIC_PORTS = (80, 443)
 # Actions AWS only grants on Resource "*": there is no narrower resource to name.
 STAR_ONLY_ACTIONS = {"ecr:GetAuthorizationToken", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
-SECRET_VALUE = re.compile(
-    r"(AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|xox[baprs]-[0-9A-Za-z-]{10,}"
-    r"|ghp_[0-9A-Za-z]{30,}|sk_live_[0-9A-Za-z]{16,})"
-)
-SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|ACCESS_KEY)", re.I)
-
-
-@dataclass(frozen=True)
-class Violation:
-    policy: str
-    resource: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.policy}: {self.resource}: {self.message}"
-
-
-Policy = Callable[[Plan], Iterator[Violation]]
 
 
 def _refers(value: Any, name: str) -> bool:
@@ -145,15 +127,15 @@ def tasks_private(plan: Plan) -> Iterator[Violation]:
             if isinstance(value, dict) and "assign_public_ip" in value:
                 if value["assign_public_ip"] is not False:
                     yield Violation("tasks-private", res.name, "tasks get a public IP")
-                subnets = {r.name for r in walk(value.get("subnets", [])) if isinstance(r, Ref)}
-                if not subnets or not subnets <= private:
-                    yield Violation("tasks-private", res.name, f"runs outside the private subnets: {sorted(subnets)}")
+                placed = {r.name for r in walk(value.get("subnets", [])) if isinstance(r, Ref)}
+                if not placed or not placed <= private:
+                    yield Violation("tasks-private", res.name, f"runs outside the private subnets: {sorted(placed)}")
     for svc in plan.by_type("aws:ecs/service:Service"):
         if "network_configuration" not in svc.inputs:
             yield Violation("tasks-private", svc.name, "no network configuration (awsvpc, private subnets)")
 
 
-def _statements(document: Any) -> list[dict]:
+def _statements(document: Any) -> list[dict[str, Any]]:
     if isinstance(document, Json):
         document = document.value
     if not isinstance(document, dict):
@@ -162,7 +144,7 @@ def _statements(document: Any) -> list[dict]:
     return [stmts] if isinstance(stmts, dict) else list(stmts)
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
@@ -216,13 +198,9 @@ POLICIES: dict[str, Policy] = {
     "iam-no-star": iam_no_star,
     "log-retention": log_retention,
     "secrets-by-reference": secrets_by_reference,
+    # The GCP and hybrid policies (stacks/plan/gcp_policies.py) join the same registry.
+    **GCP_POLICIES,
 }
-
-
-# The GCP and hybrid policies (stacks/plan/gcp_policies.py) join the same registry.
-from stacks.plan.gcp_policies import GCP_POLICIES  # noqa: E402
-
-POLICIES.update(GCP_POLICIES)
 
 
 def check_policies(plan: Plan) -> list[Violation]:
