@@ -23,16 +23,18 @@ the AWS account and GCP project with the single-cloud stacks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from stacks.errors import StacksError
-from stacks.model import WORKLOAD_KINDS
+from stacks.model import WORKLOAD_KINDS, HybridStack, Warehouse
 from stacks.naming import resource_name, service_account_id, system_prefix
 from stacks.plan import aws as awsplan
 from stacks.plan import gcp as gcpplan
 from stacks.plan.core import Json, Plan, Ref, check_plan, concat
-from stacks.project import Deployment, Project
+from stacks.project import DeployedComponent, Deployment, Project
+from stacks.rules.base import KindRule
 
 TRANSFER_EVERY = "3600s"  # the lake is mirrored to GCS hourly
 TRANSFER_START = {"year": 2025, "month": 1, "day": 1}  # fixed, so the plan is deterministic
@@ -64,14 +66,34 @@ class HybridAwsPlanner(awsplan.AwsPlanner):
         return resource_name(prefix, component, self.env, suffix)
 
 
-def _names(project: Project, deployment: Deployment) -> dict[str, Any]:
+@dataclass(frozen=True)
+class HybridNames:
+    """The cloud names of a hybrid deployable's cross-cloud identities (``shop-hybrid-lake-prod-transfer``)."""
+
+    prefix: str
+    env: str
+
+    def transfer_role(self, lake: str) -> str:
+        return resource_name(self.prefix, lake, self.env, "transfer")
+
+    def task_role(self, cid: str) -> str:
+        return resource_name(self.prefix, cid, self.env, "task")
+
+    @property
+    def pool(self) -> str:
+        return resource_name(self.prefix, "", self.env)
+
+
+def _names(project: Project, deployment: Deployment) -> HybridNames:
     prefix = system_prefix(project.model.system.name, deployment.stack_id, deployment.target)
-    env = deployment.environment
-    return {
-        "transfer_role": lambda lake: resource_name(prefix, lake, env, "transfer"),
-        "task_role": lambda cid: resource_name(prefix, cid, env, "task"),
-        "pool": resource_name(prefix, "", env),
-    }
+    return HybridNames(prefix, deployment.environment)
+
+
+def hybrid_stack(deployment: Deployment) -> HybridStack:
+    """The stack of a hybrid deployable (its aws and gcp settings)."""
+    if not isinstance(deployment.stack, HybridStack):
+        raise ValueError(f"{deployment.name} is a {deployment.target} deployable, not a hybrid one")
+    return deployment.stack
 
 
 def cross_cloud_links(project: Project, deployment: Deployment) -> list[CrossCloudLink]:
@@ -83,14 +105,14 @@ def cross_cloud_links(project: Project, deployment: Deployment) -> list[CrossClo
     cloud = {c.id: c.cloud for c in deployment.components}
     kinds = {c.id: c.kind for c in deployment.components}
     names = _names(project, deployment)
-    gcp_project = deployment.stack.gcp.project  # type: ignore[attr-defined]
+    gcp_project = hybrid_stack(deployment).gcp.project
     links: dict[tuple[str, str, str], CrossCloudLink] = {}
     for comp in deployment.components:
-        if comp.kind != "warehouse" or comp.cloud != "gcp":
+        if not isinstance(comp.component, Warehouse) or comp.cloud != "gcp":
             continue
-        lake = comp.component.lake  # type: ignore[attr-defined]
+        lake = comp.component.lake
         if lake and cloud.get(lake) == "aws":
-            role = names["transfer_role"](lake)
+            role = names.transfer_role(lake)
             links[(lake, comp.id, "data")] = CrossCloudLink(
                 lake,
                 comp.id,
@@ -115,7 +137,7 @@ def cross_cloud_links(project: Project, deployment: Deployment) -> list[CrossClo
                 other,
                 "query",
                 "Workload Identity Federation",
-                f"ECS task role {names['task_role'](workload)} acts as {account}@{gcp_project}.iam",
+                f"ECS task role {names.task_role(workload)} acts as {account}@{gcp_project}.iam",
                 (
                     "gcp-workload-pool",
                     "gcp-workload-provider",
@@ -153,6 +175,20 @@ def _data_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, link: CrossCloudLink)
         "gcp-transfer-agent",
         {"project": g.gcp_project},
     )
+    role = _transfer_role(a, lake, agent, s3_bucket)
+    mirror = _mirror_bucket(g, lake, agent)
+    _transfer_job(a, g, lake, s3_bucket, role, mirror)
+    g.facts.setdefault("lake_mirrors", {})[lake] = mirror
+    g.output(f"{lake.replace('-', '_')}_mirror_bucket", Ref(mirror, "name"), f"GCS mirror of {lake}")
+    a.output(
+        f"{lake.replace('-', '_')}_transfer_role_arn",
+        Ref(role, "arn"),
+        "the role Storage Transfer Service assumes to read the lake",
+    )
+
+
+def _transfer_role(a: HybridAwsPlanner, lake: str, agent: str, s3_bucket: str) -> str:
+    """The AWS role only this project's transfer agent may assume (web identity), allowed to read the lake."""
     role = f"{lake}-transfer-role"
     a.add(
         "aws:iam/role:Role",
@@ -189,6 +225,11 @@ def _data_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, link: CrossCloudLink)
         lake,
         group="global",
     )
+    return role
+
+
+def _mirror_bucket(g: gcpplan.GcpPlanner, lake: str, agent: str) -> str:
+    """The GCS bucket the lake is mirrored into, writable and readable by the transfer agent only."""
     mirror = f"{lake}-mirror"
     inputs: dict[str, Any] = {
         "name": g.bucket_name(g.name(lake)),
@@ -217,6 +258,13 @@ def _data_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, link: CrossCloudLink)
             lake,
             group="region",
         )
+    return mirror
+
+
+def _transfer_job(
+    a: HybridAwsPlanner, g: gcpplan.GcpPlanner, lake: str, s3_bucket: str, role: str, mirror: str
+) -> None:
+    """The hourly Storage Transfer Service job copying the lake's tables/ from S3 into the mirror."""
     g.add(
         "gcp:storage/transferJob:TransferJob",
         f"{lake}-transfer",
@@ -240,13 +288,6 @@ def _data_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, link: CrossCloudLink)
         group="region",
         depends_on=(f"{lake}-transfer-policy", f"{lake}-mirror-transfer-writes", f"{lake}-mirror-transfer-reads"),
     )
-    g.facts.setdefault("lake_mirrors", {})[lake] = mirror
-    g.output(f"{lake.replace('-', '_')}_mirror_bucket", Ref(mirror, "name"), f"GCS mirror of {lake}")
-    a.output(
-        f"{lake.replace('-', '_')}_transfer_role_arn",
-        Ref(role, "arn"),
-        "the role Storage Transfer Service assumes to read the lake",
-    )
 
 
 def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossCloudLink]) -> None:
@@ -254,13 +295,37 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
     if not links:
         return
     names = _names(a.project, a.deployment)
-    roles = sorted({names["task_role"](link.source) for link in links})
+    _workload_pool(a, g, names, sorted({names.task_role(link.source) for link in links}))
+    for link in links:
+        cid, wid = link.source, link.target
+        lake = g.facts.get("warehouses", {}).get(wid, {}).get("lake")
+        source_lake: str | None = next((lk for lk, m in g.facts.get("lake_mirrors", {}).items() if m == lake), None)
+        registers = source_lake is not None and gcpplan.ingests(a.project, cid, wid, {source_lake})
+        account = _federated_account(a, g, names, cid, wid, registers)
+        gcpplan._grants(g, cid, account, lake_access=False)
+        parameter_name = _credential_config(a, cid, account)
+        statements = [
+            awsplan.allow(["ssm:GetParameter"], [a.arn("ssm", f"parameter{parameter_name}")], sid="GcpCredentialConfig")
+        ]
+        if source_lake:
+            statements += _lake_access(a, source_lake, registers)
+        # What this workload reads from the warehouse across clouds: the S3 lake it writes (the transfer
+        # carries it to the mirror BigQuery reads) and its federation config; the rest is the GCP outputs.
+        seen_from_aws: dict[str, Any] = {"credentials": parameter_name}
+        if source_lake:
+            seen_from_aws["uri"] = concat("s3://", Ref(a.facts["buckets"][source_lake], "bucket"), "/tables/")
+        a.provide(wid, seen_from_aws, caller=cid)
+        a.facts.setdefault("extra_access", {}).setdefault(cid, []).extend(statements)
+
+
+def _workload_pool(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, names: HybridNames, roles: list[str]) -> None:
+    """The workload identity pool and its AWS provider, which accepts only the named ECS task roles."""
     g.add(
         "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
         "gcp-workload-pool",
         {
             "project": g.gcp_project,
-            "workload_identity_pool_id": names["pool"],
+            "workload_identity_pool_id": names.pool,
             "display_name": f"{a.deployment.name} AWS tasks",
             "description": f"ECS tasks of {a.deployment.name} in AWS account of the stack",
         },
@@ -289,105 +354,103 @@ def _query_path(a: HybridAwsPlanner, g: gcpplan.GcpPlanner, links: list[CrossClo
             "read); it is restricted by attribute_condition to the named ECS task roles"
         },
     )
-    for link in links:
-        cid, wid = link.source, link.target
-        lake = g.facts.get("warehouses", {}).get(wid, {}).get("lake")
-        source_lake = next((lk for lk, m in g.facts.get("lake_mirrors", {}).items() if m == lake), None)
-        registers = bool(source_lake) and gcpplan.ingests(a.project, cid, wid, {source_lake})
-        account = f"{cid}-gcp-account"
-        g.add(
-            "gcp:serviceaccount/account:Account",
-            account,
-            {
-                "project": g.gcp_project,
-                "account_id": g.account_id(cid),
-                "display_name": f"{cid} on AWS ({a.deployment.name})",
-                "description": f"the identity ECS tasks of {cid} use in GCP: "
-                + (f"register and query {wid}'s tables" if registers else f"query {wid}")
-                + ", nothing else",
-            },
-            cid,
-            group="project",
-        )
-        g.add(
-            "gcp:serviceaccount/iAMMember:IAMMember",
-            f"{cid}-gcp-impersonation",
-            {
-                "service_account_id": Ref(account, "name"),
-                "role": "roles/iam.workloadIdentityUser",
-                "member": concat(
-                    "principalSet://iam.googleapis.com/",
-                    Ref("gcp-workload-pool", "name"),
-                    "/attribute.aws_role/",
-                    names["task_role"](cid),
-                ),
-            },
-            cid,
-            group="project",
-        )
-        gcpplan._grants(g, cid, account, lake_access=False)
-        audience = concat("//iam.googleapis.com/", Ref("gcp-workload-provider", "name"))
-        impersonation = concat(
-            "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/",
-            Ref(account, "email"),
-            ":generateAccessToken",
-        )
-        config = {
-            "type": "external_account",
-            "audience": audience,
-            "subject_token_type": "urn:ietf:params:aws:token-type:aws4_request",
-            "service_account_impersonation_url": impersonation,
-            "token_url": GOOGLE_STS,
-            "credential_source": {
-                "environment_id": "aws1",
-                "regional_cred_verification_url": "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
-            },
-        }
-        parameter = f"{cid}-gcp-credential-config"
-        parameter_name = f"/{a.name(cid)}/gcp-credential-config"
-        a.add(
-            "aws:ssm/parameter:Parameter",
-            parameter,
-            {
-                "name": parameter_name,
-                "type": "SecureString",
-                "key_id": Ref("key", "arn"),
-                "description": f"Workload Identity Federation config for {cid}: names the pool, provider and service "
-                "account; holds no key",
-                "value": Json(config),
-            },
-            cid,
-            group="region",
-        )
-        statements = [
-            awsplan.allow(["ssm:GetParameter"], [a.arn("ssm", f"parameter{parameter_name}")], sid="GcpCredentialConfig")
-        ]
-        if source_lake:
-            s3 = a.facts["buckets"][source_lake]
-            # What loads the warehouse publishes into the S3 lake (then mirrored); what only queries it reads.
-            statements.append(
-                awsplan.allow(["s3:GetBucketLocation", "s3:ListBucket"], [Ref(s3, "arn")], sid="LakeList")
-            )
-            statements.append(
-                awsplan.allow(
-                    ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"] if registers else ["s3:GetObject"],
-                    [concat(Ref(s3, "arn"), "/*")],
-                    sid="LakeObjects",
-                )
-            )
-        # What this workload reads from the warehouse across clouds: the S3 lake it writes (the transfer
-        # carries it to the mirror BigQuery reads) and its federation config; the rest is the GCP outputs.
-        seen_from_aws: dict[str, Any] = {"credentials": parameter_name}
-        if source_lake:
-            seen_from_aws["uri"] = concat("s3://", Ref(a.facts["buckets"][source_lake], "bucket"), "/tables/")
-        a.provide(wid, seen_from_aws, caller=cid)
-        a.facts.setdefault("extra_access", {}).setdefault(cid, []).extend(statements)
+
+
+def _federated_account(
+    a: HybridAwsPlanner, g: gcpplan.GcpPlanner, names: HybridNames, cid: str, wid: str, registers: bool
+) -> str:
+    """The GCP service account workload ``cid`` acts as, impersonable by its ECS task role through the pool."""
+    account = f"{cid}-gcp-account"
+    g.add(
+        "gcp:serviceaccount/account:Account",
+        account,
+        {
+            "project": g.gcp_project,
+            "account_id": g.account_id(cid),
+            "display_name": f"{cid} on AWS ({a.deployment.name})",
+            "description": f"the identity ECS tasks of {cid} use in GCP: "
+            + (f"register and query {wid}'s tables" if registers else f"query {wid}")
+            + ", nothing else",
+        },
+        cid,
+        group="project",
+    )
+    g.add(
+        "gcp:serviceaccount/iAMMember:IAMMember",
+        f"{cid}-gcp-impersonation",
+        {
+            "service_account_id": Ref(account, "name"),
+            "role": "roles/iam.workloadIdentityUser",
+            "member": concat(
+                "principalSet://iam.googleapis.com/",
+                Ref("gcp-workload-pool", "name"),
+                "/attribute.aws_role/",
+                names.task_role(cid),
+            ),
+        },
+        cid,
+        group="project",
+    )
+    return account
+
+
+def _credential_config(a: HybridAwsPlanner, cid: str, account: str) -> str:
+    """The credential configuration (names the pool, provider and account; no key) as an SSM parameter: its name."""
+    audience = concat("//iam.googleapis.com/", Ref("gcp-workload-provider", "name"))
+    impersonation = concat(
+        "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/",
+        Ref(account, "email"),
+        ":generateAccessToken",
+    )
+    config = {
+        "type": "external_account",
+        "audience": audience,
+        "subject_token_type": "urn:ietf:params:aws:token-type:aws4_request",
+        "service_account_impersonation_url": impersonation,
+        "token_url": GOOGLE_STS,
+        "credential_source": {
+            "environment_id": "aws1",
+            "regional_cred_verification_url": "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
+        },
+    }
+    parameter = f"{cid}-gcp-credential-config"
+    parameter_name = f"/{a.name(cid)}/gcp-credential-config"
+    a.add(
+        "aws:ssm/parameter:Parameter",
+        parameter,
+        {
+            "name": parameter_name,
+            "type": "SecureString",
+            "key_id": Ref("key", "arn"),
+            "description": f"Workload Identity Federation config for {cid}: names the pool, provider and service "
+            "account; holds no key",
+            "value": Json(config),
+        },
+        cid,
+        group="region",
+    )
+    return parameter_name
+
+
+def _lake_access(a: HybridAwsPlanner, source_lake: str, registers: bool) -> list[dict[str, Any]]:
+    """What loads the warehouse publishes into the S3 lake (then mirrored); what only queries it reads."""
+    s3 = a.facts["buckets"][source_lake]
+    return [
+        awsplan.allow(["s3:GetBucketLocation", "s3:ListBucket"], [Ref(s3, "arn")], sid="LakeList"),
+        awsplan.allow(
+            ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"] if registers else ["s3:GetObject"],
+            [concat(Ref(s3, "arn"), "/*")],
+            sid="LakeObjects",
+        ),
+    ]
 
 
 # ---------------------------------------------------------------- the plan
 
 
-def _build(planner, kinds: dict, comp, cloud: str) -> None:
+def _build(
+    planner: awsplan.AwsPlanner | gcpplan.GcpPlanner, kinds: Mapping[str, KindRule], comp: DeployedComponent, cloud: str
+) -> None:
     rule = kinds.get(comp.kind)
     if rule is None:
         raise StacksError(
@@ -398,15 +461,20 @@ def _build(planner, kinds: dict, comp, cloud: str) -> None:
     rule.builder()(planner, comp)
 
 
+def _phase(comps: Iterable[DeployedComponent], kinds: Mapping[str, KindRule], n: int) -> list[DeployedComponent]:
+    """The components built in phase ``n`` on one cloud (``KindRule.phase``), by id."""
+    return [c for c in sorted(comps, key=lambda c: c.id) if kinds.get(c.kind) and kinds[c.kind].phase == n]
+
+
 def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
-    stack = deployment.stack
+    stack = hybrid_stack(deployment)
     links = cross_cloud_links(project, deployment)
-    a = HybridAwsPlanner(project, deployment, stack.aws.region)  # type: ignore[attr-defined]
+    a = HybridAwsPlanner(project, deployment, stack.aws.region)
     g = gcpplan.GcpPlanner(
         project,
         deployment,
         stack.gcp.project,
-        stack.gcp.region,  # type: ignore[attr-defined]
+        stack.gcp.region,
         resources=a.resources,
         data=a.data,
         outputs=a.outputs,
@@ -415,37 +483,34 @@ def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
     g.facts["outputs"] = a.facts.setdefault("outputs", {})  # a workload on one cloud reads the other's outputs
     g.facts["caller_outputs"] = a.facts.setdefault("caller_outputs", {})
 
-    def phase(comps, kinds, n):
-        return [c for c in sorted(comps, key=lambda c: c.id) if kinds.get(c.kind) and kinds[c.kind].phase == n]
-
     awsplan.baseline(a, on_aws)
     for n in (0, 1):
-        for comp in phase(on_aws, awsplan.KINDS, n):
+        for comp in _phase(on_aws, awsplan.KINDS, n):
             _build(a, awsplan.KINDS, comp, "aws")
     gcpplan.baseline(g)
     for link in links:
         if link.path == "data":
             _data_path(a, g, link)
     for n in (0, 1):
-        for comp in phase(on_gcp, gcpplan.KINDS, n):
+        for comp in _phase(on_gcp, gcpplan.KINDS, n):
             _build(g, gcpplan.KINDS, comp, "gcp")
     _query_path(a, g, [link for link in links if link.path == "query"])
-    for comp in phase(on_aws, awsplan.KINDS, 2):
+    for comp in _phase(on_aws, awsplan.KINDS, 2):
         _build(a, awsplan.KINDS, comp, "aws")
-    for comp in phase(on_gcp, gcpplan.KINDS, 2):
+    for comp in _phase(on_gcp, gcpplan.KINDS, 2):
         _build(g, gcpplan.KINDS, comp, "gcp")
     for comp in deployment.components:
         kinds = awsplan.KINDS if comp.cloud == "aws" else gcpplan.KINDS
         if comp.kind not in kinds:
             _build(a if comp.cloud == "aws" else g, kinds, comp, comp.cloud)
-    g.output("gcp_project", stack.gcp.project, "GCP project")  # type: ignore[attr-defined]
+    g.output("gcp_project", stack.gcp.project, "GCP project")
     g.finish()
     tags = awsplan.tags(project, deployment)
     plan = Plan(
         stack=deployment.name,
         target="hybrid",
         providers={
-            "aws": {"region": stack.aws.region, "default_tags": {"tags": tags}},  # type: ignore[attr-defined]
+            "aws": {"region": stack.aws.region, "default_tags": {"tags": tags}},
             "gcp": gcpplan.provider_config(project, deployment),
         },
         resources=tuple(a.resources),

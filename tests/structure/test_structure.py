@@ -28,8 +28,6 @@ ALLOWED_LONG_FUNCTIONS: dict[str, int] = {
     "stacks.plan.gcp:build_service": 101,
     "stacks.plan.gcp:_load_balancer": 219,
     "stacks.plan.gcp:_monitoring": 115,
-    "stacks.plan.hybrid:_data_path": 103,
-    "stacks.plan.hybrid:_query_path": 133,
     "architecture.logical:development_view": 111,
     "deploy.compose.local:_workload": 102,
 }
