@@ -14,7 +14,7 @@ from architecture.nodes import look
 from architecture.registry import ViewContext
 from architecture.spec import Cluster, Edge, GraphSpec, Node
 from stacks.model import AnyComponent, AnyStack, Connection
-from stacks.project import Deployment
+from stacks.project import DeployedComponent, Deployment
 
 TIERS = (("edge", "Edge"), ("compute", "Compute"), ("data", "Data"))
 DEFAULT_TIER = {
@@ -249,17 +249,7 @@ def development_view(ctx: ViewContext) -> GraphSpec | None:
     workloads = [c for c in deployed if c.kind in ("frontend", "service", "worker", "job")]
     data = [c for c in deployed if c not in workloads]
     profile = f"--profile {dep.environment}" if dep.environment == "dev" else ""
-    host_nodes: list[Node] = []
-    for c in workloads:
-        comp = c.component
-        tech = comp.technology or ""
-        port = getattr(comp, "port", None)
-        detail = f"{tech} container" if tech else "container"
-        if port:
-            detail += f", localhost:{port}"
-        if c.kind == "job":
-            detail = f"{tech} one-shot job" if tech else "one-shot job"
-        host_nodes.append(component_node(ctx, c.id, detail=detail))
+    host_nodes = [component_node(ctx, c.id, detail=_dev_workload_detail(c)) for c in workloads]
     # As the compose stack runs it: a warehouse is DuckDB on a named volume, mounted by every
     # connected workload at the first data_dir among them (default /data).
     mounts = {c.id: _warehouse_mount(ctx, c.id) for c in data if c.kind == "warehouse"}
@@ -272,52 +262,14 @@ def development_view(ctx: ViewContext) -> GraphSpec | None:
         )
         for c in data
     ]
-    helper_nodes: list[Node] = []
-    edges: list[Edge] = []
     built = [c for c in workloads if getattr(c.component, "build", None) is not None]
-    if built:
-        helper_nodes.append(Node("dev--source", "Source tree ./", "diagrams.onprem.vcs.Git", detail="bind-mounted"))
-        for c in built:
-            edges.append(
-                Edge(
-                    "dev--source",
-                    c.id,
-                    "hot reload" if c.kind != "job" else "mounted",
-                    style="dotted",
-                    color=HELPER_EDGE,
-                )
-            )
-    for c in workloads:
-        data_dir = getattr(c.component, "data_dir", None)
-        if data_dir and data_dir not in mounts.values():  # a warehouse mount is drawn as the warehouse
-            vol = f"dev--volume-{c.id}"
-            helper_nodes.append(
-                Node(vol, f"{c.id}-data volume", "diagrams.generic.storage.Storage", detail=f"mounted at {data_dir}")
-            )
-            edges.append(Edge(c.id, vol, "mounts", style="dotted", color=HELPER_EDGE))
-        for later in sorted(getattr(c.component, "before", []) or []):
-            if later in ids:
-                edges.append(Edge(c.id, later, "completes before\nit starts", style="dashed", color=HELPER_EDGE))
+    helper_nodes, edges = _dev_helpers(workloads, built, mounts, ids)
     for conn in ctx.connections:
         if conn.from_ in ids and conn.to in ids:
             edges.append(_connection_edge(conn, with_protocol=False))
     services = [c for c in workloads if getattr(c.component, "port", None)]
-    outside: list[Node] = [Node("dev--developer", "Developer", "diagrams.onprem.client.User")]
-    if built:
-        edges.append(Edge("dev--developer", "dev--source", "edits", color=HELPER_EDGE))
-    if services:
-        outside.append(
-            Node(
-                "dev--tests",
-                "Test runner",
-                "diagrams.programming.language.Python",
-                detail="make test (pytest on the host)",
-            )
-        )
-        for c in services:
-            port = getattr(c.component, "port", None)
-            edges.append(Edge("dev--developer", c.id, f"http://localhost:{port}"))
-            edges.append(Edge("dev--tests", c.id, f"http://127.0.0.1:{port}", style="dashed", color=HELPER_EDGE))
+    outside, requests = _dev_access(built, services)
+    edges += requests
     cmd = f"docker compose {profile} up".replace("  ", " ")
     host = Cluster(
         f"compose-{dep.stack_id}",
@@ -351,6 +303,72 @@ def development_view(ctx: ViewContext) -> GraphSpec | None:
             ("dashed blue", "data moves in the arrow's direction"),
         ),
     )
+
+
+def _dev_workload_detail(c: DeployedComponent) -> str:
+    """How a workload runs locally: a container (and its localhost port) or a one-shot job."""
+    tech = c.component.technology or ""
+    port = getattr(c.component, "port", None)
+    detail = f"{tech} container" if tech else "container"
+    if port:
+        detail += f", localhost:{port}"
+    if c.kind == "job":
+        detail = f"{tech} one-shot job" if tech else "one-shot job"
+    return detail
+
+
+def _dev_helpers(
+    workloads: list[DeployedComponent], built: list[DeployedComponent], mounts: dict[str, str], ids: set[str]
+) -> tuple[list[Node], list[Edge]]:
+    """The source tree bind-mounted into built workloads, their data volumes, and job start order."""
+    helper_nodes: list[Node] = []
+    edges: list[Edge] = []
+    if built:
+        helper_nodes.append(Node("dev--source", "Source tree ./", "diagrams.onprem.vcs.Git", detail="bind-mounted"))
+        for c in built:
+            edges.append(
+                Edge(
+                    "dev--source",
+                    c.id,
+                    "hot reload" if c.kind != "job" else "mounted",
+                    style="dotted",
+                    color=HELPER_EDGE,
+                )
+            )
+    for c in workloads:
+        data_dir = getattr(c.component, "data_dir", None)
+        if data_dir and data_dir not in mounts.values():  # a warehouse mount is drawn as the warehouse
+            vol = f"dev--volume-{c.id}"
+            helper_nodes.append(
+                Node(vol, f"{c.id}-data volume", "diagrams.generic.storage.Storage", detail=f"mounted at {data_dir}")
+            )
+            edges.append(Edge(c.id, vol, "mounts", style="dotted", color=HELPER_EDGE))
+        for later in sorted(getattr(c.component, "before", []) or []):
+            if later in ids:
+                edges.append(Edge(c.id, later, "completes before\nit starts", style="dashed", color=HELPER_EDGE))
+    return helper_nodes, edges
+
+
+def _dev_access(built: list[DeployedComponent], services: list[DeployedComponent]) -> tuple[list[Node], list[Edge]]:
+    """The developer and the test runner outside the stack, and the requests they send to it."""
+    outside: list[Node] = [Node("dev--developer", "Developer", "diagrams.onprem.client.User")]
+    edges: list[Edge] = []
+    if built:
+        edges.append(Edge("dev--developer", "dev--source", "edits", color=HELPER_EDGE))
+    if services:
+        outside.append(
+            Node(
+                "dev--tests",
+                "Test runner",
+                "diagrams.programming.language.Python",
+                detail="make test (pytest on the host)",
+            )
+        )
+        for c in services:
+            port = getattr(c.component, "port", None)
+            edges.append(Edge("dev--developer", c.id, f"http://localhost:{port}"))
+            edges.append(Edge("dev--tests", c.id, f"http://127.0.0.1:{port}", style="dashed", color=HELPER_EDGE))
+    return outside, edges
 
 
 # ---------------------------------------------------------------- deployment

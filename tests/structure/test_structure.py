@@ -28,7 +28,6 @@ ALLOWED_LONG_FUNCTIONS: dict[str, int] = {
     "stacks.plan.gcp:build_service": 101,
     "stacks.plan.gcp:_load_balancer": 219,
     "stacks.plan.gcp:_monitoring": 115,
-    "architecture.logical:development_view": 111,
     "deploy.compose.local:_workload": 102,
 }
 
