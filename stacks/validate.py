@@ -19,10 +19,26 @@ from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from stacks import leaks, rules, targets
 from stacks.errors import Diagnostic, StacksError, did_you_mean, one_of
-from stacks.model import NOT_DEPLOYED_KINDS, WORKLOAD_KINDS, StacksFile
+from stacks.model import (
+    NOT_DEPLOYED_KINDS,
+    WORKLOAD_KINDS,
+    AnyComponent,
+    AnyStack,
+    ComponentOverride,
+    Deployable,
+    Environment,
+    Function,
+    HybridStack,
+    Job,
+    StacksFile,
+    Warehouse,
+    Workload,
+)
 from stacks.naming import NAME_RULES, resource_name, service_account_id, sql_identifier, system_prefix
 from stacks.rules import NameCheck
 from stacks.rules.contract import Malformed, references
@@ -71,7 +87,9 @@ def _partial_model(data: Any) -> tuple[StacksFile, set[str]] | None:
         "components": {k: _valid(_component_type(), v) for k, v in data["components"].items()},
         "stacks": {k: _valid(_stack_type(), v) for k, v in (data.get("stacks") or {}).items()},
     }
-    connections = [_valid(fields["connections"].annotation.__args__[0], c) for c in data.get("connections") or []]
+    connections = [
+        _valid(typing.get_args(fields["connections"].annotation)[0], c) for c in data.get("connections") or []
+    ]
     environments = _valid(fields["environments"].annotation, data.get("environments", ["dev", "staging", "prod"]))
     views = _valid(fields["views"].annotation, data.get("views", {}))
     model = StacksFile.model_construct(
@@ -88,11 +106,11 @@ def _partial_model(data: Any) -> tuple[StacksFile, set[str]] | None:
 
 
 def _component_type() -> Any:
-    return StacksFile.model_fields["components"].annotation.__args__[1]
+    return typing.get_args(StacksFile.model_fields["components"].annotation)[1]
 
 
 def _stack_type() -> Any:
-    return StacksFile.model_fields["stacks"].annotation.__args__[1]
+    return typing.get_args(StacksFile.model_fields["stacks"].annotation)[1]
 
 
 def _partial_problems(doc: Document) -> Iterator[Diagnostic]:
@@ -116,14 +134,14 @@ def _count(problems: list[Diagnostic]) -> str:
 # ---------------------------------------------------------------- structural errors
 
 
-def _walk(loc: tuple) -> tuple[PathKey, Any]:
+def _walk(loc: tuple[int | str, ...]) -> tuple[PathKey, Any]:
     """Map a pydantic error location to a data path, and find the type expected there.
 
     Tagged unions add their tag to the location without a matching level in the data;
     walking the annotations alongside the location tells those steps apart.
     """
     tp: Any = StacksFile
-    path: list = []
+    path: list[int | str] = []
     for part in loc:
         if part == "[key]":
             continue
@@ -166,7 +184,7 @@ def _unwrap(tp: Any) -> Any:
         return tp
 
 
-def _field_by_alias(model: type[BaseModel], name: Any):
+def _field_by_alias(model: type[BaseModel], name: Any) -> FieldInfo | None:
     for field_name, field in model.model_fields.items():
         if (field.alias or field_name) == name or field_name == name:
             return field
@@ -177,7 +195,7 @@ def _tag_of(model: type[BaseModel]) -> str | None:
     for key in ("kind", "target"):
         field = model.model_fields.get(key)
         if field is not None and typing.get_origin(field.annotation) is typing.Literal:
-            return typing.get_args(field.annotation)[0]
+            return str(typing.get_args(field.annotation)[0])
     return None
 
 
@@ -198,7 +216,7 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _translate(doc: Document, err: dict) -> Diagnostic:
+def _translate(doc: Document, err: ErrorDetails) -> Diagnostic:
     loc = tuple(err["loc"])
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -239,8 +257,8 @@ def _translate(doc: Document, err: dict) -> Diagnostic:
         return doc.diagnostic((*path, tag_name), f"unknown {tag_name} '{tag}'", hint)
 
     if kind == "literal_error":
-        options = re.findall(r"'([^']*)'|(\d+)", str(ctx.get("expected", "")))
-        flat = [a or b for a, b in options]
+        matches = re.findall(r"'([^']*)'|(\d+)", str(ctx.get("expected", "")))
+        flat = [a or b for a, b in matches]
         suggestion = did_you_mean(str(value), flat)
         hint = (suggestion + " " if suggestion else "") + f"Use one of {one_of(flat, 20)}."
         return doc.diagnostic(path, f"{_describe(value)} is not allowed here", hint)
@@ -281,7 +299,7 @@ def _pattern_hint(pattern: str) -> str:
     return known.get(pattern, f"the value must match {pattern}")
 
 
-def _generic_hint(kind: str, ctx: dict) -> str | None:
+def _generic_hint(kind: str, ctx: dict[str, Any]) -> str | None:
     if kind.startswith("int") or kind.startswith("float"):
         return "write a number without quotes"
     if kind.startswith("bool"):
@@ -311,7 +329,7 @@ def _unknown_id(doc: Document, path: PathKey, ref: str, ids: list[str], what: st
 
 
 def _check_connections(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[Diagnostic]:
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[str, str, str, str], int] = {}
     for i, conn in enumerate(model.connections):
         base = ("connections", i)
         for end, ref in (("from", conn.from_), ("to", conn.to)):
@@ -344,7 +362,7 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
     envs = model.environments
     for cid, comp in model.components.items():
         base = ("components", cid)
-        if comp.kind in WORKLOAD_KINDS:
+        if isinstance(comp, Workload):
             if comp.build is None and comp.image is None:
                 yield doc.diagnostic(
                     base,
@@ -381,13 +399,13 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
                     f"scale.min ({scale.min}) is above scale.max ({scale.max})",
                     "lower min or raise max",
                 )
-        if comp.kind == "job":
+        if isinstance(comp, Job):
             for j, ref in enumerate(comp.before):
                 if ref not in model.components:
                     yield _unknown_id(doc, (*base, "before", j), ref, ids)
-        if comp.kind == "function":
+        if isinstance(comp, Function):
             yield from _check_triggers(doc, model, base, comp, ids)
-        if comp.kind == "warehouse":
+        if isinstance(comp, Warehouse):
             if comp.lake is not None:
                 lake = model.components.get(comp.lake)
                 if lake is None:
@@ -399,13 +417,15 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
                         "point 'lake' at a bucket component",
                     )
             yield from _check_tables(doc, base, comp)
-        if comp.kind not in NOT_DEPLOYED_KINDS and comp.environments is not None:
+        if isinstance(comp, Deployable) and comp.environments is not None:
             for j, env in enumerate(comp.environments):
                 if env not in envs:
                     yield _unknown_id(doc, (*base, "environments", j), env, envs, "environment")
 
 
-def _check_triggers(doc: Document, model: StacksFile, base: PathKey, comp, ids: list[str]) -> Iterator[Diagnostic]:
+def _check_triggers(
+    doc: Document, model: StacksFile, base: PathKey, comp: Function, ids: list[str]
+) -> Iterator[Diagnostic]:
     """A function's queue and bucket triggers name a queue and a bucket of the model."""
     for i, trigger in enumerate(comp.triggers):
         for field, kind in (("queue", "queue"), ("bucket", "bucket")):
@@ -444,7 +464,9 @@ def _connected(model: StacksFile, cid: str) -> set[str]:
     return {c.to for c in model.connections if c.from_ == cid} | {c.from_ for c in model.connections if c.to == cid}
 
 
-def _check_bindings(doc: Document, model: StacksFile, base: PathKey, cid: str, env: dict[str, str]):
+def _check_bindings(
+    doc: Document, model: StacksFile, base: PathKey, cid: str, env: dict[str, str]
+) -> Iterator[Diagnostic]:
     """Each ``${component.output}`` in a workload's env names a connected component and one of its outputs."""
     ids = sorted(model.components)
     for var, value in env.items():
@@ -481,7 +503,7 @@ def _check_bindings(doc: Document, model: StacksFile, base: PathKey, cid: str, e
                 )
 
 
-def _check_tables(doc: Document, base: PathKey, comp) -> Iterator[Diagnostic]:
+def _check_tables(doc: Document, base: PathKey, comp: Warehouse) -> Iterator[Diagnostic]:
     names: set[str] = set()
     for t, table in enumerate(comp.tables):
         tpath = (*base, "tables", t)
@@ -509,10 +531,10 @@ def _check_tables(doc: Document, base: PathKey, comp) -> Iterator[Diagnostic]:
                 )
 
 
-def _deployed(model: StacksFile, stack) -> list[str]:
+def _deployed(model: StacksFile, stack: AnyStack) -> list[str]:
     if stack.components is not None:
         return list(stack.components)
-    if getattr(stack, "placement", None) is not None:
+    if isinstance(stack, HybridStack):
         return list(stack.placement)
     return [cid for cid, c in model.components.items() if c.kind not in NOT_DEPLOYED_KINDS]
 
@@ -573,7 +595,7 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
                 yield from _plain_http(doc, model, sid, stack, env)
 
 
-def _plain_http(doc: Document, model: StacksFile, sid: str, stack, env: str) -> Iterator[Diagnostic]:
+def _plain_http(doc: Document, model: StacksFile, sid: str, stack: AnyStack, env: str) -> Iterator[Diagnostic]:
     """Public services an environment would serve over plain HTTP: an AWS load balancer without a domain.
 
     (Cloud Run without a domain serves its own HTTPS URL.)
@@ -616,7 +638,7 @@ def validation_warnings(doc: Document, model: StacksFile) -> list[Diagnostic]:
     return found
 
 
-def _check_egress(doc: Document, model: StacksFile, sid: str, stack, env: str) -> Iterator[Diagnostic]:
+def _check_egress(doc: Document, model: StacksFile, sid: str, stack: AnyStack, env: str) -> Iterator[Diagnostic]:
     """``nat: none`` leaves AWS tasks with AWS APIs only (VPC endpoints): refuse it when one must reach further."""
     if stack.target not in ("aws", "hybrid") or stack.environments[env].nat != "none":
         return
@@ -642,7 +664,9 @@ def _check_egress(doc: Document, model: StacksFile, sid: str, stack, env: str) -
             )
 
 
-def _check_region(doc: Document, path: PathKey, region: str, known: tuple[str, ...], cloud: str):
+def _check_region(
+    doc: Document, path: PathKey, region: str, known: tuple[str, ...], cloud: str
+) -> Iterator[Diagnostic]:
     if region not in known:
         suggestion = did_you_mean(region, known)
         yield doc.diagnostic(
@@ -652,11 +676,11 @@ def _check_region(doc: Document, path: PathKey, region: str, known: tuple[str, .
         )
 
 
-def _cloud_of(stack, cid: str) -> str:
-    return stack.placement.get(cid, "aws") if stack.target == "hybrid" else stack.target
+def _cloud_of(stack: AnyStack, cid: str) -> str:
+    return stack.placement.get(cid, "aws") if isinstance(stack, HybridStack) else stack.target
 
 
-def _check_hosting(doc: Document, model: StacksFile, sid: str, stack) -> Iterator[Diagnostic]:
+def _check_hosting(doc: Document, model: StacksFile, sid: str, stack: AnyStack) -> Iterator[Diagnostic]:
     base = ("stacks", sid)
     hosted = targets.COMPOSE_KINDS | targets.hosted_kinds("hybrid")  # what some target deploys
     for cid in _deployed(model, stack):
@@ -686,20 +710,20 @@ def _check_hosting(doc: Document, model: StacksFile, sid: str, stack) -> Iterato
                 f"set engine: redis, or deploy '{cid}' with an aws or compose stack (ElastiCache / a container)",
             )
         for env, settings in stack.environments.items():
-            if comp.environments is not None and env not in comp.environments:
+            if isinstance(comp, Deployable) and comp.environments is not None and env not in comp.environments:
                 continue
             yield from _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud)
             yield from _check_names(doc, model, sid, env, cid, comp, cloud)
 
 
-def _check_bound_deployed(doc: Document, model: StacksFile, sid: str, stack) -> Iterator[Diagnostic]:
+def _check_bound_deployed(doc: Document, model: StacksFile, sid: str, stack: AnyStack) -> Iterator[Diagnostic]:
     """A workload a stack deploys reads outputs only of components the same stack deploys (in each environment)."""
     deployed = [cid for cid in _deployed(model, stack) if cid in model.components]
     for env in stack.environments:
         present = {cid for cid in deployed if env in (getattr(model.components[cid], "environments", None) or [env])}
         for cid in sorted(present):
             comp = model.components[cid]
-            if comp.kind not in WORKLOAD_KINDS:
+            if not isinstance(comp, Workload):
                 continue
             for var, value in comp.env.items():
                 for ref in references(value):
@@ -714,7 +738,7 @@ def _check_bound_deployed(doc: Document, model: StacksFile, sid: str, stack) -> 
                         )
 
 
-def _check_plannable(doc: Document, model: StacksFile, sid: str, stack) -> Iterator[Diagnostic]:
+def _check_plannable(doc: Document, model: StacksFile, sid: str, stack: AnyStack) -> Iterator[Diagnostic]:
     """What the cloud planners need beyond hosting each kind, refused here with a location instead of at plan time."""
     if stack.target not in ("gcp", "hybrid"):
         return
@@ -762,13 +786,13 @@ def _check_plannable(doc: Document, model: StacksFile, sid: str, stack) -> Itera
         )
 
 
-def _check_container_options(doc: Document, model: StacksFile, sid: str, stack) -> Iterator[Diagnostic]:
+def _check_container_options(doc: Document, model: StacksFile, sid: str, stack: AnyStack) -> Iterator[Diagnostic]:
     """Workload options a cloud target cannot honour, refused instead of silently dropped."""
     if stack.target == "compose":
         return
     for cid in _deployed(model, stack):
         comp = model.components.get(cid)
-        if comp is None or comp.kind not in WORKLOAD_KINDS:
+        if not isinstance(comp, Workload):
             continue
         cloud, base = _cloud_of(stack, cid), ("components", cid)
         if comp.files:
@@ -801,7 +825,7 @@ def _check_container_options(doc: Document, model: StacksFile, sid: str, stack) 
             )
 
 
-def _not_hosted(doc: Document, sid: str, stack, cid: str, kind: str, cloud: str, path: PathKey) -> Diagnostic:
+def _not_hosted(doc: Document, sid: str, stack: AnyStack, cid: str, kind: str, cloud: str, path: PathKey) -> Diagnostic:
     """A kind the model accepts but ``cloud``'s plan registry has no builder for."""
     elsewhere = sorted(c for c in ("aws", "gcp") if c != cloud and kind in targets.hosted_kinds(c))
     if stack.target == "hybrid" and elsewhere:
@@ -814,13 +838,23 @@ def _not_hosted(doc: Document, sid: str, stack, cid: str, kind: str, cloud: str,
     return doc.diagnostic(at, f"'{cid}' is a {kind}, which stack '{sid}' cannot deploy on {cloud} yet", hint)
 
 
-def _effective(comp, override, field: str):
+def _effective(comp: Workload, override: ComponentOverride | None, field: str) -> Any:
     value = getattr(override, field, None) if override is not None else None
     return value if value is not None else getattr(comp, field, None)
 
 
-def _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud) -> Iterator[Diagnostic]:
-    if comp.kind not in WORKLOAD_KINDS:
+def _check_sizes(
+    doc: Document,
+    model: StacksFile,
+    sid: str,
+    stack: AnyStack,
+    env: str,
+    settings: Environment,
+    cid: str,
+    comp: AnyComponent,
+    cloud: str,
+) -> Iterator[Diagnostic]:
+    if not isinstance(comp, Workload):
         return
     override = settings.components.get(cid)
     resources = _effective(comp, override, "resources")
@@ -845,13 +879,15 @@ def _check_sizes(doc, model, sid, stack, env, settings, cid, comp, cloud) -> Ite
         )
 
 
-def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]:
+def _check_names(
+    doc: Document, model: StacksFile, sid: str, env: str, cid: str, comp: AnyComponent, cloud: str
+) -> Iterator[Diagnostic]:
     """The cloud names the kind rule of ``comp`` on ``cloud`` lists, against each cloud's naming limits."""
     target = model.stacks[sid].target
     stack = model.stacks[sid]
     # Bucket names are global: the plans add the account id (S3) or the project id (GCS) to them.
     s3_suffix = "-" + "0" * 12
-    gcs_prefix = (stack.gcp.project if target == "hybrid" else getattr(stack, "project", "")) + "-"
+    gcs_prefix = (stack.gcp.project if isinstance(stack, HybridStack) else getattr(stack, "project", "")) + "-"
     kind_rule = rules.rule(cloud, comp.kind) if cloud in rules.TARGETS else None
     if kind_rule is None:
         return
@@ -878,7 +914,9 @@ def _check_names(doc, model, sid, env, cid, comp, cloud) -> Iterator[Diagnostic]
             )
 
 
-def _checked_name(model: StacksFile, sid: str, target: str, env: str, cid: str, comp, check: NameCheck) -> str:
+def _checked_name(
+    model: StacksFile, sid: str, target: str, env: str, cid: str, comp: AnyComponent, check: NameCheck
+) -> str:
     prefix = system_prefix(model.system.name, sid, target)
     if check.form == "account":
         return service_account_id(cid, env, sid, target)
