@@ -24,10 +24,15 @@ from stacks.model import (
     AnyStack,
     Deployable,
     Environment,
+    Frontend,
+    Function,
     HybridStack,
+    Job,
     Resources,
     Scale,
+    Service,
     StacksFile,
+    Worker,
 )
 from stacks.validate import validate_document, validation_warnings
 from stacks.yamlsource import Document, load_file, load_text
@@ -38,6 +43,8 @@ DEFAULT_FILE = "stacks.yaml"
 # The model class of a deployed component: a kind's builder takes e.g. ``DeployedComponent[Bucket]``;
 # code that handles any kind writes plain ``DeployedComponent``.
 ComponentT = TypeVar("ComponentT", bound=AnyComponent, default=AnyComponent, covariant=True)
+# The model classes that run an image: what a builder for any workload takes, ``DeployedComponent[AnyWorkload]``.
+AnyWorkload = Frontend | Service | Worker | Job | Function
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,20 @@ class DeployedComponent(Generic[ComponentT]):
     @property
     def kind(self) -> str:
         return self.component.kind
+
+    @property
+    def size(self) -> Resources:
+        """CPU and memory of one instance, for a kind that has them (every workload: its default or override)."""
+        if self.resources is None:
+            raise ValueError(f"{self.id} is a {self.kind}, which has no resources")
+        return self.resources
+
+    @property
+    def instances(self) -> Scale:
+        """Instance counts, for a kind that scales (services, frontends, workers)."""
+        if self.scale is None:
+            raise ValueError(f"{self.id} is a {self.kind}, which has no scale")
+        return self.scale
 
 
 @dataclass(frozen=True)

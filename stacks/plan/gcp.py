@@ -33,7 +33,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stacks.errors import StacksError
-from stacks.model import WORKLOAD_KINDS
+from stacks.model import (
+    WORKLOAD_KINDS,
+    Bucket,
+    Frontend,
+    GcpStack,
+    HybridStack,
+    Job,
+    Queue,
+    Service,
+    Warehouse,
+    Worker,
+    Workload,
+)
 from stacks.naming import (
     resource_name,
     secret_manager_id,
@@ -55,7 +67,7 @@ from stacks.plan.core import (
     concat,
 )
 from stacks.plan.gcp_stores import store_access
-from stacks.project import DeployedComponent, Deployment, Project
+from stacks.project import AnyWorkload, DeployedComponent, Deployment, Project
 from stacks.rules import KindRule
 from stacks.rules import table as kind_table
 
@@ -158,7 +170,7 @@ class GcpPlanner(PlannerBase):
     def account_id(self, component: str, suffix: str = "") -> str:
         return service_account_id(component, self.env, self.deployment.stack_id, self.deployment.target, suffix)
 
-    def add(self, type_: str, name: str, inputs: dict, component: str | None = None, **options: Any) -> Ref:
+    def add(self, type_: str, name: str, inputs: dict[str, Any], component: str | None = None, **options: Any) -> Ref:
         api = api_of(type_)
         if api:
             options["depends_on"] = (*options.get("depends_on", ()), api_resource_name(api))
@@ -169,7 +181,7 @@ class GcpPlanner(PlannerBase):
         self.resources.append(Resource(type_, name, inputs, component, **options))
         return Ref(name, "id")
 
-    def lookup(self, type_: str, name: str, args: dict | None = None, **options: Any) -> str:
+    def lookup(self, type_: str, name: str, args: dict[str, Any] | None = None, **options: Any) -> str:
         api = api_of(type_)
         if api:
             options["depends_on"] = (*options.get("depends_on", ()), api_resource_name(api))
@@ -185,7 +197,7 @@ class GcpPlanner(PlannerBase):
             "number",
         )
 
-    def member(self, account: str) -> Concat:
+    def member(self, account: str) -> Concat | str:
         """The IAM member of a service account created in this plan."""
         return concat("serviceAccount:", Ref(account, "email"))
 
@@ -309,7 +321,7 @@ def _access_logs(p: GcpPlanner) -> None:
 
 
 def _registry(p: GcpPlanner) -> None:
-    builds = [c for c in p.deployment.on("gcp") if c.kind in WORKLOAD_KINDS and not c.component.image]
+    builds = [c for c in p.deployment.on("gcp") if isinstance(c.component, Workload) and not c.component.image]
     if not builds:
         return
     p.add(
@@ -350,8 +362,8 @@ def baseline(p: GcpPlanner) -> None:
 # ---------------------------------------------------------------- data kinds
 
 
-def _lifecycle(expire_days: int | None, noncurrent_days: int = 90) -> list[dict]:
-    rules: list[dict] = [
+def _lifecycle(expire_days: int | None, noncurrent_days: int = 90) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = [
         {
             "action": {"type": "Delete"},
             "condition": {"days_since_noncurrent_time": noncurrent_days, "with_state": "ARCHIVED"},
@@ -363,9 +375,9 @@ def _lifecycle(expire_days: int | None, noncurrent_days: int = 90) -> list[dict]
     return rules
 
 
-def build_bucket(p: GcpPlanner, comp: DeployedComponent) -> None:
+def build_bucket(p: GcpPlanner, comp: DeployedComponent[Bucket]) -> None:
     model = comp.component
-    if model.public:  # type: ignore[attr-defined]
+    if model.public:
         raise StacksError(
             f"{comp.id}: public buckets are not deployed on GCP",
             hint="serve public files through the service; set public: false",
@@ -377,15 +389,15 @@ def build_bucket(p: GcpPlanner, comp: DeployedComponent) -> None:
         "location": p.region,
         "uniform_bucket_level_access": True,
         "public_access_prevention": "enforced",
-        "versioning": {"enabled": model.versioning},  # type: ignore[attr-defined]
+        "versioning": {"enabled": model.versioning},
         "force_destroy": not p.prod_like,
-        "lifecycle_rules": _lifecycle(model.expire_days),  # type: ignore[attr-defined]
+        "lifecycle_rules": _lifecycle(model.expire_days),
         "soft_delete_policy": {"retention_duration_seconds": 7 * 86400},
     }
     if p.facts.get("access_logs"):
         inputs["logging"] = {"log_bucket": Ref(p.facts["access_logs"], "name"), "log_object_prefix": comp.id}
     waivers = {}
-    if not model.versioning:  # type: ignore[attr-defined]
+    if not model.versioning:
         waivers["CKV_GCP_78"] = f"components.{comp.id}.versioning is false in stacks.yaml"
     p.add("gcp:storage/bucket:Bucket", logical, inputs, comp.id, group="region", protect=p.prod_like, waivers=waivers)
     p.facts.setdefault("buckets", {})[comp.id] = logical
@@ -397,7 +409,7 @@ def build_bucket(p: GcpPlanner, comp: DeployedComponent) -> None:
     p.output(f"{comp.id.replace('-', '_')}_bucket", Ref(logical, "name"), f"GCS bucket of {comp.id}")
 
 
-def build_warehouse(p: GcpPlanner, comp: DeployedComponent) -> None:
+def build_warehouse(p: GcpPlanner, comp: DeployedComponent[Warehouse]) -> None:
     """A dataset for BigLake tables over the lake's Parquet, read through a Cloud resource connection.
 
     The plan makes no tables: the lake is versioned (``tables/<table>/version=<v>/``), so the ingest
@@ -407,9 +419,9 @@ def build_warehouse(p: GcpPlanner, comp: DeployedComponent) -> None:
     """
     model = comp.component
     cid = comp.id
-    lake = p.facts.get("buckets", {}).get(model.lake) if model.lake else None  # type: ignore[attr-defined]
+    lake = p.facts.get("buckets", {}).get(model.lake) if model.lake else None
     if lake is None:
-        lake = p.facts.get("lake_mirrors", {}).get(model.lake)  # type: ignore[attr-defined]
+        lake = p.facts.get("lake_mirrors", {}).get(model.lake)
     if lake is None:
         raise StacksError(
             f"{p.deployment.name}: warehouse '{cid}' on GCP needs its lake bucket in the same stack",
@@ -424,8 +436,8 @@ def build_warehouse(p: GcpPlanner, comp: DeployedComponent) -> None:
             "project": p.gcp_project,
             "dataset_id": dataset_id,
             "location": p.region,
-            "friendly_name": model.label or cid,  # type: ignore[attr-defined]
-            "description": model.description,  # type: ignore[attr-defined]
+            "friendly_name": model.label or cid,
+            "description": model.description,
             "delete_contents_on_destroy": not p.prod_like,
             "max_time_travel_hours": "168",
         },
@@ -486,10 +498,10 @@ def build_warehouse(p: GcpPlanner, comp: DeployedComponent) -> None:
     p.output("dataset" if first else f"{cid.replace('-', '_')}_dataset", Ref(dataset, "dataset_id"), "BigQuery dataset")
 
 
-def build_queue(p: GcpPlanner, comp: DeployedComponent) -> None:
+def build_queue(p: GcpPlanner, comp: DeployedComponent[Queue]) -> None:
     model = comp.component
     cid = comp.id
-    retention = f"{model.retention_hours * 3600}s"  # type: ignore[attr-defined]
+    retention = f"{model.retention_hours * 3600}s"
     p.add(
         "gcp:pubsub/topic:Topic",
         f"{cid}-dlq",
@@ -523,7 +535,7 @@ def build_queue(p: GcpPlanner, comp: DeployedComponent) -> None:
             "topic": Ref(f"{cid}-topic", "id"),
             "ack_deadline_seconds": 60,
             "message_retention_duration": retention,
-            "enable_message_ordering": model.fifo,  # type: ignore[attr-defined]
+            "enable_message_ordering": model.fifo,
             "dead_letter_policy": {"dead_letter_topic": Ref(f"{cid}-dlq", "id"), "max_delivery_attempts": 5},
             "expiration_policy": {"ttl": ""},
         },
@@ -715,13 +727,13 @@ def _cpu(cpu: float) -> str:
     return str(int(cpu)) if float(cpu).is_integer() else f"{round(cpu * 1000)}m"
 
 
-def _image(p: GcpPlanner, comp: DeployedComponent) -> Any:
+def _image(p: GcpPlanner, comp: DeployedComponent[AnyWorkload]) -> Any:
     """The image a workload runs: its prebuilt reference, or the one built from its context and pushed."""
     cid, model = comp.id, comp.component
-    if model.image:  # type: ignore[attr-defined]
-        image: Any = model.image  # type: ignore[attr-defined]
+    if model.image:
+        image: Any = model.image
     else:
-        build = model.build  # type: ignore[attr-defined]
+        build = model.build
         if build is None:
             raise StacksError(
                 f"{cid}: a {comp.kind} on GCP needs 'build' or 'image'",
@@ -759,7 +771,7 @@ def _image(p: GcpPlanner, comp: DeployedComponent) -> Any:
     return image
 
 
-def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
+def _workload(p: GcpPlanner, comp: DeployedComponent[AnyWorkload]) -> dict[str, Any]:
     """Service account, image, grants, secrets and the container spec every Cloud Run workload has."""
     cid, model = comp.id, comp.component
     account = f"{cid}-account"
@@ -786,7 +798,7 @@ def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
         {"name": var, "value_source": {"secret_key_ref": {"secret": value.source, "version": "latest"}}}
         for var, value in sorted(bound_secrets.items())
     ]
-    for var, secret in sorted(model.secrets.items()):  # type: ignore[attr-defined]
+    for var, secret in sorted(model.secrets.items()):
         secret_id = secret_manager_id(secret)
         p.add(
             "gcp:secretmanager/secretIamMember:SecretIamMember",
@@ -814,16 +826,16 @@ def _workload(p: GcpPlanner, comp: DeployedComponent) -> dict[str, Any]:
             }
         )
     envs.sort(key=lambda e: e["name"])
-    res = comp.resources
+    res = comp.size
     container: dict[str, Any] = {
         "name": cid,
         "image": image,
         "envs": envs,
         "resources": {"limits": {"cpu": _cpu(res.cpu), "memory": f"{res.memory}Mi"}},
     }
-    if model.command:  # type: ignore[attr-defined]
-        container["args"] = list(model.command)  # type: ignore[attr-defined]
-    volumes: list[dict] = []
+    if model.command:
+        container["args"] = list(model.command)
+    volumes: list[dict[str, Any]] = []
     data_dir = getattr(model, "data_dir", None)
     if data_dir:
         volumes.append({"name": "data", "empty_dir": {"medium": "MEMORY", "size_limit": f"{res.memory // 4}Mi"}})
@@ -844,17 +856,17 @@ def _attachments(w: dict[str, Any]) -> dict[str, Any]:
     return {key: w[key] for key in ("volumes", "vpc_access") if w[key]}
 
 
-def build_service(p: GcpPlanner, comp: DeployedComponent) -> None:
+def build_service(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | Worker]) -> None:
     """A Cloud Run service; public ones get allUsers as invoker and, with a domain, the HTTPS load balancer."""
     cid, model = comp.id, comp.component
     w = _workload(p, comp)
-    scale = comp.scale
+    scale = comp.instances
     public = bool(getattr(model, "public", False))
     worker = comp.kind == "worker"
     port = getattr(model, "port", None)
     container = dict(w["container"])
     if port:
-        health = model.health  # type: ignore[attr-defined]
+        health = model.health
         container["ports"] = {"container_port": port, "name": "http1"}
         # Startup probes the liveness path: on readiness (503 until a dataset exists) a fresh deploy never got Ready.
         container["startup_probe"] = {
@@ -975,7 +987,7 @@ def _callers(p: GcpPlanner, cid: str) -> set[str]:
     }
 
 
-def _load_balancer(p: GcpPlanner, comp: DeployedComponent, service: str) -> None:
+def _load_balancer(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | Worker], service: str) -> None:
     """Global external HTTPS load balancer: serverless NEG, managed certificate, Cloud Armor, CDN, DNS."""
     cid = comp.id
     s = p.settings
@@ -1196,7 +1208,9 @@ def _load_balancer(p: GcpPlanner, comp: DeployedComponent, service: str) -> None
     )
 
 
-def _monitoring(p: GcpPlanner, comp: DeployedComponent, service_name: str, host: Any) -> None:
+def _monitoring(
+    p: GcpPlanner, comp: DeployedComponent[Service | Frontend | Worker], service_name: str, host: Any
+) -> None:
     cid = comp.id
     channels = p.facts["channels"]
     health = getattr(comp.component, "health", "/")
@@ -1322,7 +1336,8 @@ def _ingest_lake(p: GcpPlanner, cid: str) -> str | None:
     for wid, wh in sorted(p.facts.get("warehouses", {}).items()):
         lake_ids = {b for b, logical in buckets.items() if logical == wh["lake"]}
         if ingests(p.project, cid, wid, lake_ids):
-            return wh["lake"]
+            lake: str = wh["lake"]
+            return lake
     return None
 
 
@@ -1338,13 +1353,13 @@ def _with_source(args: list[Any], source: Any) -> list[Any]:
     return out
 
 
-def build_job(p: GcpPlanner, comp: DeployedComponent) -> None:
+def build_job(p: GcpPlanner, comp: DeployedComponent[Job]) -> None:
     """A Cloud Run job, run on demand (once per deploy) or on its cron schedule by Cloud Scheduler."""
     cid, model = comp.id, comp.component
     w = _workload(p, comp)
     container = dict(w["container"])
     lake = _ingest_lake(p, cid)
-    schedule = model.schedule  # type: ignore[attr-defined]
+    schedule = model.schedule
     if lake is not None:
         # Files dropped under incoming/ are ingested by the next run: the job reads the lake, not its disk.
         container["args"] = _with_source(container.get("args") or [], concat("gs://", Ref(lake, "name"), "/incoming/"))
@@ -1460,8 +1475,11 @@ def labels(project: Project, deployment: Deployment) -> dict[str, str]:
 
 def gcp_settings(deployment: Deployment) -> tuple[str, str]:
     stack = deployment.stack
-    settings = stack.gcp if deployment.target == "hybrid" else stack  # type: ignore[attr-defined]
-    return settings.project, settings.region
+    if isinstance(stack, HybridStack):
+        return stack.gcp.project, stack.gcp.region
+    if isinstance(stack, GcpStack):
+        return stack.project, stack.region
+    raise ValueError(f"{deployment.name} is a {deployment.target} deployable: it has no GCP settings")
 
 
 def provider_config(project: Project, deployment: Deployment) -> dict[str, Any]:
