@@ -41,6 +41,7 @@ from stacks.model import (
     HybridStack,
     Job,
     Queue,
+    Scale,
     Service,
     Warehouse,
     Worker,
@@ -582,57 +583,7 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
     near = linked(p.project, cid)
     member = p.member(account)
     buckets = dict(p.facts.get("buckets", {}))
-    bucket_grants: dict[str, str] = {}
-    for wid, wh in sorted(p.facts.get("warehouses", {}).items()):
-        lake_ids = {b for b, logical in buckets.items() if logical == wh["lake"]}
-        # A warehouse over a mirror (hybrid) is fed from the mirrored lake: its ingest is that lake's.
-        lake_ids |= {src for src, mirror in p.facts.get("lake_mirrors", {}).items() if mirror == wh["lake"]}
-        if wid not in near and not (near & lake_ids):
-            continue
-        if ingests(p.project, cid, wid, lake_ids):
-            # The ingest job registers the tables it publishes: dataEditor on this dataset only, never project.
-            p.add(
-                "gcp:bigquery/datasetIamMember:DatasetIamMember",
-                f"{cid}-edits-{wid}",
-                {
-                    "project": p.gcp_project,
-                    "dataset_id": Ref(wh["dataset"], "dataset_id"),
-                    "role": "roles/bigquery.dataEditor",
-                    "member": member,
-                },
-                cid,
-                group="region",
-            )
-            _delegates(p, cid, wid, account)
-        else:
-            p.add(
-                "gcp:bigquery/datasetIamMember:DatasetIamMember",
-                f"{cid}-reads-{wid}",
-                {
-                    "project": p.gcp_project,
-                    "dataset_id": Ref(wh["dataset"], "dataset_id"),
-                    "role": "roles/bigquery.dataViewer",
-                    "member": member,
-                },
-                cid,
-                group="region",
-            )
-        if not p.facts.setdefault("job_users", set()) & {account}:
-            p.facts["job_users"].add(account)
-            p.add(
-                "gcp:projects/iAMMember:IAMMember",
-                f"{cid}-bigquery-jobs",
-                {
-                    # Running a query is a project permission: jobUser creates jobs, it reads no data.
-                    "project": p.gcp_project,
-                    "role": "roles/bigquery.jobUser",
-                    "member": member,
-                },
-                cid,
-                group="project",
-            )
-        if lake_access:
-            bucket_grants[wh["lake"]] = "lake"
+    bucket_grants = _warehouse_grants(p, cid, account, near, buckets, lake_access)
     for bid, logical in sorted(buckets.items()):
         if bid in near:
             bucket_grants.setdefault(logical, bid)
@@ -649,6 +600,59 @@ def _grants(p: GcpPlanner, cid: str, account: str, lake_access: bool = True) -> 
             cid,
             group="region",
         )
+    _queue_grants(p, cid, member, near)
+
+
+def _warehouse_grants(
+    p: GcpPlanner, cid: str, account: str, near: set[str], buckets: dict[str, str], lake_access: bool
+) -> dict[str, str]:
+    """Dataset roles on the warehouses ``cid`` reaches (directly or through their lake), BigQuery job runs;
+    the lake buckets it gets object access to as a result (logical bucket -> why)."""
+    member = p.member(account)
+    bucket_grants: dict[str, str] = {}
+    for wid, wh in sorted(p.facts.get("warehouses", {}).items()):
+        lake_ids = {b for b, logical in buckets.items() if logical == wh["lake"]}
+        # A warehouse over a mirror (hybrid) is fed from the mirrored lake: its ingest is that lake's.
+        lake_ids |= {src for src, mirror in p.facts.get("lake_mirrors", {}).items() if mirror == wh["lake"]}
+        if wid not in near and not (near & lake_ids):
+            continue
+        # The ingest job registers the tables it publishes: dataEditor on this dataset only, never project.
+        edits = ingests(p.project, cid, wid, lake_ids)
+        p.add(
+            "gcp:bigquery/datasetIamMember:DatasetIamMember",
+            f"{cid}-edits-{wid}" if edits else f"{cid}-reads-{wid}",
+            {
+                "project": p.gcp_project,
+                "dataset_id": Ref(wh["dataset"], "dataset_id"),
+                "role": "roles/bigquery.dataEditor" if edits else "roles/bigquery.dataViewer",
+                "member": member,
+            },
+            cid,
+            group="region",
+        )
+        if edits:
+            _delegates(p, cid, wid, account)
+        if not p.facts.setdefault("job_users", set()) & {account}:
+            p.facts["job_users"].add(account)
+            p.add(
+                "gcp:projects/iAMMember:IAMMember",
+                f"{cid}-bigquery-jobs",
+                {
+                    # Running a query is a project permission: jobUser creates jobs, it reads no data.
+                    "project": p.gcp_project,
+                    "role": "roles/bigquery.jobUser",
+                    "member": member,
+                },
+                cid,
+                group="project",
+            )
+        if lake_access:
+            bucket_grants[wh["lake"]] = "lake"
+    return bucket_grants
+
+
+def _queue_grants(p: GcpPlanner, cid: str, member: Concat | str, near: set[str]) -> None:
+    """Publish and consume on each queue ``cid`` is connected to (its topic and its subscription)."""
     for qid in sorted(p.facts.get("queues", {})):
         if qid in near:
             p.add(
@@ -862,32 +866,8 @@ def build_service(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | Wo
     w = _workload(p, comp)
     scale = comp.instances
     public = bool(getattr(model, "public", False))
-    worker = comp.kind == "worker"
     port = getattr(model, "port", None)
-    container = dict(w["container"])
-    if port:
-        health = model.health
-        container["ports"] = {"container_port": port, "name": "http1"}
-        # Startup probes the liveness path: on readiness (503 until a dataset exists) a fresh deploy never got Ready.
-        container["startup_probe"] = {
-            "http_get": {"path": health, "port": port},
-            "initial_delay_seconds": 0,
-            "period_seconds": 5,
-            "timeout_seconds": 3,
-            "failure_threshold": 24,
-        }
-        container["liveness_probe"] = {
-            "http_get": {"path": health, "port": port},
-            "period_seconds": 15,
-            "timeout_seconds": 5,
-            "failure_threshold": 3,
-        }
-    container["resources"] = {
-        **container["resources"],
-        # Request-based billing when it may scale to zero; workers always have CPU.
-        "cpu_idle": scale.min == 0 and not worker,
-        "startup_cpu_boost": True,
-    }
+    container = _service_container(w, model, port, scale)
     lb = public and bool(p.settings.domain) and bool(port)
     ingress = (
         "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
@@ -926,23 +906,7 @@ def build_service(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | Wo
         depends_on=w["waits"],
     )
     if public:
-        p.add(
-            "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
-            f"{cid}-public-invoker",
-            {
-                "project": p.gcp_project,
-                "location": p.region,
-                "name": Ref(service, "name"),
-                "role": "roles/run.invoker",
-                "member": "allUsers",
-            },
-            cid,
-            group="region",
-            waivers={
-                "public-invoker": f"components.{cid}.public is true in stacks.yaml: anyone may call it"
-                + (" (through the load balancer and Cloud Armor only: ingress is internal-and-LB)" if lb else "")
-            },
-        )
+        _public_invoker(p, cid, service, lb)
     p.later.append(lambda: _invokers(p, cid, service))
     p.output(f"{cid.replace('-', '_')}_service_name", Ref(service, "name"), f"Cloud Run service of {cid}")
     run_host = concat(name, "-", p.project_number(), f".{p.region}.run.app")
@@ -957,6 +921,58 @@ def build_service(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | Wo
     if public or not taken:
         p.output(f"{cid.replace('-', '_')}_url" if taken else "url", url, f"URL of {cid}")
     _monitoring(p, comp, name, host if public and port else None)
+
+
+def _service_container(
+    w: dict[str, Any], model: Service | Frontend | Worker, port: int | None, scale: Scale
+) -> dict[str, Any]:
+    """The workload's container with the service's port and probes, and its CPU allocation."""
+    container = dict(w["container"])
+    if port:
+        health = model.health
+        container["ports"] = {"container_port": port, "name": "http1"}
+        # Startup probes the liveness path: on readiness (503 until a dataset exists) a fresh deploy never got Ready.
+        container["startup_probe"] = {
+            "http_get": {"path": health, "port": port},
+            "initial_delay_seconds": 0,
+            "period_seconds": 5,
+            "timeout_seconds": 3,
+            "failure_threshold": 24,
+        }
+        container["liveness_probe"] = {
+            "http_get": {"path": health, "port": port},
+            "period_seconds": 15,
+            "timeout_seconds": 5,
+            "failure_threshold": 3,
+        }
+    container["resources"] = {
+        **container["resources"],
+        # Request-based billing when it may scale to zero; workers always have CPU.
+        "cpu_idle": scale.min == 0 and model.kind != "worker",
+        "startup_cpu_boost": True,
+    }
+    return container
+
+
+def _public_invoker(p: GcpPlanner, cid: str, service: str, lb: bool) -> None:
+    """allUsers may invoke the service the model made public (behind the load balancer when it has one)."""
+    p.add(
+        "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+        f"{cid}-public-invoker",
+        {
+            "project": p.gcp_project,
+            "location": p.region,
+            "name": Ref(service, "name"),
+            "role": "roles/run.invoker",
+            "member": "allUsers",
+        },
+        cid,
+        group="region",
+        waivers={
+            "public-invoker": f"components.{cid}.public is true in stacks.yaml: anyone may call it"
+            + (" (through the load balancer and Cloud Armor only: ingress is internal-and-LB)" if lb else "")
+        },
+    )
 
 
 def _invokers(p: GcpPlanner, cid: str, service: str) -> None:
@@ -990,7 +1006,16 @@ def _callers(p: GcpPlanner, cid: str) -> set[str]:
 def _load_balancer(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | Worker], service: str) -> None:
     """Global external HTTPS load balancer: serverless NEG, managed certificate, Cloud Armor, CDN, DNS."""
     cid = comp.id
-    s = p.settings
+    _lb_origin(p, cid, service)
+    _armor(p, cid)
+    _lb_backend(p, cid)
+    _https_entry(p, cid)
+    _http_redirect(p, cid)
+    _lb_dns(p, cid)
+
+
+def _lb_origin(p: GcpPlanner, cid: str, service: str) -> None:
+    """The load balancer's global address and the serverless NEG that reaches the Cloud Run service."""
     p.add(
         "gcp:compute/globalAddress:GlobalAddress",
         f"{cid}-address",
@@ -1015,6 +1040,10 @@ def _load_balancer(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | W
         cid,
         group="region",
     )
+
+
+def _armor_rules() -> list[dict[str, Any]]:
+    """Cloud Armor: the OWASP preconfigured rules, a per-IP rate limit, then allow."""
     rules: list[dict[str, Any]] = [
         {
             "priority": 1000 + i,
@@ -1046,6 +1075,12 @@ def _load_balancer(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | W
             "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}},
         }
     )
+    return rules
+
+
+def _armor(p: GcpPlanner, cid: str) -> None:
+    """The Cloud Armor security policy in front of the backend."""
+    rules = _armor_rules()
     p.add(
         "gcp:compute/securityPolicy:SecurityPolicy",
         f"{cid}-armor",
@@ -1060,6 +1095,11 @@ def _load_balancer(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | W
         cid,
         group="edge",
     )
+
+
+def _lb_backend(p: GcpPlanner, cid: str) -> None:
+    """The backend service over the NEG, behind Cloud Armor, cached by Cloud CDN when the environment asks."""
+    s = p.settings
     backend: dict[str, Any] = {
         "project": p.gcp_project,
         "name": p.name(cid, "backend"),
@@ -1080,6 +1120,11 @@ def _load_balancer(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | W
             "cache_key_policy": {"include_host": True, "include_protocol": True, "include_query_string": True},
         }
     p.add("gcp:compute/backendService:BackendService", f"{cid}-backend", backend, cid, group="edge")
+
+
+def _https_entry(p: GcpPlanner, cid: str) -> None:
+    """HTTPS on the domain: managed certificate, TLS policy, URL map, proxy and the :443 forwarding rule."""
+    s = p.settings
     p.add(
         "gcp:compute/managedSslCertificate:ManagedSslCertificate",
         f"{cid}-certificate",
@@ -1142,6 +1187,10 @@ def _load_balancer(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | W
         cid,
         group="edge",
     )
+
+
+def _http_redirect(p: GcpPlanner, cid: str) -> None:
+    """Plain HTTP on :80 answers with a redirect to HTTPS."""
     p.add(
         "gcp:compute/uRLMap:URLMap",
         f"{cid}-redirect",
@@ -1183,6 +1232,11 @@ def _load_balancer(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | W
         cid,
         group="edge",
     )
+
+
+def _lb_dns(p: GcpPlanner, cid: str) -> None:
+    """The domain's A record in the environment's Cloud DNS zone (when it has one), and the address output."""
+    s = p.settings
     if s.dns_zone:
         zone = p.lookup(
             "gcp:dns/getManagedZone:getManagedZone", "gcp-zone", {"name": s.dns_zone, "project": p.gcp_project}
@@ -1211,9 +1265,17 @@ def _load_balancer(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | W
 def _monitoring(
     p: GcpPlanner, comp: DeployedComponent[Service | Frontend | Worker], service_name: str, host: Any
 ) -> None:
+    """Alerts on the service's 5xx rate; with a public host, an uptime check on its health path and its alert."""
     cid = comp.id
     channels = p.facts["channels"]
-    health = getattr(comp.component, "health", "/")
+    _error_rate_alert(p, cid, service_name, channels)
+    if host is None:
+        return
+    _uptime_alert(p, cid, service_name, host, getattr(comp.component, "health", "/"), channels)
+
+
+def _error_rate_alert(p: GcpPlanner, cid: str, service_name: str, channels: Any) -> None:
+    """More than ERROR_RATE of the requests answered 5xx for 10 minutes."""
     base_filter = (
         f'resource.type="cloud_run_revision" AND resource.labels.service_name="{service_name}" '
         'AND metric.type="run.googleapis.com/request_count"'
@@ -1260,8 +1322,10 @@ def _monitoring(
         cid,
         group="project",
     )
-    if host is None:
-        return
+
+
+def _uptime_alert(p: GcpPlanner, cid: str, service_name: str, host: Any, health: str, channels: Any) -> None:
+    """An uptime check on the health path over HTTPS, and the alert when it fails from several regions."""
     p.add(
         "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
         f"{cid}-uptime",

@@ -24,10 +24,6 @@ ALLOWED_LONG_FUNCTIONS: dict[str, int] = {
     "stacks.plan.aws:_workload": 125,
     "stacks.plan.aws:_load_balancer": 343,
     "stacks.plan.aws:_cdn": 122,
-    "stacks.plan.gcp:_grants": 102,
-    "stacks.plan.gcp:build_service": 101,
-    "stacks.plan.gcp:_load_balancer": 219,
-    "stacks.plan.gcp:_monitoring": 115,
     "deploy.compose.local:_workload": 102,
 }
 
