@@ -20,7 +20,19 @@ from typing import Any
 
 from stacks import targets
 from stacks.errors import StacksError
-from stacks.model import WORKLOAD_KINDS, Database
+from stacks.model import (
+    WORKLOAD_KINDS,
+    AwsStack,
+    Bucket,
+    Cache,
+    Database,
+    Frontend,
+    Job,
+    Queue,
+    Service,
+    Warehouse,
+    Worker,
+)
 from stacks.naming import resource_name, sql_identifier
 from stacks.plan.core import (
     Concat,
@@ -36,7 +48,7 @@ from stacks.plan.core import (
     check_plan,
     concat,
 )
-from stacks.project import DeployedComponent, Deployment, Project
+from stacks.project import AnyWorkload, DeployedComponent, Deployment, Project
 from stacks.rules import KindRule
 from stacks.rules import table as kind_table
 from stacks.rules.contract import SecretValue
@@ -101,12 +113,12 @@ class AwsPlanner(PlannerBase):
     data: list[DataSource] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # what later builders need from earlier ones
-    aliases: dict[str, tuple[str, dict]] = field(default_factory=dict)  # extra provider configurations
+    aliases: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # extra provider configurations
 
     def name(self, component: str = "", suffix: str = "") -> str:
         return resource_name(self.system, component, self.env, suffix)
 
-    def add(self, type_: str, name: str, inputs: dict, component: str | None = None, **options: Any) -> Ref:
+    def add(self, type_: str, name: str, inputs: dict[str, Any], component: str | None = None, **options: Any) -> Ref:
         if "name_prefix" in inputs:  # a unique name: the replacement is created before the old one goes
             options.setdefault("create_before_destroy", True)
         self.resources.append(Resource(type_, name, inputs, component, **options))
@@ -155,11 +167,11 @@ def name_prefix(name: str) -> str:
     return name + "-"
 
 
-def policy(*statements: dict) -> Json:
+def policy(*statements: dict[str, Any]) -> Json:
     return Json({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def allow(actions: list[str], resources: list[Any], sid: str | None = None, **extra: Any) -> dict:
+def allow(actions: list[str], resources: list[Any], sid: str | None = None, **extra: Any) -> dict[str, Any]:
     stmt: dict[str, Any] = {"Effect": "Allow", "Action": sorted(actions), "Resource": resources}
     if sid:
         stmt = {"Sid": sid, **stmt}
@@ -477,7 +489,7 @@ def _bucket(
     versioning: bool = True,
     expire_days: int | None = None,
     log_to: str | None = "access-logs",
-    statements: tuple[dict, ...] = (),
+    statements: tuple[dict[str, Any], ...] = (),
     waivers: dict[str, str] | None = None,
     protect: bool = False,
 ) -> str:
@@ -600,7 +612,7 @@ def _bucket(
 def _access_logs(p: AwsPlanner) -> None:
     name = p.name("logs")
     arn = concat("arn:aws:s3:::", p.bucket_name(name))
-    statements: list[dict] = [
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "S3ServerAccessLogs",
             "Effect": "Allow",
@@ -679,9 +691,9 @@ def bucket_outputs(p: AwsPlanner, logical: str) -> dict[str, Any]:
     }
 
 
-def build_bucket(p: AwsPlanner, comp: DeployedComponent) -> None:
+def build_bucket(p: AwsPlanner, comp: DeployedComponent[Bucket]) -> None:
     model = comp.component
-    if model.public:  # type: ignore[attr-defined]
+    if model.public:
         raise StacksError(
             f"{comp.id}: public buckets are not deployed on AWS",
             hint="serve public files through the service; set public: false",
@@ -692,18 +704,18 @@ def build_bucket(p: AwsPlanner, comp: DeployedComponent) -> None:
         logical,
         p.name(comp.id),
         comp.id,
-        versioning=model.versioning,  # type: ignore[attr-defined]
+        versioning=model.versioning,
         expire_days=model.expire_days,
         protect=p.prod_like,
-    )  # type: ignore[attr-defined]
+    )
     p.facts.setdefault("buckets", {})[comp.id] = logical
     p.provide(comp.id, bucket_outputs(p, logical))
     p.output(f"{comp.id.replace('-', '_')}_bucket", Ref(logical, "bucket"), f"S3 bucket of {comp.id}")
 
 
-def build_warehouse(p: AwsPlanner, comp: DeployedComponent) -> None:
+def build_warehouse(p: AwsPlanner, comp: DeployedComponent[Warehouse]) -> None:
     model = comp.component
-    lake = p.facts.get("buckets", {}).get(model.lake) if model.lake else None  # type: ignore[attr-defined]
+    lake = p.facts.get("buckets", {}).get(model.lake) if model.lake else None
     results = _bucket(p, f"{comp.id}-results", p.name(comp.id, "results"), comp.id, expire_days=30)
     if lake is None:
         lake = results
@@ -736,15 +748,15 @@ def build_warehouse(p: AwsPlanner, comp: DeployedComponent) -> None:
         database,
         {
             "name": db_name,
-            "description": model.description,  # type: ignore[attr-defined]
+            "description": model.description,
             "location_uri": concat("s3://", Ref(lake, "bucket"), "/tables/"),
         },
         comp.id,
         group="region",
     )
-    for table in model.tables:  # type: ignore[attr-defined]
+    for table in model.tables:
         location = concat("s3://", Ref(lake, "bucket"), f"/tables/{table.name}/")
-        params = {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.compression": "SNAPPY"}
+        params: dict[str, Any] = {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.compression": "SNAPPY"}
         partition_keys = []
         if table.partition_by:
             # Partition projection: Athena computes partitions from the path, no crawler or MSCK needed.
@@ -815,16 +827,16 @@ def _warehouse_outputs(p: AwsPlanner, database: str, lake: str, workgroup: str, 
     }
 
 
-def build_queue(p: AwsPlanner, comp: DeployedComponent) -> None:
+def build_queue(p: AwsPlanner, comp: DeployedComponent[Queue]) -> None:
     model = comp.component
-    suffix = ".fifo" if model.fifo else ""  # type: ignore[attr-defined]
-    retention = model.retention_hours * 3600  # type: ignore[attr-defined]
+    suffix = ".fifo" if model.fifo else ""
+    retention = model.retention_hours * 3600
     p.add(
         "aws:sqs/queue:Queue",
         f"{comp.id}-dlq",
         {
             "name": p.name(comp.id, "dlq") + suffix,
-            "fifo_queue": model.fifo,  # type: ignore[attr-defined]
+            "fifo_queue": model.fifo,
             "message_retention_seconds": 1209600,
             "kms_master_key_id": Ref("key", "arn"),
         },
@@ -836,7 +848,7 @@ def build_queue(p: AwsPlanner, comp: DeployedComponent) -> None:
         f"{comp.id}-queue",
         {
             "name": p.name(comp.id) + suffix,
-            "fifo_queue": model.fifo,  # type: ignore[attr-defined]
+            "fifo_queue": model.fifo,
             "message_retention_seconds": retention,
             "kms_master_key_id": Ref("key", "arn"),
             "redrive_policy": Json({"deadLetterTargetArn": Ref(f"{comp.id}-dlq", "arn"), "maxReceiveCount": 5}),
@@ -876,7 +888,7 @@ def _db_class(storage_gb: int) -> str:
     return "db.t4g.micro" if storage_gb <= 20 else "db.t4g.medium" if storage_gb <= 200 else "db.m7g.large"
 
 
-def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
+def build_database(p: AwsPlanner, comp: DeployedComponent[Database]) -> None:
     """RDS in the private subnets: KMS-encrypted, IAM auth, RDS-managed master secret, reachable only from its users.
 
     The master password never appears in any file: RDS creates it in Secrets Manager
@@ -885,7 +897,7 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
     whose security group is built after this one.
     """
     cid, model = comp.id, comp.component
-    engine = model.engine  # type: ignore[attr-defined]
+    engine = model.engine
     port = DB_PORTS[engine]
     prod = p.prod_like
     p.add(
@@ -910,7 +922,7 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
         cid,
         group="vpc",
     )
-    version = model.engine_version  # type: ignore[attr-defined]
+    version = model.engine_version
     family = f"postgres{version.split('.')[0]}" if engine == "postgres" else f"mysql{'.'.join(version.split('.')[:2])}"
     tls = {
         "postgres": [("rds.force_ssl", "1"), ("log_statement", "ddl"), ("log_min_duration_statement", "1000")],
@@ -946,9 +958,9 @@ def build_database(p: AwsPlanner, comp: DeployedComponent) -> None:
             "identifier": p.name(cid),
             "engine": engine,
             "engine_version": version,
-            "instance_class": _db_class(model.storage_gb),  # type: ignore[attr-defined]
+            "instance_class": _db_class(model.storage_gb),
             "allocated_storage": model.storage_gb,
-            "storage_type": "gp3",  # type: ignore[attr-defined]
+            "storage_type": "gp3",
             "storage_encrypted": True,
             "kms_key_id": Ref("key", "arn"),
             "db_name": sql_identifier(cid),
@@ -1053,7 +1065,7 @@ def _cache_node(memory_mib: int) -> str:
     return "cache.r7g.2xlarge"
 
 
-def build_cache(p: AwsPlanner, comp: DeployedComponent) -> None:
+def build_cache(p: AwsPlanner, comp: DeployedComponent[Cache]) -> None:
     """ElastiCache in the private subnets, reachable only from its users.
 
     Redis: a replication group encrypted at rest (stack key) and in transit, whose users
@@ -1061,10 +1073,10 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent) -> None:
     Memcached: a TLS cluster (memcached has neither users nor at-rest encryption).
     """
     cid, model = comp.id, comp.component
-    engine = model.engine  # type: ignore[attr-defined]
+    engine = model.engine
     port = CACHE_PORTS[engine]
     prod = p.prod_like
-    node = _cache_node(model.memory)  # type: ignore[attr-defined]
+    node = _cache_node(model.memory)
     p.add(
         "aws:elasticache/subnetGroup:SubnetGroup",
         f"{cid}-subnets",
@@ -1185,9 +1197,9 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent) -> None:
     p.output(f"{cid.replace('-', '_')}_endpoint", address, f"ElastiCache endpoint of {cid}")
 
 
-def _store_grants(p: AwsPlanner, linked: set[str]) -> list[dict]:
+def _store_grants(p: AwsPlanner, linked: set[str]) -> list[dict[str, Any]]:
     """IAM for the databases and caches a workload connects to (their addresses are outputs: ``provide``)."""
-    statements: list[dict] = []
+    statements: list[dict[str, Any]] = []
     for sid, store in sorted(p.facts.get("stores", {}).items()):
         if sid not in linked:
             continue
@@ -1276,10 +1288,10 @@ OBJECT_READ = ["s3:GetObject"]
 OBJECT_WRITE = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
 
 
-def _data_access(p: AwsPlanner, cid: str) -> list[dict]:
+def _data_access(p: AwsPlanner, cid: str) -> list[dict[str, Any]]:
     """IAM statements for the data components a workload is connected to, read-only unless it writes."""
     linked = _linked(p, cid)
-    statements: list[dict] = []
+    statements: list[dict[str, Any]] = []
     buckets = dict(p.facts.get("buckets", {}))
     written = {logical for bid, logical in buckets.items() if bid in linked and _writes(p, cid, {bid})}
     for wid, wh in p.facts.get("warehouses", {}).items():
@@ -1352,7 +1364,7 @@ def platform_env(p: AwsPlanner) -> dict[str, str]:
     return {"AWS_REGION": p.region, "AWS_DEFAULT_REGION": p.region}
 
 
-def _secret_output_access(bound_secrets: dict[str, SecretValue]) -> list[dict]:
+def _secret_output_access(bound_secrets: dict[str, SecretValue]) -> list[dict[str, Any]]:
     """Secret outputs (a database password) come from Secrets Manager, encrypted with the stack key."""
     if not bound_secrets:
         return []
@@ -1363,7 +1375,7 @@ def _secret_output_access(bound_secrets: dict[str, SecretValue]) -> list[dict]:
     ]
 
 
-def _container_secrets(p: AwsPlanner, secrets: dict[str, str], bound: dict[str, SecretValue]) -> list[dict]:
+def _container_secrets(p: AwsPlanner, secrets: dict[str, str], bound: dict[str, SecretValue]) -> list[dict[str, Any]]:
     """The model's secrets (SSM parameters) and the secret outputs it binds, by reference, sorted by name."""
     entries = [{"name": k, "valueFrom": _secret_arn(p, v)} for k, v in secrets.items()]
     entries += [{"name": k, "valueFrom": v.source} for k, v in bound.items()]
@@ -1374,14 +1386,14 @@ def _secret_arn(p: AwsPlanner, secret: str) -> Concat | str:
     return p.arn("ssm", f"parameter/{secret.lstrip('/')}")
 
 
-def _container_security(model: Any) -> dict[str, Any]:
+def _container_security(model: AnyWorkload) -> dict[str, Any]:
     """A prebuilt image runs as its own user with a writable root unless the model declares otherwise."""
     security = model.effective_security
     user = {"user": f"{security.user}:{security.user}"} if security.user is not None else {}
     return {**user, "readonlyRootFilesystem": security.read_only}
 
 
-def _container_health(model: Any) -> dict[str, Any]:
+def _container_health(model: AnyWorkload) -> dict[str, Any]:
     """The container health check a health command declares (an HTTP path is the load balancer's probe)."""
     if not model.health_command:
         return {}
@@ -1396,15 +1408,15 @@ def _container_health(model: Any) -> dict[str, Any]:
     }
 
 
-def _image(p: AwsPlanner, comp: DeployedComponent) -> Any:
+def _image(p: AwsPlanner, comp: DeployedComponent[AnyWorkload]) -> Any:
     """The image a workload runs: its prebuilt reference, or one built from its context into its ECR repository."""
     cid, model = comp.id, comp.component
     base = p.name(cid)
     g = "region"
-    if model.image:  # type: ignore[attr-defined]
-        image: Any = model.image  # type: ignore[attr-defined]
+    if model.image:
+        image: Any = model.image
     else:
-        build = model.build  # type: ignore[attr-defined]
+        build = model.build
         if build is None:
             raise StacksError(
                 f"{cid}: a {comp.kind} on AWS needs 'build' or 'image'",
@@ -1484,7 +1496,7 @@ def _image(p: AwsPlanner, comp: DeployedComponent) -> Any:
     return image
 
 
-def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
+def _workload(p: AwsPlanner, comp: DeployedComponent[AnyWorkload]) -> dict[str, Any]:
     """Image, logs, roles, task definition and security group: what every Fargate workload has."""
     cid, model = comp.id, comp.component
     base = p.name(cid)
@@ -1495,7 +1507,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
         allow(["ecr:GetAuthorizationToken"], ["*"], sid="EcrLogin"),
         allow(["logs:CreateLogStream", "logs:PutLogEvents"], [concat(Ref(logs, "arn"), ":*")], sid="Logs"),
     ]
-    if not model.image:  # type: ignore[attr-defined]
+    if not model.image:
         execution_statements.append(
             allow(
                 ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
@@ -1504,7 +1516,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
             )
         )
         execution_statements.append(allow(["kms:Decrypt"], [Ref("key", "arn")], sid="ImageLayers"))
-    secrets = model.secrets  # type: ignore[attr-defined]
+    secrets = model.secrets
     if secrets:
         execution_statements.append(
             allow(["ssm:GetParameters"], [_secret_arn(p, s) for s in secrets.values()], sid="Secrets")
@@ -1555,7 +1567,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
             cid,
             group="global",
         )
-    res = comp.resources
+    res = comp.size
     env = {**bound, **platform_env(p)}
     mounts = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
     volumes = [{"name": "tmp"}]
@@ -1582,8 +1594,8 @@ def _workload(p: AwsPlanner, comp: DeployedComponent) -> dict[str, Any]:
             },
         },
     }
-    if model.command:  # type: ignore[attr-defined]
-        container["command"] = list(model.command)  # type: ignore[attr-defined]
+    if model.command:
+        container["command"] = list(model.command)
     container.update(_container_health(model))
     port = getattr(model, "port", None)
     if port:
@@ -1640,11 +1652,11 @@ def workload_security_group(p: AwsPlanner, cid: str, role: str, description: str
     return sg
 
 
-def _service(p: AwsPlanner, comp: DeployedComponent) -> None:
+def _service(p: AwsPlanner, comp: DeployedComponent[Service | Frontend | Worker]) -> None:
     cid, model = comp.id, comp.component
     w = _workload(p, comp)
     base = p.name(cid)
-    scale = comp.scale
+    scale = comp.instances
     public = getattr(model, "public", False)
     service_inputs: dict[str, Any] = {
         "name": base,
@@ -1739,7 +1751,7 @@ def _service(p: AwsPlanner, comp: DeployedComponent) -> None:
         )
 
 
-def _alarm(p: AwsPlanner, cid: str, logical: str, inputs: dict) -> None:
+def _alarm(p: AwsPlanner, cid: str, logical: str, inputs: dict[str, Any]) -> None:
     p.add(
         "aws:cloudwatch/metricAlarm:MetricAlarm",
         logical,
@@ -1756,7 +1768,9 @@ def _alarm(p: AwsPlanner, cid: str, logical: str, inputs: dict) -> None:
     )
 
 
-def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str, ...]:
+def _load_balancer(
+    p: AwsPlanner, comp: DeployedComponent[Service | Frontend | Worker], w: dict[str, Any]
+) -> tuple[str, ...]:
     cid, model = comp.id, comp.component
     s = p.settings
     base = p.name(cid)
@@ -1888,7 +1902,7 @@ def _load_balancer(p: AwsPlanner, comp: DeployedComponent, w: dict) -> tuple[str
         waivers=alb_waivers,
         protect=s.deletion_protection,
     )
-    health = model.health  # liveness: /ready is 503 until data exists, and ECS would replace every task  # type: ignore[attr-defined]
+    health = model.health  # liveness: /ready is 503 until data exists, and ECS would replace every task
     p.add(
         "aws:lb/targetGroup:TargetGroup",
         f"{cid}-tg",
@@ -2304,7 +2318,7 @@ def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> N
     p.output(f"{cid.replace('-', '_')}_cdn_domain", Ref(dist, "domain_name"), f"CloudFront domain of {cid}")
 
 
-def build_service(p: AwsPlanner, comp: DeployedComponent) -> None:
+def build_service(p: AwsPlanner, comp: DeployedComponent[Service | Frontend | Worker]) -> None:
     _service(p, comp)
     alb = f"{comp.id}-alb"
     if targets.production(p.env, p.settings) and any(r.name == alb for r in p.resources):
@@ -2354,7 +2368,7 @@ def eventbridge_on(p: AwsPlanner, bucket: str, logical: str, component: str) -> 
     res.waivers.pop("CKV2_AWS_62", None)  # object events now go to EventBridge
 
 
-def _incoming_trigger(p: AwsPlanner, comp: DeployedComponent, w: dict[str, Any], lake: str) -> None:
+def _incoming_trigger(p: AwsPlanner, comp: DeployedComponent[Job], w: dict[str, Any], lake: str) -> None:
     """S3 -> EventBridge -> ECS RunTask: an object created under incoming/ runs the ingest job on it."""
     cid = comp.id
     eventbridge_on(p, lake, f"{cid}-lake-events", cid)
@@ -2406,7 +2420,7 @@ def _incoming_trigger(p: AwsPlanner, comp: DeployedComponent, w: dict[str, Any],
         cid,
         group="global",
     )
-    command = list(comp.component.command or [])  # type: ignore[attr-defined]
+    command: list[Any] = list(comp.component.command or [])
     source = concat("s3://", Ref(lake, "bucket"), "/" + INCOMING)
     if "--source" in command[:-1]:
         command[command.index("--source") + 1] = source
@@ -2439,12 +2453,12 @@ def _incoming_trigger(p: AwsPlanner, comp: DeployedComponent, w: dict[str, Any],
     )
 
 
-def build_job(p: AwsPlanner, comp: DeployedComponent) -> None:
+def build_job(p: AwsPlanner, comp: DeployedComponent[Job]) -> None:
     """A task definition run on demand (once per deploy) or on its cron schedule by EventBridge Scheduler."""
     w = _workload(p, comp)
     cid = comp.id
     p.output(f"{cid.replace('-', '_')}_task_definition", Ref(w["task"], "family"), f"task family of {cid}")
-    schedule = comp.component.schedule  # type: ignore[attr-defined]
+    schedule = comp.component.schedule
     lake = _ingest_lake(p, cid)
     if lake is not None:
         _incoming_trigger(p, comp, w, lake)
@@ -2557,7 +2571,9 @@ def tags(project: Project, deployment: Deployment) -> dict[str, str]:
 
 
 def plan_aws(project: Project, deployment: Deployment) -> Plan:
-    region = deployment.stack.region  # type: ignore[attr-defined]
+    if not isinstance(deployment.stack, AwsStack):
+        raise ValueError(f"{deployment.name} is a {deployment.target} deployable, not an aws one")
+    region = deployment.stack.region
     p = AwsPlanner(project, deployment, region)
     components = deployment.on("aws")
     baseline(p, components)
