@@ -92,6 +92,11 @@ GCP_BLOCKS: dict[str, dict[str, str]] = {
         "layer7_ddos_defense_config": "layer_7_ddos_defense_config",
     },
     "gcp:compute/backendService:BackendService": {"backends": "backend"},
+    "gcp:compute/uRLMap:URLMap": {
+        "host_rules": "host_rule",
+        "path_matchers": "path_matcher",
+        "path_rules": "path_rule",
+    },
     "gcp:compute/firewall:Firewall": {"denies": "deny", "allows": "allow"},
     "gcp:redis/instance:Instance": {"weekly_maintenance_windows": "weekly_maintenance_window"},
 }

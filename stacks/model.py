@@ -265,6 +265,66 @@ class Function(Workload):
     triggers: list[Trigger] = Field(default_factory=list, description="What invokes the function.")
 
 
+class Route(Strict):
+    """One route of a gateway: requests whose path starts with ``path`` go to the component ``to``."""
+
+    path: str = Field(
+        pattern=r"^/([A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)?$",
+        description="Path prefix, e.g. /orders (no trailing slash; / routes everything else).",
+    )
+    to: ComponentId = Field(description="The service, frontend or function (with an http trigger) it goes to.")
+
+
+class GatewayAuth(Strict):
+    """Who may call a gateway: anyone, holders of an API key, or bearers of a JWT from one issuer."""
+
+    type: Literal["none", "api_key", "jwt"] = Field(
+        "none", description="none; api_key (the X-Api-Key header); jwt (a bearer token the gateway verifies)."
+    )
+    issuer: str | None = Field(
+        None, pattern=r"^https://\S+$", description="jwt: the token issuer (an https URL serving its keys)."
+    )
+    audience: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="jwt: accepted audiences (the token's aud claim)."
+    )
+    key_secret: str | None = Field(
+        None,
+        pattern=SECRET_REF,
+        description="api_key: name of the secret in the target's secret store holding the key (never the key).",
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> GatewayAuth:
+        if self.type == "jwt" and (not self.issuer or not self.audience):
+            raise ValueError("jwt auth needs issuer and audience")
+        if self.type == "api_key" and not self.key_secret:
+            raise ValueError("api_key auth needs key_secret: the name of the secret holding the key")
+        if self.type != "jwt" and (self.issuer or self.audience):
+            raise ValueError("issuer and audience apply to type: jwt only")
+        if self.type != "api_key" and self.key_secret:
+            raise ValueError("key_secret applies to type: api_key only")
+        return self
+
+
+class Throttling(Strict):
+    rate: int = Field(100, ge=1, le=10000, description="Steady requests per second the gateway accepts.")
+    burst: int = Field(200, ge=1, le=5000, description="Requests above the rate accepted at once.")
+
+
+class Gateway(Deployable):
+    """A managed API front door: routes path prefixes to services and functions, with auth and throttling."""
+
+    kind: Literal["gateway"] = Field(
+        description="An API front door (API Gateway HTTP API, an HTTPS load balancer with Cloud Armor; nginx locally)."
+    )
+    routes: list[Route] = Field(min_length=1, description="Path prefix -> component; the longest prefix wins.")
+    auth: GatewayAuth = Field(GatewayAuth(), description="Who may call the gateway.")
+    throttling: Throttling = Field(
+        Throttling(), description="Request rate limits (all clients on AWS; per client IP on GCP and locally)."
+    )
+    public: bool = Field(True, description="Reachable from the internet (default); false: from inside the stack.")
+
+
 class Bucket(Deployable):
     kind: Literal["bucket"] = Field(description="An object store bucket (S3, GCS; MinIO locally).")
     purpose: Literal["lake", "assets", "logs", "backups", "exports"] = Field(
@@ -322,7 +382,19 @@ class Queue(Deployable):
 
 # Every component class: what a typed function takes when it handles any component.
 AnyComponent = (
-    Person | External | Frontend | Service | Worker | Job | Function | Bucket | Warehouse | Database | Cache | Queue
+    Person
+    | External
+    | Frontend
+    | Service
+    | Worker
+    | Job
+    | Function
+    | Gateway
+    | Bucket
+    | Warehouse
+    | Database
+    | Cache
+    | Queue
 )
 Component = Annotated[AnyComponent, Field(discriminator="kind")]
 KINDS = (
@@ -333,6 +405,7 @@ KINDS = (
     "worker",
     "job",
     "function",
+    "gateway",
     "bucket",
     "warehouse",
     "database",
@@ -340,6 +413,7 @@ KINDS = (
     "queue",
 )
 WORKLOAD_KINDS = ("frontend", "service", "worker", "job", "function")
+ROUTABLE_KINDS = ("service", "frontend", "function")  # what a gateway route may point at
 NOT_DEPLOYED_KINDS = ("user", "external")
 
 

@@ -26,6 +26,7 @@ from stacks import leaks, rules, targets
 from stacks.errors import Diagnostic, StacksError, did_you_mean, one_of
 from stacks.model import (
     NOT_DEPLOYED_KINDS,
+    ROUTABLE_KINDS,
     WORKLOAD_KINDS,
     AnyComponent,
     AnyStack,
@@ -33,6 +34,7 @@ from stacks.model import (
     Deployable,
     Environment,
     Function,
+    Gateway,
     HybridStack,
     Job,
     StacksFile,
@@ -405,6 +407,8 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
                     yield _unknown_id(doc, (*base, "before", j), ref, ids)
         if isinstance(comp, Function):
             yield from _check_triggers(doc, model, base, comp, ids)
+        if isinstance(comp, Gateway):
+            yield from _check_routes(doc, model, base, comp, ids)
         if isinstance(comp, Warehouse):
             if comp.lake is not None:
                 lake = model.components.get(comp.lake)
@@ -441,6 +445,38 @@ def _check_triggers(
                     f"'{ref}' is a {target.kind}, not a {kind}",
                     f"point '{field}' at a {kind} component",
                 )
+
+
+def _check_routes(
+    doc: Document, model: StacksFile, base: PathKey, comp: Gateway, ids: list[str]
+) -> Iterator[Diagnostic]:
+    """A gateway's routes point at services, frontends or HTTP-triggered functions, each path once."""
+    seen: dict[str, int] = {}
+    for i, route in enumerate(comp.routes):
+        path = (*base, "routes", i)
+        target = model.components.get(route.to)
+        if target is None:
+            yield _unknown_id(doc, (*path, "to"), route.to, ids)
+        elif target.kind not in ROUTABLE_KINDS:
+            routable = [cid for cid, c in model.components.items() if c.kind in ROUTABLE_KINDS]
+            yield doc.diagnostic(
+                (*path, "to"),
+                f"'{route.to}' is a {target.kind}; a gateway routes to a service, frontend or function",
+                (did_you_mean(route.to, routable) or "") + f" Routable components: {one_of(routable)}.",
+            )
+        elif isinstance(target, Function) and not any(t.http for t in target.triggers):
+            yield doc.diagnostic(
+                (*path, "to"),
+                f"function '{route.to}' has no http trigger, so nothing invokes it over HTTP",
+                f"add '- http: true' to components.{route.to}.triggers",
+            )
+        if route.path in seen:
+            yield doc.diagnostic(
+                (*path, "path"),
+                f"the path {route.path} is routed twice",
+                f"routes[{seen[route.path]}] already routes it: remove one",
+            )
+        seen.setdefault(route.path, i)
 
 
 def _check_env_values(doc: Document, base: PathKey, env: dict[str, str]) -> Iterator[Diagnostic]:
@@ -587,6 +623,7 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
                     yield _unknown_id(doc, (*base, "placement", cid), cid, ids)
         yield from _check_hosting(doc, model, sid, stack)
         yield from _check_bound_deployed(doc, model, sid, stack)
+        yield from _check_routed_deployed(doc, model, sid, stack)
         yield from _check_plannable(doc, model, sid, stack)
         yield from _check_container_options(doc, model, sid, stack)
         for env in stack.environments:
@@ -703,6 +740,12 @@ def _check_hosting(doc: Document, model: StacksFile, sid: str, stack: AnyStack) 
         if problem:
             message, _, hint = problem.partition(". ")
             yield doc.diagnostic(("components", cid, "technology"), f"'{cid}' in stack '{sid}': {message}", hint)
+        kind_rule = rules.rule(cloud, comp.kind)
+        for setting, reason in kind_rule.refusals(comp) if kind_rule else []:
+            why, _, instead = reason.partition(": ")
+            yield doc.diagnostic(
+                ("components", cid, *setting), f"'{cid}' in stack '{sid}' ({cloud}): {why}", instead or why
+            )
         if cloud == "gcp" and comp.kind == "cache" and comp.engine != "redis":
             yield doc.diagnostic(
                 ("components", cid, "engine"),
@@ -736,6 +779,25 @@ def _check_bound_deployed(doc: Document, model: StacksFile, sid: str, stack: Any
                             f"deploy '{ref.component}' in stack '{sid}' too, or bind {var} per environment under "
                             f"stacks.{sid}.environments.{env}.components.{cid}.env",
                         )
+
+
+def _check_routed_deployed(doc: Document, model: StacksFile, sid: str, stack: AnyStack) -> Iterator[Diagnostic]:
+    """A gateway a stack deploys routes only to components the same stack deploys on the same cloud."""
+    deployed = [cid for cid in _deployed(model, stack) if cid in model.components]
+    for cid in deployed:
+        gateway = model.components[cid]
+        if not isinstance(gateway, Gateway):
+            continue
+        for i, route in enumerate(gateway.routes):
+            if route.to not in model.components:
+                continue  # reported with the routes
+            if route.to not in deployed or _cloud_of(stack, route.to) != _cloud_of(stack, cid):
+                yield doc.diagnostic(
+                    ("components", cid, "routes", i, "to"),
+                    f"gateway '{cid}' routes {route.path} to '{route.to}', which stack '{sid}' does not deploy "
+                    f"on {_cloud_of(stack, cid)}",
+                    f"deploy '{route.to}' in stack '{sid}' next to the gateway",
+                )
 
 
 def _check_plannable(doc: Document, model: StacksFile, sid: str, stack: AnyStack) -> Iterator[Diagnostic]:

@@ -15,6 +15,7 @@ policies has to be waived, the resource carries the waiver and its reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,12 @@ class AwsPlanner(PlannerBase):
     outputs: list[Output] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # what later builders need from earlier ones
     aliases: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # extra provider configurations
+    later: list[Callable[[], None]] = field(default_factory=list)  # builders waiting for the workloads
+
+    def run_later(self) -> None:
+        """Run the deferred builders (a gateway's routes need the workloads they reach)."""
+        while self.later:
+            self.later.pop(0)()
 
     def name(self, component: str = "", suffix: str = "") -> str:
         return resource_name(self.system, component, self.env, suffix)
@@ -1676,6 +1683,7 @@ def _service(p: AwsPlanner, comp: DeployedComponent[Service | Frontend | Worker]
         "deployment_minimum_healthy_percent": 100,
         "deployment_maximum_percent": 200,
     }
+    service_inputs.update(_discovery(p, cid, w["port"]))
     depends: tuple[str, ...] = ()
     if public and w["port"]:
         depends = _load_balancer(p, comp, w)
@@ -1749,6 +1757,14 @@ def _service(p: AwsPlanner, comp: DeployedComponent[Service | Frontend | Worker]
                 "dimensions": dims,
             },
         )
+
+
+def _discovery(p: AwsPlanner, cid: str, port: int | None) -> dict[str, Any]:
+    """The ECS service's Cloud Map registration, when something finds it there (a gateway's VPC link)."""
+    registry = p.facts.get("registries", {}).get(cid)
+    if not registry or not port:
+        return {}
+    return {"service_registries": {"registry_arn": Ref(registry, "arn"), "container_name": cid, "container_port": port}}
 
 
 def _alarm(p: AwsPlanner, cid: str, logical: str, inputs: dict[str, Any]) -> None:
@@ -2546,6 +2562,7 @@ def plan_components(p: AwsPlanner, components: tuple[DeployedComponent, ...]) ->
                 hint=f"AWS deploys: {', '.join(sorted(KINDS))}",
             )
         rule.builder()(p, comp)
+    p.run_later()
 
 
 def baseline(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:

@@ -869,13 +869,7 @@ def build_service(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | Wo
     port = getattr(model, "port", None)
     container = _service_container(w, model, port, scale)
     lb = public and bool(p.settings.domain) and bool(port)
-    ingress = (
-        "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
-        if lb
-        else "INGRESS_TRAFFIC_ALL"
-        if public
-        else "INGRESS_TRAFFIC_INTERNAL_ONLY"
-    )
+    ingress = _ingress(p, cid, public, lb)
     service = f"{cid}-service"
     name = p.name(cid)
     template: dict[str, Any] = {
@@ -973,6 +967,17 @@ def _public_invoker(p: GcpPlanner, cid: str, service: str, lb: bool) -> None:
             + (" (through the load balancer and Cloud Armor only: ingress is internal-and-LB)" if lb else "")
         },
     )
+
+
+def _ingress(p: GcpPlanner, cid: str, public: bool, lb: bool) -> str:
+    """Who may reach the Cloud Run service: its own load balancer, anyone, a gateway's load balancer, or the VPC."""
+    if lb:
+        return "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+    if public:
+        return "INGRESS_TRAFFIC_ALL"
+    if cid in p.facts.get("routed", {}):
+        return "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"  # a gateway's serverless NEG
+    return "INGRESS_TRAFFIC_INTERNAL_ONLY"
 
 
 def _invokers(p: GcpPlanner, cid: str, service: str) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from stacks.errors import StacksError
 from stacks.model import Function
 from stacks.plan.core import Ref, concat
-from stacks.plan.gcp import WAIVE_CMEK, GcpPlanner, _attachments, _invokers, _workload
+from stacks.plan.gcp import WAIVE_CMEK, GcpPlanner, _attachments, _ingress, _invokers, _workload
 from stacks.project import DeployedComponent
 
 
@@ -50,7 +50,7 @@ def build_function(p: GcpPlanner, comp: DeployedComponent[Function]) -> None:
             "location": p.region,
             "name": p.name(cid),
             "description": getattr(model, "description", ""),
-            "ingress": "INGRESS_TRAFFIC_ALL" if _http(model) else "INGRESS_TRAFFIC_INTERNAL_ONLY",
+            "ingress": _ingress(p, cid, False, False),
             "launch_stage": "GA",
             "deletion_protection": p.prod_like,
             "template": template,
@@ -68,11 +68,6 @@ def build_function(p: GcpPlanner, comp: DeployedComponent[Function]) -> None:
         for i, trigger in enumerate(triggers):
             _trigger(p, cid, service, invoker, i, trigger)
     p.output(f"{cid.replace('-', '_')}_service_name", Ref(service, "name"), f"Cloud Run service of {cid}")
-
-
-def _http(model: Any) -> bool:
-    # Reached through the gateway (API Gateway calls the service's run.app URL with its own identity).
-    return any(t.http for t in model.triggers)
 
 
 def _invoker(p: GcpPlanner, cid: str, service: str) -> str:

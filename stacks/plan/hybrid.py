@@ -497,6 +497,7 @@ def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
     _query_path(a, g, [link for link in links if link.path == "query"])
     for comp in _phase(on_aws, awsplan.KINDS, 2):
         _build(a, awsplan.KINDS, comp, "aws")
+    a.run_later()
     for comp in _phase(on_gcp, gcpplan.KINDS, 2):
         _build(g, gcpplan.KINDS, comp, "gcp")
     for comp in deployment.components:

@@ -59,6 +59,23 @@ RULES: dict[str, KindRule] = {
             names=WORKLOAD_NAMES,
         ),
         KindRule(
+            "gateway",
+            "API Gateway HTTP API: access-logged stage with throttling, JWT authorizer when asked, services through a "
+            "VPC link and Cloud Map, functions through Lambda proxy integrations (no WAF: HTTP APIs take none)",
+            Look(D + "aws.network.APIGateway", "API Gateway HTTP API"),
+            "stacks.plan.aws_gateway:build_gateway",
+            {"url": "the stage's invoke URL (https://<api id>.execute-api.<region>.amazonaws.com)"},
+            grants="nothing beyond the URL: requests go through the gateway's routes, auth and throttling",
+            phase=1,
+            level=1,
+            unsupported={
+                "auth.type=api_key": "API Gateway HTTP APIs have no API keys (usage plans belong to REST APIs): "
+                "use auth type jwt on aws, or run the gateway on compose",
+                "public=false": "API Gateway HTTP APIs are always reachable from the internet (private APIs are REST "
+                "APIs): keep public: true with auth type jwt, or let callers reach the service directly",
+            },
+        ),
+        KindRule(
             "bucket",
             "S3 bucket: KMS-encrypted, versioned, TLS-only, public access blocked, access-logged",
             Look(D + "aws.storage.SimpleStorageServiceS3Bucket", "S3 bucket"),

@@ -54,6 +54,8 @@ class KindRule:
     level: int = 2  # row of the cloud view this kind's main resource sits on (1 entry .. 4 project-wide)
     variants: dict[str, Look] = field(default_factory=dict)  # technology or engine -> its own look
     names: tuple[NameCheck, ...] = ()
+    # "setting.path=value" -> why this target cannot build it and what to do instead; validation refuses it there.
+    unsupported: dict[str, str] = field(default_factory=dict)
 
     def builder(self) -> Callable[..., Any]:
         """The builder function (imports the planner module on first use)."""
@@ -63,6 +65,18 @@ class KindRule:
             return self.build
         module, _, func = self.build.partition(":")
         found: Callable[..., Any] = getattr(importlib.import_module(module), func)
+        return found
+
+    def refusals(self, component: object) -> list[tuple[tuple[str, ...], str]]:
+        """The settings of ``component`` this target cannot build: (path of the setting, why and what instead)."""
+        found: list[tuple[tuple[str, ...], str]] = []
+        for setting, reason in self.unsupported.items():
+            path, _, value = setting.partition("=")
+            current: object = component
+            for part in path.split("."):
+                current = getattr(current, part, None)
+            if str(current).lower() == value.lower():
+                found.append((tuple(path.split(".")), reason))
         return found
 
     def look_for(self, component: object) -> Look:

@@ -39,6 +39,17 @@ RULES: dict[str, KindRule] = {
             {},
         ),
         KindRule(
+            "gateway",
+            "an nginx container routing each path prefix to its component, per-client rate limiting (limit_req), "
+            "the API key checked against a compose secret",
+            Look(D + "onprem.network.Nginx", "nginx gateway"),
+            "deploy.compose.gateway:gateway_stand_in",
+            {"url": "http://<gateway service>:8080"},
+            grants="a start after the gateway is up (requests go through its routes, auth and rate limit)",
+            phase=1,
+            level=1,
+        ),
+        KindRule(
             "bucket",
             "MinIO (S3 API) plus a one-shot `mc mb` job that creates the bucket",
             Look(D + "generic.storage.Storage", "MinIO (S3 API)"),

@@ -70,6 +70,9 @@ OUTPUTS: dict[str, dict[str, str]] = {
         "url": "where messages are sent: the SQS or ElasticMQ queue URL, or the Pub/Sub topic id",
         "subscription": "where messages are received from: the Pub/Sub subscription id, or the queue URL",
     },
+    "gateway": {
+        "url": "the gateway's base URL (no trailing slash): a route's path appended reaches its component",
+    },
     "service": {},
     "frontend": {},
     "worker": {},

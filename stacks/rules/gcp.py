@@ -52,6 +52,27 @@ RULES: dict[str, KindRule] = {
             names=WORKLOAD_NAMES,
         ),
         KindRule(
+            "gateway",
+            "global external HTTPS load balancer: a URL map routing each path prefix to its Cloud Run service "
+            "(serverless NEGs), Cloud Armor per-client rate limiting and OWASP rules (API Gateway is not in the "
+            "google provider, only google-beta)",
+            Look(D + "gcp.network.LoadBalancing", "HTTPS load balancer + Cloud Armor"),
+            "stacks.plan.gcp_gateway:build_gateway",
+            {"url": "https://<gateway id>.<domain> (http://<address> without a domain)"},
+            grants="nothing beyond the URL: requests go through the gateway's routes and rate limit",
+            phase=1,
+            level=1,
+            names=(NameCheck("gcp_resource", suffix="redirect"),),
+            unsupported={
+                "auth.type=api_key": "the HTTPS load balancer checks no API keys, and a key in a Cloud Armor rule "
+                "would be plain text in the plan: use auth type none on gcp and check keys in the service",
+                "auth.type=jwt": "the HTTPS load balancer verifies no JWTs (API Gateway would, but it is in "
+                "google-beta only): use auth type none on gcp and verify tokens in the service",
+                "public=false": "the gateway is a global external load balancer, reachable from the internet: keep "
+                "public: true, or let callers reach the services directly (their Cloud Run URLs)",
+            },
+        ),
+        KindRule(
             "bucket",
             "Cloud Storage bucket: encrypted at rest (Google-managed keys), versioned, uniform access, public access "
             "prevented",

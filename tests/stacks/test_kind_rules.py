@@ -101,6 +101,9 @@ def _system(kinds: list[str]) -> dict[str, Any]:
         comps[lake] = {"kind": "bucket"}
     for cid in needs_lake:
         comps[cid]["lake"] = lake
+    for comp in comps.values():
+        if "routes" in _fields(comp["kind"]):  # a front door: it routes to the bound service
+            comp["routes"] = [{"path": "/", "to": "app"}]
     env: dict[str, str] = {}
     secrets_bound: list[str] = []
     for cid, comp in comps.items():
