@@ -116,8 +116,8 @@ def _escape(text: str) -> str:
     return text.replace("$", "$$")  # compose interpolates ${...} in every value
 
 
-def gateway_stand_in(env: Env, dc: DeployedComponent) -> Local:
-    gateway: Gateway = dc.component
+def gateway_stand_in(env: Env, dc: DeployedComponent[Gateway]) -> Local:
+    gateway = dc.component
     name = env.svc(dc.id)
     config_name = f"{name}-conf"
     local = Local(configs={config_name: _escape(nginx_config(env, gateway))})
