@@ -13,13 +13,14 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Generic
+from typing import Generic, TypeGuard
 
 from typing_extensions import TypeVar
 
 from stacks.errors import Diagnostic, StacksError, did_you_mean, one_of
 from stacks.model import (
     NOT_DEPLOYED_KINDS,
+    WORKLOAD_KINDS,
     AnyComponent,
     AnyStack,
     Deployable,
@@ -75,6 +76,11 @@ class DeployedComponent(Generic[ComponentT]):
         if self.scale is None:
             raise ValueError(f"{self.id} is a {self.kind}, which has no scale")
         return self.scale
+
+
+def is_workload(dc: DeployedComponent) -> TypeGuard[DeployedComponent[AnyWorkload]]:
+    """``dc`` runs an image (a kind in ``WORKLOAD_KINDS``): a builder for workloads may take it."""
+    return dc.kind in WORKLOAD_KINDS
 
 
 @dataclass(frozen=True)

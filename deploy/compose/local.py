@@ -22,9 +22,24 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from stacks.errors import StacksError
-from stacks.model import BUILT_SECURITY, DEFAULT_DB_VERSIONS, WORKLOAD_KINDS
+from stacks.model import (
+    BUILT_SECURITY,
+    DEFAULT_DB_VERSIONS,
+    WORKLOAD_KINDS,
+    AnyStack,
+    Bucket,
+    Build,
+    Cache,
+    Database,
+    Frontend,
+    Job,
+    Queue,
+    Service,
+    Warehouse,
+    Workload,
+)
 from stacks.naming import resource_name, sql_identifier
-from stacks.project import DeployedComponent, Deployment, Project
+from stacks.project import AnyWorkload, DeployedComponent, Deployment, Project, is_workload
 from stacks.rules import KindRule
 from stacks.rules import table as kind_table
 from stacks.rules.contract import Reference, SecretValue, bind_env
@@ -72,7 +87,7 @@ class Client:
 class Local:
     """One component's share of the compose file in one environment."""
 
-    services: dict[str, dict] = field(default_factory=dict)
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
     volumes: list[str] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)  # compose secret name -> the model's secret ref
     secret_bytes: dict[str, int] = field(default_factory=dict)  # compose secret name -> random bytes to generate
@@ -121,7 +136,7 @@ class ComposeService:
     component: str
     environment: str
     role: str  # "workload", "stand-in" or "init"
-    body: dict
+    body: dict[str, Any]
 
 
 @dataclass
@@ -144,7 +159,7 @@ class ComposePlan:
                 return svc
         raise KeyError(name)
 
-    def document(self) -> dict:
+    def document(self) -> dict[str, Any]:
         """The compose file as data (what the template lays out)."""
         return {
             "name": self.name,
@@ -197,7 +212,7 @@ def _database_outputs(scheme: str, host: str, port: int, db: str, password: str)
     }
 
 
-def _healthcheck(test: list[str]) -> dict:
+def _healthcheck(test: list[str]) -> dict[str, Any]:
     return {"test": test, **HEALTH_INTERVAL}
 
 
@@ -207,7 +222,7 @@ def _python_probe(port: int, path: str) -> list[str]:
     return ["CMD", "python", "-c", code]
 
 
-def _stand_in_hardening(body: dict, env: Env, cap_add: tuple[str, ...] = ()) -> dict:
+def _stand_in_hardening(body: dict[str, Any], env: Env, cap_add: tuple[str, ...] = ()) -> dict[str, Any]:
     """Hardening every stand-in gets; images that start as root and drop privileges need a few caps back."""
     body["security_opt"] = ["no-new-privileges:true"]
     body["cap_drop"] = ["ALL"]
@@ -224,7 +239,7 @@ def _publish(env: Env, cid: str, port: int, suffix: str = "") -> list[str]:
     return [f"127.0.0.1:{env.host_port(cid, port, suffix)}:{port}"] if env.dev else []
 
 
-def _with_ports(body: dict, ports: list[str]) -> dict:
+def _with_ports(body: dict[str, Any], ports: list[str]) -> dict[str, Any]:
     if ports:
         body["ports"] = ports
     return body
@@ -233,14 +248,15 @@ def _with_ports(body: dict, ports: list[str]) -> dict:
 # ---------------------------------------------------------------- the registry
 
 
-def warehouse_stand_in(env: Env, dc: DeployedComponent) -> Local:
+def warehouse_stand_in(env: Env, dc: DeployedComponent[Warehouse]) -> Local:
     # DuckDB runs inside the app: the warehouse is a named volume every connected workload mounts.
     volume = f"{env.svc(dc.id)}-data"
     path = warehouse_path(env.project, dc.id)
     lake = dc.component.lake
     present = {c.id for c in env.deployment.components}
-    tables = f"s3://{resource_name(env.project.model.system.name, lake, env.name)}/tables/" if lake in present else ""
-    outputs = {
+    lake_bucket = resource_name(env.project.model.system.name, lake, env.name) if lake in present else None
+    tables = f"s3://{lake_bucket}/tables/" if lake_bucket else ""
+    outputs: dict[str, str | SecretValue] = {
         "engine": "duckdb",
         "name": sql_identifier(dc.id),
         "project": "",
@@ -253,7 +269,7 @@ def warehouse_stand_in(env: Env, dc: DeployedComponent) -> Local:
         "credentials": "",
     }
     # Its tables live in the lake: whoever reads the warehouse waits for the lake's bucket to exist.
-    waits = {bucket_init_service(env, lake): "service_completed_successfully"} if tables else {}
+    waits = {bucket_init_service(env, lake): "service_completed_successfully"} if lake is not None and tables else {}
     return Local(volumes=[volume], client=Client(outputs=outputs, volumes=[f"{volume}:{path}"], depends_on=waits))
 
 
@@ -262,7 +278,7 @@ def bucket_init_service(env: Env, bucket: str) -> str:
     return env.svc(f"{bucket}-init")
 
 
-def bucket_stand_in(env: Env, dc: DeployedComponent) -> Local:
+def bucket_stand_in(env: Env, dc: DeployedComponent[Bucket]) -> Local:
     local = Local()
     name = env.svc(dc.id)
     system = env.project.model.system.name
@@ -309,7 +325,7 @@ def bucket_stand_in(env: Env, dc: DeployedComponent) -> Local:
     return local
 
 
-def _postgres(env: Env, dc: DeployedComponent) -> Local:
+def _postgres(env: Env, dc: DeployedComponent[Database]) -> Local:
     comp = dc.component
     local = Local()
     name = env.svc(dc.id)
@@ -318,7 +334,8 @@ def _postgres(env: Env, dc: DeployedComponent) -> Local:
     volume = f"{name}-data"
     local.volumes.append(volume)
     version = comp.engine_version
-    major = int(re.match(r"\d+", version).group() if re.match(r"\d+", version) else 16)
+    leading = re.match(r"\d+", version)
+    major = int(leading.group() if leading else 16)
     # PostgreSQL 18 images keep PGDATA in a versioned directory under /var/lib/postgresql.
     mount = "/var/lib/postgresql" if major >= 18 else "/var/lib/postgresql/data"
     body = {
@@ -341,7 +358,7 @@ def _postgres(env: Env, dc: DeployedComponent) -> Local:
     return local
 
 
-def _mysql(env: Env, dc: DeployedComponent) -> Local:
+def _mysql(env: Env, dc: DeployedComponent[Database]) -> Local:
     comp = dc.component
     local = Local()
     name = env.svc(dc.id)
@@ -371,7 +388,7 @@ def _mysql(env: Env, dc: DeployedComponent) -> Local:
     return local
 
 
-def _redis(env: Env, dc: DeployedComponent) -> Local:
+def _redis(env: Env, dc: DeployedComponent[Cache]) -> Local:
     name = env.svc(dc.id)
     body = {
         "image": IMAGES["redis"],
@@ -401,7 +418,7 @@ def _redis(env: Env, dc: DeployedComponent) -> Local:
     )
 
 
-def _memcached(env: Env, dc: DeployedComponent) -> Local:
+def _memcached(env: Env, dc: DeployedComponent[Cache]) -> Local:
     name = env.svc(dc.id)
     body = {
         "image": IMAGES["memcached"],
@@ -420,15 +437,15 @@ def _memcached(env: Env, dc: DeployedComponent) -> Local:
     )
 
 
-def cache_stand_in(env: Env, dc: DeployedComponent) -> Local:
+def cache_stand_in(env: Env, dc: DeployedComponent[Cache]) -> Local:
     return {"redis": _redis, "memcached": _memcached}[dc.component.engine](env, dc)
 
 
-def database_stand_in(env: Env, dc: DeployedComponent) -> Local:
+def database_stand_in(env: Env, dc: DeployedComponent[Database]) -> Local:
     return {"postgres": _postgres, "mysql": _mysql}[dc.component.engine](env, dc)
 
 
-def queue_stand_in(env: Env, dc: DeployedComponent) -> Local:
+def queue_stand_in(env: Env, dc: DeployedComponent[Queue]) -> Local:
     name = env.svc(dc.id)
     queue = resource_name(env.project.model.system.name, dc.id, env.name)
     if dc.component.fifo:
@@ -513,32 +530,33 @@ def warehouse_path(project: Project, warehouse: str) -> str:
     """Where connected workloads mount a warehouse's volume: the first data_dir among them."""
     for cid in _connected(project, warehouse):
         comp = project.model.components[cid]
-        if comp.kind in WORKLOAD_KINDS and getattr(comp, "data_dir", None):
-            return comp.data_dir
+        data_dir = getattr(comp, "data_dir", None)
+        if comp.kind in WORKLOAD_KINDS and data_dir:
+            return str(data_dir)
     return DEFAULT_DATA_DIR
 
 
 def data_dirs(project: Project, cid: str) -> list[str]:
     """Directories a workload writes: its data_dir and the mount points of connected warehouses."""
-    comp = project.model.components[cid]
-    dirs = {comp.data_dir} if getattr(comp, "data_dir", None) else set()
+    data_dir = getattr(project.model.components[cid], "data_dir", None)
+    dirs: set[str] = {data_dir} if data_dir else set()
     for other in _connected(project, cid):
         if project.model.components[other].kind == "warehouse":
             dirs.add(warehouse_path(project, other))
     return sorted(dirs)
 
 
-def _build_key(comp) -> tuple[str, str]:
-    context = PurePosixPath(comp.build.context)
+def _build_key(build: Build) -> tuple[str, str]:
+    context = PurePosixPath(build.context)
     if context.is_absolute() or ".." in context.parts:
         raise StacksError(
-            f"build context '{comp.build.context}' is outside the project",
+            f"build context '{build.context}' is outside the project",
             hint="use a directory inside the directory of stacks.yaml, e.g. 'context: .'",
         )
-    dockerfile = PurePosixPath(comp.build.dockerfile)
+    dockerfile = PurePosixPath(build.dockerfile)
     if dockerfile.is_absolute() or ".." in dockerfile.parts:
         raise StacksError(
-            f"dockerfile '{comp.build.dockerfile}' is outside the build context",
+            f"dockerfile '{build.dockerfile}' is outside the build context",
             hint="give a path inside the context, e.g. 'dockerfile: Dockerfile'",
         )
     return str(context), str(dockerfile)
@@ -553,19 +571,20 @@ def _image_tag(project: Project, context: str, dockerfile: str) -> str:
 
 def image_builds(project: Project) -> list[ImageBuild]:
     """One entry per distinct build context + Dockerfile, with what its workloads need from it."""
-    groups: dict[tuple[str, str], list[str]] = {}
+    groups: dict[tuple[str, str], list[tuple[str, AnyWorkload, Build]]] = {}
     for cid, comp in sorted(project.model.components.items()):
-        if comp.kind in WORKLOAD_KINDS and comp.build is not None:
-            groups.setdefault(_build_key(comp), []).append(cid)
+        if isinstance(comp, Workload) and comp.build is not None:
+            groups.setdefault(_build_key(comp.build), []).append((cid, comp, comp.build))
     builds = []
-    for (context, dockerfile), ids in sorted(groups.items()):
-        comps = [project.model.components[i] for i in ids]
-        http = [(i, c) for i, c in zip(ids, comps, strict=True) if c.kind in ("service", "frontend")]
+    for (context, dockerfile), members in sorted(groups.items()):
+        ids = [cid for cid, _, _ in members]
+        comps = [comp for _, comp, _ in members]
+        http = [(i, c) for i, c in zip(ids, comps, strict=True) if isinstance(c, Service | Frontend)]
         first = http[0][1] if http else None
         command = tuple(first.command or ()) if first else tuple(comps[0].command or ())
         dirs = sorted({d for i in ids for d in data_dirs(project, i)})
         path = str(PurePosixPath(context) / dockerfile)
-        spec = comps[0].build
+        spec = members[0][2]
         builds.append(
             ImageBuild(
                 context=context,
@@ -586,13 +605,13 @@ def image_builds(project: Project) -> list[ImageBuild]:
     return builds
 
 
-def compose_probe(comp) -> list[str] | None:
+def compose_probe(comp: AnyWorkload) -> list[str] | None:
     """The compose healthcheck test of a workload: its health command, or an HTTP probe stacks can run."""
     command = comp.health_command
     if command:
         return ["CMD-SHELL", command]
     generated = comp.build is not None and comp.build.generate == "python"
-    if generated and comp.kind in ("service", "frontend"):
+    if generated and isinstance(comp, Service | Frontend):
         # Only a generated image is known to have an interpreter to probe with.
         return _python_probe(comp.port, getattr(comp, "ready", None) or comp.health)
     return None
@@ -600,67 +619,26 @@ def compose_probe(comp) -> list[str] | None:
 
 def _workload(
     env: Env,
-    dc: DeployedComponent,
+    dc: DeployedComponent[AnyWorkload],
     locals_: dict[str, Local],
     jobs_before: dict[str, list[str]],
     builds: dict[tuple[str, str], ImageBuild],
-) -> tuple[str, dict]:
+) -> tuple[str, dict[str, Any]]:
     comp = dc.component
-    project = env.project
     name = env.svc(dc.id)
-    body: dict = {}
-    on_demand = comp.kind == "job" and not comp.before
+    body: dict[str, Any] = {}
+    on_demand = isinstance(comp, Job) and not comp.before
     body["profiles"] = env.jobs_profiles if on_demand else env.profiles
-    ours = comp.build is not None
-    generated = ours and comp.build.generate is not None
-    if ours:
-        build = builds[_build_key(comp)]
-        spec = {"context": build.context, "dockerfile": build.dockerfile}
-        if comp.build.target:
-            spec["target"] = comp.build.target
-        body["image"] = build.image
-        body["build"] = spec
-    else:
-        body["image"] = comp.image
-    if comp.command:
-        reloads = env.dev and generated  # the source is bind-mounted only into generated images
-        body["command"] = dev_command(list(comp.command), comp.build.source) if reloads else list(comp.command)
+    generated = comp.build is not None and comp.build.generate is not None
+    body.update(_image_and_command(env, comp, builds, generated))
 
     environment, secrets = _bound_environment(env, dc, locals_)
-    volumes: list[str] = []
-    depends: dict[str, dict] = {}
     for ref_var, ref in sorted(comp.secrets.items()):
         local = locals_.setdefault(f"workload:{dc.id}", Local())
         sname = env.secret(ref, local)
         environment[f"{ref_var}_FILE"] = f"/run/secrets/{sname}"
         secrets.append(sname)
-    for other in _connected(project, dc.id):
-        client = locals_[other].client if other in locals_ else None
-        if client is None:
-            continue
-        volumes.extend(client.volumes)
-        for svc, condition in client.depends_on.items():
-            depends[svc] = {"condition": condition}
-    deployed = {c.id: c for c in env.deployment.components}
-    for job in jobs_before.get(dc.id, []):
-        depends[env.svc(job)] = {"condition": "service_completed_successfully"}
-    for callee in _calls(project, dc.id):
-        target = deployed.get(callee)
-        if target is not None and target.kind in ("service", "frontend"):
-            healthy = compose_probe(target.component) is not None
-            depends[env.svc(callee)] = {"condition": "service_healthy" if healthy else "service_started"}
-    data_dir = getattr(comp, "data_dir", None)
-    if data_dir and not any(v.endswith(f":{data_dir}") for v in volumes):
-        volume = f"{name}-data"
-        locals_.setdefault(f"workload:{dc.id}", Local()).volumes.append(volume)
-        volumes.append(f"{volume}:{data_dir}")
-    for target_path, source in sorted(comp.files.items()):
-        volumes.append(f"./{PurePosixPath(source)}:{target_path}:ro")
-    if env.dev and generated:
-        # Dev: the source is bind-mounted read-only, so uvicorn --reload sees every save.
-        context = PurePosixPath(comp.build.context)
-        source_dir = comp.build.source
-        volumes.insert(0, f"./{context / source_dir}:{WORKDIR}/{source_dir}:ro")
+    volumes, depends = _mounts_and_waits(env, dc, locals_, jobs_before, generated)
 
     if depends:
         body["depends_on"] = dict(sorted(depends.items()))
@@ -668,27 +646,20 @@ def _workload(
         body["environment"] = dict(sorted(environment.items()))
     if secrets:
         body["secrets"] = sorted(set(secrets))
-    port = getattr(comp, "port", None)
-    if port is not None and comp.kind in ("service", "frontend", "function"):
-        if env.dev:
-            body["ports"] = [f"127.0.0.1:{env.host_port(dc.id, port)}:{port}"]
-        elif getattr(comp, "public", False):
-            body["ports"] = [f"{env.host_port(dc.id, port)}:{port}"]
-        else:
-            body["expose"] = [str(port)]
+    body.update(_published_ports(env, dc.id, comp))
     if volumes:
         body["volumes"] = volumes
-    if env.dev and generated:
-        body["develop"] = {"watch": _watch(comp)}
+    if env.dev and generated and comp.build is not None:
+        body["develop"] = {"watch": _watch(comp, comp.build)}
     probe = compose_probe(comp)
     if probe:
         body["healthcheck"] = _healthcheck(probe)
     elif generated:
         # The generated image's HEALTHCHECK probes the HTTP service; workers and jobs serve nothing.
         body["healthcheck"] = {"disable": True}
-    if comp.kind == "job" and comp.schedule:
+    if isinstance(comp, Job) and comp.schedule:
         body["labels"] = {"stacks.schedule": comp.schedule}
-    limits: dict = {"pids": 512}
+    limits: dict[str, Any] = {"pids": 512}
     if dc.resources is not None:
         limits = {"cpus": _cpus(dc.resources.cpu), "memory": f"{dc.resources.memory}M", **limits}
     body["deploy"] = {"resources": {"limits": limits}}
@@ -702,29 +673,105 @@ def _workload(
     return name, body
 
 
-def _watch(comp: Any) -> list[dict[str, Any]]:
+def _image_and_command(
+    env: Env, comp: AnyWorkload, builds: dict[tuple[str, str], ImageBuild], generated: bool
+) -> dict[str, Any]:
+    """The image (built here from its shared build, or prebuilt) and the command, reloading in dev."""
+    body: dict[str, Any] = {}
+    if comp.build is not None:
+        build = builds[_build_key(comp.build)]
+        spec = {"context": build.context, "dockerfile": build.dockerfile}
+        if comp.build.target:
+            spec["target"] = comp.build.target
+        body["image"] = build.image
+        body["build"] = spec
+    else:
+        body["image"] = comp.image
+    if comp.command:
+        reloads = env.dev and generated  # the source is bind-mounted only into generated images
+        source = comp.build.source if comp.build is not None else ""
+        body["command"] = dev_command(list(comp.command), source) if reloads else list(comp.command)
+    return body
+
+
+def _mounts_and_waits(
+    env: Env,
+    dc: DeployedComponent[AnyWorkload],
+    locals_: dict[str, Local],
+    jobs_before: dict[str, list[str]],
+    generated: bool,
+) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The workload's volumes (stand-ins', its data_dir, files, the dev source) and what it starts after."""
+    comp = dc.component
+    project = env.project
+    volumes: list[str] = []
+    depends: dict[str, dict[str, str]] = {}
+    for other in _connected(project, dc.id):
+        client = locals_[other].client if other in locals_ else None
+        if client is None:
+            continue
+        volumes.extend(client.volumes)
+        for svc, condition in client.depends_on.items():
+            depends[svc] = {"condition": condition}
+    deployed = {c.id: c for c in env.deployment.components}
+    for job in jobs_before.get(dc.id, []):
+        depends[env.svc(job)] = {"condition": "service_completed_successfully"}
+    for callee in _calls(project, dc.id):
+        target = deployed.get(callee)
+        if target is not None and isinstance(target.component, Service | Frontend):
+            healthy = compose_probe(target.component) is not None
+            depends[env.svc(callee)] = {"condition": "service_healthy" if healthy else "service_started"}
+    data_dir = getattr(comp, "data_dir", None)
+    if data_dir and not any(v.endswith(f":{data_dir}") for v in volumes):
+        volume = f"{env.svc(dc.id)}-data"
+        locals_.setdefault(f"workload:{dc.id}", Local()).volumes.append(volume)
+        volumes.append(f"{volume}:{data_dir}")
+    for target_path, source in sorted(comp.files.items()):
+        volumes.append(f"./{PurePosixPath(source)}:{target_path}:ro")
+    if env.dev and generated and comp.build is not None:
+        # Dev: the source is bind-mounted read-only, so uvicorn --reload sees every save.
+        context = PurePosixPath(comp.build.context)
+        source_dir = comp.build.source
+        volumes.insert(0, f"./{context / source_dir}:{WORKDIR}/{source_dir}:ro")
+    return volumes, depends
+
+
+def _published_ports(env: Env, cid: str, comp: AnyWorkload) -> dict[str, list[str]]:
+    """Dev publishes HTTP ports on loopback; otherwise public ones on every interface, the rest only inside."""
+    port = getattr(comp, "port", None)
+    if port is None or comp.kind not in ("service", "frontend", "function"):
+        return {}
+    if env.dev:
+        return {"ports": [f"127.0.0.1:{env.host_port(cid, port)}:{port}"]}
+    if getattr(comp, "public", False):
+        return {"ports": [f"{env.host_port(cid, port)}:{port}"]}
+    return {"expose": [str(port)]}
+
+
+def _watch(comp: AnyWorkload, build: Build) -> list[dict[str, Any]]:
     """Dev: code changes reach a generated image through the bind mount; dependency changes need a rebuild."""
-    context = PurePosixPath(comp.build.context)
+    context = PurePosixPath(build.context)
     watch: list[dict[str, Any]] = [
-        {"action": "rebuild", "path": f"./{context / comp.build.requirements_file}"},
-        {"action": "rebuild", "path": f"./{context / comp.build.dockerfile}"},
+        {"action": "rebuild", "path": f"./{context / build.requirements_file}"},
+        {"action": "rebuild", "path": f"./{context / build.dockerfile}"},
     ]
-    reloads_itself = bool(comp.command) and PurePosixPath(comp.command[0]).name in DEV_COMMANDS
+    command = comp.command or []
+    reloads_itself = bool(command) and PurePosixPath(command[0]).name in DEV_COMMANDS
     if comp.kind != "job" and not reloads_itself:
         # A long-running process that does not reload on its own is restarted when the code changes.
-        requirements = PurePosixPath(comp.build.requirements_file)
-        if requirements.is_relative_to(comp.build.source):
-            requirements = requirements.relative_to(comp.build.source)
+        requirements = PurePosixPath(build.requirements_file)
+        if requirements.is_relative_to(build.source):
+            requirements = requirements.relative_to(build.source)
         restart = {
             "action": "restart",
-            "path": f"./{context / comp.build.source}",
+            "path": f"./{context / build.source}",
             "ignore": [str(requirements), "**/__pycache__"],
         }
         watch.insert(0, restart)
     return watch
 
 
-def _security(comp: Any, env: Env) -> dict[str, Any]:
+def _security(comp: AnyWorkload, env: Env) -> dict[str, Any]:
     """User, capabilities and read-only root: a prebuilt image gets only what the model declares."""
     security = comp.effective_security
     body: dict[str, Any] = {}
@@ -740,7 +787,9 @@ def _security(comp: Any, env: Env) -> dict[str, Any]:
     return body
 
 
-def _bound_environment(env: Env, dc: DeployedComponent, locals_: dict[str, Local]) -> tuple[dict, list[str]]:
+def _bound_environment(
+    env: Env, dc: DeployedComponent[AnyWorkload], locals_: dict[str, Local]
+) -> tuple[dict[str, Any], list[str]]:
     """The workload's env with each ``${component.output}`` resolved to a stand-in's output; secret outputs
     become compose secrets named by ``<VAR>_FILE`` (compose cannot put a secret into a variable unwritten)."""
     outputs = {cid: local.client.outputs for cid, local in locals_.items() if local.client is not None}
@@ -765,7 +814,7 @@ def _cpus(value: float) -> str:
     return f"{value:g}"
 
 
-def _default_environment(stack) -> str:
+def _default_environment(stack: AnyStack) -> str:
     names = list(stack.environments)
     return DEFAULT_ENVIRONMENT if DEFAULT_ENVIRONMENT in names else names[-1]
 
@@ -810,12 +859,12 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
         jobs_before: dict[str, list[str]] = {}
         present = {c.id for c in deployment.components}
         for dc in deployment.components:
-            if dc.kind == "job":
+            if isinstance(dc.component, Job):
                 for target in dc.component.before:
                     if target in present:
                         jobs_before.setdefault(target, []).append(dc.id)
         for dc in deployment.components:
-            if dc.kind in WORKLOAD_KINDS:
+            if is_workload(dc):
                 name, body = _workload(env, dc, locals_, jobs_before, builds)
                 services.append(ComposeService(name, dc.id, env_name, "workload", body))
         for local in locals_.values():
