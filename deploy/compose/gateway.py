@@ -24,7 +24,7 @@ from deploy.compose.local import (
     _stand_in_hardening,
     compose_probe,
 )
-from stacks.model import Gateway
+from stacks.model import Gateway, Workload
 from stacks.project import DeployedComponent
 
 NGINX_IMAGE = "nginx:1.27-alpine"
@@ -135,7 +135,8 @@ def gateway_stand_in(env: Env, dc: DeployedComponent[Gateway]) -> Local:
     depends: dict[str, dict[str, str]] = {}
     for route in gateway.routes:
         target = env.project.model.components[route.to]
-        healthy = compose_probe(target) is not None
+        # Routes lead to workloads (validation refuses any other target).
+        healthy = isinstance(target, Workload) and compose_probe(target) is not None
         depends[env.svc(route.to)] = {"condition": "service_healthy" if healthy else "service_started"}
     body["depends_on"] = dict(sorted(depends.items()))
     if env.dev:
