@@ -1787,9 +1787,10 @@ def _alarm(p: AwsPlanner, cid: str, logical: str, inputs: dict[str, Any]) -> Non
 def _load_balancer(
     p: AwsPlanner, comp: DeployedComponent[Service | Frontend | Worker], w: dict[str, Any]
 ) -> tuple[str, ...]:
+    """The public Application Load Balancer of a service: its security groups, target group, HTTPS (with a
+    domain: certificate, DNS, CloudFront when the environment asks) or plain HTTP, and alarms. Its listeners."""
     cid, model = comp.id, comp.component
     s = p.settings
-    base = p.name(cid)
     port = w["port"]
     https = bool(s.domain)
     cdn = bool(s.cdn and s.domain)
@@ -1799,7 +1800,25 @@ def _load_balancer(
             hint="CloudFront's certificate (us-east-1) and the origin record are validated and "
             "created in the Route 53 zone: set dns_zone for this environment",
         )
-    origin_host = f"origin.{s.domain}"
+    alb_sg = _alb_security_groups(p, cid, w["sg"], port, https, cdn)
+    alb = _alb(p, cid, alb_sg, https)
+    health = model.health  # liveness: /ready is 503 until data exists, and ECS would replace every task
+    _target_group(p, cid, port, health, https)
+    forward = [{"type": "forward", "target_group_arn": Ref(f"{cid}-tg", "arn")}]
+    if https:
+        listeners, url = _https_listeners(p, cid, alb, forward, cdn)
+    else:
+        listeners, url = _http_listener(p, cid, alb, forward)
+    # The outputs may be shared with a GCP planner (hybrid): the first public URL is "url" on either cloud.
+    taken = any(o.name == "url" for o in p.outputs)
+    p.output(f"{cid.replace('-', '_')}_url" if taken else "url", url, f"URL of {cid}")
+    _alb_alarms(p, cid, alb, health)
+    return tuple(listeners)
+
+
+def _alb_security_groups(p: AwsPlanner, cid: str, task_sg: str, port: int, https: bool, cdn: bool) -> str:
+    """The load balancer's security group (the internet on 80/443, or CloudFront only) and the rules
+    between it and the tasks' group. Its logical name."""
     alb_sg = f"{cid}-alb-sg"
     p.add(
         "aws:ec2/securityGroup:SecurityGroup",
@@ -1840,7 +1859,7 @@ def _load_balancer(
             waivers["CKV_AWS_260"] = (
                 "port 80 only answers with a redirect to HTTPS"
                 if https
-                else f"{comp.id} in {p.deployment.name} has no domain, so no certificate: "
+                else f"{cid} in {p.deployment.name} has no domain, so no certificate: "
                 "plain HTTP until stacks.yaml sets one"
             )
         p.add(
@@ -1867,7 +1886,7 @@ def _load_balancer(
             "ip_protocol": "tcp",
             "from_port": port,
             "to_port": port,
-            "referenced_security_group_id": Ref(w["sg"]),
+            "referenced_security_group_id": Ref(task_sg),
         },
         cid,
         group="vpc",
@@ -1876,7 +1895,7 @@ def _load_balancer(
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
         f"{cid}-tasks-from-alb",
         {
-            "security_group_id": Ref(w["sg"]),
+            "security_group_id": Ref(task_sg),
             "description": "from the load balancer only",
             "ip_protocol": "tcp",
             "from_port": port,
@@ -1886,6 +1905,13 @@ def _load_balancer(
         cid,
         group="vpc",
     )
+    return alb_sg
+
+
+def _alb(p: AwsPlanner, cid: str, alb_sg: str, https: bool) -> str:
+    """The internet-facing Application Load Balancer in the public subnets, logging to the access-log bucket."""
+    s = p.settings
+    base = p.name(cid)
     alb_waivers = {} if targets.production(p.env, s) else {"CKV2_AWS_28": waive_waf(p.env)}
     if not https:
         alb_waivers["CKV2_AWS_20"] = (
@@ -1918,7 +1944,11 @@ def _load_balancer(
         waivers=alb_waivers,
         protect=s.deletion_protection,
     )
-    health = model.health  # liveness: /ready is 503 until data exists, and ECS would replace every task
+    return alb
+
+
+def _target_group(p: AwsPlanner, cid: str, port: int, health: str | None, https: bool) -> None:
+    """The tasks' target group, probed on the health path."""
     p.add(
         "aws:lb/targetGroup:TargetGroup",
         f"{cid}-tg",
@@ -1950,128 +1980,146 @@ def _load_balancer(
             ),
         },
     )
-    forward = [{"type": "forward", "target_group_arn": Ref(f"{cid}-tg", "arn")}]
+
+
+def _https_listeners(
+    p: AwsPlanner, cid: str, alb: str, forward: list[dict[str, Any]], cdn: bool
+) -> tuple[list[str], Any]:
+    """HTTPS on the domain's certificate, and (without CloudFront) port 80 redirecting to it: listeners, URL."""
+    s = p.settings
+    origin_host = f"origin.{s.domain}"
     listeners: list[str] = []
-    if https:
-        cert = f"{cid}-certificate"
-        p.add(
-            "aws:acm/certificate:Certificate",
-            cert,
-            {
-                "domain_name": s.domain,
-                "validation_method": "DNS",
-                **({"subject_alternative_names": [origin_host]} if cdn else {}),
-            },
-            cid,
-            group="region",
-            create_before_destroy=True,
-        )
-        cert_arn: Any = Ref(cert, "arn")
-        if s.dns_zone:
-            zone = p.lookup("aws:route53/getZone:getZone", "zone", {"name": s.dns_zone, "private_zone": False})
-            records = []
-            for i in range(2 if cdn else 1):  # one per name on the certificate (the domain, origin.<domain>)
-                record = f"{cid}-certificate-validation-record" + (f"-{i + 1}" if i else "")
-                records.append(record)
-                p.add(
-                    "aws:route53/record:Record",
-                    record,
-                    {
-                        "zone_id": Ref(zone, "zone_id"),
-                        "name": Ref(cert, f"domain_validation_options[{i}].resource_record_name"),
-                        "type": Ref(cert, f"domain_validation_options[{i}].resource_record_type"),
-                        "records": [Ref(cert, f"domain_validation_options[{i}].resource_record_value")],
-                        "ttl": 300,
-                        "allow_overwrite": True,
-                    },
-                    cid,
-                    group="global",
-                )
-            p.add(
-                "aws:acm/certificateValidation:CertificateValidation",
-                f"{cid}-certificate-validation",
-                {
-                    "certificate_arn": Ref(cert, "arn"),
-                    "validation_record_fqdns": [Ref(r, "fqdn") for r in records],
-                },
-                cid,
-                group="region",
-            )
-            cert_arn = Ref(f"{cid}-certificate-validation", "certificate_arn")
-            p.add(
-                "aws:route53/record:Record",
-                f"{cid}-origin-dns" if cdn else f"{cid}-dns",
-                {
-                    "zone_id": Ref(zone, "zone_id"),
-                    "name": origin_host if cdn else s.domain,
-                    "type": "A",
-                    "aliases": [
-                        {"name": Ref(alb, "dns_name"), "zone_id": Ref(alb, "zone_id"), "evaluate_target_health": True}
-                    ],
-                },
-                cid,
-                group="global",
-            )
-            if cdn:
-                _cdn(p, cid, zone, records)
+    cert_arn = _certificate(p, cid, alb, cdn, origin_host)
+    p.add(
+        "aws:lb/listener:Listener",
+        f"{cid}-https",
+        {
+            "load_balancer_arn": Ref(alb, "arn"),
+            "port": 443,
+            "protocol": "HTTPS",
+            "ssl_policy": TLS_POLICY,
+            "certificate_arn": cert_arn,
+            "default_actions": forward,
+        },
+        cid,
+        group="public",
+    )
+    listeners.append(f"{cid}-https")
+    if not cdn:  # behind CloudFront, port 80 is closed and CloudFront redirects viewers to HTTPS
         p.add(
             "aws:lb/listener:Listener",
-            f"{cid}-https",
-            {
-                "load_balancer_arn": Ref(alb, "arn"),
-                "port": 443,
-                "protocol": "HTTPS",
-                "ssl_policy": TLS_POLICY,
-                "certificate_arn": cert_arn,
-                "default_actions": forward,
-            },
-            cid,
-            group="public",
-        )
-        listeners.append(f"{cid}-https")
-        if not cdn:  # behind CloudFront, port 80 is closed and CloudFront redirects viewers to HTTPS
-            p.add(
-                "aws:lb/listener:Listener",
-                f"{cid}-http-redirect",
-                {
-                    "load_balancer_arn": Ref(alb, "arn"),
-                    "port": 80,
-                    "protocol": "HTTP",
-                    "default_actions": [
-                        {
-                            "type": "redirect",
-                            "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
-                        }
-                    ],
-                },
-                cid,
-                group="public",
-            )
-            listeners.append(f"{cid}-http-redirect")
-        url: Any = f"https://{s.domain}"
-    else:
-        reason = (
-            f"{p.deployment.name} sets no domain in stacks.yaml, so there is no certificate for HTTPS; "
-            "set 'domain' to get the HTTPS listener and the redirect"
-        )
-        p.add(
-            "aws:lb/listener:Listener",
-            f"{cid}-http",
+            f"{cid}-http-redirect",
             {
                 "load_balancer_arn": Ref(alb, "arn"),
                 "port": 80,
                 "protocol": "HTTP",
-                "default_actions": forward,
+                "default_actions": [
+                    {
+                        "type": "redirect",
+                        "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
+                    }
+                ],
             },
             cid,
             group="public",
-            waivers={"CKV_AWS_2": reason, "CKV_AWS_103": reason},
         )
-        listeners.append(f"{cid}-http")
-        url = concat("http://", Ref(alb, "dns_name"))
-    # The outputs may be shared with a GCP planner (hybrid): the first public URL is "url" on either cloud.
-    taken = any(o.name == "url" for o in p.outputs)
-    p.output(f"{cid.replace('-', '_')}_url" if taken else "url", url, f"URL of {cid}")
+        listeners.append(f"{cid}-http-redirect")
+    url: Any = f"https://{s.domain}"
+    return listeners, url
+
+
+def _certificate(p: AwsPlanner, cid: str, alb: str, cdn: bool, origin_host: str) -> Any:
+    """The ACM certificate of the domain (and the CloudFront origin name), validated and pointed at the load
+    balancer in the Route 53 zone when the environment names one; CloudFront too when asked. Its ARN."""
+    s = p.settings
+    cert = f"{cid}-certificate"
+    p.add(
+        "aws:acm/certificate:Certificate",
+        cert,
+        {
+            "domain_name": s.domain,
+            "validation_method": "DNS",
+            **({"subject_alternative_names": [origin_host]} if cdn else {}),
+        },
+        cid,
+        group="region",
+        create_before_destroy=True,
+    )
+    cert_arn: Any = Ref(cert, "arn")
+    if s.dns_zone:
+        zone = p.lookup("aws:route53/getZone:getZone", "zone", {"name": s.dns_zone, "private_zone": False})
+        records = []
+        for i in range(2 if cdn else 1):  # one per name on the certificate (the domain, origin.<domain>)
+            record = f"{cid}-certificate-validation-record" + (f"-{i + 1}" if i else "")
+            records.append(record)
+            p.add(
+                "aws:route53/record:Record",
+                record,
+                {
+                    "zone_id": Ref(zone, "zone_id"),
+                    "name": Ref(cert, f"domain_validation_options[{i}].resource_record_name"),
+                    "type": Ref(cert, f"domain_validation_options[{i}].resource_record_type"),
+                    "records": [Ref(cert, f"domain_validation_options[{i}].resource_record_value")],
+                    "ttl": 300,
+                    "allow_overwrite": True,
+                },
+                cid,
+                group="global",
+            )
+        p.add(
+            "aws:acm/certificateValidation:CertificateValidation",
+            f"{cid}-certificate-validation",
+            {
+                "certificate_arn": Ref(cert, "arn"),
+                "validation_record_fqdns": [Ref(r, "fqdn") for r in records],
+            },
+            cid,
+            group="region",
+        )
+        cert_arn = Ref(f"{cid}-certificate-validation", "certificate_arn")
+        p.add(
+            "aws:route53/record:Record",
+            f"{cid}-origin-dns" if cdn else f"{cid}-dns",
+            {
+                "zone_id": Ref(zone, "zone_id"),
+                "name": origin_host if cdn else s.domain,
+                "type": "A",
+                "aliases": [
+                    {"name": Ref(alb, "dns_name"), "zone_id": Ref(alb, "zone_id"), "evaluate_target_health": True}
+                ],
+            },
+            cid,
+            group="global",
+        )
+        if cdn:
+            _cdn(p, cid, zone, records)
+    return cert_arn
+
+
+def _http_listener(p: AwsPlanner, cid: str, alb: str, forward: list[dict[str, Any]]) -> tuple[list[str], Any]:
+    """Plain HTTP, for an environment without a domain (and so without a certificate): listeners, URL."""
+    reason = (
+        f"{p.deployment.name} sets no domain in stacks.yaml, so there is no certificate for HTTPS; "
+        "set 'domain' to get the HTTPS listener and the redirect"
+    )
+    p.add(
+        "aws:lb/listener:Listener",
+        f"{cid}-http",
+        {
+            "load_balancer_arn": Ref(alb, "arn"),
+            "port": 80,
+            "protocol": "HTTP",
+            "default_actions": forward,
+        },
+        cid,
+        group="public",
+        waivers={"CKV_AWS_2": reason, "CKV_AWS_103": reason},
+    )
+    return [f"{cid}-http"], concat("http://", Ref(alb, "dns_name"))
+
+
+def _alb_alarms(p: AwsPlanner, cid: str, alb: str, health: str | None) -> None:
+    """Alarms on the 5xx rate of the load balancer's answers and on unhealthy targets."""
     lb_dims = {"LoadBalancer": Ref(alb, "arn_suffix"), "TargetGroup": Ref(f"{cid}-tg", "arn_suffix")}
     _alarm(
         p,
@@ -2128,7 +2176,6 @@ def _load_balancer(
             "dimensions": lb_dims,
         },
     )
-    return tuple(listeners)
 
 
 # CloudFront managed policies (ids are fixed by AWS): an API must not be cached and needs every header

@@ -22,7 +22,6 @@ ALLOWED_LONG_FUNCTIONS: dict[str, int] = {
     "stacks.plan.aws:build_database": 107,
     "stacks.plan.aws:build_cache": 130,
     "stacks.plan.aws:_workload": 125,
-    "stacks.plan.aws:_load_balancer": 345,
     "stacks.plan.aws:_cdn": 122,
 }
 
