@@ -252,6 +252,8 @@ def _key(p: AwsPlanner) -> None:
 
 
 def _network(p: AwsPlanner) -> None:
+    """The VPC: public and private subnets per availability zone, NAT as the environment says, the S3
+    gateway endpoint (interface endpoints without NAT) and flow logs."""
     s = p.settings
     # A closed set of zone names: the stack never silently spreads into a zone AWS adds later.
     candidates = [f"{p.region}{letter}" for letter in "abcdef"]
@@ -260,6 +262,30 @@ def _network(p: AwsPlanner) -> None:
         "azs",
         {"state": "available", "filters": [{"name": "zone-name", "values": candidates}]},
     )
+    _vpc(p)
+    public, private = _subnets(p, azs, s.availability_zones)
+    nat_count = {"none": 0, "single": 1, "per_az": s.availability_zones}[s.nat]
+    route_tables = _private_routes(p, public, private, nat_count)
+    # S3 traffic (lake, query results, image layers) stays on the AWS network and skips the NAT bill.
+    p.add(
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "s3-endpoint",
+        {
+            "vpc_id": Ref("vpc"),
+            "service_name": f"com.amazonaws.{p.region}.s3",
+            "vpc_endpoint_type": "Gateway",
+            "route_table_ids": [Ref(rt) for rt in route_tables],
+        },
+        group="vpc",
+    )
+    if not nat_count:
+        _interface_endpoints(p, private)
+    _flow_logs(p)
+    p.facts.update(public_subnets=public, private_subnets=private)
+
+
+def _vpc(p: AwsPlanner) -> None:
+    """The VPC, its locked-down default security group, the internet gateway and the public route table."""
     p.add(
         "aws:ec2/vpc:Vpc",
         "vpc",
@@ -285,8 +311,12 @@ def _network(p: AwsPlanner) -> None:
         },
         group="vpc",
     )
-    n = s.availability_zones
-    public, private = [], []
+
+
+def _subnets(p: AwsPlanner, azs: str, n: int) -> tuple[list[str], list[str]]:
+    """A public and a private subnet in each of ``n`` availability zones: their logical names."""
+    public: list[str] = []
+    private: list[str] = []
     for i in range(n):
         az = Ref(azs, f"names[{i}]")
         pub, prv = f"public-subnet-{i + 1}", f"private-subnet-{i + 1}"
@@ -325,7 +355,13 @@ def _network(p: AwsPlanner) -> None:
         )
         public.append(pub)
         private.append(prv)
-    nat_count = {"none": 0, "single": 1, "per_az": n}[s.nat]
+    return public, private
+
+
+def _private_routes(p: AwsPlanner, public: list[str], private: list[str], nat_count: int) -> list[str]:
+    """NAT gateways (none, one, or one per zone) and the private subnets' route tables: their logical names."""
+    s = p.settings
+    n = len(private)
     for i in range(nat_count):
         p.add("aws:ec2/eip:Eip", f"nat-eip-{i + 1}", {"domain": "vpc"}, group=f"public-{i + 1}")
         p.add(
@@ -364,20 +400,11 @@ def _network(p: AwsPlanner) -> None:
             },
             group=f"private-{i + 1}",
         )
-    # S3 traffic (lake, query results, image layers) stays on the AWS network and skips the NAT bill.
-    p.add(
-        "aws:ec2/vpcEndpoint:VpcEndpoint",
-        "s3-endpoint",
-        {
-            "vpc_id": Ref("vpc"),
-            "service_name": f"com.amazonaws.{p.region}.s3",
-            "vpc_endpoint_type": "Gateway",
-            "route_table_ids": [Ref(rt) for rt in route_tables],
-        },
-        group="vpc",
-    )
-    if not nat_count:
-        _interface_endpoints(p, private)
+    return route_tables
+
+
+def _flow_logs(p: AwsPlanner) -> None:
+    """VPC flow logs into CloudWatch Logs, written through a role that may only append to that group."""
     p.log_group("flow-logs", f"/vpc/{p.name()}/flow-logs", None)
     p.add(
         "aws:iam/role:Role",
@@ -415,7 +442,6 @@ def _network(p: AwsPlanner) -> None:
         },
         group="vpc",
     )
-    p.facts.update(public_subnets=public, private_subnets=private)
 
 
 # Without NAT (nat: none) tasks reach AWS APIs only through interface endpoints: image pulls (ECR),
@@ -515,6 +541,48 @@ def _bucket(
         protect=protect,
     )
     ref = Ref(logical, "id")
+    _bucket_private(p, logical, component)
+    _bucket_storage(p, logical, component, kms=kms, versioning=versioning, expire_days=expire_days)
+    bucket_arn = Ref(logical, "arn")
+    p.add(
+        "aws:s3/bucketPolicy:BucketPolicy",
+        f"{logical}-policy",
+        {
+            "bucket": ref,
+            "policy": policy(
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, concat(bucket_arn, "/*")],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                *statements,
+            ),
+        },
+        component,
+        group="region",
+        depends_on=(f"{logical}-public-access",),
+    )
+    if log_to:
+        p.add(
+            "aws:s3/bucketLogging:BucketLogging",
+            f"{logical}-logging",
+            {
+                "bucket": ref,
+                "target_bucket": Ref(log_to, "id"),
+                "target_prefix": f"s3/{name}/",
+            },
+            component,
+            group="region",
+        )
+    return logical
+
+
+def _bucket_private(p: AwsPlanner, logical: str, component: str | None) -> None:
+    """No public access of any kind, and no ACLs: the bucket owner owns every object."""
+    ref = Ref(logical, "id")
     p.add(
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
         f"{logical}-public-access",
@@ -538,6 +606,13 @@ def _bucket(
         component,
         group="region",
     )
+
+
+def _bucket_storage(
+    p: AwsPlanner, logical: str, component: str | None, *, kms: bool, versioning: bool, expire_days: int | None
+) -> None:
+    """Encryption at rest (the stack's key, or S3's), versioning and the housekeeping lifecycle rule."""
+    ref = Ref(logical, "id")
     sse = {"sse_algorithm": "aws:kms", "kms_master_key_id": Ref("key", "arn")} if kms else {"sse_algorithm": "AES256"}
     p.add(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -579,41 +654,6 @@ def _bucket(
         group="region",
         depends_on=(f"{logical}-versioning",),
     )
-    bucket_arn = Ref(logical, "arn")
-    p.add(
-        "aws:s3/bucketPolicy:BucketPolicy",
-        f"{logical}-policy",
-        {
-            "bucket": ref,
-            "policy": policy(
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, concat(bucket_arn, "/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-                *statements,
-            ),
-        },
-        component,
-        group="region",
-        depends_on=(f"{logical}-public-access",),
-    )
-    if log_to:
-        p.add(
-            "aws:s3/bucketLogging:BucketLogging",
-            f"{logical}-logging",
-            {
-                "bucket": ref,
-                "target_bucket": Ref(log_to, "id"),
-                "target_prefix": f"s3/{name}/",
-            },
-            component,
-            group="region",
-        )
-    return logical
 
 
 def _access_logs(p: AwsPlanner) -> None:
