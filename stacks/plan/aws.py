@@ -947,46 +947,9 @@ def build_database(p: AwsPlanner, comp: DeployedComponent[Database]) -> None:
     engine = model.engine
     port = DB_PORTS[engine]
     prod = p.prod_like
-    p.add(
-        "aws:rds/subnetGroup:SubnetGroup",
-        f"{cid}-subnets",
-        {
-            "name": p.name(cid),
-            "description": f"private subnets of {cid}",
-            "subnet_ids": [Ref(s) for s in p.facts["private_subnets"]],
-        },
-        cid,
-        group="vpc",
-    )
-    p.add(
-        "aws:ec2/securityGroup:SecurityGroup",
-        f"{cid}-sg",
-        {
-            "name_prefix": name_prefix(p.name(cid, "db")),
-            "description": f"{cid}: only the workloads that connect to it, on {port}",
-            "vpc_id": Ref("vpc"),
-        },
-        cid,
-        group="vpc",
-    )
+    _database_network(p, cid, port)
+    _database_parameters(p, cid, model)
     version = model.engine_version
-    family = f"postgres{version.split('.')[0]}" if engine == "postgres" else f"mysql{'.'.join(version.split('.')[:2])}"
-    tls = {
-        "postgres": [("rds.force_ssl", "1"), ("log_statement", "ddl"), ("log_min_duration_statement", "1000")],
-        "mysql": [("require_secure_transport", "1")],
-    }[engine]
-    p.add(
-        "aws:rds/parameterGroup:ParameterGroup",
-        f"{cid}-parameters",
-        {
-            "name_prefix": name_prefix(p.name(cid)),
-            "family": family,
-            "description": f"{cid}: TLS only, slow statements logged",
-            "parameters": [{"name": k, "value": v, "apply_method": "pending-reboot"} for k, v in tls],
-        },
-        cid,
-        group="region",
-    )
     waivers = (
         {}
         if prod
@@ -1042,6 +1005,55 @@ def build_database(p: AwsPlanner, comp: DeployedComponent[Database]) -> None:
     p.facts.setdefault("stores", {})[cid] = {"kind": "database", "sg": f"{cid}-sg", "port": port, "engine": engine}
     p.provide(cid, _database_outputs(cid, engine, port))
     p.output(f"{cid.replace('-', '_')}_endpoint", Ref(f"{cid}-db", "address"), f"RDS endpoint of {cid}")
+
+
+def _database_network(p: AwsPlanner, cid: str, port: int) -> None:
+    """The database's subnet group (the private subnets) and its security group (rules come with its users)."""
+    p.add(
+        "aws:rds/subnetGroup:SubnetGroup",
+        f"{cid}-subnets",
+        {
+            "name": p.name(cid),
+            "description": f"private subnets of {cid}",
+            "subnet_ids": [Ref(s) for s in p.facts["private_subnets"]],
+        },
+        cid,
+        group="vpc",
+    )
+    p.add(
+        "aws:ec2/securityGroup:SecurityGroup",
+        f"{cid}-sg",
+        {
+            "name_prefix": name_prefix(p.name(cid, "db")),
+            "description": f"{cid}: only the workloads that connect to it, on {port}",
+            "vpc_id": Ref("vpc"),
+        },
+        cid,
+        group="vpc",
+    )
+
+
+def _database_parameters(p: AwsPlanner, cid: str, model: Database) -> None:
+    """The parameter group: TLS only, and (PostgreSQL) DDL and slow statements logged."""
+    engine = model.engine
+    version = model.engine_version
+    family = f"postgres{version.split('.')[0]}" if engine == "postgres" else f"mysql{'.'.join(version.split('.')[:2])}"
+    tls = {
+        "postgres": [("rds.force_ssl", "1"), ("log_statement", "ddl"), ("log_min_duration_statement", "1000")],
+        "mysql": [("require_secure_transport", "1")],
+    }[engine]
+    p.add(
+        "aws:rds/parameterGroup:ParameterGroup",
+        f"{cid}-parameters",
+        {
+            "name_prefix": name_prefix(p.name(cid)),
+            "family": family,
+            "description": f"{cid}: TLS only, slow statements logged",
+            "parameters": [{"name": k, "value": v, "apply_method": "pending-reboot"} for k, v in tls],
+        },
+        cid,
+        group="region",
+    )
 
 
 def _read_replicas(p: AwsPlanner, comp: DeployedComponent[Database], waivers: dict[str, str]) -> None:
@@ -1122,8 +1134,28 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent[Cache]) -> None:
     cid, model = comp.id, comp.component
     engine = model.engine
     port = CACHE_PORTS[engine]
-    prod = p.prod_like
     node = _cache_node(model.memory)
+    _cache_network(p, cid, port)
+    common = {
+        "subnet_group_name": Ref(f"{cid}-subnets", "name"),
+        "security_group_ids": [Ref(f"{cid}-sg")],
+        "port": port,
+        "node_type": node,
+    }
+    if engine == "memcached":
+        _memcached_cluster(p, cid, common)
+        address = Ref(f"{cid}-cache", "cluster_address")  # the configuration endpoint's host name
+    else:
+        _redis_group(p, cid, common)
+        address = Ref(f"{cid}-cache", "primary_endpoint_address")
+    store = {"kind": "cache", "sg": f"{cid}-sg", "port": port, "engine": engine, "address": address}
+    p.facts.setdefault("stores", {})[cid] = store
+    p.provide(cid, _cache_outputs(p, cid, engine, port, address))
+    p.output(f"{cid.replace('-', '_')}_endpoint", address, f"ElastiCache endpoint of {cid}")
+
+
+def _cache_network(p: AwsPlanner, cid: str, port: int) -> None:
+    """The cache's subnet group (the private subnets) and its security group (rules come with its users)."""
     p.add(
         "aws:elasticache/subnetGroup:SubnetGroup",
         f"{cid}-subnets",
@@ -1146,102 +1178,99 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent[Cache]) -> None:
         cid,
         group="vpc",
     )
-    common = {
-        "subnet_group_name": Ref(f"{cid}-subnets", "name"),
-        "security_group_ids": [Ref(f"{cid}-sg")],
-        "port": port,
-        "node_type": node,
-    }
-    if engine == "memcached":
-        p.add(
-            "aws:elasticache/cluster:Cluster",
-            f"{cid}-cache",
-            {
-                "cluster_id": p.name(cid),
-                "engine": "memcached",
-                "engine_version": "1.6.22",
-                "num_cache_nodes": 2 if prod else 1,
-                "az_mode": "cross-az" if prod else "single-az",
-                "transit_encryption_enabled": True,
-                **common,
-            },
-            cid,
-            group="private",
-        )
-        address = Ref(f"{cid}-cache", "cluster_address")  # the configuration endpoint's host name
-    else:
-        user = p.name(cid, "app")
-        p.add(
-            "aws:elasticache/user:User",
-            f"{cid}-default-user",
-            {
-                "user_id": p.name(cid, "default"),
-                "user_name": "default",
-                "engine": "redis",
-                "access_string": "off -@all",
-                "authentication_mode": {"type": "no-password-required"},
-            },
-            cid,
-            group="region",
-        )
-        p.add(
-            "aws:elasticache/user:User",
-            f"{cid}-user",
-            {
-                "user_id": user,
-                "user_name": user,
-                "engine": "redis",
-                "access_string": "on ~* +@all -@dangerous",
-                "authentication_mode": {"type": "iam"},
-            },
-            cid,
-            group="region",
-        )
-        p.add(
-            "aws:elasticache/userGroup:UserGroup",
-            f"{cid}-users",
-            {
-                "user_group_id": p.name(cid),
-                "engine": "redis",
-                "user_ids": [Ref(f"{cid}-default-user", "user_id"), Ref(f"{cid}-user", "user_id")],
-            },
-            cid,
-            group="region",
-        )
-        p.add(
-            "aws:elasticache/replicationGroup:ReplicationGroup",
-            f"{cid}-cache",
-            {
-                "replication_group_id": p.name(cid),
-                "description": f"{cid} ({engine})",
-                "engine": "redis",
-                "engine_version": "7.1",
-                "num_cache_clusters": 2 if prod else 1,
-                "automatic_failover_enabled": prod,
-                "multi_az_enabled": prod,
-                "at_rest_encryption_enabled": True,
-                "kms_key_id": Ref("key", "arn"),
-                "transit_encryption_enabled": True,
-                "user_group_ids": [Ref(f"{cid}-users", "user_group_id")],
-                "snapshot_retention_limit": 7 if prod else 1,
-                "auto_minor_version_upgrade": True,
-                **common,
-            },
-            cid,
-            group="private",
-            waivers={}
-            if prod
-            else {
-                "CKV2_AWS_50": (
-                    "multi-AZ failover only where the environment sets deletion_protection (dev is disposable)"
-                ),
-            },
-        )
-        address = Ref(f"{cid}-cache", "primary_endpoint_address")
-    store = {"kind": "cache", "sg": f"{cid}-sg", "port": port, "engine": engine, "address": address}
-    p.facts.setdefault("stores", {})[cid] = store
-    p.provide(cid, _cache_outputs(p, cid, engine, port, address))
-    p.output(f"{cid.replace('-', '_')}_endpoint", address, f"ElastiCache endpoint of {cid}")
+
+
+def _memcached_cluster(p: AwsPlanner, cid: str, common: dict[str, Any]) -> None:
+    """A memcached cluster with TLS in transit, across zones in production."""
+    prod = p.prod_like
+    p.add(
+        "aws:elasticache/cluster:Cluster",
+        f"{cid}-cache",
+        {
+            "cluster_id": p.name(cid),
+            "engine": "memcached",
+            "engine_version": "1.6.22",
+            "num_cache_nodes": 2 if prod else 1,
+            "az_mode": "cross-az" if prod else "single-az",
+            "transit_encryption_enabled": True,
+            **common,
+        },
+        cid,
+        group="private",
+    )
+
+
+def _redis_group(p: AwsPlanner, cid: str, common: dict[str, Any]) -> None:
+    """A Redis replication group, encrypted at rest and in transit, whose one user signs in with IAM."""
+    prod = p.prod_like
+    engine = "redis"
+    user = p.name(cid, "app")
+    p.add(
+        "aws:elasticache/user:User",
+        f"{cid}-default-user",
+        {
+            "user_id": p.name(cid, "default"),
+            "user_name": "default",
+            "engine": "redis",
+            "access_string": "off -@all",
+            "authentication_mode": {"type": "no-password-required"},
+        },
+        cid,
+        group="region",
+    )
+    p.add(
+        "aws:elasticache/user:User",
+        f"{cid}-user",
+        {
+            "user_id": user,
+            "user_name": user,
+            "engine": "redis",
+            "access_string": "on ~* +@all -@dangerous",
+            "authentication_mode": {"type": "iam"},
+        },
+        cid,
+        group="region",
+    )
+    p.add(
+        "aws:elasticache/userGroup:UserGroup",
+        f"{cid}-users",
+        {
+            "user_group_id": p.name(cid),
+            "engine": "redis",
+            "user_ids": [Ref(f"{cid}-default-user", "user_id"), Ref(f"{cid}-user", "user_id")],
+        },
+        cid,
+        group="region",
+    )
+    p.add(
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        f"{cid}-cache",
+        {
+            "replication_group_id": p.name(cid),
+            "description": f"{cid} ({engine})",
+            "engine": "redis",
+            "engine_version": "7.1",
+            "num_cache_clusters": 2 if prod else 1,
+            "automatic_failover_enabled": prod,
+            "multi_az_enabled": prod,
+            "at_rest_encryption_enabled": True,
+            "kms_key_id": Ref("key", "arn"),
+            "transit_encryption_enabled": True,
+            "user_group_ids": [Ref(f"{cid}-users", "user_group_id")],
+            "snapshot_retention_limit": 7 if prod else 1,
+            "auto_minor_version_upgrade": True,
+            **common,
+        },
+        cid,
+        group="private",
+        waivers={}
+        if prod
+        else {
+            "CKV2_AWS_50": (
+                "multi-AZ failover only where the environment sets deletion_protection (dev is disposable)"
+            ),
+        },
+    )
 
 
 def _store_grants(p: AwsPlanner, linked: set[str]) -> list[dict[str, Any]]:
