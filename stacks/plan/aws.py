@@ -1574,10 +1574,43 @@ def _image(p: AwsPlanner, comp: DeployedComponent[AnyWorkload]) -> Any:
 
 def _workload(p: AwsPlanner, comp: DeployedComponent[AnyWorkload]) -> dict[str, Any]:
     """Image, logs, roles, task definition and security group: what every Fargate workload has."""
-    cid, model = comp.id, comp.component
+    cid = comp.id
     base = p.name(cid)
     image = _image(p, comp)
     logs = p.log_group(f"{cid}-logs", f"/ecs/{base}", cid)
+    bound, bound_secrets = _task_roles(p, comp, logs)
+    res = comp.size
+    container, volumes = _container(p, comp, image, logs, bound, bound_secrets)
+    port = getattr(comp.component, "port", None)
+    td = f"{cid}-task"
+    p.add(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        td,
+        {
+            "family": base,
+            "cpu": str(round(res.cpu * 1024)),
+            "memory": str(res.memory),
+            "network_mode": "awsvpc",
+            "requires_compatibilities": ["FARGATE"],
+            "runtime_platform": {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            "execution_role_arn": Ref(f"{cid}-execution-role", "arn"),
+            "task_role_arn": Ref(f"{cid}-task-role", "arn"),
+            "container_definitions": Json([container]),
+            "volumes": volumes,
+        },
+        cid,
+        group="region",
+    )
+    sg = workload_security_group(p, cid, "tasks", f"tasks of {cid}")
+    return {"task": td, "sg": sg, "port": port, "image": image}
+
+
+def _task_roles(
+    p: AwsPlanner, comp: DeployedComponent[AnyWorkload], logs: str
+) -> tuple[dict[str, Any], dict[str, SecretValue]]:
+    """The execution role (image pull, logs, secrets) and the task role (what the code may do). The
+    workload's env bound on this target: (values, secrets)."""
+    cid, model = comp.id, comp.component
     execution_statements = [
         # ecr:GetAuthorizationToken has no resource-level permissions: AWS requires "*" for it.
         allow(["ecr:GetAuthorizationToken"], ["*"], sid="EcrLogin"),
@@ -1592,10 +1625,9 @@ def _workload(p: AwsPlanner, comp: DeployedComponent[AnyWorkload]) -> dict[str, 
             )
         )
         execution_statements.append(allow(["kms:Decrypt"], [Ref("key", "arn")], sid="ImageLayers"))
-    secrets = model.secrets
-    if secrets:
+    if model.secrets:
         execution_statements.append(
-            allow(["ssm:GetParameters"], [_secret_arn(p, s) for s in secrets.values()], sid="Secrets")
+            allow(["ssm:GetParameters"], [_secret_arn(p, s) for s in model.secrets.values()], sid="Secrets")
         )
     bound, bound_secrets = p.bound_env(comp)
     execution_statements += _secret_output_access(bound_secrets)
@@ -1643,7 +1675,20 @@ def _workload(p: AwsPlanner, comp: DeployedComponent[AnyWorkload]) -> dict[str, 
             cid,
             group="global",
         )
-    res = comp.size
+    return bound, bound_secrets
+
+
+def _container(
+    p: AwsPlanner,
+    comp: DeployedComponent[AnyWorkload],
+    image: Any,
+    logs: str,
+    bound: dict[str, Any],
+    bound_secrets: dict[str, SecretValue],
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The container definition (env, secrets by reference, writable mounts, logs, health, port) and the
+    task's volumes."""
+    cid, model = comp.id, comp.component
     env = {**bound, **platform_env(p)}
     mounts = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
     volumes = [{"name": "tmp"}]
@@ -1658,7 +1703,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent[AnyWorkload]) -> dict[str, 
         **_container_security(model),
         "privileged": False,
         "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
-        "secrets": _container_secrets(p, secrets, bound_secrets),
+        "secrets": _container_secrets(p, model.secrets, bound_secrets),
         "mountPoints": mounts,
         "linuxParameters": {"initProcessEnabled": True},
         "logConfiguration": {
@@ -1676,27 +1721,7 @@ def _workload(p: AwsPlanner, comp: DeployedComponent[AnyWorkload]) -> dict[str, 
     port = getattr(model, "port", None)
     if port:
         container["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
-    td = f"{cid}-task"
-    p.add(
-        "aws:ecs/taskDefinition:TaskDefinition",
-        td,
-        {
-            "family": base,
-            "cpu": str(round(res.cpu * 1024)),
-            "memory": str(res.memory),
-            "network_mode": "awsvpc",
-            "requires_compatibilities": ["FARGATE"],
-            "runtime_platform": {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
-            "execution_role_arn": Ref(f"{cid}-execution-role", "arn"),
-            "task_role_arn": Ref(f"{cid}-task-role", "arn"),
-            "container_definitions": Json([container]),
-            "volumes": volumes,
-        },
-        cid,
-        group="region",
-    )
-    sg = workload_security_group(p, cid, "tasks", f"tasks of {cid}")
-    return {"task": td, "sg": sg, "port": port, "image": image}
+    return container, volumes
 
 
 def workload_security_group(p: AwsPlanner, cid: str, role: str, description: str) -> str:
