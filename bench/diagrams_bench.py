@@ -67,6 +67,9 @@ def synthetic(n: int) -> str:
                 "image": "ghcr.io/example/app:1.0",
                 "resources": {"cpu": 0.5, "memory": 1024},
             }
+            if kind == "frontend":
+                # One public entry point per domain: the first frontend; the others are internal.
+                comp["public"] = not any(comps[w]["kind"] == "frontend" for w in work_ids)
             work_ids.append(cid)
         comps[cid] = comp
     conns = []

@@ -37,7 +37,8 @@ PULUMI_IMPORTS = (
 
 
 def synthetic(services: int) -> str:
-    """A model of ``services`` public services (each with its task, ALB, alarms) around one lake + warehouse."""
+    """A model of ``services`` services (each with its task, roles, alarms) around one lake + warehouse; the
+    first is the public entry point (ALB, certificate, WAF, DNS), as one domain names one entry point."""
     import yaml
 
     comps: dict[str, dict] = {
@@ -63,7 +64,7 @@ def synthetic(services: int) -> str:
             "kind": "service",
             "build": {"context": "."},
             "port": 8000,
-            "public": True,
+            "public": i == 0,
             "secrets": {"STACKS_APP_API_KEY": f"syn/{cid}"},
             "resources": {"cpu": 0.5, "memory": 1024},
             "scale": {"min": 1, "max": 4},

@@ -452,7 +452,10 @@ class Environment(Strict):
         None,
         max_length=253,
         pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
-        description="The public domain of the environment's public service.",
+        description=(
+            "The public domain of the environment's one public entry point (a public service or frontend); "
+            "two public components on one domain are refused."
+        ),
     )
     dns_zone: str | None = Field(None, description="Hosted zone (AWS) or managed zone (GCP) for the domain's record.")
     cdn: bool = Field(False, description="Serve public traffic through a CDN.")

@@ -73,6 +73,11 @@ def _valid(annotation: Any, value: Any) -> Any:
         return None
 
 
+def _of_type(value: Any, kind: type) -> Any:
+    """``value`` if it is a ``kind``, else an empty one (its structural problem is reported elsewhere)."""
+    return value if isinstance(value, kind) else kind()
+
+
 def _partial_model(data: Any) -> tuple[StacksFile, set[str]] | None:
     """The well-formed parts of a document that failed structural validation, and every component id it names.
 
@@ -87,10 +92,10 @@ def _partial_model(data: Any) -> tuple[StacksFile, set[str]] | None:
         return None
     entries = {
         "components": {k: _valid(_component_type(), v) for k, v in data["components"].items()},
-        "stacks": {k: _valid(_stack_type(), v) for k, v in (data.get("stacks") or {}).items()},
+        "stacks": {k: _valid(_stack_type(), v) for k, v in _of_type(data.get("stacks"), dict).items()},
     }
     connections = [
-        _valid(typing.get_args(fields["connections"].annotation)[0], c) for c in data.get("connections") or []
+        _valid(typing.get_args(fields["connections"].annotation)[0], c) for c in _of_type(data.get("connections"), list)
     ]
     environments = _valid(fields["environments"].annotation, data.get("environments", ["dev", "staging", "prod"]))
     views = _valid(fields["views"].annotation, data.get("views", {}))
@@ -628,6 +633,7 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
         yield from _check_container_options(doc, model, sid, stack)
         for env in stack.environments:
             yield from _check_egress(doc, model, sid, stack, env)
+            yield from _check_one_domain(doc, model, sid, stack, env)
             if targets.production(env, stack.environments[env]):
                 yield from _plain_http(doc, model, sid, stack, env)
 
@@ -655,11 +661,73 @@ def _plain_http(doc: Document, model: StacksFile, sid: str, stack: AnyStack, env
         )
 
 
+def _domain_claimants(model: StacksFile, stack, env: str) -> list[str]:
+    """The components an environment's domain would point at: its public services and frontends in the cloud."""
+    claimants = []
+    for cid in _deployed(model, stack):
+        comp = model.components.get(cid)
+        if comp is None or comp.kind not in ("service", "frontend") or not getattr(comp, "public", False):
+            continue
+        if comp.environments is None or env in comp.environments:
+            claimants.append(cid)
+    return claimants
+
+
+def _check_one_domain(doc: Document, model: StacksFile, sid: str, stack, env: str) -> Iterator[Diagnostic]:
+    """One domain names one public entry point: two public services would each get a load balancer,
+    a certificate and a DNS record for the same name, which the second apply refuses."""
+    if stack.target == "compose" or not stack.environments[env].domain:
+        return
+    claimants = _domain_claimants(model, stack, env)
+    if len(claimants) < 2:
+        return
+    names = " and ".join(f"'{c}'" for c in claimants)
+    yield doc.diagnostic(
+        ("stacks", sid, "environments", env, "domain"),
+        f"{names} are public in {sid}-{env}, so each would claim the domain {stack.environments[env].domain} "
+        "(one load balancer, certificate and DNS record each, for one name)",
+        f"keep one public entry point: set public: false on all but '{claimants[0]}' and let it call the "
+        "others, or deploy them in separate stacks with a domain each",
+    )
+
+
+RUN_ONCE = {
+    "aws": "`aws ecs run-task` with the stack outputs {job}_task_definition and {job}_security_group",
+    "gcp": "`gcloud run jobs execute` with the stack output {job}_job_name",
+}
+
+
+def _unhonoured_before(doc: Document, model: StacksFile, sid: str, stack, env: str) -> Iterator[Diagnostic]:
+    """``before:`` is honoured by compose only: in the cloud the job is built, and nothing runs it at deploy."""
+    if stack.target == "compose":
+        return
+    deployed = set(_deployed(model, stack))
+    for cid in sorted(deployed):
+        job = model.components.get(cid)
+        if job is None or job.kind != "job" or (job.environments is not None and env not in job.environments):
+            continue
+        waiting = [t for t in getattr(job, "before", []) if t in deployed]
+        if not waiting:
+            continue
+        cloud = _cloud_of(stack, cid)
+        names = " and ".join(f"'{t}'" for t in waiting)
+        yield doc.diagnostic(
+            ("stacks", sid, "environments", env),
+            f"'{cid}' runs before {names} in compose only: in {sid}-{env} ({cloud}) it is built as an on-demand "
+            "job and nothing runs it at deploy",
+            f"run it once after the deploy ({RUN_ONCE[cloud].format(job=cid.replace('-', '_'))}), "
+            f"or do its work when {names} start{'s' if len(waiting) == 1 else ''}",
+            at_key=True,
+        )
+
+
 def validation_warnings(doc: Document, model: StacksFile) -> list[Diagnostic]:
-    """What is allowed but unsafe: public services over plain HTTP outside production."""
+    """What is allowed but flagged: public services over plain HTTP outside production, and jobs whose
+    ``before:`` a cloud target does not honour."""
     found: list[Diagnostic] = []
     for sid, stack in model.stacks.items():
         for env, settings in stack.environments.items():
+            found.extend(_unhonoured_before(doc, model, sid, stack, env))
             if not targets.production(env, settings):
                 for diag in _plain_http(doc, model, sid, stack, env):
                     found.append(

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from stacks.cli import FileOption, JsonOption, command, err, out
 
@@ -33,6 +34,7 @@ def validate(
 
     project = load_project(file or file_opt)
     model = project.model
+    warnings = [w.format() for w in project.warnings]
     if as_json:
         out.print_json(
             json.dumps(
@@ -43,10 +45,13 @@ def validate(
                     "components": len(model.components),
                     "connections": len(model.connections),
                     "stacks": project.deployables(),
+                    "warnings": warnings,
                 }
             )
         )
         return
+    for warning in warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
     out.print(
         f"[green]ok[/] {project.filename}: {model.system.name}: {len(model.components)} components, "
         f"{len(model.connections)} connections, {len(project.deployables())} deployable stacks "

@@ -77,7 +77,7 @@ WAIVE_NO_REPLICATION = (
     "single-region stack by design: versioning, KMS and deletion protection protect the "
     "data; cross-region replication is a disaster-recovery choice left to the operator"
 )
-WAIVE_NO_EVENTS = "no consumer subscribes to object events: ingest runs on deploy or on its schedule"
+WAIVE_NO_EVENTS = "no consumer subscribes to object events: ingest runs on demand or on its schedule"
 # AWS managed rule groups every production web ACL runs (Log4j/known bad inputs included), before a rate limit.
 WAF_MANAGED_RULES = (
     "AWSManagedRulesCommonRuleSet",
@@ -2611,7 +2611,7 @@ def _incoming_trigger(p: AwsPlanner, comp: DeployedComponent[Job], w: dict[str, 
 
 
 def build_job(p: AwsPlanner, comp: DeployedComponent[Job]) -> None:
-    """A task definition run on demand (once per deploy) or on its cron schedule by EventBridge Scheduler."""
+    """A task definition run on demand or on its cron schedule by EventBridge Scheduler."""
     w = _workload(p, comp)
     cid = comp.id
     p.output(f"{cid.replace('-', '_')}_task_definition", Ref(w["task"], "family"), f"task family of {cid}")

@@ -1423,7 +1423,7 @@ def _with_source(args: list[Any], source: Any) -> list[Any]:
 
 
 def build_job(p: GcpPlanner, comp: DeployedComponent[Job]) -> None:
-    """A Cloud Run job, run on demand (once per deploy) or on its cron schedule by Cloud Scheduler."""
+    """A Cloud Run job, run on demand or on its cron schedule by Cloud Scheduler."""
     cid, model = comp.id, comp.component
     w = _workload(p, comp)
     container = dict(w["container"])

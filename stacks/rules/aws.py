@@ -43,7 +43,8 @@ RULES: dict[str, KindRule] = {
         ),
         KindRule(
             "job",
-            "ECS Fargate task: run on deploy, on its schedule (EventBridge Scheduler) or on new lake files",
+            "ECS Fargate task: run on demand (`aws ecs run-task`), on its schedule (EventBridge Scheduler) "
+            "or on new lake files",
             Look(D + "aws.compute.ElasticContainerServiceTask", "ECS Fargate task"),
             PLAN + "build_job",
             {},

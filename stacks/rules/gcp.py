@@ -37,7 +37,8 @@ RULES: dict[str, KindRule] = {
         ),
         KindRule(
             "job",
-            "Cloud Run job: run on deploy, on its schedule (Cloud Scheduler) or on new lake files",
+            "Cloud Run job: run on demand (`gcloud run jobs execute`), on its schedule (Cloud Scheduler) "
+            "or on new lake files",
             Look(D + "gcp.compute.Run", "Cloud Run job"),
             PLAN + "build_job",
             {},

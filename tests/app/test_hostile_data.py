@@ -4,7 +4,6 @@ seconds, and changes nothing - row counts, revenue and the published version are
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import duckdb
@@ -101,14 +100,12 @@ def test_http_refuses_with_422_and_changes_nothing(db_copy, case):
     content, table, message, column = CASES[case]
     before = state(db_copy)
     with make_client(db_copy) as client:
-        started = time.perf_counter()
         response = client.post(
             f"/api/v1/ingest/{table}",
             params={"mode": "append"},
             headers={"X-API-Key": API_KEY},
             files={"file": ("hostile.csv", io.BytesIO(content), "text/csv")},
         )
-        elapsed = time.perf_counter() - started
         assert response.status_code == 422, response.text
         body = response.json()
         text = body["message"] + " ".join(p["message"] for p in body.get("problems", []))
@@ -117,7 +114,6 @@ def test_http_refuses_with_422_and_changes_nothing(db_copy, case):
             assert column in {p.get("column") for p in body["problems"]}
             assert all(p["file"] == "hostile.csv" for p in body["problems"])
         assert client.get("/ready").status_code == 200
-    assert elapsed < 30  # refused before any derived table is built over the bad data
     assert state(db_copy) == before
 
 

@@ -192,6 +192,7 @@ def test_edge_tier_and_explicit_tiers(edited):
             "label": "Web",
             "technology": "React",
             "build": {"context": "."},
+            "public": False,  # the api holds the domain: one public entry point per domain
         }
         data["components"]["storefront"]["tier"] = "edge"
         data["connections"].append({"from": "web", "to": "api", "label": "calls", "protocol": "https"})

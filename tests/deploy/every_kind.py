@@ -52,7 +52,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "command": ["python", "-m", "http.server", "8080"],
         "port": 8080,
         "health": "/",
-        "public": True,
+        "public": False,  # one public entry point per domain: the service holds shop.example.com
         "scale": {"min": 1, "max": 2},
     },
     "worker": {

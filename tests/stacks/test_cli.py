@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -27,6 +28,17 @@ def test_validate_json_in_process(cli):
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["system"] == "shop"
     assert "hybrid-prod" in data["stacks"]
+    # compose runs seed before api; the clouds build it on demand only, and validation says so, located.
+    [aws_seed] = [w for w in data["warnings"] if "stacks.aws.environments.dev: 'seed' runs before 'api'" in w]
+    assert re.match(r"\S*stacks\.yaml:\d+:\d+: ", aws_seed) and "aws ecs run-task" in aws_seed
+    assert any("gcp-dev (gcp)" in w and "gcloud run jobs execute" in w for w in data["warnings"])
+    assert not any("compose" in w.split(":")[3] for w in data["warnings"])
+
+
+def test_validate_prints_warnings_and_still_exits_0(cli):
+    result = cli("validate", "-f", ROOT / "stacks.yaml")
+    assert result.exit_code == 0
+    assert "warning: " in result.output and "nothing runs it at deploy" in result.output
 
 
 def test_validate_invalid_in_process(cli):
