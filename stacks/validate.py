@@ -661,7 +661,7 @@ def _plain_http(doc: Document, model: StacksFile, sid: str, stack: AnyStack, env
         )
 
 
-def _domain_claimants(model: StacksFile, stack, env: str) -> list[str]:
+def _domain_claimants(model: StacksFile, stack: AnyStack, env: str) -> list[str]:
     """The components an environment's domain would point at: its public services and frontends in the cloud."""
     claimants = []
     for cid in _deployed(model, stack):
@@ -673,7 +673,7 @@ def _domain_claimants(model: StacksFile, stack, env: str) -> list[str]:
     return claimants
 
 
-def _check_one_domain(doc: Document, model: StacksFile, sid: str, stack, env: str) -> Iterator[Diagnostic]:
+def _check_one_domain(doc: Document, model: StacksFile, sid: str, stack: AnyStack, env: str) -> Iterator[Diagnostic]:
     """One domain names one public entry point: two public services would each get a load balancer,
     a certificate and a DNS record for the same name, which the second apply refuses."""
     if stack.target == "compose" or not stack.environments[env].domain:
@@ -697,7 +697,7 @@ RUN_ONCE = {
 }
 
 
-def _unhonoured_before(doc: Document, model: StacksFile, sid: str, stack, env: str) -> Iterator[Diagnostic]:
+def _unhonoured_before(doc: Document, model: StacksFile, sid: str, stack: AnyStack, env: str) -> Iterator[Diagnostic]:
     """``before:`` is honoured by compose only: in the cloud the job is built, and nothing runs it at deploy."""
     if stack.target == "compose":
         return
