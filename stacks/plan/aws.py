@@ -2355,6 +2355,33 @@ def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> N
     """CloudFront in front of the load balancer: its own certificate in us-east-1, the domain pointed at it."""
     s = p.settings
     p.aliases[US_EAST_1] = ("aws", {"region": "us-east-1", "default_tags": {"tags": tags(p.project, p.deployment)}})
+    _cdn_certificate(p, cid, validation_records)
+    headers = _cdn_headers(p, cid)
+    dist = _distribution(p, cid, headers)
+    p.add(
+        "aws:route53/record:Record",
+        f"{cid}-dns",
+        {
+            "zone_id": Ref(zone, "zone_id"),
+            "name": s.domain,
+            "type": "A",
+            "aliases": [
+                {
+                    "name": Ref(dist, "domain_name"),
+                    "zone_id": Ref(dist, "hosted_zone_id"),
+                    "evaluate_target_health": False,
+                }
+            ],
+        },
+        cid,
+        group="global",
+    )
+    p.output(f"{cid.replace('-', '_')}_cdn_domain", Ref(dist, "domain_name"), f"CloudFront domain of {cid}")
+
+
+def _cdn_certificate(p: AwsPlanner, cid: str, validation_records: list[str]) -> None:
+    """CloudFront's certificate of the domain, in us-east-1 (where CloudFront reads it)."""
+    s = p.settings
     cert = f"{cid}-cdn-certificate"
     p.add(
         "aws:acm/certificate:Certificate",
@@ -2377,6 +2404,10 @@ def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> N
         group="global",
         alias=US_EAST_1,
     )
+
+
+def _cdn_headers(p: AwsPlanner, cid: str) -> str:
+    """The security headers CloudFront adds to every response (HSTS, nosniff, DENY framing, no referrer)."""
     headers = f"{cid}-cdn-headers"
     p.add(
         "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
@@ -2400,6 +2431,12 @@ def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> N
         cid,
         group="edge",
     )
+    return headers
+
+
+def _distribution(p: AwsPlanner, cid: str, headers: str) -> str:
+    """The distribution: HTTPS to the load balancer's origin name, nothing cached, HTTP/3. Its logical name."""
+    s = p.settings
     dist = f"{cid}-cdn"
     p.add(
         "aws:cloudfront/distribution:Distribution",
@@ -2454,25 +2491,7 @@ def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> N
             "CKV_AWS_305": "an API, not a website: the service itself answers /",
         },
     )
-    p.add(
-        "aws:route53/record:Record",
-        f"{cid}-dns",
-        {
-            "zone_id": Ref(zone, "zone_id"),
-            "name": s.domain,
-            "type": "A",
-            "aliases": [
-                {
-                    "name": Ref(dist, "domain_name"),
-                    "zone_id": Ref(dist, "hosted_zone_id"),
-                    "evaluate_target_health": False,
-                }
-            ],
-        },
-        cid,
-        group="global",
-    )
-    p.output(f"{cid.replace('-', '_')}_cdn_domain", Ref(dist, "domain_name"), f"CloudFront domain of {cid}")
+    return dist
 
 
 def build_service(p: AwsPlanner, comp: DeployedComponent[Service | Frontend | Worker]) -> None:

@@ -145,17 +145,3 @@ def _functions(node: ast.AST, module: str, prefix: str) -> Iterator[Function]:
             yield from _functions(child, module, f"{prefix}{child.name}.")
         else:
             yield from _functions(child, module, prefix)
-
-
-def stale_entries(allowed_cycles: list[frozenset[str]], allowed_long: dict[str, int], max_lines: int) -> list[str]:
-    """Allowlist entries that no longer apply: cycles gone, functions now short enough or gone."""
-    current = cycles(import_graph())
-    lengths = {f.where: f.lines for f in functions()}
-    stale = [f"cycle {sorted(a)}" for a in allowed_cycles if not any(c <= a for c in current)]
-    return stale + [f"function {w}" for w in allowed_long if lengths.get(w, 0) <= max_lines]
-
-
-if __name__ == "__main__":
-    from tests.structure.test_structure import ALLOWED_CYCLES, ALLOWED_LONG_FUNCTIONS, MAX_LINES
-
-    print("\n".join(stale_entries(ALLOWED_CYCLES, ALLOWED_LONG_FUNCTIONS, MAX_LINES)) or "every entry still applies")
