@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 # A component's anchor (where connection edges attach): the first of its resources of these types.
 ANCHORS = (
+    "aws:apigatewayv2/api:Api",
     "aws:ecs/service:Service",
     "aws:lb/loadBalancer:LoadBalancer",
     "aws:athena/workgroup:Workgroup",
@@ -43,7 +44,11 @@ ANCHORS = (
     "aws:sqs/queue:Queue",
 )
 # Requests from outside reach a component through the first of these it has.
-ENTRIES = ("aws:cloudfront/distribution:Distribution", "aws:lb/loadBalancer:LoadBalancer")
+ENTRIES = (
+    "aws:cloudfront/distribution:Distribution",
+    "aws:lb/loadBalancer:LoadBalancer",
+    "aws:apigatewayv2/api:Api",
+)
 
 # Drawn as an icon each, with the product name a reader knows; every other resource is listed under
 # the main resource it belongs to.
@@ -71,6 +76,9 @@ MAIN: dict[str, str] = {
     "aws:scheduler/schedule:Schedule": "EventBridge schedule",
     "aws:cloudwatch/eventRule:EventRule": "EventBridge rule",
     "aws:lambda/function:Function": "Lambda function",
+    "aws:apigatewayv2/api:Api": "API Gateway HTTP API",
+    "aws:apigatewayv2/vpcLink:VpcLink": "VPC link",
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": "Cloud Map namespace",
 }
 # Mains of these types in one place are one icon with a line each (five IAM roles, one box).
 MERGED = {"aws:iam/role:Role": "IAM roles"}
@@ -96,6 +104,7 @@ GLOBAL_NAMES = {"aws:iam/role:Role": "IAM", "aws:route53/record:Record": "Route 
 COLUMNS = {
     "aws:iam/role:Role": 0,
     "aws:lb/loadBalancer:LoadBalancer": 1,
+    "aws:apigatewayv2/api:Api": 1,
     "aws:ecs/service:Service": 2,
     "aws:ecs/taskDefinition:TaskDefinition": 2,
     "aws:ssm/parameter:Parameter": 3,

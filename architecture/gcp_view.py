@@ -35,6 +35,7 @@ GCP_ANCHORS = (
     "gcp:bigquery/dataset:Dataset",
     "gcp:storage/bucket:Bucket",
     "gcp:pubsub/topic:Topic",
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule",  # a gateway: its load balancer
 )
 PLACES = (  # plan group -> (cluster id suffix, label)
     ("edge", "edge", "global edge: HTTPS load balancer, Cloud Armor, DNS"),

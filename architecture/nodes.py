@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stacks import rules
 from stacks.errors import StacksError
 from stacks.model import AnyComponent
 
@@ -50,6 +51,7 @@ LOGICAL: dict[tuple[str, str | None], Look] = {
     ("job", "python"): Look(D + "programming.language.Python", "Python job"),
     ("job", "bash"): Look(D + "programming.language.Bash", "shell job"),
     ("function", None): Look(D + "generic.compute.Rack", "function"),
+    ("gateway", None): Look(D + "generic.network.Router", "API gateway"),
     ("bucket", None): Look(D + "generic.storage.Storage", "object storage"),
     ("warehouse", None): Look(D + "generic.database.SQL", "SQL warehouse"),
     ("warehouse", "duckdb"): Look(D + "onprem.database.Duckdb", "DuckDB"),
@@ -161,6 +163,10 @@ AWS_RESOURCES: dict[str, str] = {
     "aws:ssm/parameter:Parameter": D + "aws.management.SystemsManagerParameterStore",
     "aws:sqs/queue:Queue": D + "aws.integration.SimpleQueueServiceSqsQueue",
     "aws:lambda/function:Function": D + "aws.compute.Lambda",
+    "aws:apigatewayv2/api:Api": D + "aws.network.APIGateway",
+    "aws:apigatewayv2/vpcLink:VpcLink": D + "aws.network.APIGatewayEndpoint",
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": D + "aws.network.CloudMap",
+    "aws:servicediscovery/service:Service": D + "aws.network.CloudMap",
     "aws:rds/instance:Instance": D + "aws.database.RDSInstance",
     "aws:elasticache/replicationGroup:ReplicationGroup": D + "aws.database.ElasticacheForRedis",
     "aws:elasticache/cluster:Cluster": D + "aws.database.ElasticacheForMemcached",
@@ -196,6 +202,8 @@ AWS_MODULES: dict[str, str] = {
     "route53": D + "aws.network.Route53",
     "cloudfront": D + "aws.network.CloudFront",
     "wafv2": D + "aws.security.WAF",
+    "apigatewayv2": D + "aws.network.APIGateway",
+    "servicediscovery": D + "aws.network.CloudMap",
     "appautoscaling": D + "aws.compute.ApplicationAutoScaling",
 }
 
@@ -213,6 +221,8 @@ GCP_RESOURCES: dict[str, str] = {
     "gcp:compute/globalAddress:GlobalAddress": D + "gcp.network.ExternalIpAddresses",
     "gcp:compute/backendService:BackendService": D + "gcp.network.LoadBalancing",
     "gcp:compute/urlMap:URLMap": D + "gcp.network.LoadBalancing",
+    "gcp:compute/uRLMap:URLMap": D + "gcp.network.LoadBalancing",
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": D + "gcp.network.LoadBalancing",
     "gcp:compute/globalForwardingRule:GlobalForwardingRule": D + "gcp.network.LoadBalancing",
     "gcp:compute/managedSslCertificate:ManagedSslCertificate": D + "gcp.security.CertificateManager",
     "gcp:compute/securityPolicy:SecurityPolicy": D + "gcp.network.Armor",
@@ -279,6 +289,10 @@ def look(target: str, component: AnyComponent) -> Look:
     kind = component.kind
     tech = technology_key(component)
     found = table.get((kind, tech)) or table.get((kind, None))
+    rule = rules.rule(target, kind) if target in rules.TARGETS else None
+    if found is None and rule is not None:  # a kind drawn as its rule says (stacks/rules/<target>.py)
+        ruled = rule.look_for(component)
+        found = Look(ruled.icon, ruled.product)
     if found is None and target != "logical":
         found = look("logical", component)
     if found is None:

@@ -117,6 +117,30 @@ def _compose_features(comp: Any, kind: str) -> dict[str, str]:
     }
 
 
+def _gateway_features(plan: Plan | None, cid: str, target: str) -> dict[str, str]:
+    """A gateway's HTTPS, logs and rate limiting (in the autoscaling column: what bounds its load) per target."""
+    out = {f: "n/a" for f in FEATURES}
+    mine = {r.type: r for r in plan.of_component(cid)} if plan is not None else {}
+    if target == "aws":
+        stage = mine["aws:apigatewayv2/stage:Stage"].inputs
+        limits = stage["default_route_settings"]
+        out["autoscaling"] = f"managed; throttled at {limits['throttling_rate_limit']:g}/s (burst "
+        out["autoscaling"] += f"{limits['throttling_burst_limit']}), no WAF (HTTP APIs take none)"
+        out["HTTPS"] = "execute-api endpoint (TLS by AWS)"
+        logs = mine["aws:cloudwatch/logGroup:LogGroup"].inputs
+        out["logs"] = f"access logs in CloudWatch, {logs['retention_in_days']} days"
+    elif target == "gcp":
+        out["autoscaling"] = "managed; Cloud Armor per-IP rate limit and OWASP rules"
+        cert = mine.get("gcp:compute/managedSslCertificate:ManagedSslCertificate")
+        out["HTTPS"] = "managed certificate, HTTP redirects" if cert else "— (HTTP only: no domain in this environment)"
+        out["logs"] = "load balancer request logs (Cloud Logging)"
+    else:
+        out["autoscaling"] = "one nginx container; limit_req per client IP"
+        out["HTTPS"] = "— (plain HTTP locally)"
+        out["logs"] = "container stdout"
+    return out
+
+
 def runs_as(component: Any, target: str) -> str:
     """What ``component`` is on ``target`` (compose, aws or gcp), from its kind rule."""
     rule = rules.rule(target, component.kind)
@@ -135,7 +159,9 @@ def parity_rows(project: Any, plans: Plans | None = None) -> list[dict[str, str]
             target = comp.cloud if stack.target == "hybrid" else stack.target
             row = {"component": comp.id, "kind": comp.kind, "stack": dep.name, "target": target}
             row["runs as"] = runs_as(comp.component, target)
-            if comp.kind not in WORKLOAD_KINDS:
+            if comp.kind == "gateway":
+                row.update(_gateway_features(plan, comp.id, target))
+            elif comp.kind not in WORKLOAD_KINDS:
                 row.update({f: "n/a" for f in FEATURES})
             elif plan is None:
                 row.update(_compose_features(comp, comp.kind))

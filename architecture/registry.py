@@ -16,7 +16,7 @@ from functools import cached_property
 
 from architecture.spec import GraphSpec
 from stacks.errors import StacksError, did_you_mean, one_of
-from stacks.model import AnyComponent, Connection, StacksFile
+from stacks.model import AnyComponent, Connection, Gateway, StacksFile
 from stacks.plan import Plans
 from stacks.project import Project
 
@@ -100,6 +100,22 @@ VIEWS: dict[str, View] = {
 }
 
 
+def routed_connections(model: StacksFile) -> list[Connection]:
+    """A gateway's routes drawn as requests to the components they reach (unless the model connects them already)."""
+    declared = {(c.from_, c.to) for c in model.connections}
+    drawn: list[Connection] = []
+    for cid, comp in sorted(model.components.items()):
+        if not isinstance(comp, Gateway):
+            continue
+        targets: dict[str, list[str]] = {}
+        for route in comp.routes:
+            targets.setdefault(route.to, []).append(route.path)
+        for target, paths in targets.items():
+            if (cid, target) not in declared:
+                drawn.append(Connection.model_validate({"from": cid, "to": target, "label": " ".join(paths)}))
+    return drawn
+
+
 @dataclass(frozen=True)
 class ViewContext:
     """What a projection gets: the validated project plus this view's resolved settings."""
@@ -126,6 +142,7 @@ class ViewContext:
         """Connections whose two ends are both shown, sorted."""
         shown = self.components
         conns = [c for c in self.model.connections if c.from_ in shown and c.to in shown]
+        conns += [c for c in routed_connections(self.model) if c.from_ in shown and c.to in shown]
         return sorted(conns, key=lambda c: (c.from_, c.to, c.label, c.protocol, c.flow))
 
     def label(self, cid: str) -> str:

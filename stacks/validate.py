@@ -639,23 +639,29 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
 
 
 def _plain_http(doc: Document, model: StacksFile, sid: str, stack: AnyStack, env: str) -> Iterator[Diagnostic]:
-    """Public services an environment would serve over plain HTTP: an AWS load balancer without a domain.
+    """Public services an environment would serve over plain HTTP: an AWS load balancer or a GCP gateway
+    without a domain.
 
-    (Cloud Run without a domain serves its own HTTPS URL.)
+    (Cloud Run without a domain serves its own HTTPS URL; an API Gateway its execute-api one.)
     """
-    if stack.target not in ("aws", "hybrid") or stack.environments[env].domain:
+    if stack.target == "compose" or stack.environments[env].domain:
         return
     for cid in _deployed(model, stack):
         comp = model.components.get(cid)
-        if comp is None or comp.kind not in ("service", "frontend") or not getattr(comp, "public", False):
+        if comp is None or (
+            isinstance(comp, Deployable) and comp.environments is not None and env not in comp.environments
+        ):
             continue
-        if _cloud_of(stack, cid) != "aws" or (comp.environments is not None and env not in comp.environments):
+        cloud = _cloud_of(stack, cid)
+        balanced = cloud == "aws" and comp.kind in ("service", "frontend") and getattr(comp, "public", False)
+        if not balanced and not (cloud == "gcp" and isinstance(comp, Gateway)):
             continue
+        zone = "its Route 53 zone" if cloud == "aws" else "its Cloud DNS zone (optional)"
         yield doc.diagnostic(
             ("stacks", sid, "environments", env),
             f"'{cid}' is public in {sid}-{env}, which would serve it over plain HTTP from 0.0.0.0/0 "
             "(its API key in cleartext): production serves HTTPS only",
-            f"set a domain and its Route 53 zone: stacks.{sid}.environments.{env}.domain: api.example.com and "
+            f"set a domain and {zone}: stacks.{sid}.environments.{env}.domain: api.example.com and "
             "dns_zone: example.com (the certificate is issued and validated there)",
             at_key=True,
         )

@@ -125,6 +125,8 @@ def test_auth_settings_are_complete_and_targets_refuse_what_they_cannot_build() 
     assert "always reachable from the internet" in found["components.api.public"]
     found = problems(gcp_text().replace("auth: {type: none}", OPEN))
     assert "verifies no JWTs" in found["components.api.auth.type"]
+    found = problems(gcp_text().replace(", domain: shop.example.com", ""))  # the load balancer would be plain HTTP
+    assert "'api' is public in gcp-prod" in found["stacks.gcp.environments.prod"]
 
 
 def test_a_routed_component_must_be_deployed_by_the_gateway_stack() -> None:
@@ -275,3 +277,41 @@ def test_compose_nginx_routes_limits_and_checks_the_key_from_a_secret() -> None:
     rendered = yaml.safe_dump(doc)
     assert "gateway-key" not in config  # the key's name is in the start command only, its value nowhere
     assert "secrets/shop-gateway-key" in rendered
+
+
+# ---------------------------------------------------------------- drawn and documented
+
+
+def test_drawn_in_the_aws_and_gcp_views_with_its_routes_as_edges() -> None:
+    from architecture.aws_view import aws_spec
+    from architecture.cloud import drawn
+    from architecture.gcp_view import gcp_spec
+    from architecture.registry import context, routed_connections
+
+    assert {(c.from_, c.to, c.label) for c in routed_connections(project().model)} == {
+        ("api", "orders", "/orders"),
+        ("api", "thumbs", "/thumbs"),
+    }
+    for text, name, spec_of, main in (
+        (SYSTEM, "aws-prod", aws_spec, "api-api"),
+        (gcp_text(), "gcp-prod", gcp_spec, "api-https"),
+    ):
+        proj, plan_ = project(text), plan(name, text)
+        target = name.split("-")[0]
+        spec = spec_of(context(proj, target), plan_).normalized()
+        assert set(drawn(spec)) == {r.name for r in plan_.resources}  # every resource in exactly one node
+        nodes = {n.id: n for n in spec.all_nodes()}
+        node = next(n for n in nodes.values() if main in n.members)
+        edges = {(e.source, e.target) for e in spec.edges}
+        assert any(source == node.id for source, _ in edges), f"{name}: the gateway's routes are not drawn"
+
+
+def test_the_parity_table_says_what_the_gateway_is_and_what_aws_lacks() -> None:
+    from architecture.parity import parity_rows
+
+    rows = {(r["component"], r["stack"]): r for r in parity_rows(project())}
+    aws = rows[("api", "aws-prod")]
+    assert aws["runs as"] == "API Gateway HTTP API" and "no WAF" in aws["autoscaling"]
+    assert aws["logs"].startswith("access logs in CloudWatch")
+    rows = {(r["component"], r["stack"]): r for r in parity_rows(project(gcp_text()))}
+    assert rows[("api", "gcp-prod")]["HTTPS"] == "managed certificate, HTTP redirects"
