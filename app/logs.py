@@ -28,14 +28,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class JsonHandler(logging.StreamHandler):
+    """The app's JSON lines on stderr: ``setup`` adds one, however often it runs."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setFormatter(JsonFormatter())
+
+
 def setup(level: str) -> logging.Logger:
     logger = logging.getLogger("app")
     logger.setLevel(level.upper())
-    if not any(getattr(h, "_app_json", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        handler._app_json = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
+    if not any(isinstance(h, JsonHandler) for h in logger.handlers):
+        logger.addHandler(JsonHandler())
     logger.propagate = False
     # The app logs every request itself, with its request id; uvicorn's access log would repeat it.
     logging.getLogger("uvicorn.access").disabled = True

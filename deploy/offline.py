@@ -205,6 +205,7 @@ def record(
 ) -> Recording:
     """Run ``program`` (a Pulumi program body) as stack ``stack`` on the mock engine; record what it registers."""
     monitor = RecordingMonitor(mocks or AwsMocks(region))
+    # pulumi types the root as a Resource, but None is how a fresh run starts without the previous stack.
     psettings.set_root_resource(None)  # type: ignore[arg-type]
     pmocks.set_mocks(monitor.mocks, project="stacks", stack=stack, preview=False, monitor=monitor)
     psettings.SETTINGS.rpc_manager.clear()

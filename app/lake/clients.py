@@ -29,7 +29,7 @@ def s3_client(settings: Settings) -> Any:
 
 def gcs_client(settings: Settings) -> Any:
     """A storage client on Application Default Credentials (``STORAGE_EMULATOR_HOST`` for a local server)."""
-    from google.cloud import storage  # type: ignore[attr-defined]
+    import google.cloud.storage as storage
 
     try:
         return storage.Client(project=getattr(settings, "bigquery_project", None) or None)
