@@ -947,7 +947,7 @@ def build_database(p: AwsPlanner, comp: DeployedComponent[Database]) -> None:
     engine = model.engine
     port = DB_PORTS[engine]
     prod = p.prod_like
-    _database_network(p, cid, port)
+    _store_network(p, cid, port, "aws:rds/subnetGroup:SubnetGroup", "db")
     _database_parameters(p, cid, model)
     version = model.engine_version
     waivers = (
@@ -1007,10 +1007,10 @@ def build_database(p: AwsPlanner, comp: DeployedComponent[Database]) -> None:
     p.output(f"{cid.replace('-', '_')}_endpoint", Ref(f"{cid}-db", "address"), f"RDS endpoint of {cid}")
 
 
-def _database_network(p: AwsPlanner, cid: str, port: int) -> None:
-    """The database's subnet group (the private subnets) and its security group (rules come with its users)."""
+def _store_network(p: AwsPlanner, cid: str, port: int, subnet_group: str, short: str) -> None:
+    """A data store's subnet group (the private subnets) and its security group (rules come with its users)."""
     p.add(
-        "aws:rds/subnetGroup:SubnetGroup",
+        subnet_group,
         f"{cid}-subnets",
         {
             "name": p.name(cid),
@@ -1024,7 +1024,7 @@ def _database_network(p: AwsPlanner, cid: str, port: int) -> None:
         "aws:ec2/securityGroup:SecurityGroup",
         f"{cid}-sg",
         {
-            "name_prefix": name_prefix(p.name(cid, "db")),
+            "name_prefix": name_prefix(p.name(cid, short)),
             "description": f"{cid}: only the workloads that connect to it, on {port}",
             "vpc_id": Ref("vpc"),
         },
@@ -1135,7 +1135,7 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent[Cache]) -> None:
     engine = model.engine
     port = CACHE_PORTS[engine]
     node = _cache_node(model.memory)
-    _cache_network(p, cid, port)
+    _store_network(p, cid, port, "aws:elasticache/subnetGroup:SubnetGroup", "cache")
     common = {
         "subnet_group_name": Ref(f"{cid}-subnets", "name"),
         "security_group_ids": [Ref(f"{cid}-sg")],
@@ -1152,32 +1152,6 @@ def build_cache(p: AwsPlanner, comp: DeployedComponent[Cache]) -> None:
     p.facts.setdefault("stores", {})[cid] = store
     p.provide(cid, _cache_outputs(p, cid, engine, port, address))
     p.output(f"{cid.replace('-', '_')}_endpoint", address, f"ElastiCache endpoint of {cid}")
-
-
-def _cache_network(p: AwsPlanner, cid: str, port: int) -> None:
-    """The cache's subnet group (the private subnets) and its security group (rules come with its users)."""
-    p.add(
-        "aws:elasticache/subnetGroup:SubnetGroup",
-        f"{cid}-subnets",
-        {
-            "name": p.name(cid),
-            "description": f"private subnets of {cid}",
-            "subnet_ids": [Ref(s) for s in p.facts["private_subnets"]],
-        },
-        cid,
-        group="vpc",
-    )
-    p.add(
-        "aws:ec2/securityGroup:SecurityGroup",
-        f"{cid}-sg",
-        {
-            "name_prefix": name_prefix(p.name(cid, "cache")),
-            "description": f"{cid}: only the workloads that connect to it, on {port}",
-            "vpc_id": Ref("vpc"),
-        },
-        cid,
-        group="vpc",
-    )
 
 
 def _memcached_cluster(p: AwsPlanner, cid: str, common: dict[str, Any]) -> None:
