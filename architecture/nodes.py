@@ -219,6 +219,7 @@ GCP_RESOURCES: dict[str, str] = {
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": D + "gcp.security.Iam",
     "gcp:secretmanager/secret:Secret": D + "gcp.security.SecretManager",
     "gcp:compute/globalAddress:GlobalAddress": D + "gcp.network.ExternalIpAddresses",
+    "gcp:compute/backendBucket:BackendBucket": D + "gcp.network.CDN",
     "gcp:compute/backendService:BackendService": D + "gcp.network.LoadBalancing",
     "gcp:compute/urlMap:URLMap": D + "gcp.network.LoadBalancing",
     "gcp:compute/uRLMap:URLMap": D + "gcp.network.LoadBalancing",
@@ -287,6 +288,10 @@ def look(target: str, component: AnyComponent) -> Look:
     if table is None:
         raise StacksError(f"no node table for target '{target}'", hint=f"Tables: {', '.join(sorted(KIND_TABLES))}.")
     kind = component.kind
+    mode = getattr(component, "mode", "")
+    mode_rule = rules.rule(target, kind, mode) if mode and target in rules.TARGETS else None
+    if mode_rule is not None:  # a mode of the kind (a static site) is drawn as its own rule says
+        return Look(mode_rule.look.icon, mode_rule.look.product)
     tech = technology_key(component)
     found = table.get((kind, tech)) or table.get((kind, None))
     rule = rules.rule(target, kind) if target in rules.TARGETS else None

@@ -143,7 +143,7 @@ def _gateway_features(plan: Plan | None, cid: str, target: str) -> dict[str, str
 
 def runs_as(component: Any, target: str) -> str:
     """What ``component`` is on ``target`` (compose, aws or gcp), from its kind rule."""
-    rule = rules.rule(target, component.kind)
+    rule = rules.rule_for(target, component)
     return rule.look_for(component).product if rule else "not hosted"
 
 

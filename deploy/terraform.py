@@ -48,6 +48,8 @@ TF_TYPES: dict[str, str] = {
     "aws:ec2/vpc:Vpc": "aws_vpc",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "aws_vpc_endpoint",
     "aws:cloudfront/distribution:Distribution": "aws_cloudfront_distribution",
+    "aws:cloudfront/function:Function": "aws_cloudfront_function",
+    "aws:cloudfront/originAccessControl:OriginAccessControl": "aws_cloudfront_origin_access_control",
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": "aws_cloudfront_response_headers_policy",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "aws_ecr_lifecycle_policy",
     "aws:ecr/repository:Repository": "aws_ecr_repository",
@@ -127,7 +129,11 @@ TF_BLOCKS: dict[str, dict[str, str]] = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {"rules": "rule"},
     "aws:cloudwatch/metricAlarm:MetricAlarm": {"metric_queries": "metric_query"},
     "aws:route53/record:Record": {"aliases": "alias"},
-    "aws:cloudfront/distribution:Distribution": {"origins": "origin"},
+    "aws:cloudfront/distribution:Distribution": {
+        "origins": "origin",
+        "ordered_cache_behaviors": "ordered_cache_behavior",
+        "function_associations": "function_association",
+    },
     # Not a block: the one argument Pulumi names differently (``function`` for Terraform's ``function_name``).
     "aws:lambda/permission:Permission": {"function": "function_name"},
     "aws:lambda/function:Function": {"name": "function_name", "commands": "command"},  # image_config.command

@@ -28,6 +28,7 @@ GCP_TYPES: dict[str, str] = {
     "gcp:cloudrunv2/service:Service": "google_cloud_run_v2_service",
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": "google_cloud_run_v2_service_iam_member",
     "gcp:cloudscheduler/job:Job": "google_cloud_scheduler_job",
+    "gcp:compute/backendBucket:BackendBucket": "google_compute_backend_bucket",
     "gcp:compute/backendService:BackendService": "google_compute_backend_service",
     "gcp:compute/firewall:Firewall": "google_compute_firewall",
     "gcp:compute/globalAddress:GlobalAddress": "google_compute_global_address",

@@ -141,6 +141,11 @@ class ComponentBase(Strict):
     technology: str | None = Field(None, description="What it is built with, e.g. 'FastAPI', 'DuckDB', 'PostgreSQL'.")
     tier: Literal["edge", "compute", "data"] | None = Field(None, description="Diagram grouping (defaults by kind).")
 
+    @property
+    def mode(self) -> str:
+        """Which of the kind's rules applies ('' the kind's own; see ``KIND_MODES``)."""
+        return ""
+
 
 class Person(ComponentBase):
     kind: Literal["user"] = Field(description="A person or group using the system (drawn, never deployed).")
@@ -204,8 +209,60 @@ class Service(Workload):
     data_dir: str | None = Field(None, description="Path inside the container that holds persistent data.")
 
 
+class StaticSite(Strict):
+    """A frontend built into static files and served from object storage behind a CDN (compose: nginx)."""
+
+    source: str = Field(
+        pattern=r"^[^/\s][^\s]*$",
+        description="The folder holding the frontend's package.json, relative to stacks.yaml (e.g. web).",
+    )
+    install: list[Text] = Field(
+        default_factory=lambda: ["npm", "ci"],
+        min_length=1,
+        description="The command that installs the dependencies before build and dev, run in 'source' (exec form).",
+    )
+    build: list[Text] = Field(
+        default_factory=lambda: ["npm", "run", "build"],
+        min_length=1,
+        description="The command that builds the site, run in 'source' (exec form), e.g. [npm, run, build].",
+    )
+    output: str = Field(
+        "dist",
+        pattern=r"^[^/\s][^\s]*$",
+        description="The folder the build writes, relative to 'source': its files are what is served.",
+    )
+    dev: list[Text] = Field(
+        default_factory=lambda: ["npm", "run", "dev"],
+        min_length=1,
+        description="compose dev profile: the dev server with hot reload, run in 'source' (exec form).",
+    )
+    dev_port: Port = Field(5173, description="compose dev profile: the port the dev server listens on.")
+    api_path: str = Field(
+        "/api",
+        pattern=r"^/[a-z0-9][a-z0-9/_-]*[a-z0-9]$",
+        description="Requests under this path go to the API the frontend connects to (/api/* on every target).",
+    )
+    csp: str = Field(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        min_length=1,
+        description="The Content-Security-Policy header every response of the site carries.",
+    )
+
+
 class Frontend(Workload):
     kind: Literal["frontend"] = Field(description="A web frontend served over HTTP.")
+    static: StaticSite | None = Field(
+        None,
+        description="Serve the frontend as static files built from source (S3 + CloudFront, Cloud Storage + Cloud "
+        "CDN, nginx locally) instead of running a container; '/api' goes to the connected API.",
+    )
+
+    @property
+    def mode(self) -> str:
+        """Which of the kind's rules applies: 'static' for a static site, '' for a container."""
+        return "static" if self.static is not None else ""
+
     port: Port = Field(8080, description="The port the frontend listens on.")
     health: str = Field(
         "/",
@@ -415,6 +472,8 @@ KINDS = (
 WORKLOAD_KINDS = ("frontend", "service", "worker", "job", "function")
 ROUTABLE_KINDS = ("service", "frontend", "function")  # what a gateway route may point at
 NOT_DEPLOYED_KINDS = ("user", "external")
+# Kinds deployed in more than one way: each mode is a rule of its own in every target's table.
+KIND_MODES: dict[str, tuple[str, ...]] = {"frontend": ("static",)}
 
 
 # ---------------------------------------------------------------- connections

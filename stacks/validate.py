@@ -329,6 +329,45 @@ def semantic_problems(doc: Document, model: StacksFile) -> Iterator[Diagnostic]:
     yield from _check_views(doc, model, ids)
 
 
+# Settings of a container frontend that a static site has no use for, and why.
+STATIC_UNUSED = {
+    "build": "static.build builds the site; there is no image",
+    "image": "the site is files, not an image",
+    "command": "nothing runs: the files are served from object storage (nginx under compose)",
+    "env": "the site's files are public: nothing from the environment may reach them",
+    "secrets": "the site's files are public: a secret would reach every browser",
+    "files": "the files served are static.output",
+    "security": "nothing runs as a user: the files are served from object storage",
+    "health": "object storage has no health probe",
+    "ready": "object storage has no readiness probe",
+    "scale": "the CDN scales by itself",
+    "resources": "nothing runs: there is no CPU or memory to size",
+}
+
+
+def _check_static_site(doc: Document, model: StacksFile, cid: str, comp: Any) -> Iterator[Diagnostic]:
+    """A static frontend: only what a site uses, and the API its API path reaches is public."""
+    base = ("components", cid)
+    for name in sorted(comp.model_fields_set & set(STATIC_UNUSED)):
+        yield doc.diagnostic(
+            (*base, name),
+            f"'{name}' does not apply to the static site '{cid}': {STATIC_UNUSED[name]}",
+            f"remove '{name}', or remove 'static' to run the frontend as a container",
+            at_key=True,
+        )
+    for i, conn in enumerate(model.connections):
+        callee = model.components.get(conn.to)
+        if conn.from_ != cid or conn.flow != "request" or callee is None:
+            continue
+        if callee.kind == "service" and not getattr(callee, "public", False):
+            yield doc.diagnostic(
+                ("connections", i, "to"),
+                f"the static site '{cid}' sends {comp.static.api_path}/* to '{conn.to}' through its load balancer, "
+                f"but '{conn.to}' is not public",
+                f"set components.{conn.to}.public: true (the CDN's only way to it)",
+            )
+
+
 def _unknown_id(doc: Document, path: PathKey, ref: str, ids: list[str], what: str = "component") -> Diagnostic:
     suggestion = did_you_mean(ref, ids)
     hint = (suggestion + " " if suggestion else "") + f"Known {what}s: {one_of(ids)}."
@@ -369,7 +408,9 @@ def _check_components(doc: Document, model: StacksFile, ids: list[str]) -> Itera
     envs = model.environments
     for cid, comp in model.components.items():
         base = ("components", cid)
-        if isinstance(comp, Workload):
+        if comp.mode == "static":
+            yield from _check_static_site(doc, model, cid, comp)
+        elif isinstance(comp, Workload):
             if comp.build is None and comp.image is None:
                 yield doc.diagnostic(
                     base,
@@ -653,6 +694,16 @@ def _plain_http(doc: Document, model: StacksFile, sid: str, stack: AnyStack, env
         ):
             continue
         cloud = _cloud_of(stack, cid)
+        if comp.mode == "static":  # CloudFront serves HTTPS without a domain; a GCP load balancer cannot
+            if cloud == "gcp":
+                yield doc.diagnostic(
+                    ("stacks", sid, "environments", env),
+                    f"the static site '{cid}' in {sid}-{env} would be served over plain HTTP by its load balancer "
+                    "(no domain, no certificate): production serves HTTPS only",
+                    f"set stacks.{sid}.environments.{env}.domain (the site answers on {cid}.<domain>) and dns_zone",
+                    at_key=True,
+                )
+            continue
         balanced = cloud == "aws" and comp.kind in ("service", "frontend") and getattr(comp, "public", False)
         if not balanced and not (cloud == "gcp" and isinstance(comp, Gateway)):
             continue
@@ -673,6 +724,8 @@ def _domain_claimants(model: StacksFile, stack: AnyStack, env: str) -> list[str]
     for cid in _deployed(model, stack):
         comp = model.components.get(cid)
         if comp is None or comp.kind not in ("service", "frontend") or not getattr(comp, "public", False):
+            continue
+        if comp.mode == "static":  # a static site answers on <id>.<domain>, its own name
             continue
         if comp.environments is None or env in comp.environments:
             claimants.append(cid)
@@ -1024,7 +1077,7 @@ def _check_names(
     # Bucket names are global: the plans add the account id (S3) or the project id (GCS) to them.
     s3_suffix = "-" + "0" * 12
     gcs_prefix = (stack.gcp.project if isinstance(stack, HybridStack) else getattr(stack, "project", "")) + "-"
-    kind_rule = rules.rule(cloud, comp.kind) if cloud in rules.TARGETS else None
+    kind_rule = rules.rule_for(cloud, comp) if cloud in rules.TARGETS else None
     if kind_rule is None:
         return
     for check in kind_rule.names:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -35,14 +36,16 @@ from stacks.model import (
     Job,
     Queue,
     Service,
+    StaticSite,
     Warehouse,
     Workload,
 )
 from stacks.naming import resource_name, sql_identifier
 from stacks.project import AnyWorkload, DeployedComponent, Deployment, Project, is_workload
-from stacks.rules import KindRule
+from stacks.rules import KindRule, rule_key
 from stacks.rules import table as kind_table
 from stacks.rules.contract import Reference, SecretValue, bind_env
+from stacks.static_site import api_of, api_port, security_headers, static_site
 
 # ---------------------------------------------------------------- conventions
 
@@ -65,6 +68,8 @@ IMAGES = {
     "redis": "redis:7.4-alpine",
     "memcached": "memcached:1.6-alpine",
     "elasticmq": "softwaremill/elasticmq-native:1.6.11",
+    "node": "node:22-alpine",  # builds a static frontend, runs its dev server
+    "nginx": "nginxinc/nginx-unprivileged:1.27-alpine",  # serves a static frontend's build
 }
 MYSQL_DEFAULT_VERSION = DEFAULT_DB_VERSIONS["mysql"]
 NO_AUTH = {"user": "", "password": "", "ca_cert": ""}  # local caches: no authentication, no TLS
@@ -480,6 +485,128 @@ def queue_stand_in(env: Env, dc: DeployedComponent[Queue]) -> Local:
     )
 
 
+NGINX_UID = 101  # the nginx user of the unprivileged image
+
+
+def _nginx_conf(env: Env, dc: DeployedComponent[Frontend]) -> str:
+    """The site's nginx server: the built files, an SPA fallback, the API path proxied, security headers."""
+    site = static_site(env.project.model, dc.id)
+    api = api_of(env.project.model, dc.id)
+    headers = "".join(f'    add_header {name} "{value}" always;\n' for name, value in security_headers(site).items())
+    proxy = ""
+    if api is not None:
+        port = api_port(env.project.model, api)
+        proxy = (
+            f"    location {site.api_path}/ {{\n"
+            f"        proxy_pass http://{env.svc(api)}:{port};\n"
+            "        proxy_http_version 1.1;\n"
+            "        proxy_set_header Host $host;\n"
+            "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+            "        proxy_set_header X-Forwarded-Proto $scheme;\n"
+            "        client_max_body_size 1g;\n"
+            "        proxy_read_timeout 300s;\n"
+            "    }\n"
+        )
+    return (
+        "# generated from stacks.yaml by stacks, do not edit\n"
+        "server {\n"
+        f"    listen {dc.component.port};\n"
+        "    server_name _;\n"
+        "    server_tokens off;\n"
+        "    root /usr/share/nginx/html;\n"
+        "    gzip on;\n"
+        "    gzip_types text/css application/javascript application/json image/svg+xml;\n"
+        # Browsers ignore HSTS over plain HTTP: the same headers as the cloud targets, harmless locally.
+        f"{headers}"
+        "    location = /healthz {\n        access_log off;\n        default_type text/plain;\n"
+        '        return 200 "ok";\n    }\n'
+        f"{proxy}"
+        # Hashed file names never change content: cache them for a year (expires keeps the headers above).
+        "    location /assets/ {\n        expires 1y;\n        try_files $uri =404;\n    }\n"
+        "    location / {\n        expires -1;\n        try_files $uri $uri/ /index.html;\n    }\n"
+        "}\n"
+    )
+
+
+def _site_image(site: StaticSite) -> str:
+    """A two-stage build: the site built with node, its output copied into unprivileged nginx."""
+    output = PurePosixPath(site.output)
+    # The source folder's own node_modules and output are removed: the build installs for the image's platform.
+    return (
+        f"FROM {IMAGES['node']} AS build\n"
+        "WORKDIR /src\n"
+        "COPY . .\n"
+        f"RUN rm -rf node_modules {output} && {shlex.join(site.install)} && {shlex.join(site.build)}\n"
+        f"FROM {IMAGES['nginx']}\n"
+        f"COPY --from=build /src/{output} /usr/share/nginx/html\n"
+    )
+
+
+def _static_prod(
+    env: Env, dc: DeployedComponent[Frontend], conf: str, depends: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    site, port = static_site(env.project.model, dc.id), dc.component.port
+    probe = ["CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/healthz"]
+    body: dict[str, Any] = {
+        "image": f"{env.project.model.system.name}-{dc.id}:local",
+        "build": {"context": f"./{PurePosixPath(site.source)}", "dockerfile_inline": _site_image(site)},
+        "configs": [{"source": conf, "target": "/etc/nginx/conf.d/default.conf"}],
+        "environment": {"NGINX_ENTRYPOINT_QUIET_LOGS": "1"},
+        "ports": [f"{env.host_port(dc.id, port)}:{port}"] if dc.component.public else [],
+        "healthcheck": _healthcheck(probe),
+        "user": f"{NGINX_UID}:{NGINX_UID}",
+        "read_only": True,
+        "tmpfs": ["/tmp:rw,noexec,nosuid,size=16m"],
+        "deploy": {"resources": {"limits": {"cpus": "0.5", "memory": "128M", "pids": 128}}},
+    }
+    if not body["ports"]:
+        del body["ports"]
+        body["expose"] = [str(port)]
+    if depends:
+        body["depends_on"] = depends
+    return _stand_in_hardening(body, env)
+
+
+def _static_dev(
+    env: Env, dc: DeployedComponent[Frontend], api: str | None, depends: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """The dev server with hot reload on the bind-mounted source; dependencies in a volume of their own."""
+    site = static_site(env.project.model, dc.id)
+    source = PurePosixPath(site.source)
+    environment = {"STACKS_WEB_HOST": "0.0.0.0"}  # the dev server's contract: listen for the published port
+    if api is not None:
+        environment["STACKS_API_URL"] = f"http://{env.svc(api)}:{api_port(env.project.model, api)}"
+    body: dict[str, Any] = {
+        "image": IMAGES["node"],
+        "working_dir": "/src",
+        "command": ["sh", "-c", f"{shlex.join(site.install)} && exec {shlex.join(site.dev)}"],
+        "environment": environment,
+        "ports": [f"127.0.0.1:{env.host_port(dc.id, site.dev_port, '-dev')}:{site.dev_port}"],
+        "volumes": [f"./{source}:/src", f"{env.svc(dc.id)}-node-modules:/src/node_modules"],
+        "deploy": {"resources": {"limits": {"cpus": "1", "memory": "1024M", "pids": 512}}},
+    }
+    if depends:
+        body["depends_on"] = depends
+    return _stand_in_hardening(body, env)
+
+
+def static_site_stand_in(env: Env, dc: DeployedComponent[Frontend]) -> Local:
+    """A static frontend: nginx serving its build (prod) or its dev server with hot reload (dev)."""
+    name = env.svc(dc.id)
+    api = api_of(env.project.model, dc.id)
+    depends: dict[str, dict[str, str]] = {}
+    callee = env.project.model.components.get(api) if api is not None else None
+    if api is not None and isinstance(callee, Service | Frontend) and api in {c.id for c in env.deployment.components}:
+        healthy = compose_probe(callee) is not None
+        depends[env.svc(api)] = {"condition": "service_healthy" if healthy else "service_started"}
+    if env.dev:
+        return Local(services={name: _static_dev(env, dc, api, depends)}, volumes=[f"{name}-node-modules"])
+    conf = f"{name}-nginx"
+    # Compose interpolates config content: nginx's $variables are written $$ to reach nginx as they are.
+    content = _nginx_conf(env, dc).replace("$", "$$")
+    return Local(services={name: _static_prod(env, dc, conf, depends)}, configs={conf: content})
+
+
 LOCAL: dict[str, KindRule] = kind_table("compose")  # the compose kind rules (stacks/rules/compose.py)
 
 
@@ -844,7 +971,7 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
         env = Env(project, deployment, env_name, env_name == default)
         locals_: dict[str, Local] = {}
         for dc in deployment.components:
-            entry = LOCAL.get(dc.kind)
+            entry = LOCAL.get(rule_key(dc.kind, dc.component.mode))
             if entry is None:
                 raise StacksError(
                     f"compose has no local stand-in for a {dc.kind} ('{dc.id}')",
@@ -864,7 +991,7 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
                     if target in present:
                         jobs_before.setdefault(target, []).append(dc.id)
         for dc in deployment.components:
-            if is_workload(dc):
+            if is_workload(dc) and LOCAL[rule_key(dc.kind, dc.component.mode)].build is None:
                 name, body = _workload(env, dc, locals_, jobs_before, builds)
                 services.append(ComposeService(name, dc.id, env_name, "workload", body))
         for local in locals_.values():

@@ -50,7 +50,7 @@ from stacks.plan.core import (
     concat,
 )
 from stacks.project import AnyWorkload, DeployedComponent, Deployment, Project
-from stacks.rules import KindRule
+from stacks.rules import KindRule, rule_key
 from stacks.rules import table as kind_table
 from stacks.rules.contract import SecretValue
 
@@ -2686,10 +2686,16 @@ def build_job(p: AwsPlanner, comp: DeployedComponent[Job]) -> None:
 KINDS: dict[str, KindRule] = kind_table("aws")  # the aws kind rules (stacks/rules/aws.py)
 
 
+def _phase(comp: DeployedComponent) -> int:
+    """Build order: data kinds first; a kind this target has no rule for last (and refused there)."""
+    rule = KINDS.get(rule_key(comp.kind, comp.component.mode))
+    return rule.phase if rule else 9
+
+
 def plan_components(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:
     """Run each component's builder, data kinds first."""
-    for comp in sorted(components, key=lambda c: (KINDS[c.kind].phase if c.kind in KINDS else 9, c.id)):
-        rule = KINDS.get(comp.kind)
+    for comp in sorted(components, key=lambda c: (_phase(c), c.id)):
+        rule = KINDS.get(rule_key(comp.kind, comp.component.mode))
         if rule is None:
             raise StacksError(
                 f"{p.deployment.name}: '{comp.id}' is a {comp.kind}, which the aws plan cannot deploy yet",

@@ -69,7 +69,7 @@ from stacks.plan.core import (
 )
 from stacks.plan.gcp_stores import store_access
 from stacks.project import AnyWorkload, DeployedComponent, Deployment, Project
-from stacks.rules import KindRule
+from stacks.rules import KindRule, rule_key
 from stacks.rules import table as kind_table
 
 TLS_PROFILE = "MODERN"
@@ -289,7 +289,7 @@ def _alert_channel(p: GcpPlanner) -> None:
 
 def _access_logs(p: GcpPlanner) -> None:
     """Where the buckets of this stack write their usage logs (kept as long as the environment's logs)."""
-    if not any(c.kind in ("bucket", "warehouse") for c in p.deployment.on("gcp")):
+    if not any(c.kind in ("bucket", "warehouse") or c.component.mode == "static" for c in p.deployment.on("gcp")):
         return
     p.add(
         "gcp:storage/bucket:Bucket",
@@ -1000,7 +1000,8 @@ def _invokers(p: GcpPlanner, cid: str, service: str) -> None:
 
 def _callers(p: GcpPlanner, cid: str) -> set[str]:
     """Workloads on GCP in this stack that call ``cid`` (request connections)."""
-    here = {c.id for c in p.deployment.on("gcp") if c.kind in WORKLOAD_KINDS}
+    # A static site reaches the service through its load balancer, not as an identity of its own.
+    here = {c.id for c in p.deployment.on("gcp") if c.kind in WORKLOAD_KINDS and c.component.mode == ""}
     return {
         c.from_
         for c in p.project.model.connections
@@ -1521,10 +1522,16 @@ def build_job(p: GcpPlanner, comp: DeployedComponent[Job]) -> None:
 KINDS: dict[str, KindRule] = kind_table("gcp")  # the gcp kind rules (stacks/rules/gcp.py)
 
 
+def _phase(comp: DeployedComponent) -> int:
+    """Build order: data kinds first; a kind this target has no rule for last (and refused there)."""
+    rule = KINDS.get(rule_key(comp.kind, comp.component.mode))
+    return rule.phase if rule else 9
+
+
 def plan_components(p: GcpPlanner, components: tuple[DeployedComponent, ...]) -> None:
     """Run each component's builder, data kinds first."""
-    for comp in sorted(components, key=lambda c: (KINDS[c.kind].phase if c.kind in KINDS else 9, c.id)):
-        rule = KINDS.get(comp.kind)
+    for comp in sorted(components, key=lambda c: (_phase(c), c.id)):
+        rule = KINDS.get(rule_key(comp.kind, comp.component.mode))
         if rule is None:
             raise StacksError(
                 f"{p.deployment.name}: '{comp.id}' is a {comp.kind}, which the gcp plan cannot deploy yet",

@@ -34,6 +34,7 @@ from stacks.plan import aws as awsplan
 from stacks.plan import gcp as gcpplan
 from stacks.plan.core import Json, Plan, Ref, check_plan, concat
 from stacks.project import DeployedComponent, Deployment, Project
+from stacks.rules import rule_key
 from stacks.rules.base import KindRule
 
 TRANSFER_EVERY = "3600s"  # the lake is mirrored to GCS hourly
@@ -448,10 +449,15 @@ def _lake_access(a: HybridAwsPlanner, source_lake: str, registers: bool) -> list
 # ---------------------------------------------------------------- the plan
 
 
+def _rule(kinds: Mapping[str, KindRule], comp: DeployedComponent) -> KindRule | None:
+    """The rule deploying ``comp`` in a cloud's table: its kind's, or its mode's (a static frontend)."""
+    return kinds.get(rule_key(comp.kind, comp.component.mode))
+
+
 def _build(
     planner: awsplan.AwsPlanner | gcpplan.GcpPlanner, kinds: Mapping[str, KindRule], comp: DeployedComponent, cloud: str
 ) -> None:
-    rule = kinds.get(comp.kind)
+    rule = _rule(kinds, comp)
     if rule is None:
         raise StacksError(
             f"{planner.deployment.name}: '{comp.id}' is a {comp.kind}, which the {cloud} part of a "
@@ -463,7 +469,7 @@ def _build(
 
 def _phase(comps: Iterable[DeployedComponent], kinds: Mapping[str, KindRule], n: int) -> list[DeployedComponent]:
     """The components built in phase ``n`` on one cloud (``KindRule.phase``), by id."""
-    return [c for c in sorted(comps, key=lambda c: c.id) if kinds.get(c.kind) and kinds[c.kind].phase == n]
+    return [c for c in sorted(comps, key=lambda c: c.id) if (rule := _rule(kinds, c)) is not None and rule.phase == n]
 
 
 def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
@@ -495,14 +501,14 @@ def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
         for comp in _phase(on_gcp, gcpplan.KINDS, n):
             _build(g, gcpplan.KINDS, comp, "gcp")
     _query_path(a, g, [link for link in links if link.path == "query"])
-    for comp in _phase(on_aws, awsplan.KINDS, 2):
+    for comp in _phase(on_aws, awsplan.KINDS, 2) + _phase(on_aws, awsplan.KINDS, 3):  # 3: a static site
         _build(a, awsplan.KINDS, comp, "aws")
     a.run_later()
-    for comp in _phase(on_gcp, gcpplan.KINDS, 2):
+    for comp in _phase(on_gcp, gcpplan.KINDS, 2) + _phase(on_gcp, gcpplan.KINDS, 3):
         _build(g, gcpplan.KINDS, comp, "gcp")
     for comp in deployment.components:
         kinds = awsplan.KINDS if comp.cloud == "aws" else gcpplan.KINDS
-        if comp.kind not in kinds:
+        if _rule(kinds, comp) is None:
             _build(a if comp.cloud == "aws" else g, kinds, comp, comp.cloud)
     g.output("gcp_project", stack.gcp.project, "GCP project")
     g.finish()
@@ -519,6 +525,7 @@ def plan_hybrid(project: Project, deployment: Deployment) -> Plan:
         outputs=tuple(a.outputs),
         components={c.id: c.kind for c in deployment.components},
         tags=tags,
+        aliases=dict(a.aliases),  # CloudFront's certificates live in us-east-1
     )
     check_plan(plan)
     return plan

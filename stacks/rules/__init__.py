@@ -32,16 +32,26 @@ def table(target: str) -> dict[str, KindRule]:
     return TABLES[target]
 
 
-def rule(target: str, kind: str) -> KindRule | None:
-    """The rule of ``kind`` on ``target`` (a cloud or compose), None when the target does not host it."""
-    return table(target).get(kind)
+def rule_key(kind: str, mode: str = "") -> str:
+    """The key of a kind's rule in a table: the kind, or ``<kind>.<mode>`` for one of its modes."""
+    return f"{kind}.{mode}" if mode else kind
+
+
+def rule(target: str, kind: str, mode: str = "") -> KindRule | None:
+    """The rule of ``kind`` (in ``mode``) on ``target`` (a cloud or compose), None when the target does not host it."""
+    return table(target).get(rule_key(kind, mode))
+
+
+def rule_for(target: str, component: object) -> KindRule | None:
+    """The rule that deploys ``component`` on ``target``: its kind's, or its mode's (a frontend's static site)."""
+    return rule(target, str(getattr(component, "kind", "")), str(getattr(component, "mode", "")))
 
 
 def hosted_kinds(target: str) -> frozenset[str]:
     """The kinds ``target`` deploys; hybrid hosts what either cloud hosts."""
     if target == "hybrid":
         return hosted_kinds("aws") | hosted_kinds("gcp")
-    return frozenset(table(target))
+    return frozenset(r.kind for r in table(target).values())
 
 
 def outputs_of(kind: str) -> dict[str, str]:
@@ -49,4 +59,16 @@ def outputs_of(kind: str) -> dict[str, str]:
     return OUTPUTS.get(kind, {})
 
 
-__all__ = ["OUTPUTS", "TARGETS", "KindRule", "Look", "NameCheck", "hosted_kinds", "outputs_of", "rule", "table"]
+__all__ = [
+    "OUTPUTS",
+    "TARGETS",
+    "KindRule",
+    "Look",
+    "NameCheck",
+    "hosted_kinds",
+    "outputs_of",
+    "rule",
+    "rule_for",
+    "rule_key",
+    "table",
+]

@@ -20,7 +20,7 @@ HTTP_NAMES = (NameCheck("alb"), *WORKLOAD_NAMES)
 SERVICE_RUNS_AS = "ECS Fargate service in private subnets"
 
 RULES: dict[str, KindRule] = {
-    rule.kind: rule
+    rule.key: rule
     for rule in (
         KindRule(
             "service",
@@ -37,6 +37,17 @@ RULES: dict[str, KindRule] = {
             PLAN + "build_service",
             {},
             names=HTTP_NAMES,
+        ),
+        KindRule(
+            "frontend",
+            "static site: private S3 bucket (encrypted, public access blocked) read only by CloudFront through "
+            "origin access control; the API path routed to the API's load balancer; CSP and security headers",
+            Look(D + "aws.network.CloudFront", "CloudFront + S3 bucket"),
+            "stacks.plan.aws_static:build_static_site",
+            {},
+            names=(NameCheck("s3_bucket"),),
+            phase=3,
+            mode="static",
         ),
         KindRule(
             "worker", SERVICE_RUNS_AS + ", no load balancer", FARGATE, PLAN + "build_service", {}, names=WORKLOAD_NAMES

@@ -50,12 +50,18 @@ class KindRule:
     build: str | Callable[..., Any] | None  # "module:function" of the builder (or the function); None: shared
     outputs: dict[str, str]  # contract output -> how this target resolves it (docs/outputs.md)
     grants: str = ""  # what a connected workload is allowed and opened on this target, in words
-    phase: int = 2  # build order: data (0), what reads data (1), workloads (2)
+    phase: int = 2  # build order: data (0), what reads data (1), workloads (2), what fronts workloads (3)
     level: int = 2  # row of the cloud view this kind's main resource sits on (1 entry .. 4 project-wide)
     variants: dict[str, Look] = field(default_factory=dict)  # technology or engine -> its own look
     names: tuple[NameCheck, ...] = ()
     # "setting.path=value" -> why this target cannot build it and what to do instead; validation refuses it there.
     unsupported: dict[str, str] = field(default_factory=dict)
+    mode: str = ""  # a second way to deploy the kind (``stacks.model.KIND_MODES``): a frontend's "static" site
+
+    @property
+    def key(self) -> str:
+        """The rule's key in its table: the kind, or ``<kind>.<mode>`` for a mode of it."""
+        return f"{self.kind}.{self.mode}" if self.mode else self.kind
 
     def builder(self) -> Callable[..., Any]:
         """The builder function (imports the planner module on first use)."""

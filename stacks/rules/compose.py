@@ -13,7 +13,7 @@ LOCAL = "deploy.compose.local:"
 CONTAINER = Look(D + "onprem.container.Docker", "container")
 
 RULES: dict[str, KindRule] = {
-    rule.kind: rule
+    rule.key: rule
     for rule in (
         KindRule(
             "service",
@@ -23,6 +23,16 @@ RULES: dict[str, KindRule] = {
             {},
         ),
         KindRule("frontend", "the built (or named) image, like a service", CONTAINER, None, {}),
+        KindRule(
+            "frontend",
+            "static site: prod serves the built files with hardened nginx (CSP and security headers) proxying the "
+            "API path to the API; dev runs the dev server with hot reload on the bind-mounted source",
+            Look(D + "onprem.network.Nginx", "nginx (static files)"),
+            LOCAL + "static_site_stand_in",
+            {},
+            phase=3,
+            mode="static",
+        ),
         KindRule("worker", "the built image, no port, restarted when it exits (prod)", CONTAINER, None, {}),
         KindRule(
             "job",

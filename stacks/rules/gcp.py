@@ -16,7 +16,7 @@ WORKLOAD_NAMES = (NameCheck("cloud_run"), NameCheck("gcp_service_account", form=
 HTTP_NAMES = (*WORKLOAD_NAMES, NameCheck("gcp_resource", suffix="redirect"))  # the longest load balancer part
 
 RULES: dict[str, KindRule] = {
-    rule.kind: rule
+    rule.key: rule
     for rule in (
         KindRule(
             "service",
@@ -27,6 +27,18 @@ RULES: dict[str, KindRule] = {
             names=HTTP_NAMES,
         ),
         KindRule("frontend", "Cloud Run service, like a service", RUN, PLAN + "build_service", {}, names=HTTP_NAMES),
+        KindRule(
+            "frontend",
+            "static site: Cloud Storage bucket (uniform access, encrypted) as a Cloud CDN backend bucket of the "
+            "global HTTPS load balancer; the URL map sends the API path to the API's Cloud Run NEG; CSP and "
+            "security headers on the backend bucket",
+            Look(D + "gcp.network.CDN", "Cloud CDN + Cloud Storage bucket"),
+            "stacks.plan.gcp_static:build_static_site",
+            {},
+            names=(NameCheck("gcs_bucket"), NameCheck("gcp_resource", suffix="redirect")),
+            phase=3,
+            mode="static",
+        ),
         KindRule(
             "worker",
             "Cloud Run service (internal ingress, CPU always on)",

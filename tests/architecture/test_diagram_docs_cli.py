@@ -65,14 +65,15 @@ def test_components_table_says_where_each_component_runs(text, project):
 def test_connections_table_lists_every_connection(text, project):
     rows = table(text, "from")
     assert len(rows) == len(project.model.connections)
-    assert ["`analyst`", "`api`", "dashboards and notebooks", "https", "443", "request", "—"] in rows
+    assert ["`analyst`", "`api`", "notebooks", "https", "443", "request", "—"] in rows
+    assert ["`analyst`", "`dashboard`", "dashboards", "https", "443", "request", "—"] in rows
     assert ["`storefront`", "`lake`", "order exports", "s3", "—", "data", "CSV / Parquet exports"] in rows
 
 
 def test_stacks_table(text):
     rows = {r[0]: r for r in table(text, "stack")}
     assert rows["`hybrid`"][2] == "AWS eu-west-1 + GCP shop-analytics-prod europe-west1"
-    assert rows["`hybrid`"][4] == "api, ingest, lake, warehouse"
+    assert rows["`hybrid`"][4] == "api, dashboard, ingest, lake, warehouse"
 
 
 def test_a_new_section_is_one_registry_entry(project, monkeypatch):

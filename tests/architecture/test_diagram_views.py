@@ -42,7 +42,7 @@ def test_system_view_is_the_system_as_one_box(specs):
     assert spec.clusters == ()
     found = edges(spec)
     assert set(found) == {("analyst", "system--shop"), ("system--shop", "analyst"), ("storefront", "system--shop")}
-    assert found[("analyst", "system--shop")].label == "dashboards and notebooks"
+    assert set(found[("analyst", "system--shop")].label.split("\n")) == {"dashboards", "notebooks"}
     assert found[("system--shop", "analyst")].label == "reports"
     assert found[("storefront", "system--shop")].label == "order exports"
     system = next(n for n in spec.nodes if n.id == "system--shop")
@@ -55,19 +55,21 @@ def test_containers_view_groups_by_tier(project, specs):
     assert groups["system-shop"] == ("Shop Analytics", set())
     assert groups["tier-compute"] == ("Compute", {"api", "ingest", "seed"})
     assert groups["tier-data"] == ("Data", {"lake", "warehouse"})
-    assert "tier-edge" not in groups  # no frontend in the bundled model: no empty box
+    assert groups["tier-edge"] == ("Edge", {"dashboard"})  # the frontend
     assert {n.id for n in spec.nodes} == {"analyst", "storefront"}  # outside the system boundary
     by_id = {n.id: n for n in spec.all_nodes()}
     assert by_id["api"].detail == "FastAPI" and by_id["api"].icon == "diagrams.programming.framework.Fastapi"
     assert by_id["warehouse"].icon == "diagrams.onprem.database.Duckdb"
     found = edges(spec)
-    assert len(spec.edges) == len(project.model.connections) == 8
-    assert found[("analyst", "api")].label == "dashboards and notebooks\nHTTPS :443"
+    assert len(spec.edges) == len(project.model.connections) == 10
+    assert found[("analyst", "api")].label == "notebooks\nHTTPS :443"
+    assert found[("dashboard", "api")].label == "/api/v1 (same origin)\nHTTPS"
+    assert by_id["dashboard"].icon == "diagrams.programming.framework.React"
     assert found[("api", "warehouse")].label == "analytics queries\nSQL"
     assert found[("api", "warehouse")].style == "solid"
     assert found[("warehouse", "api")].style == "dashed"  # a data flow
     assert found[("lake", "ingest")].label.endswith("S3")
-    assert spec.ranks == (("analyst", "storefront"), ("api", "ingest", "seed"), ("lake", "warehouse"))
+    assert spec.ranks == (("analyst", "storefront"), ("dashboard",), ("api", "ingest", "seed"), ("lake", "warehouse"))
 
 
 def test_dataflow_view_has_only_data_flows(specs):
@@ -92,7 +94,7 @@ def test_development_view_is_the_compose_dev_stack(specs):
     label, members = groups["compose-compose"]
     assert "docker compose --profile dev up" in label and "compose-dev" in label
     # api's data_dir is where the warehouse volume is mounted: drawn once, as the warehouse
-    assert members == {"api", "ingest", "seed", "lake", "warehouse", "dev--source"}
+    assert members == {"api", "dashboard", "ingest", "seed", "lake", "warehouse", "dev--source"}
     assert {n.id for n in spec.nodes} == {"dev--developer", "dev--tests"}
     found = edges(spec)
     assert found[("dev--source", "api")].label == "hot reload"
@@ -114,12 +116,18 @@ def test_deployment_view_puts_every_stack_side_by_side(specs):
         "stack-gcp",
         "stack-hybrid",
     }
-    assert groups["stack-aws"][1] == {f"aws--{c}" for c in ("api", "ingest", "lake", "seed", "warehouse")}
-    assert groups["hybrid-aws"] == ("AWS eu-west-1", {"hybrid--api", "hybrid--ingest", "hybrid--lake"})
+    assert groups["stack-aws"][1] == {f"aws--{c}" for c in ("api", "dashboard", "ingest", "lake", "seed", "warehouse")}
+    assert groups["hybrid-aws"] == (
+        "AWS eu-west-1",
+        {"hybrid--api", "hybrid--dashboard", "hybrid--ingest", "hybrid--lake"},
+    )
     assert groups["hybrid-gcp"] == ("GCP europe-west1", {"hybrid--warehouse"})
     by_id = {n.id: n for n in spec.all_nodes()}
     assert "hybrid--seed" not in by_id  # not placed on the hybrid stack
     assert by_id["aws--api"].detail == "ECS Fargate service"
+    assert by_id["aws--dashboard"].detail == "CloudFront + S3 bucket"  # the static site's rule
+    assert by_id["gcp--dashboard"].detail == "Cloud CDN + Cloud Storage bucket"
+    assert by_id["aws--dashboard"].icon == "diagrams.aws.network.CloudFront"
     assert by_id["gcp--warehouse"].detail == "BigQuery dataset"
     assert by_id["aws--seed"].detail == "ECS Fargate task (dev only)"
     assert by_id["aws--warehouse"].icon == "diagrams.aws.analytics.Athena"
@@ -199,7 +207,7 @@ def test_edge_tier_and_explicit_tiers(edited):
 
     spec = next(s for s in project_views(edited(change), ["containers"]))
     groups = clusters(spec)
-    assert groups["tier-edge"] == ("Edge", {"web", "storefront"})
+    assert groups["tier-edge"] == ("Edge", {"dashboard", "web", "storefront"})
     assert {n.id: n for n in spec.all_nodes()}["web"].icon == "diagrams.programming.framework.React"
 
 

@@ -61,9 +61,9 @@ def test_compose_config_accepts_every_profile(platform_root):
 def test_bare_up_is_prod_and_profile_dev_is_dev_alone():
     compose = ROOT / "docker-compose.yml"
     bare = _services(compose, None)  # what `docker compose up` starts: COMPOSE_PROFILES from .env
-    assert bare == {"api", "lake", "lake-init"}
+    assert bare == {"api", "dashboard", "lake", "lake-init"}
     assert _services(compose, "prod") == bare
-    assert _services(compose, "dev") == {"api-dev", "seed-dev", "lake-dev", "lake-init-dev"}
+    assert _services(compose, "dev") == {"api-dev", "dashboard-dev", "seed-dev", "lake-dev", "lake-init-dev"}
     # On-demand jobs: `docker compose run ingest` enables their profile.
     assert _services(compose, "prod,prod-jobs") == bare | {"ingest"}
     assert _services(compose, "dev,dev-jobs") == _services(compose, "dev") | {"ingest-dev"}

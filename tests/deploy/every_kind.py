@@ -84,7 +84,14 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "queue": {"fifo": True, "retention_hours": 48},
 }
 
+# Each mode of a kind (stacks.model.KIND_MODES) joins as a component of its own, id <kind>-<mode>.
+MODE_OPTIONS: dict[tuple[str, str], dict[str, Any]] = {
+    ("frontend", "static"): {"static": {"source": "web", "build": ["npm", "run", "build"], "output": "dist"}},
+}
+
 CONNECTIONS = [
+    {"from": "user", "to": "frontend-static", "protocol": "https"},
+    {"from": "frontend-static", "to": "service", "protocol": "https"},
     {"from": "user", "to": "service", "protocol": "https"},
     {"from": "user", "to": "frontend", "protocol": "https"},
     {"from": "frontend", "to": "service", "protocol": "https"},
@@ -113,17 +120,20 @@ PROD = {
 
 
 def _hosted(cloud: str) -> list[str]:
-    return [k for k in KINDS if k not in NOT_DEPLOYED_KINDS and k in targets.hosted_kinds(cloud)]
+    kinds = [k for k in KINDS if k not in NOT_DEPLOYED_KINDS and k in targets.hosted_kinds(cloud)]
+    return kinds + [f"{kind}-{mode}" for kind, mode in MODE_OPTIONS if kind in kinds]
 
 
 def every_kind_document() -> dict[str, Any]:
     components = {kind: {"kind": kind, **OPTIONS.get(kind, {})} for kind in KINDS}
+    components |= {f"{kind}-{mode}": {"kind": kind, **options} for (kind, mode), options in MODE_OPTIONS.items()}
     ids = set(components)
     connections = [c for c in CONNECTIONS if c["from"] in ids and c["to"] in ids]
     placement = {}
     for kind in set(_hosted("aws")) | set(_hosted("gcp")):
         on_gcp = kind == "warehouse" or kind not in targets.hosted_kinds("aws")
         placement[kind] = "gcp" if on_gcp and kind in targets.hosted_kinds("gcp") else "aws"
+    placement |= {f"{kind}-{mode}": placement[kind] for kind, mode in MODE_OPTIONS if kind in placement}
     gcp_prod = {k: v for k, v in PROD.items() if k not in ("nat", "availability_zones")} | {"dns_zone": "example-com"}
     return {
         "version": 1,

@@ -69,8 +69,10 @@ def test_literal_template_syntax_is_escaped(tf):
 def test_provider_and_header(tf):
     doc = tf["aws-prod"]
     assert doc["//"].startswith(GENERATED)
-    assert doc["provider"]["aws"]["region"] == "eu-west-1"
-    assert doc["provider"]["aws"]["default_tags"]["tags"]["stack"] == "aws-prod"
+    default, us_east_1 = doc["provider"]["aws"]  # CloudFront's certificates come from us-east-1 (an alias)
+    assert default["region"] == "eu-west-1" and "alias" not in default
+    assert default["default_tags"]["tags"]["stack"] == "aws-prod"
+    assert us_east_1["region"] == "us-east-1" and us_east_1["alias"] == "us_east_1"
     assert doc["terraform"]["required_providers"]["aws"]["source"] == "hashicorp/aws"
 
 

@@ -42,9 +42,10 @@ def test_required_apis_are_exactly_what_the_resources_need():
     assert "compute.googleapis.com" in {
         r.inputs["service"] for r in plan("gcp-prod").resources if r.type == "gcp:projects/service:Service"
     }
-    assert "compute.googleapis.com" not in {
-        r.inputs["service"] for r in plan("gcp-dev").resources if r.type == "gcp:projects/service:Service"
-    }
+    # Without a domain the API has no load balancer; the dashboard's (a static site) still needs Compute.
+    dev = plan("gcp-dev")
+    assert "compute.googleapis.com" in {r.inputs["service"] for r in dev.by_type("gcp:projects/service:Service")}
+    assert {r.component for r in dev.resources if api_of(r.type) == "compute.googleapis.com"} == {"dashboard"}
 
 
 def test_artifact_registry_with_cleanup_policy_and_image_build():
@@ -126,21 +127,25 @@ def test_public_service_with_domain_sits_behind_the_https_load_balancer():
 
 def test_without_a_domain_the_service_uses_its_run_app_url():
     t = types("gcp-dev")
-    assert "gcp:compute/backendService:BackendService" not in t
+    assert t["gcp:compute/backendService:BackendService"] == ["dashboard-api-backend"]  # the site's route, not api's
     assert inputs("gcp-dev", "api-service")["ingress"] == "INGRESS_TRAFFIC_ALL"
     outputs = {o.name: o.value for o in plan("gcp-dev").outputs}
     assert outputs["url"] == Ref("api-service", "uri")
 
 
 def test_private_service_gets_no_public_invoker():
-    proj = variant(("    ready: /ready\n    public: true\n", "    ready: /ready\n    public: false\n"))
+    proj = variant(
+        ("    ready: /ready\n    public: true\n", "    ready: /ready\n    public: false\n"),
+        ("  - {from: dashboard, to: api, label: /api/v1 (same origin), protocol: https}\n", ""),  # no way in
+    )
     from stacks.plan import build_plan
 
     p = build_plan(proj, "gcp-prod")
     assert p.resource("api-service").inputs["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
-    members = [r.inputs.get("member") for r in p.resources]
+    members = [r.inputs.get("member") for r in p.resources if r.component != "dashboard"]  # the site is public
     assert "allUsers" not in members and "allAuthenticatedUsers" not in members
-    assert not p.by_type("gcp:compute/globalForwardingRule:GlobalForwardingRule")
+    assert not [r for r in p.by_type("gcp:compute/globalForwardingRule:GlobalForwardingRule") if r.component == "api"]
+    assert p.resource("dashboard-urls").inputs.get("path_matchers") is None  # no API to route to
     assert not p.by_type("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig")  # nothing public to probe
 
 

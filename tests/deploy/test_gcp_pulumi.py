@@ -132,6 +132,9 @@ def test_stack_outputs():
     assert recording("gcp-prod").outputs == {
         "api_ip_address": "203.0.113.10",
         "api_service_name": "shop-api-prod",
+        "dashboard_bucket": "shop-analytics-prod-shop-dashboard-prod",
+        "dashboard_ip_address": "203.0.113.10",
+        "dashboard_url": "https://dashboard.analytics.shop.example.com",
         "dataset": "shop_warehouse_prod",
         "ingest_job_name": "shop-ingest-prod",
         "lake_bucket": "shop-analytics-prod-shop-lake-prod",  # the project id makes the name unique

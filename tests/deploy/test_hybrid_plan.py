@@ -22,7 +22,14 @@ def test_placement_puts_each_component_on_its_cloud():
     p = plan("hybrid-prod")
     assert p.target == "hybrid" and set(p.providers) == {"aws", "gcp"}
     assert p.providers["gcp"]["project"] == "shop-analytics-prod" and p.providers["aws"]["region"] == "eu-west-1"
-    assert p.components == {"api": "service", "ingest": "job", "lake": "bucket", "warehouse": "warehouse"}
+    assert p.components == {
+        "api": "service",
+        "dashboard": "frontend",
+        "ingest": "job",
+        "lake": "bucket",
+        "warehouse": "warehouse",
+    }
+    assert p.resource("dashboard-cdn").type == "aws:cloudfront/distribution:Distribution"
     assert p.resource("api-service").type == "aws:ecs/service:Service"
     assert p.resource("ingest-task").type == "aws:ecs/taskDefinition:TaskDefinition"
     assert p.resource("lake-bucket").type == "aws:s3/bucket:Bucket"

@@ -66,7 +66,8 @@ def test_the_checker_reports_what_a_real_provider_would_refuse(checker):
     tg["health_check"] = {"pathh": "/health"}
     tg["vpc_id"] = "${aws_vpc.vpc.no_such_attribute}"
     tg["port"] = "${aws_vpc.missing.id}"
-    bad["provider"]["aws"]["default_tags"] = {"stack": "aws-prod"}  # flat tags instead of the block
+    aws = bad["provider"]["aws"]  # a list when an alias (CloudFront's us-east-1) joins the default provider
+    (aws[0] if isinstance(aws, list) else aws)["default_tags"] = {"stack": "aws-prod"}  # flat tags, not the block
     bad["terraform"]["required_providers"]["aws"]["version"] = "~> 5.0"
     problems = "\n".join(checker.check(bad))
     assert "unknown attribute 'name'" in problems and "required attribute 'alarm_name' is missing" in problems

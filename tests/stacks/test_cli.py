@@ -20,7 +20,7 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 def test_validate_default_in_process(cli):
     result = cli("validate", "-f", ROOT / "stacks.yaml")
     assert result.exit_code == 0, result.output
-    assert "7 components" in result.output and "aws-prod" in result.output
+    assert "8 components" in result.output and "aws-prod" in result.output
 
 
 def test_validate_json_in_process(cli):

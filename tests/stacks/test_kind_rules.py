@@ -24,6 +24,8 @@ from stacks.rules.reference import PAGES, SECTIONS, refreshed
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYED_KINDS = tuple(k for k in model.KINDS if k not in model.NOT_DEPLOYED_KINDS)
+# Every rule a table must hold: each deployed kind, and each mode of a kind (a frontend's static site).
+RULE_KEYS = DEPLOYED_KINDS + tuple(rules.rule_key(k, m) for k, modes in model.KIND_MODES.items() for m in modes)
 PLATFORM_ENV = {"aws": {"AWS_REGION", "AWS_DEFAULT_REGION"}, "gcp": {"GOOGLE_CLOUD_PROJECT"}, "compose": set()}
 FACETS = ("runs_as", "look", "build", "outputs", "phase", "level", "names")
 
@@ -34,21 +36,22 @@ def _diagrams_class(path: str) -> Any:
 
 
 @pytest.mark.parametrize("target", rules.TARGETS)
-@pytest.mark.parametrize("kind", DEPLOYED_KINDS)
-def test_every_kind_has_every_facet_on_every_target(kind: str, target: str) -> None:
-    rule = rules.rule(target, kind)
-    assert rule is not None, f"no {target} rule for {kind}: add one to stacks/rules/{target}.py"
-    assert rule.kind == kind
+@pytest.mark.parametrize("key", RULE_KEYS)
+def test_every_kind_has_every_facet_on_every_target(key: str, target: str) -> None:
+    kind, _, mode = key.partition(".")
+    rule = rules.rule(target, kind, mode)
+    assert rule is not None, f"no {target} rule for {key}: add one to stacks/rules/{target}.py"
+    assert (rule.kind, rule.mode, rule.key) == (kind, mode, key)
     assert len(rule.runs_as) > 15, f"{target}/{kind}: say what it runs as"
     for look in (rule.look, *rule.variants.values()):
         assert look.product and _diagrams_class(look.icon), f"{target}/{kind}: icon {look.icon}"
     assert set(rule.outputs) == set(OUTPUTS[kind]), f"{target}/{kind}: document how each contract output resolves"
     assert all(rule.outputs.values()), f"{target}/{kind}: an output without its resolution"
-    if kind in model.WORKLOAD_KINDS and target == "compose":
+    if kind in model.WORKLOAD_KINDS and target == "compose" and not mode:
         assert rule.build is None  # the shared compose workload builder
     else:
         assert callable(rule.builder()), f"{target}/{kind}: the builder {rule.build} does not load"
-    assert rule.phase in (0, 1, 2) and rule.level in (1, 2, 3, 4)
+    assert rule.phase in (0, 1, 2, 3) and rule.level in (1, 2, 3, 4)
     assert all(check.rule in NAME_RULES for check in rule.names)
     if OUTPUTS[kind]:
         assert rule.grants, f"{target}/{kind}: say what a connected workload is granted"
