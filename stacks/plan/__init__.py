@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from stacks.errors import StacksError, one_of
 from stacks.plan.core import Concat, DataSource, Json, Output, Plan, Ref, Resource, Var
@@ -52,7 +52,7 @@ class Plans(Mapping[str, Plan]):
     is planned once per build however many renderers read it.
     """
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self._made: dict[str, Plan] = {}
 

@@ -167,15 +167,15 @@ def sql_tier(storage_gb: int) -> str:
     return "db-custom-1-3840" if storage_gb <= 20 else "db-custom-2-7680" if storage_gb <= 200 else "db-custom-4-15360"
 
 
-def _high_availability(p: GcpPlanner, model: Any) -> bool:
+def _high_availability(p: GcpPlanner, model: Database) -> bool:
     return model.multi_az if model.multi_az is not None else p.prod_like
 
 
-def _backup_days(p: GcpPlanner, model: Any) -> int:
+def _backup_days(p: GcpPlanner, model: Database) -> int:
     return model.backup_retention_days or (14 if p.prod_like else 7)
 
 
-def _sql_settings(p: GcpPlanner, model: Any, net: dict[str, str], replica: bool = False) -> dict[str, Any]:
+def _sql_settings(p: GcpPlanner, model: Database, net: dict[str, str], replica: bool = False) -> dict[str, Any]:
     engine = model.engine
     settings: dict[str, Any] = {
         "tier": sql_tier(model.storage_gb),
