@@ -141,6 +141,25 @@ def _gateway_features(plan: Plan | None, cid: str, target: str) -> dict[str, str
     return out
 
 
+def _static_features(plan: Plan | None, cid: str, target: str) -> dict[str, str]:
+    """A static site: the CDN scales it, nothing runs to probe, and no secret reaches its files."""
+    out = {"autoscaling": "n/a (CDN edge)", "health checks": "n/a (object storage)", "secrets": "none (public files)"}
+    mine = {r.type: r for r in plan.of_component(cid)} if plan is not None else {}
+    if target == "aws":
+        dist = mine["aws:cloudfront/distribution:Distribution"].inputs
+        policy = dist["default_cache_behavior"]["viewer_protocol_policy"]
+        out["HTTPS"] = f"CloudFront ({policy}), {'its own certificate' if dist['aliases'] else 'cloudfront.net'}"
+        out["logs"] = "S3 server access logs" if "aws:s3/bucketLogging:BucketLogging" in mine else "—"
+    elif target == "gcp":
+        cert = mine.get("gcp:compute/managedSslCertificate:ManagedSslCertificate")
+        out["HTTPS"] = "managed certificate, HTTP redirects" if cert else "— (HTTP only: no domain in this environment)"
+        out["logs"] = "bucket usage logs" if "logging" in mine["gcp:storage/bucket:Bucket"].inputs else "—"
+    else:
+        out |= {"autoscaling": "— (one nginx container)", "health checks": "container healthcheck on /healthz"}
+        out |= {"HTTPS": "— (plain HTTP on localhost)", "logs": "docker logs (local, no retention)"}
+    return out
+
+
 def runs_as(component: Any, target: str) -> str:
     """What ``component`` is on ``target`` (compose, aws or gcp), from its kind rule."""
     rule = rules.rule_for(target, component)
@@ -161,6 +180,8 @@ def parity_rows(project: Any, plans: Plans | None = None) -> list[dict[str, str]
             row["runs as"] = runs_as(comp.component, target)
             if comp.kind == "gateway":
                 row.update(_gateway_features(plan, comp.id, target))
+            elif comp.component.mode == "static":
+                row.update(_static_features(plan, comp.id, target))
             elif comp.kind not in WORKLOAD_KINDS:
                 row.update({f: "n/a" for f in FEATURES})
             elif plan is None:
