@@ -670,6 +670,7 @@ def _check_stacks(doc: Document, model: StacksFile, ids: list[str]) -> Iterator[
         yield from _check_hosting(doc, model, sid, stack)
         yield from _check_bound_deployed(doc, model, sid, stack)
         yield from _check_routed_deployed(doc, model, sid, stack)
+        yield from _check_routed_callers(doc, model, sid, stack)
         yield from _check_plannable(doc, model, sid, stack)
         yield from _check_container_options(doc, model, sid, stack)
         for env in stack.environments:
@@ -925,6 +926,29 @@ def _check_routed_deployed(doc: Document, model: StacksFile, sid: str, stack: An
                     f"on {_cloud_of(stack, cid)}",
                     f"deploy '{route.to}' in stack '{sid}' next to the gateway",
                 )
+
+
+def _check_routed_callers(doc: Document, model: StacksFile, sid: str, stack: AnyStack) -> Iterator[Diagnostic]:
+    """On GCP a service a gateway routes to takes requests from load balancers only: a workload calling it
+    directly could not reach it, so it calls through the gateway."""
+    deployed = {cid for cid in _deployed(model, stack) if cid in model.components}
+    routed = {
+        route.to: cid
+        for cid in sorted(deployed)
+        if isinstance(gateway := model.components[cid], Gateway) and _cloud_of(stack, cid) == "gcp"
+        for route in gateway.routes
+    }
+    for index, conn in enumerate(model.connections):
+        caller = model.components.get(conn.from_)
+        if conn.flow != "request" or conn.to not in routed or conn.from_ not in deployed:
+            continue
+        if caller is not None and caller.kind in WORKLOAD_KINDS:
+            yield doc.diagnostic(
+                ("connections", index),
+                f"'{conn.from_}' calls '{conn.to}' directly in stack '{sid}', but on GCP the gateway "
+                f"'{routed[conn.to]}' routes to it and it takes requests from load balancers only",
+                f"connect '{conn.from_}' to '{routed[conn.to]}' instead and read ${{{routed[conn.to]}.url}}",
+            )
 
 
 def _check_plannable(doc: Document, model: StacksFile, sid: str, stack: AnyStack) -> Iterator[Diagnostic]:

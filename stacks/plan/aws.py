@@ -2716,6 +2716,94 @@ def baseline(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:
     _access_logs(p)
     if any(c.kind in WORKLOAD_KINDS for c in components):
         _cluster(p)
+    _discovery_services(p, components)
+    p.later.append(lambda: _open_calls(p, components))
+
+
+# ---------------------------------------------------------------- service to service
+
+
+def _calls(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> list[tuple[str, str, int]]:
+    """(caller, callee, port): request connections from a workload to a service or frontend, both on this stack."""
+    kinds = {c.id: c for c in components}
+    found = []
+    for conn in p.project.model.connections:
+        caller, callee = kinds.get(conn.from_), kinds.get(conn.to)
+        if conn.flow != "request" or caller is None or callee is None or caller.kind not in WORKLOAD_KINDS:
+            continue
+        port = getattr(callee.component, "port", None)
+        if callee.kind in ("service", "frontend") and port and not callee.component.mode:  # not a static site
+            found.append((caller.id, callee.id, int(port)))
+    return found
+
+
+def _discovery_services(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:
+    """A Cloud Map entry (A and SRV records) for each service another workload calls or a gateway routes to,
+    in the stack's private DNS namespace; its ``url`` output is that name (``stacks.rules.contract``)."""
+    routed = {route.to for c in components for route in getattr(c.component, "routes", [])}
+    found = {callee for _, callee, _ in _calls(p, components)} | routed
+    found &= {
+        c.id
+        for c in components
+        if c.kind in ("service", "frontend") and getattr(c.component, "port", None) and not c.component.mode
+    }
+    if not found:
+        return
+    namespace_name = f"{p.name()}.internal"
+    p.add(
+        "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace",
+        "discovery-namespace",
+        {"name": namespace_name, "description": f"service discovery of {p.deployment.name}", "vpc": Ref("vpc")},
+        None,
+        group="vpc",
+    )
+    for cid in sorted(found):
+        registry = f"{cid}-discovery"
+        p.add(
+            "aws:servicediscovery/service:Service",
+            registry,
+            {
+                "name": cid,
+                "description": f"the tasks of {cid}",
+                "dns_config": {
+                    "namespace_id": Ref("discovery-namespace"),
+                    "dns_records": [{"type": "A", "ttl": 10}, {"type": "SRV", "ttl": 10}],
+                    "routing_policy": "MULTIVALUE",
+                },
+                "health_check_custom_config": {"failure_threshold": 1},
+            },
+            cid,
+            group="vpc",
+        )
+        p.facts.setdefault("registries", {})[cid] = registry
+        port = getattr(p.project.model.components[cid], "port", 0)
+        p.provide(cid, {"url": f"http://{cid}.{namespace_name}:{port}"})
+
+
+def _open_calls(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:
+    """Open each called service's port to its callers' security groups only, both ways (after the workloads)."""
+    groups = {r.name for r in p.resources if r.type == "aws:ec2/securityGroup:SecurityGroup"}
+    for caller, callee, port in _calls(p, components):
+        if f"{caller}-sg" not in groups or f"{callee}-sg" not in groups:
+            continue  # a function outside the VPC is refused by its builder; a job or worker always has one
+        for logical, group, peer, what, owner, rule in (
+            (f"{callee}-from-{caller}", callee, caller, f"{caller} calls on {port}", callee, "Ingress"),
+            (f"{caller}-to-{callee}", caller, callee, f"to {callee} on {port}", caller, "Egress"),
+        ):
+            p.add(
+                f"aws:vpc/securityGroup{rule}Rule:SecurityGroup{rule}Rule",
+                logical,
+                {
+                    "security_group_id": Ref(f"{group}-sg"),
+                    "description": what,
+                    "ip_protocol": "tcp",
+                    "from_port": port,
+                    "to_port": port,
+                    "referenced_security_group_id": Ref(f"{peer}-sg"),
+                },
+                owner,
+                group="vpc",
+            )
 
 
 def tags(project: Project, deployment: Deployment) -> dict[str, str]:

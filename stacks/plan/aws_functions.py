@@ -102,12 +102,14 @@ def _role(p: AwsPlanner, comp: DeployedComponent[Function], logs: str, dlq: str)
 
 
 def _network(p: AwsPlanner, cid: str) -> dict[str, Any] | None:
-    """Private subnets and a security group when the function reaches a database or cache, else None."""
+    """Private subnets and a security group when the function reaches a database, cache or a service it
+    calls (by its Cloud Map name), else None."""
     near = {c.to for c in p.project.model.connections if c.from_ == cid} | {
         c.from_ for c in p.project.model.connections if c.to == cid
     }
-    if not near & set(p.facts.get("stores", {})):
-        return None
+    calls = {c.to for c in p.project.model.connections if c.from_ == cid and c.flow == "request"}
+    if not near & set(p.facts.get("stores", {})) and not calls & set(p.facts.get("registries", {})):
+        return None  # reaches AWS APIs only: no VPC
     sg = workload_security_group(p, cid, "lambda", f"the function {cid}")
     return {"subnet_ids": [Ref(s) for s in p.facts["private_subnets"]], "security_group_ids": [Ref(sg)]}
 

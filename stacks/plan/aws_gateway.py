@@ -4,8 +4,8 @@ Built in two steps. Before the workloads (phase 1): the API, its ``$default`` st
 (auto-deployed, access logs in a KMS-encrypted log group, the model's ``throttling``
 as the default route's rate and burst), the JWT authorizer for ``auth: {type: jwt}``,
 and for routes to services a VPC link in the private subnets with its own security
-group plus a Cloud Map service per routed service in a private DNS namespace (the
-ECS service registers its tasks there: ``stacks.plan.aws._discovery``). The gateway's
+group (each routed service has a Cloud Map entry in the stack's private DNS namespace,
+``stacks.plan.aws._discovery_services``, where its ECS service registers its tasks). The gateway's
 ``url`` output is known then, so workloads can read ``${gateway.url}``.
 
 After the workloads (``AwsPlanner.later``): per route an integration (``HTTP_PROXY``
@@ -48,26 +48,9 @@ def _routed(p: AwsPlanner, gateway: Gateway) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(services)), list(dict.fromkeys(functions))
 
 
-def _namespace(p: AwsPlanner) -> str:
-    """The stack's private Cloud Map namespace (one per stack, made by the first that needs it)."""
-    logical = "discovery-namespace"
-    if not any(r.name == logical for r in p.resources):
-        p.add(
-            "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace",
-            logical,
-            {
-                "name": f"{p.name()}.internal",
-                "description": f"service discovery of {p.deployment.name}",
-                "vpc": Ref("vpc"),
-            },
-            None,
-            group="vpc",
-        )
-    return logical
-
-
-def _vpc_link(p: AwsPlanner, cid: str, services: list[str]) -> str:
-    """The VPC link, its security group and a Cloud Map service per routed service."""
+def _vpc_link(p: AwsPlanner, cid: str) -> str:
+    """The VPC link in the private subnets and its security group (the routed services' Cloud Map entries are
+    the stack's, ``stacks.plan.aws._discovery_services``)."""
     sg = f"{cid}-vpclink-sg"
     p.add(
         "aws:ec2/securityGroup:SecurityGroup",
@@ -92,28 +75,6 @@ def _vpc_link(p: AwsPlanner, cid: str, services: list[str]) -> str:
         cid,
         group="vpc",
     )
-    namespace = _namespace(p)
-    for svc in services:
-        registry = f"{svc}-discovery"
-        if any(r.name == registry for r in p.resources):
-            continue  # routed by another gateway too
-        p.add(
-            "aws:servicediscovery/service:Service",
-            registry,
-            {
-                "name": svc,
-                "description": f"the tasks of {svc}",
-                "dns_config": {
-                    "namespace_id": Ref(namespace),
-                    "dns_records": [{"type": "SRV", "ttl": 10}],
-                    "routing_policy": "MULTIVALUE",
-                },
-                "health_check_custom_config": {"failure_threshold": 1},
-            },
-            svc,
-            group="vpc",
-        )
-        p.facts.setdefault("registries", {})[svc] = registry
     return link
 
 
@@ -163,7 +124,7 @@ def build_gateway(p: AwsPlanner, comp: DeployedComponent[Gateway]) -> None:
             group="region",
         )
     services, _ = _routed(p, gateway)
-    link = _vpc_link(p, cid, services) if services else None
+    link = _vpc_link(p, cid) if services else None
     url = Ref(api, "api_endpoint")  # the $default stage answers at the API's endpoint, no stage path
     p.provide(cid, {"url": url})
     p.output(f"{cid.replace('-', '_')}_url", url, f"URL of the gateway {cid}")

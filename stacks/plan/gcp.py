@@ -358,6 +358,15 @@ def baseline(p: GcpPlanner) -> None:
     _alert_channel(p)
     _access_logs(p)
     _registry(p)
+    _service_urls(p)
+
+
+def _service_urls(p: GcpPlanner) -> None:
+    """Each service's ``url`` output, known before any is built: Cloud Run's deterministic run.app URL."""
+    for comp in p.deployment.on("gcp"):
+        if comp.kind in ("service", "frontend") and not comp.component.mode:  # a static site is no Cloud Run
+            url = concat("https://", p.name(comp.id), "-", p.project_number(), f".{p.region}.run.app")
+            p.provide(comp.id, {"url": url})
 
 
 # ---------------------------------------------------------------- data kinds
@@ -976,7 +985,11 @@ def _ingress(p: GcpPlanner, cid: str, public: bool, lb: bool) -> str:
     if public:
         return "INGRESS_TRAFFIC_ALL"
     if cid in p.facts.get("routed", {}):
-        return "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"  # a gateway's serverless NEG
+        return "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"  # a gateway's serverless NEG (callers go through it)
+    if _callers(p, cid):
+        # Callers reach the run.app URL over Google's network, not the VPC: only their service accounts hold
+        # run.invoker (``_invokers``), so every call needs one of their ID tokens.
+        return "INGRESS_TRAFFIC_ALL"
     return "INGRESS_TRAFFIC_INTERNAL_ONLY"
 
 

@@ -27,16 +27,20 @@ RULES: dict[str, KindRule] = {
             SERVICE_RUNS_AS + " (behind an ALB when public)",
             FARGATE,
             PLAN + "build_service",
-            {},
+            {"url": "http://<id>.<system>-<env>.internal:<port> (Cloud Map, A and SRV records)"},
             names=HTTP_NAMES,
+            grants="security-group ingress on its port from the caller's tasks (and egress from them), a Cloud Map "
+            "entry the caller resolves",
         ),
         KindRule(
             "frontend",
             SERVICE_RUNS_AS + " (behind an ALB when public)",
             FARGATE,
             PLAN + "build_service",
-            {},
+            {"url": "http://<id>.<system>-<env>.internal:<port> (Cloud Map, A and SRV records)"},
             names=HTTP_NAMES,
+            grants="security-group ingress on its port from the caller's tasks (and egress from them), a Cloud Map "
+            "entry the caller resolves",
         ),
         KindRule(
             "frontend",
@@ -44,7 +48,8 @@ RULES: dict[str, KindRule] = {
             "origin access control; the API path routed to the API's load balancer; CSP and security headers",
             Look(D + "aws.network.CloudFront", "CloudFront + S3 bucket"),
             "stacks.plan.aws_static:build_static_site",
-            {},
+            {"url": "https://<domain> (CloudFront; the stack's environment domain)"},
+            grants="nothing beyond the URL: static files served to anyone",
             names=(NameCheck("s3_bucket"),),
             phase=3,
             mode="static",

@@ -73,8 +73,13 @@ OUTPUTS: dict[str, dict[str, str]] = {
     "gateway": {
         "url": "the gateway's base URL (no trailing slash): a route's path appended reaches its component",
     },
-    "service": {},
-    "frontend": {},
+    "service": {
+        "url": "where a connected workload calls it: http://<name>:<port> on the stack's private network "
+        "(compose service name, Cloud Map name on AWS) or its https Cloud Run URL on GCP",
+    },
+    "frontend": {
+        "url": "where a connected workload calls it (as a service's)",
+    },
     "worker": {},
     "job": {},
     "function": {},
