@@ -2781,29 +2781,35 @@ def _discovery_services(p: AwsPlanner, components: tuple[DeployedComponent, ...]
 
 
 def _open_calls(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> None:
-    """Open each called service's port to its callers' security groups only, both ways (after the workloads)."""
+    """Open each called service's port to its callers' security groups only (after the workloads)."""
     groups = {r.name for r in p.resources if r.type == "aws:ec2/securityGroup:SecurityGroup"}
     for caller, callee, port in _calls(p, components):
-        if f"{caller}-sg" not in groups or f"{callee}-sg" not in groups:
-            continue  # a function outside the VPC is refused by its builder; a job or worker always has one
-        for logical, group, peer, what, owner, rule in (
-            (f"{callee}-from-{caller}", callee, caller, f"{caller} calls on {port}", callee, "Ingress"),
-            (f"{caller}-to-{callee}", caller, callee, f"to {callee} on {port}", caller, "Egress"),
-        ):
-            p.add(
-                f"aws:vpc/securityGroup{rule}Rule:SecurityGroup{rule}Rule",
-                logical,
-                {
-                    "security_group_id": Ref(f"{group}-sg"),
-                    "description": what,
-                    "ip_protocol": "tcp",
-                    "from_port": port,
-                    "to_port": port,
-                    "referenced_security_group_id": Ref(f"{peer}-sg"),
-                },
-                owner,
-                group="vpc",
-            )
+        if f"{caller}-sg" in groups and f"{callee}-sg" in groups:  # a function calling a service is in the VPC
+            open_port(p, caller, f"{caller}-sg", callee, port)
+
+
+def open_port(p: AwsPlanner, caller: str, caller_sg: str, callee: str, port: int) -> None:
+    """``callee``'s security group admits ``caller_sg`` on ``port`` and ``caller_sg`` may send there: nothing else."""
+    if any(r.name == f"{callee}-from-{caller}" for r in p.resources):
+        return  # two routes or connections between the same pair
+    for logical, group, peer, what, owner, rule in (
+        (f"{callee}-from-{caller}", f"{callee}-sg", caller_sg, f"{caller} calls on {port}", callee, "Ingress"),
+        (f"{caller}-to-{callee}", caller_sg, f"{callee}-sg", f"to {callee} on {port}", caller, "Egress"),
+    ):
+        p.add(
+            f"aws:vpc/securityGroup{rule}Rule:SecurityGroup{rule}Rule",
+            logical,
+            {
+                "security_group_id": Ref(group),
+                "description": what,
+                "ip_protocol": "tcp",
+                "from_port": port,
+                "to_port": port,
+                "referenced_security_group_id": Ref(peer),
+            },
+            owner,
+            group="vpc",
+        )
 
 
 def tags(project: Project, deployment: Deployment) -> dict[str, str]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from stacks.model import Gateway
-from stacks.plan.aws import AwsPlanner, name_prefix
+from stacks.plan.aws import AwsPlanner, name_prefix, open_port
 from stacks.plan.core import Json, Ref, concat
 from stacks.project import DeployedComponent
 
@@ -203,27 +203,6 @@ def _lambda_permission(p: AwsPlanner, cid: str, function: str, fn: str, path: st
 
 
 def _open_service(p: AwsPlanner, cid: str, service: str) -> None:
-    """The routed service's tasks accept the VPC link on the service's port, and the link may send there only."""
-    rule = f"{service}-from-{cid}"
-    if any(r.name == rule for r in p.resources):
-        return  # two routes to one service
+    """The routed service's tasks accept the VPC link on the service's port only, and the link may send there."""
     port = int(getattr(p.project.model.components[service], "port", 8000))
-    for logical, group_sg, peer, what in (
-        (rule, f"{service}-sg", f"{cid}-vpclink-sg", f"the gateway {cid} on {port}"),
-        (f"{cid}-to-{service}", f"{cid}-vpclink-sg", f"{service}-sg", f"to {service} on {port}"),
-    ):
-        rule_type = "Ingress" if logical == rule else "Egress"
-        p.add(
-            f"aws:vpc/securityGroup{rule_type}Rule:SecurityGroup{rule_type}Rule",
-            logical,
-            {
-                "security_group_id": Ref(group_sg),
-                "description": what,
-                "ip_protocol": "tcp",
-                "from_port": port,
-                "to_port": port,
-                "referenced_security_group_id": Ref(peer),
-            },
-            service if logical == rule else cid,
-            group="vpc",
-        )
+    open_port(p, cid, f"{cid}-vpclink-sg", service, port)
