@@ -74,7 +74,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "triggers": [{"http": True}],
     },
     "gateway": {
-        "routes": [{"path": "/api", "to": "service"}, {"path": "/hooks", "to": "function"}],
+        "routes": [{"path": "/web", "to": "frontend"}, {"path": "/hooks", "to": "function"}],
         "throttling": {"rate": 50, "burst": 100},
     },
     "bucket": {"purpose": "lake", "versioning": True, "expire_days": 365},
