@@ -2731,6 +2731,8 @@ def _calls(p: AwsPlanner, components: tuple[DeployedComponent, ...]) -> list[tup
         caller, callee = kinds.get(conn.from_), kinds.get(conn.to)
         if conn.flow != "request" or caller is None or callee is None or caller.kind not in WORKLOAD_KINDS:
             continue
+        if caller.component.mode:  # a static site: its CDN routes the API path, no task calls
+            continue
         port = getattr(callee.component, "port", None)
         if callee.kind in ("service", "frontend") and port and not callee.component.mode:  # not a static site
             found.append((caller.id, callee.id, int(port)))
