@@ -983,7 +983,7 @@ def plan_stack(project: Project, sid: str) -> ComposePlan:
                 for name, body in local.services.items():
                     role = "stand-in" if name == env.svc(dc.id) else "init"
                     services.append(ComposeService(name, dc.id, env_name, role, {"profiles": env.profiles, **body}))
-            elif dc.kind in ("service", "frontend"):  # what a connected workload calls it at (its url output)
+            elif isinstance(dc.component, Service | Frontend):  # what a connected workload calls (its url output)
                 locals_[dc.id] = Local(client=Client(outputs={"url": f"http://{env.svc(dc.id)}:{dc.component.port}"}))
         jobs_before: dict[str, list[str]] = {}
         present = {c.id for c in deployment.components}
