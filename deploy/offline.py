@@ -78,6 +78,7 @@ class AwsMocks(pmocks.Mocks):
             "hostedZoneId": "Z2FDTNDATAQYW2",
             "domainName": inputs.get("domainName", f"d{zlib.crc32(args.name.encode()):08x}.cloudfront.net"),
             "bucketDomainName": f"{name}.s3.amazonaws.com",
+            "bucketRegionalDomainName": f"{name}.s3.{self.region}.amazonaws.com",  # a CloudFront S3 origin
             "repositoryUrl": f"{ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/{name}",
             "registryId": ACCOUNT,
             "url": f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT}/{name}",

@@ -126,3 +126,31 @@ def test_project_files(bundled):
         config = yaml.safe_load((ROOT / "deploy" / f"Pulumi.{stack}.yaml").read_text())["config"]
         assert config["aws:region"] == "eu-west-1"
         assert config["aws:defaultTags"]["tags"]["stack"] == stack
+
+
+def test_the_static_site_reaches_the_engine_resolved(recordings):
+    """The distribution gets the bucket's regional name, the OAC, the function and the headers policy it needs."""
+    for stack, api_host in (
+        ("aws-prod", "analytics.shop.example.com"),
+        ("aws-dev", "api-alb.eu-west-1.elb.amazonaws.com"),
+    ):
+        rec = {r.name: r.inputs for r in recordings[stack].resources}
+        dist = rec["dashboard-cdn"]
+        site, api = dist["origins"]
+        assert (
+            site["domainName"] == "shop-dashboard-" + stack.split("-")[1] + "-123456789012.s3.eu-west-1.amazonaws.com"
+        )
+        assert site["originAccessControlId"] == "dashboard-oac-id"
+        assert api["domainName"] == api_host
+        [assoc] = dist["defaultCacheBehavior"]["functionAssociations"]
+        assert assoc["functionArn"] == "arn:aws:cloudfront:eu-west-1:123456789012:dashboard-spa"
+        assert dist["orderedCacheBehaviors"][0]["responseHeadersPolicyId"] == "dashboard-site-headers-id"
+        policy = json.loads(rec["dashboard-site-policy"]["policy"])
+        [allow] = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+        assert (
+            allow["Condition"]["StringEquals"]["AWS:SourceArn"]
+            == "arn:aws:cloudfront:eu-west-1:123456789012:dashboard-cdn"
+        )
+    out = recordings["aws-prod"].outputs
+    assert out["dashboard_url"] == "https://dashboard.analytics.shop.example.com"
+    assert out["dashboard_bucket"] == "shop-dashboard-prod-123456789012"
