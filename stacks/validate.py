@@ -357,9 +357,17 @@ def _check_static_site(doc: Document, model: StacksFile, cid: str, comp: Any) ->
         )
     for i, conn in enumerate(model.connections):
         callee = model.components.get(conn.to)
-        if conn.from_ != cid or conn.flow != "request" or callee is None:
+        if conn.from_ != cid or callee is None:
             continue
-        if callee.kind == "service" and not getattr(callee, "public", False):
+        if conn.flow != "request" or callee.kind != "service":
+            # The site runs in the browser: it reaches anything else only through an API.
+            yield doc.diagnostic(
+                ("connections", i),
+                f"the static site '{cid}' can only call a service (its {comp.static.api_path}/* route), not "
+                f"{'send data to' if conn.flow != 'request' else 'call'} the {callee.kind} '{conn.to}'",
+                f"connect '{cid}' to the service that reads '{conn.to}', and that service to '{conn.to}'",
+            )
+        elif not getattr(callee, "public", False):
             yield doc.diagnostic(
                 ("connections", i, "to"),
                 f"the static site '{cid}' sends {comp.static.api_path}/* to '{conn.to}' through its load balancer, "

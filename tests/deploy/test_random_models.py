@@ -26,6 +26,8 @@ BUILD = {"context": ".", "dockerfile": "Dockerfile"}
 
 def _component(draw, kind: str, ids: dict[str, str]) -> dict:
     body: dict = {"kind": kind}
+    if kind == "frontend" and draw(st.booleans()):  # the static-site mode: files behind a CDN, no container
+        return {"kind": kind, "static": {"source": "web", "output": draw(st.sampled_from(["dist", "build"]))}}
     if kind in WORKLOADS:
         cpu, memory = draw(st.sampled_from(SIZES))
         body.update(build=BUILD, command=["python", "-m", "app.main"], resources={"cpu": cpu, "memory": memory})
@@ -73,10 +75,18 @@ def models(draw) -> dict:
     components: dict = {"user": {"kind": "user"}, "partner": {"kind": "external"}}
     for cid, kind in ids.items():
         components[cid] = _component(draw, kind, ids)
-    workloads = [c for c, k in ids.items() if k in WORKLOADS]
-    callees = [c for c, k in ids.items() if k in ("service", "frontend")]
+    static = {c for c in ids if "static" in components[c]}
+    workloads = [c for c, k in ids.items() if k in WORKLOADS and c not in static]
+    callees = [c for c, k in ids.items() if k in ("service", "frontend") and c not in static]
+    site_calls: list[dict] = []
+    for site in sorted(static):  # a site calls a public service (its /api route), nothing else
+        apis = [c for c, k in ids.items() if k == "service"]
+        if apis and draw(st.booleans()):
+            api = draw(st.sampled_from(apis))
+            components[api]["public"] = True
+            site_calls.append({"from": site, "to": api, "protocol": "https"})
     data = [c for c, k in ids.items() if k in DATA_KINDS]
-    connections: list[dict] = []
+    connections: list[dict] = list(site_calls)
     for cid in workloads:
         for target in draw(st.lists(st.sampled_from(data), max_size=3, unique=True)) if data else []:
             connections.append({"from": cid, "to": target, "protocol": "tcp"})
@@ -181,10 +191,13 @@ def test_validation_hosts_exactly_what_the_registries_build():
     from stacks.plan import aws, gcp
     from stacks.targets import HOSTED_KINDS, hosted_kinds
 
-    assert hosted_kinds("aws") == set(aws.KINDS)
-    assert hosted_kinds("gcp") == set(gcp.KINDS)
-    assert hosted_kinds("hybrid") == set(aws.KINDS) | set(gcp.KINDS)
-    assert hosted_kinds("compose") == set(LOCAL) == set(KINDS) - set(NOT_DEPLOYED_KINDS)
+    def kinds(table):  # a table holds a rule per kind and per mode of a kind ("frontend.static")
+        return {rule.kind for rule in table.values()}
+
+    assert hosted_kinds("aws") == kinds(aws.KINDS)
+    assert hosted_kinds("gcp") == kinds(gcp.KINDS)
+    assert hosted_kinds("hybrid") == kinds(aws.KINDS) | kinds(gcp.KINDS)
+    assert hosted_kinds("compose") == kinds(LOCAL) == set(KINDS) - set(NOT_DEPLOYED_KINDS)
     assert HOSTED_KINDS["aws"] == hosted_kinds("aws")
 
 

@@ -61,3 +61,15 @@ def test_a_static_site_calling_a_private_api_is_refused_at_the_connection():
 def test_a_bad_api_path_is_located():
     found = _problems((SITE, SITE.replace("dev: [npm, run, dev]}", "dev: [npm, run, dev], api_path: api/}")))
     assert any("api_path" in p for p in found), found
+
+
+def test_a_static_site_reaches_data_only_through_an_api():
+    found = _problems(
+        (
+            "  - {from: dashboard, to: api, label: /api/v1 (same origin), protocol: https}\n",
+            "  - {from: dashboard, to: api, label: /api/v1 (same origin), protocol: https}\n"
+            "  - {from: dashboard, to: warehouse, protocol: sql}\n",
+        )
+    )
+    [hit] = [p for p in found if "static site 'dashboard' can only call a service" in p]
+    assert "the warehouse 'warehouse'" in hit and "connect 'dashboard' to the service" in hit
