@@ -241,8 +241,14 @@ def gcp_spec(ctx: ViewContext, plan: Plan) -> GraphSpec:
     outside = actors(ctx, anchor)
     entries = _entries(resources)
     edges = connection_edges(ctx, anchor, entries, outside)
+    # What the load balancer reaches a component through: a static site's bucket is a Cloud CDN backend bucket.
+    buckets = {r.component for r in resources if r.type == "gcp:compute/backendBucket:BackendBucket"}
     edges += [
-        Edge(entry[0], anchor[cid], "serverless NEG\n(Cloud Armor checked)")
+        Edge(
+            entry[0],
+            anchor[cid],
+            "backend bucket\n(Cloud CDN)" if cid in buckets else "serverless NEG\n(Cloud Armor checked)",
+        )
         for cid, entry in sorted(entries.items())
         if cid in anchor
     ]

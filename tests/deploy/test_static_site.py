@@ -253,3 +253,18 @@ def test_every_generated_artefact_carries_the_csp_and_security_headers(env):
         assert policy["custom_headers_config"]["items"][0]["value"] == headers["Permissions-Policy"]
     [bucket] = _tf(f"gcp-{env}")["resource"]["google_compute_backend_bucket"].values()
     assert bucket["custom_response_headers"] == [f"{k}: {v}" for k, v in headers.items()]
+
+
+# ---------------------------------------------------------------- what is drawn
+
+
+def test_the_cloud_views_draw_what_is_built():
+    from architecture.registry import project_views
+
+    specs = {s.name: s for s in project_views(bundled(), ["aws", "gcp"])}
+    labels = {(e.source, e.target): e.label for e in specs["gcp"].edges}
+    into_site = [label for (_, target), label in labels.items() if target == "gcp--dashboard-site"]
+    assert into_site == ["backend bucket\n(Cloud CDN)"]  # not a serverless NEG: a Cloud CDN backend bucket
+    aws_nodes = {n.id: n for n in specs["aws"].all_nodes()}
+    assert aws_nodes["aws--dashboard-cdn"].icon == "diagrams.aws.network.CloudFront"
+    assert aws_nodes["aws--dashboard-site"].icon == "diagrams.aws.storage.SimpleStorageServiceS3Bucket"
