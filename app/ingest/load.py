@@ -275,13 +275,12 @@ def _validate_rows(
         f'"{c.name}" AS "r_{c.name}", TRY_CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"' for c in table.columns
     )
     checks = _problem_queries(table, rules, _text_checks(con, table))
-    sql = (
-        f"WITH v AS (SELECT _row, {casts} FROM raw) "
-        f"SELECT *, count(*) OVER () AS total FROM ({' UNION ALL '.join(checks)}) "
-        f"ORDER BY _row, col LIMIT {MAX_PROBLEMS}"
-    )
-    rows = con.execute(sql).fetchall()
+    found = f"WITH v AS (SELECT _row, {casts} FROM raw) SELECT * FROM ({' UNION ALL '.join(checks)})"
+    # Two plain queries, not a count(*) OVER () window: DuckDB 1.5's window operator can fail an
+    # internal assertion (and invalidate the database) on an empty partition under parallel scans.
+    rows = con.execute(f"{found} ORDER BY _row, col LIMIT {MAX_PROBLEMS}").fetchall()
     if rows:
+        counted = con.execute(f"SELECT count(*) FROM ({found})").fetchone()
         problems = [
             _problem(
                 label,
@@ -291,9 +290,9 @@ def _validate_rows(
                 column=col,
                 value=None if value is None else str(value)[:200],
             )
-            for row, col, value, message, _ in rows
+            for row, col, value, message in rows
         ]
-        total = int(rows[0][4])
+        total = int(counted[0]) if counted else len(rows)
         raise AppError(
             422,
             "invalid_rows",
