@@ -42,7 +42,7 @@ build's plan stage (each cloud deployable planned once per build). Node and
 cluster ids must be unique in a spec; edges join nodes only. The view is
 rendered to ``<views.output>/diagrams/<name>.png`` and ``.svg`` and gets a section
 in the docs page automatically once ``views.include`` lists it (it does by default).
-Icons: add resource types to ``nodes.AWS_RESOURCES`` / ``nodes.GCP_RESOURCES``.
+Icons: a resource type's icon is its entry in the provider catalog (``stacks/catalog``).
 
 Adding a docs page section: one ``DocSection(id, title, order, "module:function")``
 in ``architecture.docs.SECTIONS``; the function takes a ``DocContext`` (project,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stacks import rules
+from stacks import catalog, rules
 from stacks.errors import StacksError
 from stacks.model import AnyComponent
 
@@ -126,63 +126,7 @@ KIND_TABLES: dict[str, dict[tuple[str, str | None], Look]] = {
 }
 
 # Cloud resource types (Pulumi type tokens) -> node class, for views drawn from cloud plans.
-AWS_RESOURCES: dict[str, str] = {
-    "aws:ec2/vpc:Vpc": D + "aws.network.VPC",
-    "aws:ec2/subnet:Subnet": D + "aws.network.PrivateSubnet",
-    "aws:ec2/internetGateway:InternetGateway": D + "aws.network.InternetGateway",
-    "aws:ec2/natGateway:NatGateway": D + "aws.network.NATGateway",
-    "aws:ec2/eip:Eip": D + "aws.compute.EC2ElasticIpAddress",
-    "aws:ec2/routeTable:RouteTable": D + "aws.network.RouteTable",
-    "aws:ec2/vpcEndpoint:VpcEndpoint": D + "aws.network.Endpoint",
-    "aws:ec2/flowLog:FlowLog": D + "aws.network.VPCFlowLogs",
-    "aws:ec2/securityGroup:SecurityGroup": D + "aws.network.Nacl",
-    "aws:lb/loadBalancer:LoadBalancer": D + "aws.network.ElbApplicationLoadBalancer",
-    "aws:lb/targetGroup:TargetGroup": D + "aws.network.ElbApplicationLoadBalancer",
-    "aws:lb/listener:Listener": D + "aws.network.ElbApplicationLoadBalancer",
-    "aws:acm/certificate:Certificate": D + "aws.security.CertificateManager",
-    "aws:route53/record:Record": D + "aws.network.Route53",
-    "aws:cloudfront/distribution:Distribution": D + "aws.network.CloudFront",
-    "aws:ecr/repository:Repository": D + "aws.compute.EC2ContainerRegistry",
-    "aws:ecs/cluster:Cluster": D + "aws.compute.ElasticContainerService",
-    "aws:ecs/taskDefinition:TaskDefinition": D + "aws.compute.ElasticContainerServiceTask",
-    "aws:ecs/service:Service": D + "aws.compute.ElasticContainerServiceService",
-    "aws:appautoscaling/target:Target": D + "aws.compute.ApplicationAutoScaling",
-    "aws:appautoscaling/policy:Policy": D + "aws.compute.ApplicationAutoScaling",
-    "aws:s3/bucket:Bucket": D + "aws.storage.SimpleStorageServiceS3Bucket",
-    "aws:s3/bucketV2:BucketV2": D + "aws.storage.SimpleStorageServiceS3Bucket",
-    "aws:athena/workgroup:Workgroup": D + "aws.analytics.Athena",
-    "aws:glue/catalogDatabase:CatalogDatabase": D + "aws.analytics.GlueDataCatalog",
-    "aws:glue/catalogTable:CatalogTable": D + "aws.analytics.GlueDataCatalog",
-    "aws:cloudwatch/logGroup:LogGroup": D + "aws.management.CloudwatchLogs",
-    "aws:cloudwatch/metricAlarm:MetricAlarm": D + "aws.management.CloudwatchAlarm",
-    "aws:sns/topic:Topic": D + "aws.integration.SimpleNotificationServiceSnsTopic",
-    "aws:kms/key:Key": D + "aws.security.KeyManagementService",
-    "aws:iam/role:Role": D + "aws.security.IdentityAndAccessManagementIamRole",
-    "aws:iam/rolePolicy:RolePolicy": D + "aws.security.IdentityAndAccessManagementIamPermissions",
-    "aws:secretsmanager/secret:Secret": D + "aws.security.SecretsManager",
-    "aws:ssm/parameter:Parameter": D + "aws.management.SystemsManagerParameterStore",
-    "aws:sqs/queue:Queue": D + "aws.integration.SimpleQueueServiceSqsQueue",
-    "aws:lambda/function:Function": D + "aws.compute.Lambda",
-    "aws:apigatewayv2/api:Api": D + "aws.network.APIGateway",
-    "aws:apigatewayv2/vpcLink:VpcLink": D + "aws.network.APIGatewayEndpoint",
-    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": D + "aws.network.CloudMap",
-    "aws:servicediscovery/service:Service": D + "aws.network.CloudMap",
-    "aws:rds/instance:Instance": D + "aws.database.RDSInstance",
-    "aws:elasticache/replicationGroup:ReplicationGroup": D + "aws.database.ElasticacheForRedis",
-    "aws:elasticache/cluster:Cluster": D + "aws.database.ElasticacheForMemcached",
-    "aws:scheduler/schedule:Schedule": D + "aws.integration.EventbridgeScheduler",
-    "aws:cloudwatch/eventRule:EventRule": D + "aws.integration.EventbridgeRule",
-    "aws:cloudwatch/eventTarget:EventTarget": D + "aws.integration.EventbridgeRule",
-    "aws:acm/certificateValidation:CertificateValidation": D + "aws.security.CertificateManager",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": D + "aws.network.Nacl",
-    "aws:ec2/route:Route": D + "aws.network.RouteTable",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": D + "aws.network.RouteTable",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": D + "aws.network.Nacl",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": D + "aws.network.Nacl",
-    "aws:ecr/lifecyclePolicy:LifecyclePolicy": D + "aws.compute.EC2ContainerRegistry",
-    "aws:kms/alias:Alias": D + "aws.security.KeyManagementService",
-    "aws:sns/topicSubscription:TopicSubscription": D + "aws.integration.SimpleNotificationServiceSnsEmailNotification",
-}
+AWS_RESOURCES: dict[str, str] = {t: f.icon for t, f in catalog.aws.TYPES.items()}
 
 # A type no entry names falls back to its service module's icon (every aws:s3/... is S3).
 AWS_MODULES: dict[str, str] = {
@@ -207,38 +151,7 @@ AWS_MODULES: dict[str, str] = {
     "appautoscaling": D + "aws.compute.ApplicationAutoScaling",
 }
 
-GCP_RESOURCES: dict[str, str] = {
-    "gcp:cloudrunv2/service:Service": D + "gcp.compute.Run",
-    "gcp:cloudrunv2/job:Job": D + "gcp.compute.Run",
-    "gcp:artifactregistry/repository:Repository": D + "gcp.devtools.ContainerRegistry",
-    "gcp:storage/bucket:Bucket": D + "gcp.storage.Storage",
-    "gcp:bigquery/dataset:Dataset": D + "gcp.analytics.Bigquery",
-    "gcp:bigquery/table:Table": D + "gcp.analytics.Bigquery",
-    "gcp:serviceaccount/account:Account": D + "gcp.security.Iam",
-    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": D + "gcp.security.Iam",
-    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": D + "gcp.security.Iam",
-    "gcp:secretmanager/secret:Secret": D + "gcp.security.SecretManager",
-    "gcp:compute/globalAddress:GlobalAddress": D + "gcp.network.ExternalIpAddresses",
-    "gcp:compute/backendBucket:BackendBucket": D + "gcp.network.CDN",
-    "gcp:compute/backendService:BackendService": D + "gcp.network.LoadBalancing",
-    "gcp:compute/urlMap:URLMap": D + "gcp.network.LoadBalancing",
-    "gcp:compute/uRLMap:URLMap": D + "gcp.network.LoadBalancing",
-    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": D + "gcp.network.LoadBalancing",
-    "gcp:compute/globalForwardingRule:GlobalForwardingRule": D + "gcp.network.LoadBalancing",
-    "gcp:compute/managedSslCertificate:ManagedSslCertificate": D + "gcp.security.CertificateManager",
-    "gcp:compute/securityPolicy:SecurityPolicy": D + "gcp.network.Armor",
-    "gcp:dns/recordSet:RecordSet": D + "gcp.network.DNS",
-    "gcp:kms/cryptoKey:CryptoKey": D + "gcp.security.KeyManagementService",
-    "gcp:logging/projectSink:ProjectSink": D + "gcp.operations.Logging",
-    "gcp:monitoring/alertPolicy:AlertPolicy": D + "gcp.operations.Monitoring",
-    "gcp:cloudscheduler/job:Job": D + "gcp.devtools.Scheduler",
-    "gcp:pubsub/topic:Topic": D + "gcp.analytics.Pubsub",
-    "gcp:sql/databaseInstance:DatabaseInstance": D + "gcp.database.SQL",
-    "gcp:redis/instance:Instance": D + "gcp.database.Memorystore",
-    "gcp:compute/network:Network": D + "gcp.network.VirtualPrivateCloud",
-    "gcp:compute/subnetwork:Subnetwork": D + "gcp.network.VirtualPrivateCloud",
-    "gcp:servicenetworking/connection:Connection": D + "gcp.network.VirtualPrivateCloud",
-}
+GCP_RESOURCES: dict[str, str] = {t: f.icon for t, f in catalog.gcp.TYPES.items()}
 
 GCP_MODULES: dict[str, str] = {
     "storage": D + "gcp.storage.Storage",

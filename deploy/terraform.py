@@ -1,7 +1,8 @@
 """Render a ``Plan`` as Terraform JSON and drive Terraform through ``python-terraform``.
 
 The same plan the Pulumi program realizes becomes ``deploy/terraform/<stack>/main.tf.json``:
-``TF_TYPES`` maps each Pulumi type token to its Terraform resource type, and
+``TF_TYPES`` maps each Pulumi type token to its Terraform resource type (read from the
+provider catalogs, ``stacks/catalog``), and
 ``TF_BLOCKS`` lists the few nested blocks whose Pulumi name is the plural of
 Terraform's (``default_actions`` -> ``default_action``), ``TF_ARGS`` the top-level
 arguments named differently (``name`` -> ``alarm_name``) and ``TF_ATTRS`` the
@@ -18,6 +19,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from stacks import catalog
 from stacks.artifacts import GENERATED, Artifact
 from stacks.errors import StacksError
 from stacks.generators import Rendered
@@ -27,87 +29,8 @@ from stacks.plan.core import Concat, Json, Plan, Ref, Resource, Var
 OUT_DIR = "deploy/terraform"
 PROVIDERS = {"aws": {"source": "hashicorp/aws", "version": "~> 6.0"}}
 
-TF_TYPES: dict[str, str] = {
-    "aws:acm/certificate:Certificate": "aws_acm_certificate",
-    "aws:acm/certificateValidation:CertificateValidation": "aws_acm_certificate_validation",
-    "aws:appautoscaling/policy:Policy": "aws_appautoscaling_policy",
-    "aws:appautoscaling/target:Target": "aws_appautoscaling_target",
-    "aws:athena/workgroup:Workgroup": "aws_athena_workgroup",
-    "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
-    "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
-    "aws:ec2/eip:Eip": "aws_eip",
-    "aws:ec2/flowLog:FlowLog": "aws_flow_log",
-    "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",
-    "aws:ec2/natGateway:NatGateway": "aws_nat_gateway",
-    "aws:ec2/route:Route": "aws_route",
-    "aws:ec2/routeTable:RouteTable": "aws_route_table",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": "aws_route_table_association",
-    "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
-    "aws:ec2/subnet:Subnet": "aws_subnet",
-    "aws:ec2/vpc:Vpc": "aws_vpc",
-    "aws:ec2/vpcEndpoint:VpcEndpoint": "aws_vpc_endpoint",
-    "aws:cloudfront/distribution:Distribution": "aws_cloudfront_distribution",
-    "aws:cloudfront/function:Function": "aws_cloudfront_function",
-    "aws:cloudfront/originAccessControl:OriginAccessControl": "aws_cloudfront_origin_access_control",
-    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": "aws_cloudfront_response_headers_policy",
-    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "aws_ecr_lifecycle_policy",
-    "aws:ecr/repository:Repository": "aws_ecr_repository",
-    "aws:ecs/cluster:Cluster": "aws_ecs_cluster",
-    "aws:ecs/service:Service": "aws_ecs_service",
-    "aws:ecs/taskDefinition:TaskDefinition": "aws_ecs_task_definition",
-    "aws:glue/catalogDatabase:CatalogDatabase": "aws_glue_catalog_database",
-    "aws:glue/catalogTable:CatalogTable": "aws_glue_catalog_table",
-    "aws:iam/role:Role": "aws_iam_role",
-    "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
-    "aws:kms/alias:Alias": "aws_kms_alias",
-    "aws:kms/key:Key": "aws_kms_key",
-    "aws:lb/listener:Listener": "aws_lb_listener",
-    "aws:lb/loadBalancer:LoadBalancer": "aws_lb",
-    "aws:lb/targetGroup:TargetGroup": "aws_lb_target_group",
-    "aws:route53/record:Record": "aws_route53_record",
-    "aws:s3/bucket:Bucket": "aws_s3_bucket",
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "aws_s3_bucket_lifecycle_configuration",
-    "aws:s3/bucketLogging:BucketLogging": "aws_s3_bucket_logging",
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "aws_s3_bucket_ownership_controls",
-    "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "aws_s3_bucket_public_access_block",
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
-        "aws_s3_bucket_server_side_encryption_configuration"
-    ),
-    "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
-    "aws:scheduler/schedule:Schedule": "aws_scheduler_schedule",
-    "aws:lambda/function:Function": "aws_lambda_function",
-    "aws:apigatewayv2/api:Api": "aws_apigatewayv2_api",
-    "aws:apigatewayv2/stage:Stage": "aws_apigatewayv2_stage",
-    "aws:apigatewayv2/authorizer:Authorizer": "aws_apigatewayv2_authorizer",
-    "aws:apigatewayv2/integration:Integration": "aws_apigatewayv2_integration",
-    "aws:apigatewayv2/route:Route": "aws_apigatewayv2_route",
-    "aws:apigatewayv2/vpcLink:VpcLink": "aws_apigatewayv2_vpc_link",
-    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": "aws_service_discovery_private_dns_namespace",
-    "aws:servicediscovery/service:Service": "aws_service_discovery_service",
-    "aws:lambda/eventSourceMapping:EventSourceMapping": "aws_lambda_event_source_mapping",
-    "aws:lambda/permission:Permission": "aws_lambda_permission",
-    "aws:s3/bucketNotification:BucketNotification": "aws_s3_bucket_notification",
-    "aws:cloudwatch/eventRule:EventRule": "aws_cloudwatch_event_rule",
-    "aws:cloudwatch/eventTarget:EventTarget": "aws_cloudwatch_event_target",
-    "aws:sns/topic:Topic": "aws_sns_topic",
-    "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
-    "aws:sqs/queue:Queue": "aws_sqs_queue",
-    "aws:rds/instance:Instance": "aws_db_instance",
-    "aws:rds/subnetGroup:SubnetGroup": "aws_db_subnet_group",
-    "aws:rds/parameterGroup:ParameterGroup": "aws_db_parameter_group",
-    "aws:elasticache/subnetGroup:SubnetGroup": "aws_elasticache_subnet_group",
-    "aws:elasticache/replicationGroup:ReplicationGroup": "aws_elasticache_replication_group",
-    "aws:elasticache/cluster:Cluster": "aws_elasticache_cluster",
-    "aws:elasticache/user:User": "aws_elasticache_user",
-    "aws:elasticache/userGroup:UserGroup": "aws_elasticache_user_group",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
-    "aws:wafv2/webAcl:WebAcl": "aws_wafv2_web_acl",
-    "aws:wafv2/webAclAssociation:WebAclAssociation": "aws_wafv2_web_acl_association",
-    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "aws_wafv2_web_acl_logging_configuration",
-}
+# Pulumi type token -> Terraform resource type: from the provider catalogs (stacks/catalog).
+TF_TYPES: dict[str, str] = {t: f.tf for t, f in catalog.aws.TYPES.items() if f.tf}
 
 TF_DATA: dict[str, str] = {
     "aws:index/getCallerIdentity:getCallerIdentity": "aws_caller_identity",
@@ -316,7 +239,8 @@ def tf_type(token: str) -> str:
         return TF_TYPES[token]
     except KeyError:
         raise StacksError(
-            f"no Terraform resource type for {token}", hint="add it to TF_TYPES in deploy/terraform.py"
+            f"no Terraform resource type for {token}",
+            hint="give it an entry in its provider catalog, stacks/catalog/<provider>.py",
         ) from None
 
 

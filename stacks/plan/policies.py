@@ -8,9 +8,10 @@ the policy's name carrying a written reason (``Resource.waivers``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
+from stacks import catalog
 from stacks.plan.core import Json, Plan, Ref, Resource, walk
 from stacks.plan.gcp_policies import GCP_POLICIES
 from stacks.plan.violations import SECRET_NAME, SECRET_VALUE, Policy, Violation
@@ -53,42 +54,21 @@ def _tls_only(pol: Resource) -> bool:
     )
 
 
-# type -> how to tell it is encrypted at rest
-ENCRYPTION: dict[str, Callable[[Plan, Resource], bool]] = {
-    "aws:s3/bucket:Bucket": lambda plan, r: bool(
-        _attached(
-            plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", r.name
-        )
-    ),
-    "aws:cloudwatch/logGroup:LogGroup": lambda plan, r: bool(r.inputs.get("kms_key_id")),
-    "aws:sns/topic:Topic": lambda plan, r: bool(r.inputs.get("kms_master_key_id")),
-    "aws:sqs/queue:Queue": lambda plan, r: bool(r.inputs.get("kms_master_key_id")),
-    "aws:elasticache/replicationGroup:ReplicationGroup": lambda plan, r: (
-        r.inputs.get("at_rest_encryption_enabled") is True and r.inputs.get("transit_encryption_enabled") is True
-    ),
-    "aws:rds/instance:Instance": lambda plan, r: (
-        r.inputs.get("storage_encrypted") is True
-        and bool(r.inputs.get("kms_key_id"))
-        and r.inputs.get("publicly_accessible") is False
-    ),
-    "aws:ecr/repository:Repository": lambda plan, r: any(
-        c.get("encryption_type") == "KMS" for c in r.inputs.get("encryption_configurations", [])
-    ),
-    "aws:athena/workgroup:Workgroup": lambda plan, r: bool(
-        r.inputs.get("configuration", {}).get("result_configuration", {}).get("encryption_configuration")
-    ),
-    "aws:kms/key:Key": lambda plan, r: r.inputs.get("enable_key_rotation") is True,
-    "aws:ecs/cluster:Cluster": lambda plan, r: bool(
-        r.inputs.get("configuration", {}).get("execute_command_configuration", {}).get("kms_key_id")
-    ),
-}
-
-
 def encryption_at_rest(plan: Plan) -> Iterator[Violation]:
-    """Everything that stores data is encrypted (with the stack's KMS key where the service allows)."""
+    """Everything that stores data is encrypted (with the stack's KMS key where the service allows).
+
+    Fails closed: a type the provider catalog does not know, or one that holds data without a way to
+    tell it is encrypted, is a violation until its catalog entry says what it keeps and how.
+    """
     for res in plan.resources:
-        check = ENCRYPTION.get(res.type)
-        if check is not None and not check(plan, res):
+        facts = catalog.lookup(res.type)
+        if facts is None:
+            yield Violation(
+                "encryption-at-rest", res.name, f"{res.type} is not in the provider catalog (stacks/catalog)"
+            )
+        elif facts.holds is not None and facts.encrypted is None:
+            yield Violation("encryption-at-rest", res.name, f"{res.type} keeps {facts.holds} with no encryption check")
+        elif facts.encrypted is not None and not facts.encrypted(plan, res):
             yield Violation("encryption-at-rest", res.name, f"{res.type} is not encrypted at rest")
 
 
