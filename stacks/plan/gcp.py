@@ -67,12 +67,12 @@ from stacks.plan.core import (
     check_plan,
     concat,
 )
+from stacks.plan.gcp_edge import https_entry
 from stacks.plan.gcp_stores import store_access
 from stacks.project import AnyWorkload, DeployedComponent, Deployment, Project
 from stacks.rules import KindRule, rule_key
 from stacks.rules import table as kind_table
 
-TLS_PROFILE = "MODERN"
 ERROR_RATE = 0.05  # alert when more than 5% of requests fail with 5xx for 10 minutes
 CLOUD_ARMOR_WAF = ("sqli-v33-stable", "xss-v33-stable", "lfi-v33-stable", "rce-v33-stable", "cve-canary")
 
@@ -1028,8 +1028,9 @@ def _load_balancer(p: GcpPlanner, comp: DeployedComponent[Service | Frontend | W
     _lb_origin(p, cid, service)
     _armor(p, cid)
     _lb_backend(p, cid)
-    _https_entry(p, cid)
-    _http_redirect(p, cid)
+    _lb_urls(p, cid)
+    # HTTPS on the domain (managed certificate, TLS policy), plain HTTP redirected to it.
+    https_entry(p, cid, f"{cid}-urls", str(p.settings.domain))
     _lb_dns(p, cid)
 
 
@@ -1141,32 +1142,8 @@ def _lb_backend(p: GcpPlanner, cid: str) -> None:
     p.add("gcp:compute/backendService:BackendService", f"{cid}-backend", backend, cid, group="edge")
 
 
-def _https_entry(p: GcpPlanner, cid: str) -> None:
-    """HTTPS on the domain: managed certificate, TLS policy, URL map, proxy and the :443 forwarding rule."""
-    s = p.settings
-    p.add(
-        "gcp:compute/managedSslCertificate:ManagedSslCertificate",
-        f"{cid}-certificate",
-        {
-            "project": p.gcp_project,
-            "name": p.name(cid, "cert"),
-            "managed": {"domains": [s.domain]},
-        },
-        cid,
-        group="edge",
-    )
-    p.add(
-        "gcp:compute/sSLPolicy:SSLPolicy",
-        f"{cid}-tls",
-        {
-            "project": p.gcp_project,
-            "name": p.name(cid, "tls"),
-            "profile": TLS_PROFILE,
-            "min_tls_version": "TLS_1_2",
-        },
-        cid,
-        group="edge",
-    )
+def _lb_urls(p: GcpPlanner, cid: str) -> None:
+    """The URL map: every path to the service's backend."""
     p.add(
         "gcp:compute/uRLMap:URLMap",
         f"{cid}-urls",
@@ -1174,79 +1151,6 @@ def _https_entry(p: GcpPlanner, cid: str) -> None:
             "project": p.gcp_project,
             "name": p.name(cid, "urls"),
             "default_service": Ref(f"{cid}-backend", "id"),
-        },
-        cid,
-        group="edge",
-    )
-    p.add(
-        "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
-        f"{cid}-https-proxy",
-        {
-            "project": p.gcp_project,
-            "name": p.name(cid, "https"),
-            "url_map": Ref(f"{cid}-urls", "id"),
-            "ssl_certificates": [Ref(f"{cid}-certificate", "id")],
-            "ssl_policy": Ref(f"{cid}-tls", "id"),
-        },
-        cid,
-        group="edge",
-    )
-    p.add(
-        "gcp:compute/globalForwardingRule:GlobalForwardingRule",
-        f"{cid}-https",
-        {
-            "project": p.gcp_project,
-            "name": p.name(cid, "https"),
-            "target": Ref(f"{cid}-https-proxy", "id"),
-            "ip_address": Ref(f"{cid}-address", "address"),
-            "port_range": "443",
-            "load_balancing_scheme": "EXTERNAL_MANAGED",
-            "ip_protocol": "TCP",
-        },
-        cid,
-        group="edge",
-    )
-
-
-def _http_redirect(p: GcpPlanner, cid: str) -> None:
-    """Plain HTTP on :80 answers with a redirect to HTTPS."""
-    p.add(
-        "gcp:compute/uRLMap:URLMap",
-        f"{cid}-redirect",
-        {
-            "project": p.gcp_project,
-            "name": p.name(cid, "redirect"),
-            "default_url_redirect": {
-                "https_redirect": True,
-                "strip_query": False,
-                "redirect_response_code": "MOVED_PERMANENTLY_DEFAULT",
-            },
-        },
-        cid,
-        group="edge",
-    )
-    p.add(
-        "gcp:compute/targetHttpProxy:TargetHttpProxy",
-        f"{cid}-http-proxy",
-        {
-            "project": p.gcp_project,
-            "name": p.name(cid, "http"),
-            "url_map": Ref(f"{cid}-redirect", "id"),
-        },
-        cid,
-        group="edge",
-    )
-    p.add(
-        "gcp:compute/globalForwardingRule:GlobalForwardingRule",
-        f"{cid}-http",
-        {
-            "project": p.gcp_project,
-            "name": p.name(cid, "http"),
-            "target": Ref(f"{cid}-http-proxy", "id"),
-            "ip_address": Ref(f"{cid}-address", "address"),
-            "port_range": "80",
-            "load_balancing_scheme": "EXTERNAL_MANAGED",
-            "ip_protocol": "TCP",
         },
         cid,
         group="edge",

@@ -26,7 +26,8 @@ from typing import Any
 
 from stacks.model import Gateway
 from stacks.plan.core import Ref, concat
-from stacks.plan.gcp import CLOUD_ARMOR_WAF, TLS_PROFILE, GcpPlanner
+from stacks.plan.gcp import CLOUD_ARMOR_WAF, GcpPlanner
+from stacks.plan.gcp_edge import https_entry, plain_http
 from stacks.project import DeployedComponent
 
 
@@ -180,76 +181,6 @@ def _routes(p: GcpPlanner, cid: str, gateway: Gateway, armor: str) -> None:
     p.add("gcp:compute/uRLMap:URLMap", urls, inputs, cid, group="edge")
     name = host(p, cid)
     if name:
-        _https(p, cid, urls, name)
+        https_entry(p, cid, urls, name)
     else:
-        _frontend(p, cid, "http", urls, "80")
-
-
-def _frontend(p: GcpPlanner, cid: str, scheme: str, urls: str, port: str, **proxy: Any) -> None:
-    kind = "targetHttpsProxy:TargetHttpsProxy" if scheme == "https" else "targetHttpProxy:TargetHttpProxy"
-    p.add(
-        f"gcp:compute/{kind}",
-        f"{cid}-{scheme}-proxy",
-        {"project": p.gcp_project, "name": p.name(cid, scheme), "url_map": Ref(urls, "id"), **proxy},
-        cid,
-        group="edge",
-    )
-    p.add(
-        "gcp:compute/globalForwardingRule:GlobalForwardingRule",
-        f"{cid}-{scheme}",
-        {
-            "project": p.gcp_project,
-            "name": p.name(cid, scheme),
-            "target": Ref(f"{cid}-{scheme}-proxy", "id"),
-            "ip_address": Ref(f"{cid}-address", "address"),
-            "port_range": port,
-            "load_balancing_scheme": "EXTERNAL_MANAGED",
-            "ip_protocol": "TCP",
-        },
-        cid,
-        group="edge",
-    )
-
-
-def _https(p: GcpPlanner, cid: str, urls: str, name: str) -> None:
-    """HTTPS with a managed certificate and a modern TLS policy; HTTP answers with a redirect to it."""
-    p.add(
-        "gcp:compute/managedSslCertificate:ManagedSslCertificate",
-        f"{cid}-certificate",
-        {"project": p.gcp_project, "name": p.name(cid, "cert"), "managed": {"domains": [name]}},
-        cid,
-        group="edge",
-    )
-    p.add(
-        "gcp:compute/sSLPolicy:SSLPolicy",
-        f"{cid}-tls",
-        {"project": p.gcp_project, "name": p.name(cid, "tls"), "profile": TLS_PROFILE, "min_tls_version": "TLS_1_2"},
-        cid,
-        group="edge",
-    )
-    _frontend(
-        p,
-        cid,
-        "https",
-        urls,
-        "443",
-        ssl_certificates=[Ref(f"{cid}-certificate", "id")],
-        ssl_policy=Ref(f"{cid}-tls", "id"),
-    )
-    redirect = f"{cid}-redirect"
-    p.add(
-        "gcp:compute/uRLMap:URLMap",
-        redirect,
-        {
-            "project": p.gcp_project,
-            "name": p.name(cid, "redirect"),
-            "default_url_redirect": {
-                "https_redirect": True,
-                "strip_query": False,
-                "redirect_response_code": "MOVED_PERMANENTLY_DEFAULT",
-            },
-        },
-        cid,
-        group="edge",
-    )
-    _frontend(p, cid, "http", redirect, "80")
+        plain_http(p, cid, urls)

@@ -18,7 +18,8 @@ from typing import Any
 
 from stacks.model import Frontend
 from stacks.plan.core import Ref
-from stacks.plan.gcp import TLS_PROFILE, GcpPlanner, _lifecycle
+from stacks.plan.gcp import GcpPlanner, _lifecycle
+from stacks.plan.gcp_edge import https_entry, plain_http
 from stacks.project import DeployedComponent
 from stacks.static_site import api_of, security_headers, static_site
 
@@ -166,87 +167,14 @@ def build_static_site(p: GcpPlanner, comp: DeployedComponent[Frontend]) -> None:
     )
 
 
-def _forwarding_rule(p: GcpPlanner, cid: str, scheme: str, port: str, proxy: str) -> None:
-    p.add(
-        "gcp:compute/globalForwardingRule:GlobalForwardingRule",
-        f"{cid}-{scheme}",
-        {
-            "project": p.gcp_project,
-            "name": p.name(cid, scheme),
-            "target": Ref(proxy, "id"),
-            "ip_address": Ref(f"{cid}-address", "address"),
-            "port_range": port,
-            "load_balancing_scheme": "EXTERNAL_MANAGED",
-            "ip_protocol": "TCP",
-        },
-        cid,
-        group="edge",
-    )
-
-
 def _front_end(p: GcpPlanner, cid: str) -> str | None:
     """HTTPS on ``<cid>.<domain>`` (HTTP redirected) with a domain, plain HTTP without one; the host name, if any."""
     s = p.settings
-    http_target = f"{cid}-urls"
     host = f"{cid}.{s.domain}" if s.domain else None
     if host:
-        p.add(
-            "gcp:compute/managedSslCertificate:ManagedSslCertificate",
-            f"{cid}-certificate",
-            {"project": p.gcp_project, "name": p.name(cid, "cert"), "managed": {"domains": [host]}},
-            cid,
-            group="edge",
-        )
-        p.add(
-            "gcp:compute/sSLPolicy:SSLPolicy",
-            f"{cid}-tls",
-            {
-                "project": p.gcp_project,
-                "name": p.name(cid, "tls"),
-                "profile": TLS_PROFILE,
-                "min_tls_version": "TLS_1_2",
-            },
-            cid,
-            group="edge",
-        )
-        p.add(
-            "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
-            f"{cid}-https-proxy",
-            {
-                "project": p.gcp_project,
-                "name": p.name(cid, "https"),
-                "url_map": Ref(f"{cid}-urls", "id"),
-                "ssl_certificates": [Ref(f"{cid}-certificate", "id")],
-                "ssl_policy": Ref(f"{cid}-tls", "id"),
-            },
-            cid,
-            group="edge",
-        )
-        _forwarding_rule(p, cid, "https", "443", f"{cid}-https-proxy")
-        http_target = f"{cid}-redirect"
-        p.add(
-            "gcp:compute/uRLMap:URLMap",
-            http_target,
-            {
-                "project": p.gcp_project,
-                "name": p.name(cid, "redirect"),
-                "default_url_redirect": {
-                    "https_redirect": True,
-                    "strip_query": False,
-                    "redirect_response_code": "MOVED_PERMANENTLY_DEFAULT",
-                },
-            },
-            cid,
-            group="edge",
-        )
-    p.add(
-        "gcp:compute/targetHttpProxy:TargetHttpProxy",
-        f"{cid}-http-proxy",
-        {"project": p.gcp_project, "name": p.name(cid, "http"), "url_map": Ref(http_target, "id")},
-        cid,
-        group="edge",
-    )
-    _forwarding_rule(p, cid, "http", "80", f"{cid}-http-proxy")
+        https_entry(p, cid, f"{cid}-urls", host)
+    else:
+        plain_http(p, cid, f"{cid}-urls")
     if host and s.dns_zone:
         zone = p.lookup(
             "gcp:dns/getManagedZone:getManagedZone", "gcp-zone", {"name": s.dns_zone, "project": p.gcp_project}
