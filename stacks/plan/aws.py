@@ -2325,19 +2325,14 @@ def _web_acl(p: AwsPlanner, cid: str, alb: str) -> None:
     )
 
 
-def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> None:
-    """CloudFront in front of the load balancer: its own certificate in us-east-1, the domain pointed at it."""
-    s = p.settings
-    p.aliases[US_EAST_1] = ("aws", {"region": "us-east-1", "default_tags": {"tags": tags(p.project, p.deployment)}})
-    _cdn_certificate(p, cid, validation_records)
-    headers = _cdn_headers(p, cid)
-    dist = _distribution(p, cid, headers)
+def cdn_alias_record(p: AwsPlanner, cid: str, zone: str, name: str, dist: str) -> None:
+    """The A record (alias) that points ``name`` in the Route 53 ``zone`` at the CloudFront distribution."""
     p.add(
         "aws:route53/record:Record",
         f"{cid}-dns",
         {
             "zone_id": Ref(zone, "zone_id"),
-            "name": s.domain,
+            "name": name,
             "type": "A",
             "aliases": [
                 {
@@ -2350,6 +2345,16 @@ def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> N
         cid,
         group="global",
     )
+
+
+def _cdn(p: AwsPlanner, cid: str, zone: str, validation_records: list[str]) -> None:
+    """CloudFront in front of the load balancer: its own certificate in us-east-1, the domain pointed at it."""
+    s = p.settings
+    p.aliases[US_EAST_1] = ("aws", {"region": "us-east-1", "default_tags": {"tags": tags(p.project, p.deployment)}})
+    _cdn_certificate(p, cid, validation_records)
+    headers = _cdn_headers(p, cid)
+    dist = _distribution(p, cid, headers)
+    cdn_alias_record(p, cid, zone, str(s.domain), dist)
     p.output(f"{cid.replace('-', '_')}_cdn_domain", Ref(dist, "domain_name"), f"CloudFront domain of {cid}")
 
 

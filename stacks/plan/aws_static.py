@@ -27,6 +27,7 @@ from stacks.plan.aws import (
     WAIVE_WAF_BEHIND_CDN,
     AwsPlanner,
     _bucket,
+    cdn_alias_record,
     tags,
     waive_waf,
 )
@@ -219,24 +220,7 @@ def build_static_site(p: AwsPlanner, comp: DeployedComponent[Frontend]) -> None:
     _distribution(p, cid, bucket, oac, spa, headers, api_origins, api_behaviors, viewer, aliases)
     p.resources.append(policy)
     if zone is not None:
-        p.add(
-            "aws:route53/record:Record",
-            f"{cid}-dns",
-            {
-                "zone_id": Ref(zone, "zone_id"),
-                "name": aliases[0],
-                "type": "A",
-                "aliases": [
-                    {
-                        "name": Ref(dist, "domain_name"),
-                        "zone_id": Ref(dist, "hosted_zone_id"),
-                        "evaluate_target_health": False,
-                    }
-                ],
-            },
-            cid,
-            group="global",
-        )
+        cdn_alias_record(p, cid, zone, aliases[0], dist)
     key = cid.replace("-", "_")
     url = f"https://{aliases[0]}" if aliases else concat("https://", Ref(dist, "domain_name"))
     p.output(f"{key}_url", url, f"URL of {cid}")

@@ -67,7 +67,7 @@ from stacks.plan.core import (
     check_plan,
     concat,
 )
-from stacks.plan.gcp_edge import https_entry
+from stacks.plan.gcp_edge import dns_record, https_entry
 from stacks.plan.gcp_stores import store_access
 from stacks.project import AnyWorkload, DeployedComponent, Deployment, Project
 from stacks.rules import KindRule, rule_key
@@ -1161,23 +1161,7 @@ def _lb_dns(p: GcpPlanner, cid: str) -> None:
     """The domain's A record in the environment's Cloud DNS zone (when it has one), and the address output."""
     s = p.settings
     if s.dns_zone:
-        zone = p.lookup(
-            "gcp:dns/getManagedZone:getManagedZone", "gcp-zone", {"name": s.dns_zone, "project": p.gcp_project}
-        )
-        p.add(
-            "gcp:dns/recordSet:RecordSet",
-            f"{cid}-dns",
-            {
-                "project": p.gcp_project,
-                "managed_zone": Ref(zone, "name"),
-                "name": f"{s.domain}.",
-                "type": "A",
-                "ttl": 300,
-                "rrdatas": [Ref(f"{cid}-address", "address")],
-            },
-            cid,
-            group="global",
-        )
+        dns_record(p, cid, str(s.domain))
     p.output(
         f"{cid.replace('-', '_')}_ip_address",
         Ref(f"{cid}-address", "address"),

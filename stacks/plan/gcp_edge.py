@@ -91,3 +91,24 @@ def https_entry(p: GcpPlanner, cid: str, urls: str, host: str) -> None:
         group="edge",
     )
     frontend(p, cid, "http", f"{cid}-redirect", "80")
+
+
+def dns_record(p: GcpPlanner, cid: str, host: str) -> None:
+    """The A record of ``host`` in the environment's Cloud DNS zone, pointing at the load balancer's address."""
+    zone = p.lookup(
+        "gcp:dns/getManagedZone:getManagedZone", "gcp-zone", {"name": p.settings.dns_zone, "project": p.gcp_project}
+    )
+    p.add(
+        "gcp:dns/recordSet:RecordSet",
+        f"{cid}-dns",
+        {
+            "project": p.gcp_project,
+            "managed_zone": Ref(zone, "name"),
+            "name": f"{host}.",
+            "type": "A",
+            "ttl": 300,
+            "rrdatas": [Ref(f"{cid}-address", "address")],
+        },
+        cid,
+        group="global",
+    )

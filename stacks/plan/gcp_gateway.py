@@ -27,7 +27,7 @@ from typing import Any
 from stacks.model import Gateway
 from stacks.plan.core import Ref, concat
 from stacks.plan.gcp import CLOUD_ARMOR_WAF, GcpPlanner
-from stacks.plan.gcp_edge import https_entry, plain_http
+from stacks.plan.gcp_edge import dns_record, https_entry, plain_http
 from stacks.project import DeployedComponent
 
 
@@ -182,5 +182,7 @@ def _routes(p: GcpPlanner, cid: str, gateway: Gateway, armor: str) -> None:
     name = host(p, cid)
     if name:
         https_entry(p, cid, urls, name)
+        if p.settings.dns_zone:  # the managed certificate provisions once the name points here
+            dns_record(p, cid, name)
     else:
         plain_http(p, cid, urls)

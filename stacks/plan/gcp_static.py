@@ -19,7 +19,7 @@ from typing import Any
 from stacks.model import Frontend
 from stacks.plan.core import Ref
 from stacks.plan.gcp import GcpPlanner, _lifecycle
-from stacks.plan.gcp_edge import https_entry, plain_http
+from stacks.plan.gcp_edge import dns_record, https_entry, plain_http
 from stacks.project import DeployedComponent
 from stacks.static_site import api_of, security_headers, static_site
 
@@ -176,21 +176,5 @@ def _front_end(p: GcpPlanner, cid: str) -> str | None:
     else:
         plain_http(p, cid, f"{cid}-urls")
     if host and s.dns_zone:
-        zone = p.lookup(
-            "gcp:dns/getManagedZone:getManagedZone", "gcp-zone", {"name": s.dns_zone, "project": p.gcp_project}
-        )
-        p.add(
-            "gcp:dns/recordSet:RecordSet",
-            f"{cid}-dns",
-            {
-                "project": p.gcp_project,
-                "managed_zone": Ref(zone, "name"),
-                "name": f"{host}.",
-                "type": "A",
-                "ttl": 300,
-                "rrdatas": [Ref(f"{cid}-address", "address")],
-            },
-            cid,
-            group="global",
-        )
+        dns_record(p, cid, str(host))
     return host

@@ -236,6 +236,14 @@ def test_gcp_load_balancer_routes_each_prefix_to_its_cloud_run_service() -> None
     assert throttle["rate_limit_options"]["rate_limit_threshold"] == {"count": 500, "interval_sec": 10}
     assert p.resource("api-certificate").inputs["managed"]["domains"] == ["api.shop.example.com"]
     assert p.resource("api-https").inputs["port_range"] == "443"
+    assert not any(r.type == "gcp:dns/recordSet:RecordSet" for r in p.resources)  # no zone: the user points it
+
+
+def test_gcp_with_a_dns_zone_points_the_gateway_name_at_its_address() -> None:
+    p = plan("gcp-prod", gcp_text().replace("domain: shop.example.com}", "domain: shop.example.com, dns_zone: shop}"))
+    record = p.resource("api-dns").inputs
+    assert record["name"] == "api.shop.example.com." and record["type"] == "A"
+    assert record["rrdatas"] == [Ref("api-address", "address")]
 
 
 def test_gcp_routed_services_take_load_balancer_ingress_only_and_the_rest_stays_internal() -> None:
