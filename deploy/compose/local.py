@@ -600,11 +600,15 @@ def static_site_stand_in(env: Env, dc: DeployedComponent[Frontend]) -> Local:
         healthy = compose_probe(callee) is not None
         depends[env.svc(api)] = {"condition": "service_healthy" if healthy else "service_started"}
     if env.dev:
-        return Local(services={name: _static_dev(env, dc, api, depends)}, volumes=[f"{name}-node-modules"])
+        port = dc.component.static.dev_port if dc.component.static else dc.component.port
+        client = Client(outputs={"url": f"http://{name}:{port}"})
+        dev = _static_dev(env, dc, api, depends)
+        return Local(services={name: dev}, volumes=[f"{name}-node-modules"], client=client)
     conf = f"{name}-nginx"
     # Compose interpolates config content: nginx's $variables are written $$ to reach nginx as they are.
     content = _nginx_conf(env, dc).replace("$", "$$")
-    return Local(services={name: _static_prod(env, dc, conf, depends)}, configs={conf: content})
+    client = Client(outputs={"url": f"http://{name}:{dc.component.port}"})
+    return Local(services={name: _static_prod(env, dc, conf, depends)}, configs={conf: content}, client=client)
 
 
 LOCAL: dict[str, KindRule] = kind_table("compose")  # the compose kind rules (stacks/rules/compose.py)

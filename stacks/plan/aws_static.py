@@ -224,6 +224,7 @@ def build_static_site(p: AwsPlanner, comp: DeployedComponent[Frontend]) -> None:
     key = cid.replace("-", "_")
     url = f"https://{aliases[0]}" if aliases else concat("https://", Ref(dist, "domain_name"))
     p.output(f"{key}_url", url, f"URL of {cid}")
+    p.provide(cid, {"url": url})
     p.output(f"{key}_bucket", Ref(bucket, "bucket"), f"S3 bucket {cid}'s build is synced to")
     p.output(f"{key}_distribution_id", Ref(dist, "id"), f"CloudFront distribution of {cid} (invalidate after a sync)")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from stacks.model import Frontend
-from stacks.plan.core import Ref
+from stacks.plan.core import Ref, concat
 from stacks.plan.gcp import GcpPlanner, _lifecycle
 from stacks.plan.gcp_edge import dns_record, https_entry, plain_http
 from stacks.project import DeployedComponent
@@ -160,7 +160,9 @@ def build_static_site(p: GcpPlanner, comp: DeployedComponent[Frontend]) -> None:
     host = _front_end(p, cid)
     key = cid.replace("-", "_")
     address = Ref(f"{cid}-address", "address")
-    p.output(f"{key}_url", f"https://{host}" if host else address, f"URL of {cid}")
+    url = f"https://{host}" if host else concat("http://", address)
+    p.output(f"{key}_url", url, f"URL of {cid}")
+    p.provide(cid, {"url": url})
     p.output(f"{key}_bucket", Ref(bucket, "name"), f"GCS bucket {cid}'s build is synced to")
     p.output(
         f"{key}_ip_address", address, f"load balancer address of {cid}" + (f" (point {host} here)" if host else "")

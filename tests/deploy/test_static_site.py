@@ -268,3 +268,27 @@ def test_the_cloud_views_draw_what_is_built():
     aws_nodes = {n.id: n for n in specs["aws"].all_nodes()}
     assert aws_nodes["aws--dashboard-cdn"].icon == "diagrams.aws.network.CloudFront"
     assert aws_nodes["aws--dashboard-site"].icon == "diagrams.aws.storage.SimpleStorageServiceS3Bucket"
+
+
+# ---------------------------------------------------------------- the output contract
+
+
+def test_a_workload_reads_the_sites_url_through_the_contract_in_compose():
+    """``${dashboard.url}`` is the site's address (CORS origins, links in e-mails): the prod nginx or the dev server.
+
+    (On AWS and GCP the site is planned after the workloads, since its CDN routes the API path to them:
+    a workload reading the site's URL there is refused at plan time, with the component named.)
+    """
+    from deploy.compose.local import plan_stack
+
+    edited = variant(
+        (
+            "      PROMETHEUS_MULTIPROC_DIR: /tmp/prometheus\n",
+            '      PROMETHEUS_MULTIPROC_DIR: /tmp/prometheus\n      SITE: "${dashboard.url}"\n',
+        )
+    )
+    compose = {s.name: s.body for s in plan_stack(edited, "compose").services}
+    assert compose["api"]["environment"]["SITE"] == "http://dashboard:8080"
+    assert compose["api-dev"]["environment"]["SITE"] == f"http://dashboard-dev:{site().dev_port}"
+    with pytest.raises(StacksError, match=r"api reads \$\{dashboard.url\}, which this stack does not provide"):
+        build_plan(edited, "aws-prod")
