@@ -80,7 +80,7 @@ def test_diagram_edges_follow_the_model_connections(bundled, plans):
     spec = _view(bundled, plans["aws-prod"])
     visible = {(e.source, e.target): e for e in spec.edges if e.style != "invis"}
     requests = visible[("actor--analyst", "aws--api-alb")]  # requests enter through the load balancer
-    assert requests.both and "dashboards" in requests.label and "reports" in requests.label
+    assert requests.both and "notebooks" in requests.label and "reports" in requests.label
     assert "target group" in visible[("aws--api-alb", "aws--api-service")].label
     queries = visible[("aws--api-service", "aws--warehouse-workgroup")]
     assert queries.both and queries.style == "solid" and "aggregates" in queries.label.replace("\n", " ")
