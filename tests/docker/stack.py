@@ -33,6 +33,13 @@ STANDINS: dict[str, tuple[str, str]] = {
     "redis": ("db", "Debian's redis-server"),
 }
 OVERRIDE = "docker-compose.test.yml"
+
+
+class Replaced(list[str]):
+    """A list the override puts in place of the generated one (compose merges lists: `!override` replaces)."""
+
+
+yaml.SafeDumper.add_representer(Replaced, lambda dumper, data: dumper.represent_sequence("!override", data))
 PORT_VAR = re.compile(r"\$\{([A-Z0-9_]+):-\d+\}")
 
 
@@ -113,10 +120,15 @@ class Stack:
         for profile in profiles:
             services.update(self.resolved(profile)["services"])
         report: list[str] = []
+        override: dict[str, dict[str, Any]] = {}
+        for name, why in sorted(self._untestable(services).items()):
+            # Left out of every profile here (nothing depends on it), and said so in the report.
+            override[name] = {"profiles": Replaced(["not-under-test"])}
+            report.append(f"not run: {name} ({why})")
+            del services[name]
         builds = {svc["image"]: svc["build"] for svc in services.values() if "build" in svc}
         for image, spec in sorted(builds.items()):
             report += self._build(image, spec)
-        override: dict[str, dict[str, Any]] = {}
         for name, svc in sorted(services.items()):
             if (
                 not builds_only
@@ -134,6 +146,21 @@ class Stack:
         }
         (self.directory / OVERRIDE).write_text(yaml.safe_dump(doc, sort_keys=True))
         return report + [f"stand-in for {svc}: {what}" for svc, what in sorted(self.standins.items())]
+
+    def _untestable(self, services: dict[str, dict[str, Any]]) -> dict[str, str]:
+        """Services this engine cannot run: a build context the test copy leaves out (the dashboard's web/,
+        built on node and served by nginx) or an image no registry serves and no stand-in replaces."""
+        found: dict[str, str] = {}
+        for name, svc in services.items():
+            if "build" in svc and not Path(svc["build"]["context"]).is_dir():
+                found[name] = f"its build context {svc['build']['context']} is not part of the app under test"
+            elif "build" not in svc and not self._available(svc["image"]):
+                found[name] = f"{svc['image']} cannot be pulled here and has no stand-in"
+        return found
+
+    def _available(self, ref: str) -> bool:
+        """An image the engine has, can pull, or has a stand-in for."""
+        return ref.split(":")[0] in STANDINS or self.engine.has_image(ref) or self._pull(ref)
 
     def _build(self, image: str, spec: dict[str, Any]) -> list[str]:
         """`docker build` of a compose `build:` section (same context, Dockerfile, target and tag).
