@@ -29,10 +29,18 @@ def test_plan_tree_groups_by_component(cli):
     result = cli("plan", "aws-dev", "-f", ROOT / "stacks.yaml")
     assert result.exit_code == 0, result.output
     out = result.output
-    for group in ("baseline", "api (service)", "ingest (job)", "seed (job)", "lake (bucket)", "warehouse (warehouse)"):
+    for group in (
+        "baseline",
+        "api (service)",
+        "dashboard (frontend)",
+        "ingest (job)",
+        "seed (job)",
+        "lake (bucket)",
+        "warehouse (warehouse)",
+    ):
         assert group in out
     assert "aws:ecs/service:Service" in out and "outputs" in out
-    assert out.strip().splitlines()[-1].startswith("aws-dev: 105 resources in 6 groups")
+    assert out.strip().splitlines()[-1].startswith("aws-dev: 117 resources in 7 groups")
 
 
 def test_plan_of_a_bad_stack_exits_1_without_traceback(cli):
