@@ -127,7 +127,7 @@ def _partial_problems(doc: Document) -> Iterator[Diagnostic]:
         return
     model, named = partial
     broken = named - set(model.components)
-    for problem in semantic_problems(doc, model):
+    for problem in semantic_problems(doc, model, named):
         quoted = re.findall(r"'([^']+)'", problem.message)
         if broken and any(q in broken for q in quoted):
             continue  # about a component whose own structural errors are already reported
@@ -321,8 +321,10 @@ def _generic_hint(kind: str, ctx: dict[str, Any]) -> str | None:
 # ---------------------------------------------------------------- semantic checks
 
 
-def semantic_problems(doc: Document, model: StacksFile) -> Iterator[Diagnostic]:
-    ids = sorted(model.components)
+def semantic_problems(doc: Document, model: StacksFile, named: set[str] | None = None) -> Iterator[Diagnostic]:
+    """Cross-reference and hosting problems; ``named``: every component id the file names (when some
+    are malformed and left out of ``model``), so a misspelt reference still gets its "did you mean"."""
+    ids = sorted(named if named is not None else model.components)
     yield from _check_connections(doc, model, ids)
     yield from _check_components(doc, model, ids)
     yield from _check_stacks(doc, model, ids)

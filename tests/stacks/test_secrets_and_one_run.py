@@ -121,3 +121,19 @@ def test_every_field_of_the_schema_has_a_description():
         if not spec.get("description")
     ]
     assert undocumented == []
+
+
+def test_a_misspelt_reference_to_a_malformed_component_still_gets_its_did_you_mean():
+    """One run reports both problems, and the second's hint knows the component the first one broke."""
+    text = """\
+version: 1
+system: {name: demo}
+components:
+  api: {kind: servce, build: {context: api}, port: 8000}
+  migrate: {kind: job, build: {context: api}, before: [apii]}
+"""
+    with pytest.raises(StacksError) as info:
+        project_from_text(text)
+    messages = {d.message: d.hint for d in info.value.diagnostics}
+    assert "unknown kind 'servce'" in " ".join(messages)
+    assert messages["unknown component 'apii'"].startswith("did you mean 'api'?")
